@@ -1,0 +1,27 @@
+import type { QStashEnvironmentSettings } from '../core/qstash/environments.js';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+
+/** Everything Flowbot needs to run, validated once at startup and passed in; nothing else reads the environment. */
+export interface Config {
+  readonly slack: {
+    readonly botToken: string;
+    /** Required in HTTP mode; Socket Mode requests are authenticated by the app token's connection. */
+    readonly signingSecret: string | undefined;
+    /** Set → Socket Mode. */
+    readonly appToken: string | undefined;
+    /** Base URL of Slack's Web API, ending in `/api/`. */
+    readonly apiUrl: string | undefined;
+  };
+  readonly port: number;
+  readonly qstash: {
+    readonly environments: readonly QStashEnvironmentSettings[];
+  };
+  readonly access: {
+    /** Slack user IDs (U…/W…) and user-group IDs (S…). */
+    readonly allowedSubjects: readonly string[];
+    readonly groupCacheTtlMs: number;
+  };
+  readonly dataDir: string;
+  readonly logLevel: LogLevel;
+}

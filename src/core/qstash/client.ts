@@ -1,0 +1,236 @@
+import got, { type Got, HTTPError, type Method, RequestError, TimeoutError } from 'got';
+import { checkKey } from '../keys.js';
+import { QStashError, type QStashErrorKind } from './errors.js';
+import { retryDelay } from './retry-delay.js';
+import {
+  type FlowKeyState,
+  type GlobalParallelism,
+  type PinSettings,
+  parseFlowKey,
+  parseFlowKeyList,
+  parseGlobalParallelism,
+  type UnpinSettings,
+} from './types.js';
+
+export interface QStashClientOptions {
+  readonly baseUrl: string;
+  readonly token: string;
+  /** Per attempt. */
+  readonly attemptTimeoutMs?: number;
+  /** Upper bound for all attempts and waits of one call together. */
+  readonly totalTimeoutMs?: number;
+  readonly maxAttempts?: number;
+  readonly baseDelayMs?: number;
+  /** Observes every finished attempt (for metrics); must not throw. */
+  readonly onAttempt?: (attempt: AttemptReport) => void;
+}
+
+export interface AttemptReport {
+  readonly operation: string;
+  readonly status: number | undefined;
+  readonly errorCode: string | undefined;
+  readonly durationMs: number;
+}
+
+type Operation = 'get' | 'list' | 'pause' | 'resume' | 'pin' | 'unpin' | 'resetRate' | 'global';
+
+interface CallContext extends Record<string, unknown> {
+  deadline: number;
+  attempts: number;
+}
+
+/**
+ * QStash's flow-control API. Every mutation here is idempotent (it sets state rather than adding to it), so
+ * retrying a POST after a timeout or a lost answer cannot apply it twice in effect.
+ */
+export class QStashClient {
+  private readonly http: Got;
+  private readonly baseUrl: URL;
+  private readonly totalTimeoutMs: number;
+
+  constructor(private readonly options: QStashClientOptions) {
+    this.baseUrl = new URL(options.baseUrl);
+    this.totalTimeoutMs = options.totalTimeoutMs ?? 20_000;
+    const baseDelayMs = options.baseDelayMs ?? 250;
+    this.http = got.extend({
+      headers: { authorization: `Bearer ${options.token}`, 'user-agent': 'flowbot' },
+      responseType: 'text',
+      throwHttpErrors: true,
+      followRedirect: false,
+      timeout: { request: options.attemptTimeoutMs ?? 8_000 },
+      retry: {
+        limit: (options.maxAttempts ?? 4) - 1,
+        methods: ['GET', 'POST'],
+        statusCodes: [408, 429, 500, 502, 503, 504, 520, 521, 522, 524],
+        errorCodes: ['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH'],
+        enforceRetryRules: true,
+        maxRetryAfter: this.totalTimeoutMs,
+        calculateDelay: ({ attemptCount, error, retryAfter }) => {
+          const context = error.options.context as CallContext;
+          return retryDelay({
+            attempt: attemptCount,
+            retryAfterMs: retryAfter,
+            headers: error.response?.headers,
+            nowMs: Date.now(),
+            deadlineMs: context.deadline,
+            baseDelayMs,
+            maxDelayMs: 4_000,
+            random: Math.random(),
+          });
+        },
+      },
+      hooks: {
+        beforeRequest: [
+          (options) => {
+            const context = options.context as CallContext;
+            context.attempts += 1;
+          },
+        ],
+      },
+    });
+  }
+
+  async get(key: string): Promise<FlowKeyState> {
+    const body = await this.call('get', 'GET', key);
+    const state = parseFlowKey(body);
+    if (!state) throw new QStashError('invalid_response', '', 200, 1);
+    return state;
+  }
+
+  async list(): Promise<FlowKeyState[]> {
+    const body = await this.call('list', 'GET', undefined);
+    const keys = parseFlowKeyList(body);
+    if (!keys) throw new QStashError('invalid_response', '', 200, 1);
+    return keys;
+  }
+
+  async globalParallelism(): Promise<GlobalParallelism> {
+    const body = await this.call('global', 'GET', undefined);
+    const global = parseGlobalParallelism(body);
+    if (!global) throw new QStashError('invalid_response', '', 200, 1);
+    return global;
+  }
+
+  async pause(key: string): Promise<void> {
+    await this.call('pause', 'POST', key);
+  }
+
+  async resume(key: string): Promise<void> {
+    await this.call('resume', 'POST', key);
+  }
+
+  async resetRate(key: string): Promise<void> {
+    await this.call('resetRate', 'POST', key);
+  }
+
+  async pin(key: string, settings: PinSettings): Promise<void> {
+    const query: Record<string, string> = {};
+    if (settings.parallelism !== undefined) query.parallelism = String(settings.parallelism);
+    if (settings.rate !== undefined) query.rate = String(settings.rate);
+    if (settings.period !== undefined) query.period = String(settings.period);
+    await this.call('pin', 'POST', key, query);
+  }
+
+  async unpin(key: string, settings: UnpinSettings): Promise<void> {
+    await this.call('unpin', 'POST', key, {
+      parallelism: String(settings.parallelism),
+      rate: String(settings.rate),
+    });
+  }
+
+  /** The URL of one operation; the key is always exactly one percent-encoded path segment. */
+  urlFor(operation: Operation, key: string | undefined): URL {
+    const url = new URL(this.baseUrl.href);
+    const prefix = url.pathname.replace(/\/+$/, '');
+    if (operation === 'global') {
+      url.pathname = `${prefix}/v2/globalParallelism`;
+      return url;
+    }
+    if (key === undefined) {
+      url.pathname = `${prefix}/v2/flowControl`;
+      return url;
+    }
+    const check = checkKey(key);
+    if (!check.ok) throw new QStashError('bad_request', check.problem, undefined, 0);
+    const segment = encodeURIComponent(key);
+    url.pathname = `${prefix}/v2/flowControl/${segment}${operation === 'get' ? '' : `/${operation}`}`;
+    return url;
+  }
+
+  private async call(
+    operation: Operation,
+    method: Method,
+    key: string | undefined,
+    searchParams?: Record<string, string>,
+  ): Promise<unknown> {
+    const url = this.urlFor(operation, key);
+    if (searchParams) for (const [name, value] of Object.entries(searchParams)) url.searchParams.set(name, value);
+    const context: CallContext = { deadline: Date.now() + this.totalTimeoutMs, attempts: 0 };
+    const started = Date.now();
+    try {
+      const response = await this.http(url, { method, context });
+      this.report(operation, response.statusCode, undefined, started);
+      return parseJson(response.body);
+    } catch (error) {
+      const failure = toQStashError(error, attemptsMade(error, context));
+      this.report(operation, failure.status, failure.kind, started);
+      throw failure;
+    }
+  }
+
+  private report(operation: string, status: number | undefined, errorCode: string | undefined, started: number) {
+    try {
+      this.options.onAttempt?.({ operation, status, errorCode, durationMs: Date.now() - started });
+    } catch {
+      // Observers are for metrics only; they must never change an outcome.
+    }
+  }
+}
+
+function attemptsMade(error: unknown, fallback: CallContext): number {
+  const context = error instanceof RequestError ? (error.options?.context as CallContext | undefined) : undefined;
+  return Math.max(1, context?.attempts ?? fallback.attempts);
+}
+
+function parseJson(text: string): unknown {
+  if (text.trim() === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}
+
+function errorDetail(body: unknown): string {
+  const parsed = typeof body === 'string' ? parseJson(body) : body;
+  if (parsed && typeof parsed === 'object' && 'error' in parsed) {
+    const text = (parsed as { error: unknown }).error;
+    if (typeof text === 'string') return text.slice(0, 200);
+  }
+  return '';
+}
+
+function kindForStatus(status: number): QStashErrorKind {
+  if (status === 400 || status === 422) return 'bad_request';
+  if (status === 401 || status === 403) return 'unauthorized';
+  if (status === 404) return 'not_found';
+  if (status === 429) return 'rate_limited';
+  if (status === 408) return 'timeout';
+  return 'unavailable';
+}
+
+/** Got's errors carry the request options (with the token): only safe fields cross this line. */
+function toQStashError(error: unknown, attempts: number): QStashError {
+  if (error instanceof QStashError) return error;
+  if (error instanceof HTTPError) {
+    const status = error.response.statusCode;
+    return new QStashError(kindForStatus(status), errorDetail(error.response.body), status, attempts);
+  }
+  if (error instanceof TimeoutError) return new QStashError('timeout', '', undefined, attempts);
+  if (error instanceof RequestError) {
+    const status = error.response?.statusCode;
+    if (status !== undefined) return new QStashError(kindForStatus(status), '', status, attempts);
+    return new QStashError('unavailable', '', undefined, attempts);
+  }
+  return new QStashError('unavailable', '', undefined, attempts);
+}

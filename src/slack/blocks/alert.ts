@@ -1,0 +1,95 @@
+import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import { formatKeyRef, type KeyRef } from '../../core/keys.js';
+import type { FlowKeyState } from '../../core/qstash/types.js';
+import { ACTION_IDS } from './action-ids.js';
+import { summarizeState } from './key-state.js';
+import { code, escapeMrkdwn, mention, slackDate, truncate } from './mrkdwn.js';
+import type { KeyNaming } from './outcome.js';
+import type { SlackMessage } from './types.js';
+
+export interface AlertContent {
+  readonly target: KeyRef;
+  readonly title?: string;
+  readonly text?: string;
+  readonly state?: FlowKeyState;
+}
+
+/** The value a Resume button carries: the key, with its environment when there are several. */
+export function buttonValue(target: KeyRef, naming: KeyNaming): string {
+  return formatKeyRef(target, naming.environmentCount);
+}
+
+export function resumeButton(target: KeyRef, naming: KeyNaming): Button {
+  const shown = truncate(formatKeyRef(target, naming.environmentCount), 120);
+  return {
+    type: 'button',
+    action_id: ACTION_IDS.resume,
+    text: { type: 'plain_text', text: 'Resume', emoji: true },
+    style: 'primary',
+    value: buttonValue(target, naming),
+    confirm: {
+      title: { type: 'plain_text', text: 'Resume this key?' },
+      text: {
+        type: 'mrkdwn',
+        text: `Resume delivery for ${code(shown)}? Waiting messages will be delivered at the key’s configured rate.`,
+      },
+      confirm: { type: 'plain_text', text: 'Resume' },
+      deny: { type: 'plain_text', text: 'Cancel' },
+    },
+  };
+}
+
+/** An alert about a paused or backlogged key, with a Resume button that Flowbot handles. */
+export function alertMessage(alert: AlertContent, naming: KeyNaming): SlackMessage {
+  const key = formatKeyRef(alert.target, naming.environmentCount);
+  const title = alert.title ? truncate(alert.title, 150) : `Flow-control key ${key} needs attention`;
+  const lines = [`:rotating_light: *${escapeMrkdwn(title)}*`, `Key: ${code(key)}`];
+  if (alert.text) lines.push(escapeMrkdwn(truncate(alert.text, 2000)));
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }];
+  if (alert.state) {
+    blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: summarizeState(alert.state) }] });
+  }
+  blocks.push({ type: 'actions', block_id: 'flow_alert_actions', elements: [resumeButton(alert.target, naming)] });
+  return { text: `${title} (${key})`, blocks };
+}
+
+/**
+ * The alert after someone resumed the key from it: everything the sender wrote stays, the Resume button goes
+ * (it has done its job), and a line says who resumed it, when, and how the key looks now.
+ */
+export function resolvedAlertMessage(
+  original: { readonly blocks: readonly unknown[]; readonly text: string },
+  resolution: { readonly actorId: string; readonly at: Date; readonly after: FlowKeyState | undefined; readonly released?: string },
+): SlackMessage {
+  const kept: KnownBlock[] = [];
+  for (const block of original.blocks) {
+    const cleaned = withoutFlowButtons(block);
+    if (cleaned) kept.push(cleaned);
+  }
+  const by = `:white_check_mark: Resumed by ${mention(resolution.actorId)} ${slackDate(resolution.at)}.${resolution.released ? ` ${resolution.released}` : ''}`;
+  const section: SectionBlock = { type: 'section', text: { type: 'mrkdwn', text: by } };
+  const state: ContextBlock = {
+    type: 'context',
+    elements: [
+      {
+        type: 'mrkdwn',
+        text: resolution.after ? `*Now:* ${summarizeState(resolution.after)}` : '_Current state unavailable._',
+      },
+    ],
+  };
+  // Slack allows 50 blocks in a message; the resolution lines must fit.
+  const fitted = kept.slice(0, 48);
+  return { text: original.text || 'Flow-control key resumed', blocks: [...fitted, section, state] };
+}
+
+function withoutFlowButtons(block: unknown): KnownBlock | undefined {
+  if (!block || typeof block !== 'object') return undefined;
+  const typed = block as { type?: unknown; elements?: unknown };
+  if (typed.type !== 'actions' || !Array.isArray(typed.elements)) return block as KnownBlock;
+  const elements = typed.elements.filter(
+    (element: unknown) =>
+      !(element && typeof element === 'object' && (element as { action_id?: unknown }).action_id === ACTION_IDS.resume),
+  );
+  if (elements.length === 0) return undefined;
+  return { ...(block as ActionsBlock), elements: elements as ActionsBlock['elements'] };
+}

@@ -1,0 +1,43 @@
+/**
+ * Text that came from outside (keys, reasons, alert titles) must never be read by Slack as markup: no
+ * mentions (`<!channel>`), no links, no broken formatting.
+ */
+export function escapeMrkdwn(text: string): string {
+  return text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+}
+
+/** A key or other identifier as inline code; a backtick inside would end the code span early. */
+export function code(text: string): string {
+  return `\`${escapeMrkdwn(text.replace(/`/g, 'ˋ'))}\``;
+}
+
+export function mention(userId: string): string {
+  // Only well-formed IDs become mentions; anything else is shown as text.
+  return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
+}
+
+export function formatCount(value: number): string {
+  return value.toLocaleString('en-US');
+}
+
+/** Slack renders this in each reader's own time zone; the fallback is for clients that can't. */
+export function slackDate(at: Date): string {
+  const seconds = Math.floor(at.getTime() / 1000);
+  return `<!date^${seconds}^{date_short_pretty} at {time}|${at.toISOString()}>`;
+}
+
+export function truncate(text: string, max: number): string {
+  if (text.length <= max) return text;
+  return `${text.slice(0, Math.max(0, max - 1))}…`;
+}
+
+export function plural(count: number, one: string, many = `${one}s`): string {
+  return `${formatCount(count)} ${count === 1 ? one : many}`;
+}
+
+export function formatPeriod(seconds: number): string {
+  if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
+  if (seconds % 3600 === 0) return `${seconds / 3600}h`;
+  if (seconds % 60 === 0) return `${seconds / 60}m`;
+  return `${seconds}s`;
+}

@@ -1,0 +1,96 @@
+import type { KnownBlock } from '@slack/types';
+import type { FlowAction } from '../../core/access/types.js';
+import { formatKeyRef, type KeyRef } from '../../core/keys.js';
+import type { Outcome } from '../../core/operations/outcome.js';
+import { describeQStashError } from '../../core/qstash/errors.js';
+import { releasedByResume, summarizeState } from './key-state.js';
+import { code, escapeMrkdwn, mention } from './mrkdwn.js';
+import type { SlackMessage } from './types.js';
+
+/** How keys are written in messages: with the environment once there is more than one. */
+export interface KeyNaming {
+  readonly environmentCount: number;
+}
+
+export function keyLabel(target: KeyRef, naming: KeyNaming): string {
+  return code(formatKeyRef(target, naming.environmentCount));
+}
+
+const PAST_TENSE: Record<FlowAction, string> = {
+  status: 'checked',
+  list: 'listed',
+  pause: 'paused',
+  resume: 'resumed',
+  pin: 'pinned',
+  unpin: 'unpinned',
+  'reset-rate': 'reset the rate of',
+  approve: 'approved',
+  ramp: 'started a ramp on',
+};
+
+const VERB: Record<FlowAction, string> = {
+  status: 'check',
+  list: 'list',
+  pause: 'pause',
+  resume: 'resume',
+  pin: 'pin',
+  unpin: 'unpin',
+  'reset-rate': 'reset the rate of',
+  approve: 'approve',
+  ramp: 'ramp',
+};
+
+const EMOJI: Partial<Record<FlowAction, string>> = {
+  pause: ':double_vertical_bar:',
+  resume: ':arrow_forward:',
+  pin: ':pushpin:',
+  unpin: ':pushpin:',
+  'reset-rate': ':arrows_counterclockwise:',
+};
+
+export function actionVerb(action: FlowAction): string {
+  return VERB[action];
+}
+
+/** The public message for a change: who did what to which key, and how the key looks now. */
+export function doneMessage(outcome: Extract<Outcome, { kind: 'done' }>, naming: KeyNaming): SlackMessage {
+  const key = keyLabel(outcome.target, naming);
+  const headline = `${EMOJI[outcome.action] ?? ':white_check_mark:'} ${mention(outcome.actorId)} ${PAST_TENSE[outcome.action]} ${key}.`;
+  const extra = outcome.action === 'resume' ? releasedByResume(outcome.before) : undefined;
+  const now = outcome.after ? `*Now:* ${summarizeState(outcome.after)}` : '_Current state unavailable: QStash did not say._';
+  const blocks: KnownBlock[] = [
+    { type: 'section', text: { type: 'mrkdwn', text: extra ? `${headline} ${extra}` : headline } },
+    { type: 'context', elements: [{ type: 'mrkdwn', text: now }] },
+  ];
+  return { text: plainHeadline(outcome.actorId, PAST_TENSE[outcome.action], outcome.target, naming), blocks };
+}
+
+function plainHeadline(actorId: string, verb: string, target: KeyRef, naming: KeyNaming): string {
+  return `${mention(actorId)} ${verb} ${escapeMrkdwn(formatKeyRef(target, naming.environmentCount))}`;
+}
+
+export function refusedMessage(outcome: Extract<Outcome, { kind: 'refused' }>, naming: KeyNaming): SlackMessage {
+  const text = `:no_entry: You can’t ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)}. ${escapeMrkdwn(outcome.explanation)}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+export function failedMessage(outcome: Extract<Outcome, { kind: 'failed' }>, naming: KeyNaming): SlackMessage {
+  const reason = describeQStashError(outcome.error);
+  const certain = ['not_found', 'unauthorized', 'bad_request'].includes(outcome.error.kind);
+  const consequence = certain
+    ? 'Nothing was changed.'
+    : `QStash may or may not have applied it; check with \`/flow status ${escapeMrkdwn(formatKeyRef(outcome.target, naming.environmentCount)).replace(/`/g, 'ˋ')}\` before trying again.`;
+  const text = `:warning: Couldn’t ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)}: ${reason}. ${consequence}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+export function duplicateMessage(outcome: Extract<Outcome, { kind: 'duplicate' }>, naming: KeyNaming): SlackMessage {
+  const text = `:hourglass_flowing_sand: ${mention(outcome.holderId)} already asked to ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)} from this message; Flowbot acts on it once.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/** A private note for input that could not be understood; nothing was done. */
+export function problemMessage(problem: string, hint?: string): SlackMessage {
+  const text = `:warning: ${escapeMrkdwn(problem)}${hint ? `\n${hint}` : ''}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}

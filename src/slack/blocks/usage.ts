@@ -1,0 +1,22 @@
+import { problemMessage } from './outcome.js';
+import type { SlackMessage } from './types.js';
+
+export function flowResumeUsage(environmentNames: readonly string[]): SlackMessage {
+  const example =
+    environmentNames.length > 1
+      ? `\`/flow-resume orders-eu\` (environment \`${environmentNames[0]}\`) or \`/flow-resume ${environmentNames[1]}:orders-eu\``
+      : '`/flow-resume orders-eu`';
+  const text = [
+    '*Resume a paused QStash flow-control key*',
+    'Usage: `/flow-resume <key>`',
+    `Example: ${example}`,
+    environmentNames.length > 1 ? `Environments: ${environmentNames.map((name) => `\`${name}\``).join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('\n');
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+export function keyProblem(problem: string, command: string): SlackMessage {
+  return problemMessage(problem, `Usage: \`${command} <key>\``);
+}

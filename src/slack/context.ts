@@ -1,0 +1,49 @@
+import type { RespondArguments, RespondFn } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { AuditLog } from '../core/audit.js';
+import type { FlowOperations } from '../core/operations/flow-operations.js';
+import type { QStashEnvironments } from '../core/qstash/environments.js';
+import type { WorkTracker } from '../core/work-tracker.js';
+import type { KeyNaming } from './blocks/outcome.js';
+import type { SlackMessage } from './blocks/types.js';
+
+/** What every listener needs; built once in the composition root. */
+export interface ListenerContext {
+  readonly operations: FlowOperations;
+  readonly environments: QStashEnvironments;
+  readonly naming: KeyNaming;
+  readonly audit: AuditLog;
+  readonly work: WorkTracker;
+  readonly logger: Logger;
+}
+
+export type Visibility = 'in_channel' | 'ephemeral';
+
+/**
+ * Sends a reply through `response_url`. A failure is logged (the person may not see it, so the log is the
+ * last record) and never thrown: the work behind it has already happened.
+ */
+export async function reply(
+  context: ListenerContext,
+  respond: RespondFn,
+  message: SlackMessage,
+  options: { visibility: Visibility; replaceOriginal?: boolean },
+): Promise<boolean> {
+  const payload: RespondArguments = {
+    text: message.text,
+    blocks: message.blocks,
+    response_type: options.visibility,
+    replace_original: options.replaceOriginal ?? false,
+  };
+  try {
+    await respond(payload);
+    return true;
+  } catch (error) {
+    context.logger.error(
+      { err: error, visibility: options.visibility, reply: message.text.slice(0, 200) },
+      'could not deliver a reply through response_url',
+    );
+    return false;
+  }
+}
+

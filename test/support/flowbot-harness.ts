@@ -1,0 +1,157 @@
+import { type RunningFlowbot, startFlowbot } from '../../src/app/flowbot.js';
+import { loadConfig } from '../../src/config/load-config.js';
+import { createLogger, secretsOf } from '../../src/logger.js';
+import { type FakeSlack, type ResponseBody, startFakeSlack } from './fake-slack.js';
+import { type QStashEmulator, type QStashEmulatorOptions, startQStashEmulator } from './qstash-emulator.js';
+import {
+  type BlockActionFields,
+  blockActionsBody,
+  type PostResult,
+  postToSlackEndpoint,
+  slashCommandBody,
+} from './slack-request.js';
+
+export const SIGNING_SECRET = 'harness0signing0secret0abcdef123';
+export const ALLOWED_USER = 'UALLOWED1';
+export const GROUP_MEMBER = 'UMEMBER01';
+export const STRANGER = 'USTRANGER';
+export const ALLOWED_GROUP = 'SONCALL01';
+export const CHANNEL = 'CINCIDENTS';
+
+/** Every line the bot logged, parsed, plus the raw text (to search for secrets). */
+export class LogCapture {
+  readonly lines: string[] = [];
+  write(line: string): void {
+    this.lines.push(line);
+  }
+  get text(): string {
+    return this.lines.join('');
+  }
+  entries(): Record<string, any>[] {
+    return this.lines.map((line) => JSON.parse(line));
+  }
+  audits(): Record<string, any>[] {
+    return this.entries()
+      .filter((entry) => entry.audit)
+      .map((entry) => entry.audit);
+  }
+}
+
+export interface HarnessOptions {
+  env?: Record<string, string | undefined>;
+  emulator?: QStashEmulatorOptions;
+  /** Extra emulators, one per named environment: `FLOW_ENVIRONMENTS` is set from their names. */
+  environments?: Record<string, QStashEmulatorOptions>;
+}
+
+export interface Harness {
+  readonly qstash: QStashEmulator;
+  readonly qstashByEnvironment: Record<string, QStashEmulator>;
+  readonly slack: FakeSlack;
+  readonly bot: RunningFlowbot;
+  readonly url: string;
+  readonly logs: LogCapture;
+  readonly secrets: string[];
+  command(
+    command: string,
+    text: string,
+    options?: { user?: string; channel?: string },
+  ): Promise<PostResult & { responseUrl: string }>;
+  click(
+    fields: Partial<BlockActionFields> & { actionId: string; value: string },
+  ): Promise<PostResult & { responseUrl: string }>;
+  waitForResponse(responseUrl: string, predicate?: (body: ResponseBody) => boolean): Promise<ResponseBody>;
+  close(): Promise<void>;
+}
+
+/** The real Flowbot on an ephemeral port, wired to a local QStash emulator and a fake Slack. */
+export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
+  const slack = await startFakeSlack();
+  slack.setUserGroup(ALLOWED_GROUP, [GROUP_MEMBER]);
+  const qstashByEnvironment: Record<string, QStashEmulator> = {};
+  const env: Record<string, string | undefined> = {
+    SLACK_BOT_TOKEN: slack.botToken,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: slack.apiUrl,
+    FLOW_ALLOWED_USERS: `${ALLOWED_USER},${ALLOWED_GROUP}`,
+    PORT: '0',
+    LOG_LEVEL: 'debug',
+  };
+  let qstash: QStashEmulator;
+  if (options.environments) {
+    const names = Object.keys(options.environments);
+    env.FLOW_ENVIRONMENTS = names.join(',');
+    for (const name of names) {
+      const emulator = await startQStashEmulator({
+        token: `qstash-token-${name}-0123456789`,
+        ...options.environments[name],
+      });
+      qstashByEnvironment[name] = emulator;
+      env[`QSTASH_URL_${name.toUpperCase()}`] = emulator.url;
+      env[`QSTASH_TOKEN_${name.toUpperCase()}`] = emulator.tokens[0];
+    }
+    qstash = qstashByEnvironment[names[0]!]!;
+  } else {
+    qstash = await startQStashEmulator({ token: 'qstash-secret-token-0123456789', ...options.emulator });
+    env.QSTASH_URL = qstash.url;
+    env.QSTASH_TOKEN = qstash.tokens[0];
+  }
+  Object.assign(env, options.env);
+  const loaded = loadConfig(env);
+  if (!loaded.ok) throw new Error(`harness config invalid:\n${loaded.problems.join('\n')}`);
+  const logs = new LogCapture();
+  const secrets = secretsOf(loaded.config);
+  const logger = createLogger({ level: loaded.config.logLevel, secrets, destination: logs });
+  const bot = await startFlowbot(loaded.config, {
+    logger,
+    qstash: { attemptTimeoutMs: 400, totalTimeoutMs: 2_500, baseDelayMs: 10, maxAttempts: 4 },
+  });
+  const url = `http://127.0.0.1:${bot.port}`;
+
+  return {
+    qstash,
+    qstashByEnvironment,
+    slack,
+    bot,
+    url,
+    logs,
+    secrets,
+    async command(command, text, commandOptions = {}) {
+      const responseUrl = slack.responseUrl();
+      const body = slashCommandBody({
+        command,
+        text,
+        user_id: commandOptions.user ?? ALLOWED_USER,
+        channel_id: commandOptions.channel ?? CHANNEL,
+        response_url: responseUrl,
+      });
+      const result = await postToSlackEndpoint(url, SIGNING_SECRET, body);
+      return { ...result, responseUrl };
+    },
+    async click(fields) {
+      const responseUrl = fields.responseUrl ?? slack.responseUrl();
+      const body = blockActionsBody({
+        userId: ALLOWED_USER,
+        channelId: CHANNEL,
+        ...fields,
+        responseUrl,
+      });
+      const result = await postToSlackEndpoint(url, SIGNING_SECRET, body);
+      return { ...result, responseUrl };
+    },
+    waitForResponse(responseUrl, predicate) {
+      return slack.waitForResponse(responseUrl, predicate);
+    },
+    async close() {
+      await bot.stop(2_000);
+      const emulators = new Set([qstash, ...Object.values(qstashByEnvironment)]);
+      await Promise.all([slack.close(), ...[...emulators].map((emulator) => emulator.close())]);
+    },
+  };
+}
+
+/** The text of a reply, blocks included, for assertions that should not depend on block layout. */
+export function allText(body: { text?: string; blocks?: unknown } | undefined): string {
+  if (!body) return '';
+  return `${body.text ?? ''}\n${JSON.stringify(body.blocks ?? [])}`;
+}

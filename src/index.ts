@@ -1,6 +1,6 @@
 import 'dotenv/config';
-import { formatConfigProblems, loadConfig } from './config/load-config.js';
 import { startFlowbot } from './app/flowbot.js';
+import { formatConfigProblems, loadConfig } from './config/load-config.js';
 import { createLogger, scrubSecrets, secretsOf } from './logger.js';
 
 async function main(): Promise<void> {
@@ -15,32 +15,60 @@ async function main(): Promise<void> {
   process.on('unhandledRejection', (reason) => logger.error({ err: reason }, 'unhandled promise rejection'));
   process.on('uncaughtException', (error) => logger.error({ err: error }, 'uncaught exception'));
 
-  let flowbot: Awaited<ReturnType<typeof startFlowbot>>;
-  try {
-    flowbot = await startFlowbot(config, { logger });
-  } catch (error) {
-    logger.fatal({ err: error }, 'Flowbot could not start');
-    process.stderr.write(`Flowbot could not start: ${scrubSecrets(startupProblem(error), secretsOf(config))}\n`);
-    process.exit(1);
-  }
-
+  // Signals are handled from the start: one that arrives while starting up stops Flowbot once it is up.
+  let flowbot: Awaited<ReturnType<typeof startFlowbot>> | undefined;
+  let stopRequested: string | undefined;
   const shutdown = (signal: string) => {
+    if (stopRequested && flowbot) {
+      // A second signal means "now": the operator has decided not to wait for in-flight work.
+      logger.warn({ signal }, 'second signal: exiting without waiting');
+      logger.flush();
+      process.exit(1);
+    }
+    stopRequested = signal;
+    if (!flowbot) return;
     logger.info({ signal }, 'shutting down: finishing in-flight work');
     void flowbot.stop().finally(() => {
       logger.flush();
       process.exit(0);
     });
   };
-  process.once('SIGTERM', () => shutdown('SIGTERM'));
-  process.once('SIGINT', () => shutdown('SIGINT'));
+  process.on('SIGTERM', () => shutdown('SIGTERM'));
+  process.on('SIGINT', () => shutdown('SIGINT'));
+
+  try {
+    flowbot = await startFlowbot(config, { logger });
+  } catch (error) {
+    logger.fatal({ err: error }, 'Flowbot could not start');
+    process.stderr.write(
+      `Flowbot could not start: ${scrubSecrets(startupProblem(error), secretsOf(config))}\n`,
+    );
+    process.exit(1);
+  }
+  if (stopRequested) {
+    logger.info({ signal: stopRequested }, 'shutting down: finishing in-flight work');
+    void flowbot.stop().finally(() => {
+      logger.flush();
+      process.exit(0);
+    });
+  }
 }
 
 function startupProblem(error: unknown): string {
   const code = (error as { data?: { error?: unknown }; code?: unknown } | undefined)?.data?.error;
-  if (code === 'invalid_auth' || code === 'not_authed' || code === 'account_inactive' || code === 'token_revoked') {
+  if (
+    code === 'invalid_auth' ||
+    code === 'not_authed' ||
+    code === 'account_inactive' ||
+    code === 'token_revoked'
+  ) {
     return `Slack rejected SLACK_BOT_TOKEN (${code}). Check the bot token on your app's OAuth & Permissions page.`;
   }
-  if ((error as { code?: unknown })?.code === 'EADDRINUSE') return 'the port is already in use; set PORT to a free port.';
+  if ((error as { code?: unknown })?.code === 'slack_webapi_request_error') {
+    return 'could not reach Slack’s Web API (network error). Check the network, or SLACK_API_URL if you set it.';
+  }
+  if ((error as { code?: unknown })?.code === 'EADDRINUSE')
+    return 'the port is already in use; set PORT to a free port.';
   return error instanceof Error ? error.message : 'unknown error';
 }
 

@@ -19,7 +19,12 @@ import { healthRoute } from '../slack/routes.js';
 export interface FlowbotOptions {
   readonly logger: Logger;
   /** Overrides for QStash call timing (tests make retries fast). */
-  readonly qstash?: { attemptTimeoutMs?: number; totalTimeoutMs?: number; baseDelayMs?: number; maxAttempts?: number };
+  readonly qstash?: {
+    attemptTimeoutMs?: number;
+    totalTimeoutMs?: number;
+    baseDelayMs?: number;
+    maxAttempts?: number;
+  };
 }
 
 export interface RunningFlowbot {
@@ -66,7 +71,9 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     `Flowbot is running in ${mode === 'socket' ? 'Socket Mode' : 'HTTP mode'} on port ${port}`,
   );
   if (config.access.allowedSubjects.length === 0) {
-    logger.warn('FLOW_ALLOWED_USERS is empty: nobody may use Flowbot until someone is added (deny by default).');
+    logger.warn(
+      'FLOW_ALLOWED_USERS is empty: nobody may use Flowbot until someone is added (deny by default).',
+    );
   }
 
   return {
@@ -77,8 +84,11 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       if (stopping) return;
       stopping = true;
       const finished = await work.drain(graceMs);
-      if (!finished) logger.warn({ pending: work.size }, 'shutdown grace period ended with work still running');
-      await app.stop().catch((error: unknown) => logger.warn({ err: error }, 'error while stopping the Slack app'));
+      if (!finished)
+        logger.warn({ pending: work.size }, 'shutdown grace period ended with work still running');
+      await app
+        .stop()
+        .catch((error: unknown) => logger.warn({ err: error }, 'error while stopping the Slack app'));
       logger.info('Flowbot stopped');
     },
   };
@@ -99,7 +109,12 @@ function lookupClient(config: Config, logger: Logger): WebClient {
 }
 
 function serverPort(started: unknown): number | undefined {
-  if (started && typeof started === 'object' && 'address' in started && typeof started.address === 'function') {
+  if (
+    started &&
+    typeof started === 'object' &&
+    'address' in started &&
+    typeof started.address === 'function'
+  ) {
     const address = (started.address as () => AddressInfo | string | null)();
     if (address && typeof address === 'object') return address.port;
   }

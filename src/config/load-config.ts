@@ -11,16 +11,16 @@ type Env = Readonly<Record<string, string | undefined>>;
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
-const httpUrl = z
-  .string()
-  .refine((value) => {
-    try {
-      const url = new URL(value);
-      return (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === '';
-    } catch {
-      return false;
-    }
-  }, 'must be an http(s) URL without credentials');
+const httpUrl = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return (
+      (url.protocol === 'http:' || url.protocol === 'https:') && url.username === '' && url.password === ''
+    );
+  } catch {
+    return false;
+  }
+}, 'must be an http(s) URL without credentials');
 
 /**
  * Reads and checks every setting at once, so a person fixing `.env` sees all problems in one go. Problems
@@ -37,7 +37,12 @@ export function loadConfig(env: Env): ConfigResult {
     if (value === undefined) problems.push(`${name} is missing: ${what}.`);
     return value;
   };
-  const checked = <T>(name: string, value: string | undefined, schema: z.ZodType<T>, what: string): T | undefined => {
+  const checked = <T>(
+    name: string,
+    value: string | undefined,
+    schema: z.ZodType<T>,
+    what: string,
+  ): T | undefined => {
     if (value === undefined) return undefined;
     const parsed = schema.safeParse(value);
     if (!parsed.success) {
@@ -47,16 +52,37 @@ export function loadConfig(env: Env): ConfigResult {
     return parsed.data;
   };
 
-  const botToken = required('SLACK_BOT_TOKEN', 'the bot token (xoxb-…) from your Slack app’s OAuth & Permissions page');
+  const botToken = required(
+    'SLACK_BOT_TOKEN',
+    'the bot token (xoxb-…) from your Slack app’s OAuth & Permissions page',
+  );
   checked('SLACK_BOT_TOKEN', botToken, z.string().startsWith('xoxb-'), 'a bot token starts with xoxb-');
   const appToken = read('SLACK_APP_TOKEN');
-  checked('SLACK_APP_TOKEN', appToken, z.string().startsWith('xapp-'), 'an app-level token starts with xapp-');
+  checked(
+    'SLACK_APP_TOKEN',
+    appToken,
+    z.string().startsWith('xapp-'),
+    'an app-level token starts with xapp-',
+  );
   const signingSecret =
     appToken === undefined
-      ? required('SLACK_SIGNING_SECRET', 'the signing secret from your Slack app’s Basic Information page (HTTP mode)')
+      ? required(
+          'SLACK_SIGNING_SECRET',
+          'the signing secret from your Slack app’s Basic Information page (HTTP mode)',
+        )
       : read('SLACK_SIGNING_SECRET');
-  checked('SLACK_SIGNING_SECRET', signingSecret, z.string().regex(/^[0-9a-zA-Z]{16,128}$/), 'expected the hex signing secret from Basic Information');
-  const apiUrl = checked('SLACK_API_URL', read('SLACK_API_URL'), httpUrl, 'must be an http(s) URL without credentials');
+  checked(
+    'SLACK_SIGNING_SECRET',
+    signingSecret,
+    z.string().regex(/^[0-9a-zA-Z]{16,128}$/),
+    'expected the hex signing secret from Basic Information',
+  );
+  const apiUrl = checked(
+    'SLACK_API_URL',
+    read('SLACK_API_URL'),
+    httpUrl,
+    'must be an http(s) URL without credentials',
+  );
 
   const port =
     checked(
@@ -84,11 +110,20 @@ export function loadConfig(env: Env): ConfigResult {
   }
 
   const groupCacheTtlMs =
-    (checked('FLOW_GROUP_CACHE_SECONDS', read('FLOW_GROUP_CACHE_SECONDS'), z.coerce.number().int().min(0).max(86_400), 'seconds from 0 to 86400') ?? 300) * 1000;
+    (checked(
+      'FLOW_GROUP_CACHE_SECONDS',
+      read('FLOW_GROUP_CACHE_SECONDS'),
+      z.coerce.number().int().min(0).max(86_400),
+      'seconds from 0 to 86400',
+    ) ?? 300) * 1000;
 
   const logLevel =
-    checked('LOG_LEVEL', read('LOG_LEVEL')?.toLowerCase(), z.enum(LOG_LEVELS), `one of ${LOG_LEVELS.join(', ')}`) ??
-    ('info' satisfies LogLevel);
+    checked(
+      'LOG_LEVEL',
+      read('LOG_LEVEL')?.toLowerCase(),
+      z.enum(LOG_LEVELS),
+      `one of ${LOG_LEVELS.join(', ')}`,
+    ) ?? ('info' satisfies LogLevel);
 
   if (problems.length > 0) return { ok: false, problems };
   return {
@@ -127,7 +162,10 @@ function readEnvironments(
   };
   if (listed === undefined) {
     const token = read('QSTASH_TOKEN');
-    if (token === undefined) problems.push('QSTASH_TOKEN is missing: the QStash token from the Upstash console (QStash → Settings).');
+    if (token === undefined)
+      problems.push(
+        'QSTASH_TOKEN is missing: the QStash token from the Upstash console (QStash → Settings).',
+      );
     const url = read('QSTASH_URL') ?? DEFAULT_QSTASH_URL;
     urlOk('QSTASH_URL', url);
     return [{ name: 'default', url, token: token ?? '' }];
@@ -138,7 +176,8 @@ function readEnvironments(
     .filter((name) => name !== '');
   const environments: { name: string; url: string; token: string }[] = [];
   const seen = new Set<string>();
-  if (names.length === 0) problems.push('FLOW_ENVIRONMENTS is invalid: list at least one environment name, e.g. prod,staging.');
+  if (names.length === 0)
+    problems.push('FLOW_ENVIRONMENTS is invalid: list at least one environment name, e.g. prod,staging.');
   for (const name of names) {
     if (!ENVIRONMENT_NAME.test(name)) {
       problems.push(
@@ -155,9 +194,13 @@ function readEnvironments(
     const tokenName = `QSTASH_TOKEN_${suffix}`;
     const urlName = `QSTASH_URL_${suffix}`;
     const token = read(tokenName);
-    if (token === undefined) problems.push(`${tokenName} is missing: the QStash token of the "${name}" environment.`);
+    if (token === undefined)
+      problems.push(`${tokenName} is missing: the QStash token of the "${name}" environment.`);
     const url = read(urlName);
-    if (url === undefined) problems.push(`${urlName} is missing: the QStash URL of the "${name}" environment (e.g. ${DEFAULT_QSTASH_URL}).`);
+    if (url === undefined)
+      problems.push(
+        `${urlName} is missing: the QStash URL of the "${name}" environment (e.g. ${DEFAULT_QSTASH_URL}).`,
+      );
     else urlOk(urlName, url);
     environments.push({ name, url: url ?? DEFAULT_QSTASH_URL, token: token ?? '' });
   }

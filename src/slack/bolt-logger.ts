@@ -1,4 +1,4 @@
-import { type Logger as SlackLogger, LogLevel } from '@slack/logger';
+import { LogLevel, type Logger as SlackLogger } from '@slack/logger';
 import type { Logger } from 'pino';
 
 /** Bolt and its clients log through this, so their lines get the same JSON shape and secret scrubbing. */

@@ -46,4 +46,3 @@ export async function reply(
     return false;
   }
 }
-

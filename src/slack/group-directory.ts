@@ -34,7 +34,10 @@ export class SlackGroupDirectory implements GroupDirectory {
   private async lookup(groupId: string): Promise<ReadonlySet<string>> {
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new DirectoryUnavailable(groupId, 'Slack did not answer in time')), this.timeoutMs);
+      timer = setTimeout(
+        () => reject(new DirectoryUnavailable(groupId, 'Slack did not answer in time')),
+        this.timeoutMs,
+      );
     });
     try {
       const result = await Promise.race([this.client.usergroups.users.list({ usergroup: groupId }), timeout]);

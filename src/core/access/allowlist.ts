@@ -15,7 +15,11 @@ export class AllowlistPolicy implements AccessPolicy {
     const { matched, lookupFailure } = await matchSubjects(request.actor.userId, this.subjects, (group) =>
       this.directory.members(group),
     );
-    if (matched) return { allowed: true, grantedBy: matched === request.actor.userId ? 'allowlist:user' : `allowlist:group:${matched}` };
+    if (matched)
+      return {
+        allowed: true,
+        grantedBy: matched === request.actor.userId ? 'allowlist:user' : `allowlist:group:${matched}`,
+      };
     if (lookupFailure) {
       return {
         allowed: false,
@@ -27,7 +31,8 @@ export class AllowlistPolicy implements AccessPolicy {
     return {
       allowed: false,
       reason: 'not_granted',
-      explanation: 'You are not on Flowbot’s access list. Ask your Flowbot admin to add you or one of your user groups.',
+      explanation:
+        'You are not on Flowbot’s access list. Ask your Flowbot admin to add you or one of your user groups.',
     };
   }
 }

@@ -1,5 +1,5 @@
-import type { AuditLog } from '../audit.js';
 import type { AccessPolicy, FlowAction } from '../access/types.js';
+import type { AuditLog } from '../audit.js';
 import type { OnceGuard } from '../once-guard.js';
 import type { QStashClient } from '../qstash/client.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
@@ -111,7 +111,8 @@ async function readOptional(client: QStashClient, key: string): Promise<FlowKeyS
   try {
     return await client.get(key);
   } catch (error) {
-    if (error instanceof QStashError && (error.kind === 'not_found' || error.kind === 'unauthorized')) throw error;
+    if (error instanceof QStashError && (error.kind === 'not_found' || error.kind === 'unauthorized'))
+      throw error;
     return undefined;
   }
 }

@@ -62,7 +62,15 @@ export class QStashClient {
         limit: (options.maxAttempts ?? 4) - 1,
         methods: ['GET', 'POST'],
         statusCodes: [408, 429, 500, 502, 503, 504, 520, 521, 522, 524],
-        errorCodes: ['ETIMEDOUT', 'ECONNRESET', 'ECONNREFUSED', 'EPIPE', 'ENOTFOUND', 'EAI_AGAIN', 'ENETUNREACH'],
+        errorCodes: [
+          'ETIMEDOUT',
+          'ECONNRESET',
+          'ECONNREFUSED',
+          'EPIPE',
+          'ENOTFOUND',
+          'EAI_AGAIN',
+          'ENETUNREACH',
+        ],
         enforceRetryRules: true,
         maxRetryAfter: this.totalTimeoutMs,
         calculateDelay: ({ attemptCount, error, retryAfter }) => {
@@ -164,7 +172,8 @@ export class QStashClient {
     searchParams?: Record<string, string>,
   ): Promise<unknown> {
     const url = this.urlFor(operation, key);
-    if (searchParams) for (const [name, value] of Object.entries(searchParams)) url.searchParams.set(name, value);
+    if (searchParams)
+      for (const [name, value] of Object.entries(searchParams)) url.searchParams.set(name, value);
     const context: CallContext = { deadline: Date.now() + this.totalTimeoutMs, attempts: 0 };
     const started = Date.now();
     try {
@@ -178,7 +187,12 @@ export class QStashClient {
     }
   }
 
-  private report(operation: string, status: number | undefined, errorCode: string | undefined, started: number) {
+  private report(
+    operation: string,
+    status: number | undefined,
+    errorCode: string | undefined,
+    started: number,
+  ) {
     try {
       this.options.onAttempt?.({ operation, status, errorCode, durationMs: Date.now() - started });
     } catch {
@@ -188,7 +202,8 @@ export class QStashClient {
 }
 
 function attemptsMade(error: unknown, fallback: CallContext): number {
-  const context = error instanceof RequestError ? (error.options?.context as CallContext | undefined) : undefined;
+  const context =
+    error instanceof RequestError ? (error.options?.context as CallContext | undefined) : undefined;
   return Math.max(1, context?.attempts ?? fallback.attempts);
 }
 

@@ -49,7 +49,11 @@ export function alertMessage(alert: AlertContent, naming: KeyNaming): SlackMessa
   if (alert.state) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: summarizeState(alert.state) }] });
   }
-  blocks.push({ type: 'actions', block_id: 'flow_alert_actions', elements: [resumeButton(alert.target, naming)] });
+  blocks.push({
+    type: 'actions',
+    block_id: 'flow_alert_actions',
+    elements: [resumeButton(alert.target, naming)],
+  });
   return { text: `${title} (${key})`, blocks };
 }
 
@@ -59,7 +63,12 @@ export function alertMessage(alert: AlertContent, naming: KeyNaming): SlackMessa
  */
 export function resolvedAlertMessage(
   original: { readonly blocks: readonly unknown[]; readonly text: string },
-  resolution: { readonly actorId: string; readonly at: Date; readonly after: FlowKeyState | undefined; readonly released?: string },
+  resolution: {
+    readonly actorId: string;
+    readonly at: Date;
+    readonly after: FlowKeyState | undefined;
+    readonly released?: string;
+  },
 ): SlackMessage {
   const kept: KnownBlock[] = [];
   for (const block of original.blocks) {
@@ -73,7 +82,9 @@ export function resolvedAlertMessage(
     elements: [
       {
         type: 'mrkdwn',
-        text: resolution.after ? `*Now:* ${summarizeState(resolution.after)}` : '_Current state unavailable._',
+        text: resolution.after
+          ? `*Now:* ${summarizeState(resolution.after)}`
+          : '_Current state unavailable._',
       },
     ],
   };
@@ -88,7 +99,11 @@ function withoutFlowButtons(block: unknown): KnownBlock | undefined {
   if (typed.type !== 'actions' || !Array.isArray(typed.elements)) return block as KnownBlock;
   const elements = typed.elements.filter(
     (element: unknown) =>
-      !(element && typeof element === 'object' && (element as { action_id?: unknown }).action_id === ACTION_IDS.resume),
+      !(
+        element &&
+        typeof element === 'object' &&
+        (element as { action_id?: unknown }).action_id === ACTION_IDS.resume
+      ),
   );
   if (elements.length === 0) return undefined;
   return { ...(block as ActionsBlock), elements: elements as ActionsBlock['elements'] };

@@ -57,7 +57,9 @@ export function doneMessage(outcome: Extract<Outcome, { kind: 'done' }>, naming:
   const key = keyLabel(outcome.target, naming);
   const headline = `${EMOJI[outcome.action] ?? ':white_check_mark:'} ${mention(outcome.actorId)} ${PAST_TENSE[outcome.action]} ${key}.`;
   const extra = outcome.action === 'resume' ? releasedByResume(outcome.before) : undefined;
-  const now = outcome.after ? `*Now:* ${summarizeState(outcome.after)}` : '_Current state unavailable: QStash did not say._';
+  const now = outcome.after
+    ? `*Now:* ${summarizeState(outcome.after)}`
+    : '_Current state unavailable: QStash did not say._';
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text: extra ? `${headline} ${extra}` : headline } },
     { type: 'context', elements: [{ type: 'mrkdwn', text: now }] },
@@ -69,12 +71,18 @@ function plainHeadline(actorId: string, verb: string, target: KeyRef, naming: Ke
   return `${mention(actorId)} ${verb} ${escapeMrkdwn(formatKeyRef(target, naming.environmentCount))}`;
 }
 
-export function refusedMessage(outcome: Extract<Outcome, { kind: 'refused' }>, naming: KeyNaming): SlackMessage {
+export function refusedMessage(
+  outcome: Extract<Outcome, { kind: 'refused' }>,
+  naming: KeyNaming,
+): SlackMessage {
   const text = `:no_entry: You can’t ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)}. ${escapeMrkdwn(outcome.explanation)}`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
-export function failedMessage(outcome: Extract<Outcome, { kind: 'failed' }>, naming: KeyNaming): SlackMessage {
+export function failedMessage(
+  outcome: Extract<Outcome, { kind: 'failed' }>,
+  naming: KeyNaming,
+): SlackMessage {
   const reason = describeQStashError(outcome.error);
   const certain = ['not_found', 'unauthorized', 'bad_request'].includes(outcome.error.kind);
   const consequence = certain
@@ -84,7 +92,10 @@ export function failedMessage(outcome: Extract<Outcome, { kind: 'failed' }>, nam
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }
 
-export function duplicateMessage(outcome: Extract<Outcome, { kind: 'duplicate' }>, naming: KeyNaming): SlackMessage {
+export function duplicateMessage(
+  outcome: Extract<Outcome, { kind: 'duplicate' }>,
+  naming: KeyNaming,
+): SlackMessage {
   const text = `:hourglass_flowing_sand: ${mention(outcome.holderId)} already asked to ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)} from this message; Flowbot acts on it once.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }

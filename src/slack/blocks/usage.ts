@@ -10,7 +10,9 @@ export function flowResumeUsage(environmentNames: readonly string[]): SlackMessa
     '*Resume a paused QStash flow-control key*',
     'Usage: `/flow-resume <key>`',
     `Example: ${example}`,
-    environmentNames.length > 1 ? `Environments: ${environmentNames.map((name) => `\`${name}\``).join(', ')}` : '',
+    environmentNames.length > 1
+      ? `Environments: ${environmentNames.map((name) => `\`${name}\``).join(', ')}`
+      : '',
   ]
     .filter(Boolean)
     .join('\n');

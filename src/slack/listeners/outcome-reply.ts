@@ -4,7 +4,11 @@ import { doneMessage, duplicateMessage, failedMessage, refusedMessage } from '..
 import { type ListenerContext, reply } from '../context.js';
 
 /** Public when something changed, private otherwise. */
-export async function replyWithOutcome(context: ListenerContext, respond: RespondFn, outcome: Outcome): Promise<void> {
+export async function replyWithOutcome(
+  context: ListenerContext,
+  respond: RespondFn,
+  outcome: Outcome,
+): Promise<void> {
   switch (outcome.kind) {
     case 'done':
       await reply(context, respond, doneMessage(outcome, context.naming), { visibility: 'in_channel' });

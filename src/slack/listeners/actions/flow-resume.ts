@@ -31,9 +31,14 @@ export function flowResumeButton(context: ListenerContext) {
         reason: parsed.problem,
         latencyMs: 0,
       });
-      await reply(context, respond, problemMessage(`This Resume button carries no usable key. ${parsed.problem}`), {
-        visibility: 'ephemeral',
-      });
+      await reply(
+        context,
+        respond,
+        problemMessage(`This Resume button carries no usable key. ${parsed.problem}`),
+        {
+          visibility: 'ephemeral',
+        },
+      );
       return;
     }
     const messageTs = body.message?.ts ?? body.container?.message_ts;
@@ -47,8 +52,16 @@ export function flowResumeButton(context: ListenerContext) {
       });
       if (outcome.kind === 'done' && body.message) {
         const updated = resolvedAlertMessage(
-          { blocks: Array.isArray(body.message.blocks) ? body.message.blocks : [], text: String(body.message.text ?? '') },
-          { actorId: userId, at: outcome.at, after: outcome.after, released: releasedByResume(outcome.before) },
+          {
+            blocks: Array.isArray(body.message.blocks) ? body.message.blocks : [],
+            text: String(body.message.text ?? ''),
+          },
+          {
+            actorId: userId,
+            at: outcome.at,
+            after: outcome.after,
+            released: releasedByResume(outcome.before),
+          },
         );
         await reply(context, respond, updated, { visibility: 'in_channel', replaceOriginal: true });
         return;

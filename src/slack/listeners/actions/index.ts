@@ -4,5 +4,8 @@ import type { ListenerContext } from '../../context.js';
 import { flowResumeButton } from './flow-resume.js';
 
 export function registerActions(app: App, context: ListenerContext): void {
-  app.action<BlockAction<ButtonAction>>({ action_id: ACTION_IDS.resume, type: 'block_actions' }, flowResumeButton(context));
+  app.action<BlockAction<ButtonAction>>(
+    { action_id: ACTION_IDS.resume, type: 'block_actions' },
+    flowResumeButton(context),
+  );
 }

@@ -1,8 +1,7 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { parseKeyRef } from '../../../core/keys.js';
 import { code } from '../../blocks/mrkdwn.js';
-import { keyProblem } from '../../blocks/usage.js';
-import { flowResumeUsage } from '../../blocks/usage.js';
+import { flowResumeUsage, keyProblem } from '../../blocks/usage.js';
 import type { ListenerContext } from '../../context.js';
 import { replyWithOutcome } from '../outcome-reply.js';
 

@@ -1,0 +1,78 @@
+import { parseArgs } from 'node:util';
+import { WebClient } from '@slack/web-api';
+import type { Config } from '../config/config.js';
+import { parseKeyRef } from '../core/keys.js';
+import { QStashEnvironments } from '../core/qstash/environments.js';
+import type { FlowKeyState } from '../core/qstash/types.js';
+import { alertMessage } from '../slack/blocks/alert.js';
+
+export const POST_ALERT_USAGE = `Usage: npm run alert -- --channel <channel ID> --key <key> [--title <text>] [--text <text>]
+
+Posts an alert with a Resume button that Flowbot handles, as Flowbot's bot user (invite it to the channel).
+  --channel   Slack channel ID, e.g. C0123456789
+  --key       flow-control key; <environment>:<key> when several environments are configured
+  --title     headline (default: "Flow-control key <key> needs attention")
+  --text      more detail, shown under the title`;
+
+export type PostAlertResult = { ok: true; channel: string; ts: string } | { ok: false; problem: string };
+
+/** Reads the command line, looks up the key's live state (best effort) and posts the alert. */
+export async function postAlert(argv: readonly string[], config: Config): Promise<PostAlertResult> {
+  let values: { channel?: string; key?: string; title?: string; text?: string };
+  try {
+    ({ values } = parseArgs({
+      args: [...argv],
+      options: {
+        channel: { type: 'string' },
+        key: { type: 'string' },
+        title: { type: 'string' },
+        text: { type: 'string' },
+      },
+      strict: true,
+    }));
+  } catch (error) {
+    return { ok: false, problem: `${(error as Error).message}\n\n${POST_ALERT_USAGE}` };
+  }
+  if (!values.channel || !/^[CGD][A-Z0-9]{2,}$/.test(values.channel)) {
+    return { ok: false, problem: `--channel must be a Slack channel ID (C…).\n\n${POST_ALERT_USAGE}` };
+  }
+  if (!values.key) return { ok: false, problem: `--key is required.\n\n${POST_ALERT_USAGE}` };
+  const environments = new QStashEnvironments(config.qstash.environments, { totalTimeoutMs: 5_000 });
+  const parsed = parseKeyRef(values.key, environments.names, environments.defaultName);
+  if (!parsed.ok) return { ok: false, problem: parsed.problem };
+
+  let state: FlowKeyState | undefined;
+  try {
+    state = await environments.client(parsed.ref.environment).get(parsed.ref.key);
+  } catch {
+    // The alert matters more than the detail: post it without the live state.
+  }
+  const message = alertMessage(
+    {
+      target: parsed.ref,
+      ...(values.title ? { title: values.title } : {}),
+      ...(values.text ? { text: values.text } : {}),
+      ...(state ? { state } : {}),
+    },
+    { environmentCount: environments.count },
+  );
+  const client = new WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    retryConfig: { retries: 2 },
+  });
+  try {
+    const result = await client.chat.postMessage({
+      channel: values.channel,
+      text: message.text,
+      blocks: message.blocks,
+    });
+    return { ok: true, channel: String(result.channel ?? values.channel), ts: String(result.ts ?? '') };
+  } catch (error) {
+    const code = (error as { data?: { error?: unknown } }).data?.error;
+    const hint = code === 'not_in_channel' ? ' Invite Flowbot to the channel first (/invite @Flowbot).' : '';
+    return {
+      ok: false,
+      problem: `Slack refused the message (${typeof code === 'string' ? code : 'error'}).${hint}`,
+    };
+  }
+}

@@ -1,0 +1,67 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load-config.js';
+import { postAlert } from '../../src/tools/post-alert.js';
+import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
+import { type QStashEmulator, startQStashEmulator } from '../support/qstash-emulator.js';
+
+describe('npm run alert', () => {
+  let slack: FakeSlack;
+  let qstash: QStashEmulator;
+  let config: ReturnType<typeof configFor>;
+  const configFor = (s: FakeSlack, q: QStashEmulator) => {
+    const loaded = loadConfig({
+      SLACK_BOT_TOKEN: s.botToken,
+      SLACK_SIGNING_SECRET: 'abcdef0123456789abcdef',
+      SLACK_API_URL: s.apiUrl,
+      QSTASH_URL: q.url,
+      QSTASH_TOKEN: q.tokens[0],
+    });
+    if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+    return loaded.config;
+  };
+  beforeAll(async () => {
+    slack = await startFakeSlack();
+    qstash = await startQStashEmulator();
+    qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true, waitListSize: 12340 });
+    config = configFor(slack, qstash);
+  });
+  afterAll(async () => {
+    await Promise.all([slack.close(), qstash.close()]);
+  });
+
+  it('posts an alert with the live state and a Resume button carrying the key', async () => {
+    const result = await postAlert(
+      ['--channel', 'CALERTS01', '--key', 'orders-eu', '--title', 'Orders paused'],
+      config,
+    );
+    expect(result).toMatchObject({ ok: true, channel: 'CALERTS01' });
+    const posted = slack.callsTo('chat.postMessage').at(-1)!;
+    const blocks = JSON.stringify(posted.params.blocks);
+    expect(blocks).toContain('"action_id":"flow_resume"');
+    expect(blocks).toContain('"value":"orders-eu"');
+    expect(blocks).toContain('12,340 waiting');
+    expect(blocks).toContain('Orders paused');
+  });
+
+  it('refuses bad arguments with usage and posts nothing', async () => {
+    const before = slack.callsTo('chat.postMessage').length;
+    for (const argv of [
+      [],
+      ['--channel', 'general', '--key', 'x'],
+      ['--channel', 'C123'],
+      ['--bogus'],
+      ['--channel', 'C123', '--key', '..'],
+    ]) {
+      const result = await postAlert(argv, config);
+      expect(result.ok).toBe(false);
+    }
+    expect(slack.callsTo('chat.postMessage').length).toBe(before);
+  });
+
+  it('explains not_in_channel', async () => {
+    slack.failMethod('chat.postMessage', { kind: 'error', error: 'not_in_channel' });
+    const result = await postAlert(['--channel', 'CALERTS01', '--key', 'orders-eu'], config);
+    expect(result).toMatchObject({ ok: false });
+    expect(!result.ok && result.problem).toContain('/invite @Flowbot');
+  });
+});

@@ -5,9 +5,11 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { AllowlistPolicy } from '../core/access/allowlist.js';
 import { PinoAuditLog } from '../core/audit.js';
-import { MemoryOnceGuard } from '../core/once-guard.js';
+import { StoreOnceGuard } from '../core/once-guard.js';
+import { Confirmations } from '../core/operations/confirmations.js';
 import { FlowOperations } from '../core/operations/flow-operations.js';
 import { QStashEnvironments } from '../core/qstash/environments.js';
+import { MemoryStateStore } from '../core/store/memory-store.js';
 import { WorkTracker } from '../core/work-tracker.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import type { ListenerContext } from '../slack/context.js';
@@ -42,6 +44,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const work = new WorkTracker((error) => logger.error({ err: error }, 'background work failed'));
   const environments = new QStashEnvironments(config.qstash.environments, options.qstash);
   const audit = new PinoAuditLog(logger);
+  const store = new MemoryStateStore();
 
   let stopping = false;
   const app = createBoltApp(config, logger, [healthRoute(() => stopping)]);
@@ -51,9 +54,10 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
 
   const directory = new SlackGroupDirectory(lookupClient(config, logger), config.access.groupCacheTtlMs);
   const policy = new AllowlistPolicy(config.access.allowedSubjects, directory);
-  const operations = new FlowOperations(environments, policy, audit, new MemoryOnceGuard());
+  const operations = new FlowOperations(environments, policy, audit, new StoreOnceGuard(store));
   const context: ListenerContext = {
     operations,
+    confirmations: new Confirmations(store),
     environments,
     naming: { environmentCount: environments.count },
     audit,

@@ -1,3 +1,5 @@
+import type { StateStore } from './store/state-store.js';
+
 /**
  * Makes sure one piece of work (a button click's action) runs once even when the same request arrives
  * several times at once: a double click, two people clicking, Slack retrying.
@@ -11,31 +13,24 @@ export interface OnceGuard {
 
 export type ClaimResult = { readonly claimed: true } | { readonly claimed: false; readonly holder: string };
 
-/** One process's memory; enough for one replica. */
-export class MemoryOnceGuard implements OnceGuard {
-  private readonly claims = new Map<string, { holder: string; expires: number }>();
-
-  constructor(private readonly now: () => number = Date.now) {}
+/** Claims as store entries with a TTL, so every replica sharing the store sees them. */
+export class StoreOnceGuard implements OnceGuard {
+  constructor(private readonly store: StateStore) {}
 
   async claim(id: string, holder: string, ttlMs: number): Promise<ClaimResult> {
-    this.sweep();
-    const existing = this.claims.get(id);
-    if (existing && existing.expires > this.now()) return { claimed: false, holder: existing.holder };
-    this.claims.set(id, { holder, expires: this.now() + ttlMs });
-    return { claimed: true };
+    if (await this.store.compareAndSet(NAMESPACE, id, undefined, holder, { ttlMs })) return { claimed: true };
+    const current = await this.store.get<string>(NAMESPACE, id);
+    // Released between our write attempt and this read: try once more rather than report a phantom holder.
+    if (current === undefined) {
+      if (await this.store.compareAndSet(NAMESPACE, id, undefined, holder, { ttlMs }))
+        return { claimed: true };
+    }
+    return { claimed: false, holder: current ?? 'someone' };
   }
 
   async release(id: string): Promise<void> {
-    this.claims.delete(id);
-  }
-
-  private sweep(): void {
-    // Bounded work per call keeps a long-running process from accumulating expired claims.
-    let checked = 0;
-    const now = this.now();
-    for (const [id, claim] of this.claims) {
-      if (claim.expires <= now) this.claims.delete(id);
-      if (++checked >= 32) break;
-    }
+    await this.store.delete(NAMESPACE, id);
   }
 }
+
+const NAMESPACE = 'once';

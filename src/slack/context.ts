@@ -1,6 +1,7 @@
 import type { RespondArguments, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../core/audit.js';
+import type { Confirmations } from '../core/operations/confirmations.js';
 import type { FlowOperations } from '../core/operations/flow-operations.js';
 import type { QStashEnvironments } from '../core/qstash/environments.js';
 import type { WorkTracker } from '../core/work-tracker.js';
@@ -10,6 +11,7 @@ import type { SlackMessage } from './blocks/types.js';
 /** What every listener needs; built once in the composition root. */
 export interface ListenerContext {
   readonly operations: FlowOperations;
+  readonly confirmations: Confirmations;
   readonly environments: QStashEnvironments;
   readonly naming: KeyNaming;
   readonly audit: AuditLog;

@@ -14,6 +14,7 @@ describe('manifest.yml', () => {
   it('declares the slash commands Flowbot handles, each with a description', () => {
     const commands = manifest.features.slash_commands.map((c: { command: string }) => c.command);
     expect(commands).toContain('/flow-resume');
+    expect(commands).toContain('/flow');
     for (const command of manifest.features.slash_commands) {
       expect(command.command).toMatch(/^\/[a-z-]{1,31}$/);
       expect(command.description.length).toBeGreaterThan(0);

@@ -1,11 +1,13 @@
 import type { AccessPolicy, FlowAction } from '../access/types.js';
 import type { AuditLog } from '../audit.js';
+import { matchesGlob } from '../glob.js';
+import type { KeyRef } from '../keys.js';
 import type { OnceGuard } from '../once-guard.js';
 import type { QStashClient } from '../qstash/client.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
 import { QStashError } from '../qstash/errors.js';
-import type { FlowKeyState, PinSettings, UnpinSettings } from '../qstash/types.js';
-import type { OperationRequest, Outcome } from './outcome.js';
+import type { FlowKeyState, GlobalParallelism, PinSettings, UnpinSettings } from '../qstash/types.js';
+import type { EnvironmentKeys, OperationRequest, Outcome, PendingChange, ReadOutcome } from './outcome.js';
 
 /** Long enough to cover Slack's retries and a person's impatient second click. */
 const ONCE_TTL_MS = 10 * 60_000;
@@ -43,6 +45,197 @@ export class FlowOperations {
 
   unpin(request: OperationRequest, settings: UnpinSettings): Promise<Outcome> {
     return this.mutate('unpin', request, (client, key) => client.unpin(key, settings), { ...settings });
+  }
+
+  /** Carries out a change asked for earlier (confirmed, approved), authorizing the actor again. */
+  perform(change: PendingChange, request: OperationRequest): Promise<Outcome> {
+    switch (change.action) {
+      case 'pause':
+        return this.pause(request);
+      case 'resume':
+        return this.resume(request);
+      case 'reset-rate':
+        return this.resetRate(request);
+      case 'pin':
+        return this.pin(request, change.settings);
+      case 'unpin':
+        return this.unpin(request, change.settings);
+    }
+  }
+
+  /**
+   * May this person take this action? Used before showing a confirmation, so nobody is asked to confirm what
+   * they may not do; refusals are audited like any other.
+   */
+  async check(
+    actorId: string,
+    action: FlowAction,
+    target: KeyRef,
+    channelId: string | undefined,
+    source: string,
+  ): Promise<{ allowed: true } | { allowed: false; explanation: string }> {
+    const decision = await this.policy.authorize({
+      actor: { userId: actorId },
+      action,
+      environment: target.environment,
+      key: target.key,
+      channelId,
+    });
+    if (decision.allowed) return { allowed: true };
+    this.audit.record({
+      actor: actorId,
+      action,
+      key: target.key,
+      environment: target.environment,
+      channel: channelId,
+      source,
+      outcome: 'denied',
+      reason: decision.reason,
+      latencyMs: 0,
+    });
+    return { allowed: false, explanation: decision.explanation };
+  }
+
+  /**
+   * The key's state for a confirmation the caller has already authorized: 'not_found' for an unknown key,
+   * undefined when QStash could not say.
+   */
+  async peek(target: KeyRef): Promise<FlowKeyState | 'not_found' | undefined> {
+    try {
+      return await this.environments.client(target.environment).get(target.key);
+    } catch (error) {
+      if (error instanceof QStashError && error.kind === 'not_found') return 'not_found';
+      return undefined;
+    }
+  }
+
+  /** The key's state as it is now, for the person allowed to see it. */
+  async status(request: OperationRequest): Promise<ReadOutcome<FlowKeyState>> {
+    return this.read('status', request.actorId, request.channelId, request.source, request.target, (client) =>
+      client.get(request.target.key),
+    );
+  }
+
+  /** Global parallelism of one environment. */
+  async global(
+    actorId: string,
+    environment: string,
+    channelId: string | undefined,
+    source: string,
+  ): Promise<ReadOutcome<GlobalParallelism>> {
+    return this.read('list', actorId, channelId, source, { environment, key: '*' }, (client) =>
+      client.globalParallelism(),
+    );
+  }
+
+  /**
+   * Keys of the named environment, or of every environment, matching the glob. Environments are read side by
+   * side; one that fails is reported as such without hiding the others.
+   */
+  async list(
+    actorId: string,
+    environment: string | undefined,
+    glob: string | undefined,
+    channelId: string | undefined,
+    source: string,
+  ): Promise<ReadOutcome<EnvironmentKeys[]>> {
+    const started = Date.now();
+    const names = environment === undefined ? this.environments.names : [environment];
+    const pattern = glob ?? '*';
+    for (const name of names) {
+      const decision = await this.policy.authorize({
+        actor: { userId: actorId },
+        action: 'list',
+        environment: name,
+        key: undefined,
+        channelId,
+      });
+      if (!decision.allowed) {
+        this.audit.record({
+          actor: actorId,
+          action: 'list',
+          key: pattern,
+          environment: name,
+          channel: channelId,
+          source,
+          outcome: 'denied',
+          reason: decision.reason,
+          latencyMs: Date.now() - started,
+        });
+        return { kind: 'refused', explanation: decision.explanation };
+      }
+    }
+    const results = await Promise.all(
+      names.map(async (name): Promise<EnvironmentKeys> => {
+        try {
+          const keys = await this.environments.client(name).list();
+          return {
+            environment: name,
+            keys: keys.filter((key) => matchesGlob(key.key, pattern)),
+            error: undefined,
+          };
+        } catch (error) {
+          return { environment: name, keys: undefined, error: asQStashError(error) };
+        }
+      }),
+    );
+    const firstError = results.find((result) => result.error)?.error;
+    this.audit.record({
+      actor: actorId,
+      action: 'list',
+      key: pattern,
+      environment: environment ?? '*',
+      channel: channelId,
+      source,
+      outcome: firstError && results.every((result) => result.error) ? 'failed' : 'done',
+      ...(firstError ? { reason: firstError.kind } : {}),
+      latencyMs: Date.now() - started,
+    });
+    if (firstError && results.every((result) => result.error)) return { kind: 'failed', error: firstError };
+    return { kind: 'ok', value: results };
+  }
+
+  private async read<T>(
+    action: FlowAction,
+    actorId: string,
+    channelId: string | undefined,
+    source: string,
+    target: KeyRef,
+    call: (client: QStashClient) => Promise<T>,
+  ): Promise<ReadOutcome<T>> {
+    const started = Date.now();
+    const record = (outcome: 'done' | 'denied' | 'failed', reason?: string) =>
+      this.audit.record({
+        actor: actorId,
+        action,
+        key: target.key,
+        environment: target.environment,
+        channel: channelId,
+        source,
+        outcome,
+        ...(reason ? { reason } : {}),
+        latencyMs: Date.now() - started,
+      });
+    const decision = await this.policy.authorize({
+      actor: { userId: actorId },
+      action,
+      environment: target.environment,
+      key: target.key === '*' ? undefined : target.key,
+      channelId,
+    });
+    if (!decision.allowed) {
+      record('denied', decision.reason);
+      return { kind: 'refused', explanation: decision.explanation };
+    }
+    try {
+      const value = await call(this.environments.client(target.environment));
+      record('done');
+      return { kind: 'ok', value };
+    } catch (error) {
+      const failure = asQStashError(error);
+      record('failed', failure.kind);
+      return { kind: 'failed', error: failure };
+    }
   }
 
   private async mutate(
@@ -95,15 +288,28 @@ export class FlowOperations {
       await apply(client, target.key);
       const after = await readOptional(client, target.key).catch(() => undefined);
       record('done');
-      return { kind: 'done', action, target, actorId: request.actorId, before, after, at: this.now() };
+      return {
+        kind: 'done',
+        action,
+        target,
+        actorId: request.actorId,
+        before,
+        after,
+        at: this.now(),
+        ...(request.reason ? { reason: request.reason } : {}),
+      };
     } catch (error) {
-      const failure = error instanceof QStashError ? error : new QStashError('unavailable', '', undefined, 1);
+      const failure = asQStashError(error);
       record('failed', failure.kind);
       // A failed attempt may be retried by the next click.
       if (request.onceId !== undefined) await this.once.release(request.onceId);
       return { kind: 'failed', action, target, error: failure };
     }
   }
+}
+
+function asQStashError(error: unknown): QStashError {
+  return error instanceof QStashError ? error : new QStashError('unavailable', '', undefined, 1);
 }
 
 /** The key's state, or undefined when QStash could not say; an unknown key is an error (nothing to act on). */

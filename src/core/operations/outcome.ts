@@ -1,7 +1,7 @@
 import type { FlowAction } from '../access/types.js';
 import type { KeyRef } from '../keys.js';
 import type { QStashError } from '../qstash/errors.js';
-import type { FlowKeyState } from '../qstash/types.js';
+import type { FlowKeyState, PinSettings, UnpinSettings } from '../qstash/types.js';
 
 export interface OperationRequest {
   readonly actorId: string;
@@ -28,6 +28,8 @@ export type Outcome =
       /** The key right after the change, when QStash could tell. */
       readonly after: FlowKeyState | undefined;
       readonly at: Date;
+      /** Why, in the actor's words (pause reasons). */
+      readonly reason?: string;
     }
   | {
       readonly kind: 'refused';
@@ -48,3 +50,24 @@ export type Outcome =
       readonly target: KeyRef;
       readonly error: QStashError;
     };
+
+/** A change that can be asked for now and carried out later (after a confirmation or an approval). */
+export type PendingChange =
+  | { readonly action: 'pause'; readonly target: KeyRef; readonly reason?: string }
+  | { readonly action: 'resume'; readonly target: KeyRef }
+  | { readonly action: 'reset-rate'; readonly target: KeyRef }
+  | { readonly action: 'pin'; readonly target: KeyRef; readonly settings: PinSettings }
+  | { readonly action: 'unpin'; readonly target: KeyRef; readonly settings: UnpinSettings };
+
+/** The result of a read: no change, so no duplicate; refusals and failures as for changes. */
+export type ReadOutcome<T> =
+  | { readonly kind: 'ok'; readonly value: T }
+  | { readonly kind: 'refused'; readonly explanation: string }
+  | { readonly kind: 'failed'; readonly error: QStashError };
+
+export interface EnvironmentKeys {
+  readonly environment: string;
+  /** Absent when this environment could not be read. */
+  readonly keys: readonly FlowKeyState[] | undefined;
+  readonly error: QStashError | undefined;
+}

@@ -1,4 +1,12 @@
-/** Every Flowbot button's action_id starts with `flow_`; these are public (alert senders use them). */
+/** Every Flowbot button's action_id starts with `flow_`; `flow_resume` is public (alert senders use it). */
 export const ACTION_IDS = {
   resume: 'flow_resume',
+  pause: 'flow_pause',
+  refresh: 'flow_refresh',
+  listRefresh: 'flow_list_refresh',
+  confirm: 'flow_confirm',
+  cancel: 'flow_cancel',
 } as const;
+
+/** Status cards carry this block_id prefix, so a click can tell a status card from an alert. */
+export const STATUS_BLOCK_PREFIX = 'flow_status';

@@ -1,7 +1,8 @@
-import type { ActionsBlock, Button, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { ActionsBlock, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
 import { formatKeyRef, type KeyRef } from '../../core/keys.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
+import { resumeButton } from './buttons.js';
 import { summarizeState } from './key-state.js';
 import { code, escapeMrkdwn, mention, slackDate, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
@@ -12,31 +13,6 @@ export interface AlertContent {
   readonly title?: string;
   readonly text?: string;
   readonly state?: FlowKeyState;
-}
-
-/** The value a Resume button carries: the key, with its environment when there are several. */
-export function buttonValue(target: KeyRef, naming: KeyNaming): string {
-  return formatKeyRef(target, naming.environmentCount);
-}
-
-export function resumeButton(target: KeyRef, naming: KeyNaming): Button {
-  const shown = truncate(formatKeyRef(target, naming.environmentCount), 120);
-  return {
-    type: 'button',
-    action_id: ACTION_IDS.resume,
-    text: { type: 'plain_text', text: 'Resume', emoji: true },
-    style: 'primary',
-    value: buttonValue(target, naming),
-    confirm: {
-      title: { type: 'plain_text', text: 'Resume this key?' },
-      text: {
-        type: 'mrkdwn',
-        text: `Resume delivery for ${code(shown)}? Waiting messages will be delivered at the key’s configured rate.`,
-      },
-      confirm: { type: 'plain_text', text: 'Resume' },
-      deny: { type: 'plain_text', text: 'Cancel' },
-    },
-  };
 }
 
 /** An alert about a paused or backlogged key, with a Resume button that Flowbot handles. */

@@ -60,11 +60,20 @@ export function doneMessage(outcome: Extract<Outcome, { kind: 'done' }>, naming:
   const now = outcome.after
     ? `*Now:* ${summarizeState(outcome.after)}`
     : '_Current state unavailable: QStash did not say._';
+  const reason = outcome.reason ? `\n>${escapeMrkdwn(outcome.reason)}` : '';
   const blocks: KnownBlock[] = [
-    { type: 'section', text: { type: 'mrkdwn', text: extra ? `${headline} ${extra}` : headline } },
+    {
+      type: 'section',
+      text: { type: 'mrkdwn', text: `${extra ? `${headline} ${extra}` : headline}${reason}` },
+    },
     { type: 'context', elements: [{ type: 'mrkdwn', text: now }] },
   ];
   return { text: plainHeadline(outcome.actorId, PAST_TENSE[outcome.action], outcome.target, naming), blocks };
+}
+
+/** A short line for a refreshed card: who just did what. */
+export function noteFromOutcome(outcome: Extract<Outcome, { kind: 'done' }>): string {
+  return `${EMOJI[outcome.action] ?? ':white_check_mark:'} ${mention(outcome.actorId)} ${PAST_TENSE[outcome.action]} it`;
 }
 
 function plainHeadline(actorId: string, verb: string, target: KeyRef, naming: KeyNaming): string {

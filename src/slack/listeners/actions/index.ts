@@ -1,11 +1,24 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { ACTION_IDS } from '../../blocks/action-ids.js';
 import type { ListenerContext } from '../../context.js';
+import { flowCancelButton, flowConfirmButton } from './flow-confirm.js';
+import { flowPauseButton } from './flow-pause.js';
+import { flowListRefreshButton, flowRefreshButton } from './flow-refresh.js';
 import { flowResumeButton } from './flow-resume.js';
 
+type Button = BlockAction<ButtonAction>;
+
+/** `flow_resume` may carry a `#<n>` suffix where several Resume buttons share a block. */
+const RESUME_ACTION = /^flow_resume(?:#\d{1,3})?$/;
+
 export function registerActions(app: App, context: ListenerContext): void {
-  app.action<BlockAction<ButtonAction>>(
-    { action_id: ACTION_IDS.resume, type: 'block_actions' },
-    flowResumeButton(context),
+  app.action<Button>({ action_id: RESUME_ACTION, type: 'block_actions' }, flowResumeButton(context));
+  app.action<Button>({ action_id: ACTION_IDS.pause, type: 'block_actions' }, flowPauseButton(context));
+  app.action<Button>({ action_id: ACTION_IDS.refresh, type: 'block_actions' }, flowRefreshButton(context));
+  app.action<Button>(
+    { action_id: ACTION_IDS.listRefresh, type: 'block_actions' },
+    flowListRefreshButton(context),
   );
+  app.action<Button>({ action_id: ACTION_IDS.confirm, type: 'block_actions' }, flowConfirmButton(context));
+  app.action<Button>({ action_id: ACTION_IDS.cancel, type: 'block_actions' }, flowCancelButton(context));
 }

@@ -3,7 +3,7 @@ import { parseKeyRef } from '../../../core/keys.js';
 import { code } from '../../blocks/mrkdwn.js';
 import { flowResumeUsage, keyProblem } from '../../blocks/usage.js';
 import type { ListenerContext } from '../../context.js';
-import { replyWithOutcome } from '../outcome-reply.js';
+import { resumeNow } from '../flows/resume.js';
 
 /** `/flow-resume <key>`: the one-step way out of an incident. */
 export function flowResumeCommand(context: ListenerContext) {
@@ -30,14 +30,8 @@ export function flowResumeCommand(context: ListenerContext) {
       return;
     }
     await ack({ response_type: 'ephemeral', text: `:hourglass_flowing_sand: Resuming ${code(text)}…` });
-    await context.work.run(async () => {
-      const outcome = await context.operations.resume({
-        actorId: command.user_id,
-        target: parsed.ref,
-        channelId: command.channel_id,
-        source: 'command',
-      });
-      await replyWithOutcome(context, respond, outcome);
-    });
+    await context.work.run(() =>
+      resumeNow(context, respond, command.user_id, command.channel_id, parsed.ref, 'command'),
+    );
   };
 }

@@ -1,0 +1,169 @@
+import { formatDuration, parseDurationSeconds } from '../durations.js';
+import { checkKey, type KeyRef, parseKeyRef } from '../keys.js';
+import type { PinSettings, UnpinSettings } from '../qstash/types.js';
+
+/** What `/flow …` asks for, once the text is understood. */
+export type FlowCommand =
+  | { readonly kind: 'help'; readonly topic: string | undefined }
+  | { readonly kind: 'status'; readonly target: KeyRef }
+  | { readonly kind: 'list'; readonly glob: string | undefined; readonly environment: string | undefined }
+  | { readonly kind: 'global'; readonly environment: string | undefined }
+  | { readonly kind: 'pause'; readonly target: KeyRef; readonly reason: string | undefined }
+  | { readonly kind: 'resume'; readonly target: KeyRef }
+  | { readonly kind: 'reset-rate'; readonly target: KeyRef }
+  | { readonly kind: 'pin'; readonly target: KeyRef; readonly settings: PinSettings }
+  | { readonly kind: 'unpin'; readonly target: KeyRef; readonly settings: UnpinSettings };
+
+export type FlowCommandParse =
+  | { readonly ok: true; readonly command: FlowCommand }
+  | { readonly ok: false; readonly problem: string; readonly topic: string | undefined };
+
+export const SUBCOMMANDS = [
+  'status',
+  'list',
+  'pause',
+  'resume',
+  'pin',
+  'unpin',
+  'reset-rate',
+  'global',
+  'help',
+] as const;
+
+export interface EnvironmentNames {
+  readonly names: readonly string[];
+  readonly defaultName: string;
+}
+
+/** Pins above this are typing mistakes, not limits anyone means. */
+export const MAX_PIN_VALUE = 1_000_000;
+export const MAX_PERIOD_SECONDS = 7 * 86_400;
+const MAX_REASON_LENGTH = 500;
+
+export function parseFlowCommand(text: string, environments: EnvironmentNames): FlowCommandParse {
+  const words = text.trim().split(/\s+/u).filter(Boolean);
+  const [first, ...rest] = words;
+  const subcommand = first?.toLowerCase();
+  const fail = (problem: string): FlowCommandParse => ({ ok: false, problem, topic: subcommand });
+  const target = (): KeyRef | string => {
+    const keyText = rest[0];
+    if (keyText === undefined) return 'Which key? Give the flow-control key after the subcommand.';
+    const parsed = parseKeyRef(keyText, environments.names, environments.defaultName);
+    return parsed.ok ? parsed.ref : parsed.problem;
+  };
+
+  switch (subcommand) {
+    case undefined:
+    case 'help':
+      return { ok: true, command: { kind: 'help', topic: rest[0]?.toLowerCase() } };
+    case 'status':
+    case 'resume':
+    case 'reset-rate': {
+      const ref = target();
+      if (typeof ref === 'string') return fail(ref);
+      if (rest.length > 1) return fail(`\`${subcommand}\` takes one key; keys cannot contain spaces.`);
+      return { ok: true, command: { kind: subcommand, target: ref } };
+    }
+    case 'pause': {
+      const ref = target();
+      if (typeof ref === 'string') return fail(ref);
+      const reason = rest.slice(1).join(' ').trim();
+      if (reason.length > MAX_REASON_LENGTH)
+        return fail(`The reason is too long (at most ${MAX_REASON_LENGTH} characters).`);
+      if (/\p{Cc}/u.test(reason.replace(/[\t]/g, ' ')))
+        return fail('The reason contains control characters.');
+      return { ok: true, command: { kind: 'pause', target: ref, reason: reason || undefined } };
+    }
+    case 'pin': {
+      const ref = target();
+      if (typeof ref === 'string') return fail(ref);
+      const settings = parsePinSettings(rest.slice(1));
+      if (typeof settings === 'string') return fail(settings);
+      return { ok: true, command: { kind: 'pin', target: ref, settings } };
+    }
+    case 'unpin': {
+      const ref = target();
+      if (typeof ref === 'string') return fail(ref);
+      const which = rest[1]?.toLowerCase();
+      if (rest.length > 2 || (which !== 'parallelism' && which !== 'rate' && which !== 'all')) {
+        return fail('Say what to unpin: `parallelism`, `rate` or `all`.');
+      }
+      return {
+        ok: true,
+        command: {
+          kind: 'unpin',
+          target: ref,
+          settings: { parallelism: which !== 'rate', rate: which !== 'parallelism' },
+        },
+      };
+    }
+    case 'list': {
+      if (rest.length > 1) return fail('`list` takes at most one pattern, e.g. `orders-*`.');
+      return parseListArgument(rest[0], environments);
+    }
+    case 'global': {
+      const name = rest[0];
+      if (rest.length > 1) return fail('`global` takes at most one environment name.');
+      if (name !== undefined && !environments.names.includes(name)) {
+        return fail(`\`${name.slice(0, 40)}\` is not a configured QStash environment.`);
+      }
+      return { ok: true, command: { kind: 'global', environment: name } };
+    }
+    default:
+      return { ok: false, problem: `\`${first?.slice(0, 40)}\` is not a Flowbot command.`, topic: undefined };
+  }
+}
+
+function parseListArgument(argument: string | undefined, environments: EnvironmentNames): FlowCommandParse {
+  if (argument === undefined)
+    return { ok: true, command: { kind: 'list', glob: undefined, environment: undefined } };
+  let environment: string | undefined;
+  let glob = argument;
+  if (environments.names.length > 1) {
+    const colon = argument.indexOf(':');
+    const named = colon >= 0 ? argument.slice(0, colon) : undefined;
+    if (named !== undefined && environments.names.includes(named)) {
+      environment = named;
+      glob = argument.slice(colon + 1) || '*';
+    } else if (environments.names.includes(argument)) {
+      environment = argument;
+      glob = '*';
+    }
+  }
+  const check = checkKey(glob);
+  if (!check.ok) return { ok: false, problem: check.problem.replace('key', 'pattern'), topic: 'list' };
+  return { ok: true, command: { kind: 'list', glob, environment } };
+}
+
+/** `parallelism=5 rate=50 period=1m` in any order, any subset; period only with rate. */
+export function parsePinSettings(words: readonly string[]): PinSettings | string {
+  if (words.length === 0) {
+    return 'Say what to pin: `parallelism=N`, `rate=N` and/or `period=30s|5m|1h` (period goes with rate).';
+  }
+  const settings: { parallelism?: number; rate?: number; period?: number } = {};
+  for (const word of words) {
+    const match = /^([a-z]+)=(.*)$/i.exec(word);
+    const name = match?.[1]?.toLowerCase();
+    const value = match?.[2] ?? '';
+    if (!match || (name !== 'parallelism' && name !== 'rate' && name !== 'period')) {
+      return `\`${word.slice(0, 40)}\` is not a pin setting; use \`parallelism=N\`, \`rate=N\`, \`period=30s|5m|1h\`.`;
+    }
+    if (settings[name] !== undefined) return `\`${name}\` is given twice.`;
+    if (name === 'period') {
+      const seconds = parseDurationSeconds(value);
+      if (seconds === undefined || seconds > MAX_PERIOD_SECONDS) {
+        return `\`period=${value.slice(0, 20)}\` is not a period; use a duration such as \`30s\`, \`5m\` or \`1h\` (at most ${formatDuration(MAX_PERIOD_SECONDS)}).`;
+      }
+      settings.period = seconds;
+      continue;
+    }
+    if (!/^\d{1,7}$/.test(value) || Number(value) < 1 || Number(value) > MAX_PIN_VALUE) {
+      return `\`${name}=${value.slice(0, 20)}\` must be a whole number from 1 to ${MAX_PIN_VALUE.toLocaleString('en-US')}.`;
+    }
+    settings[name] = Number(value);
+  }
+  if (settings.period !== undefined && settings.rate === undefined) {
+    return '`period` goes with `rate`: for example `rate=50 period=1m`.';
+  }
+  return settings;
+}

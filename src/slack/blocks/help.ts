@@ -1,0 +1,85 @@
+import { escapeMrkdwn } from './mrkdwn.js';
+import type { SlackMessage } from './types.js';
+
+interface Topic {
+  readonly usage: string;
+  readonly summary: string;
+  readonly details: string;
+}
+
+const TOPICS: Record<string, Topic> = {
+  status: {
+    usage: '/flow status <key>',
+    summary: 'waitlist, paused or delivering, limits and pins of one key',
+    details:
+      'Shows the key privately, with a Resume (when paused) or Pause button and Refresh.\nExample: `/flow status orders-eu`',
+  },
+  list: {
+    usage: '/flow list [pattern]',
+    summary: 'all keys, paused first, then by waitlist',
+    details:
+      'A pattern narrows the list: `*` matches anything, `?` one character.\nExamples: `/flow list`, `/flow list orders-*`, `/flow list staging:*` (one environment).\nThe key `$` holds messages published without a flow-control key.',
+  },
+  pause: {
+    usage: '/flow pause <key> [reason…]',
+    summary: 'stop delivery (asks you to confirm)',
+    details:
+      'Shows you the live state and asks you to confirm; then tells the channel.\nExample: `/flow pause orders-eu payments API returning 503s`',
+  },
+  resume: {
+    usage: '/flow resume <key>',
+    summary: 'start delivery again (acts at once; same as /flow-resume)',
+    details:
+      'Resumes at once and tells the channel how many waiting messages it released.\nExample: `/flow resume orders-eu`',
+  },
+  pin: {
+    usage: '/flow pin <key> parallelism=N rate=N period=30s|5m|1h',
+    summary: 'fix limits regardless of what messages ask for (asks you to confirm)',
+    details:
+      'Any subset of the settings; `period` goes with `rate`. Pinning resets the key’s rate count and period.\nExamples: `/flow pin orders-eu parallelism=5`, `/flow pin orders-eu rate=50 period=1m`',
+  },
+  unpin: {
+    usage: '/flow unpin <key> parallelism|rate|all',
+    summary: 'let incoming messages set the limits again (asks you to confirm)',
+    details: 'Example: `/flow unpin orders-eu all`',
+  },
+  'reset-rate': {
+    usage: '/flow reset-rate <key>',
+    summary: 'end the current rate period now (asks you to confirm)',
+    details: 'Example: `/flow reset-rate orders-eu`',
+  },
+  global: {
+    usage: '/flow global [environment]',
+    summary: 'global parallelism: in use and maximum',
+    details: 'Example: `/flow global`',
+  },
+  help: {
+    usage: '/flow help [subcommand]',
+    summary: 'this help, or more about one subcommand',
+    details: 'Example: `/flow help pin`',
+  },
+};
+
+export function helpMessage(
+  topic: string | undefined,
+  environmentNames: readonly string[],
+  problem?: string,
+): SlackMessage {
+  const lines: string[] = [];
+  if (problem) lines.push(`:warning: ${escapeMrkdwn(problem)}`);
+  const chosen = topic ? TOPICS[topic] : undefined;
+  if (chosen) {
+    lines.push(`*\`${chosen.usage}\`*: ${chosen.summary}`, chosen.details);
+  } else {
+    lines.push('*Flowbot: QStash flow control from Slack*');
+    for (const entry of Object.values(TOPICS)) lines.push(`• \`${entry.usage}\`: ${entry.summary}`);
+    lines.push('• `/flow-resume <key>`: the shortcut for resume');
+  }
+  if (environmentNames.length > 1) {
+    lines.push(
+      `Environments: ${environmentNames.map((name) => `\`${name}\``).join(', ')}. Write \`<environment>:<key>\`; without one, \`${environmentNames[0]}\` is meant.`,
+    );
+  }
+  const text = lines.join('\n');
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}

@@ -1,0 +1,52 @@
+import { z } from 'zod';
+import { checkKey } from '../../../core/keys.js';
+import { problemMessage } from '../../blocks/outcome.js';
+import { type ListenerContext, reply } from '../../context.js';
+import { showList, showStatus } from '../flows/read.js';
+import { type ButtonArgs, buttonTarget, clickOf } from './button-args.js';
+
+/** Refresh on a status card: the card is redrawn in place with the live state. */
+export function flowRefreshButton(context: ListenerContext) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const target = await buttonTarget(context, args, 'status');
+    if (!target) return;
+    const click = clickOf(args);
+    await context.work.run(() =>
+      showStatus(context, args.respond, click.userId, click.channelId, target, 'button', true),
+    );
+  };
+}
+
+const listValue = z.object({
+  glob: z.string().max(256).nullable(),
+  environment: z.string().max(32).nullable(),
+});
+
+/** Refresh on a list: the value says which list it was. */
+export function flowListRefreshButton(context: ListenerContext) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const click = clickOf(args);
+    let parsed: z.infer<typeof listValue> | undefined;
+    try {
+      const result = listValue.safeParse(JSON.parse(click.value));
+      if (result.success) parsed = result.data;
+    } catch {
+      parsed = undefined;
+    }
+    const environment = parsed?.environment ?? undefined;
+    const glob = parsed?.glob ?? undefined;
+    const validEnvironment = environment === undefined || context.environments.names.includes(environment);
+    const validGlob = glob === undefined || checkKey(glob).ok;
+    if (!parsed || !validEnvironment || !validGlob) {
+      await reply(context, args.respond, problemMessage('This Refresh button carries no usable list.'), {
+        visibility: 'ephemeral',
+      });
+      return;
+    }
+    await context.work.run(() =>
+      showList(context, args.respond, click.userId, click.channelId, environment, glob, 'button', true),
+    );
+  };
+}

@@ -1,0 +1,105 @@
+import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { type FlowCommand, parseFlowCommand } from '../../../core/commands/flow-command.js';
+import { formatKeyRef } from '../../../core/keys.js';
+import { helpMessage } from '../../blocks/help.js';
+import { code } from '../../blocks/mrkdwn.js';
+import type { ListenerContext } from '../../context.js';
+import { askToConfirm } from '../flows/confirm.js';
+import { showGlobal, showList, showStatus } from '../flows/read.js';
+import { resumeNow } from '../flows/resume.js';
+
+type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+
+/** `/flow <subcommand> …`: the whole toolbox. Input problems and help are answered in the ack, privately. */
+export function flowCommand(context: ListenerContext) {
+  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+    const parsed = parseFlowCommand(command.text ?? '', context.environments);
+    if (!parsed.ok) {
+      context.audit.record({
+        actor: command.user_id,
+        action: parsed.topic ?? 'unknown',
+        key: undefined,
+        environment: undefined,
+        channel: command.channel_id,
+        source: 'command',
+        outcome: 'invalid',
+        reason: parsed.problem,
+        latencyMs: 0,
+      });
+      const topic = parsed.topic && parsed.topic.length <= 20 ? parsed.topic : undefined;
+      await ack({
+        response_type: 'ephemeral',
+        ...helpMessage(topic, context.environments.names, parsed.problem),
+      });
+      return;
+    }
+    const request = parsed.command;
+    if (request.kind === 'help') {
+      await ack({ response_type: 'ephemeral', ...helpMessage(request.topic, context.environments.names) });
+      return;
+    }
+    if (request.kind === 'resume') {
+      const shown = code(formatKeyRef(request.target, context.environments.count));
+      await ack({ response_type: 'ephemeral', text: `:hourglass_flowing_sand: Resuming ${shown}…` });
+    } else {
+      await ack();
+    }
+    await context.work.run(() => run(context, request, command.user_id, command.channel_id, respond));
+  };
+}
+
+function run(
+  context: ListenerContext,
+  request: Exclude<FlowCommand, { kind: 'help' }>,
+  actorId: string,
+  channelId: string,
+  respond: CommandArgs['respond'],
+): Promise<void> {
+  const source = 'command';
+  switch (request.kind) {
+    case 'status':
+      return showStatus(context, respond, actorId, channelId, request.target, source);
+    case 'list':
+      return showList(context, respond, actorId, channelId, request.environment, request.glob, source);
+    case 'global':
+      return showGlobal(context, respond, actorId, channelId, request.environment, source);
+    case 'resume':
+      return resumeNow(context, respond, actorId, channelId, request.target, source);
+    case 'pause':
+      return askToConfirm(
+        context,
+        respond,
+        actorId,
+        channelId,
+        { action: 'pause', target: request.target, ...(request.reason ? { reason: request.reason } : {}) },
+        source,
+      );
+    case 'reset-rate':
+      return askToConfirm(
+        context,
+        respond,
+        actorId,
+        channelId,
+        { action: 'reset-rate', target: request.target },
+        source,
+      );
+    case 'pin':
+      return askToConfirm(
+        context,
+        respond,
+        actorId,
+        channelId,
+        { action: 'pin', target: request.target, settings: request.settings },
+        source,
+      );
+    case 'unpin':
+      return askToConfirm(
+        context,
+        respond,
+        actorId,
+        channelId,
+        { action: 'unpin', target: request.target, settings: request.settings },
+        source,
+      );
+  }
+}

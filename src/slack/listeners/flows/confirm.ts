@@ -1,0 +1,51 @@
+import type { RespondFn } from '@slack/bolt';
+import type { PendingChange } from '../../../core/operations/outcome.js';
+import { describeQStashError, QStashError } from '../../../core/qstash/errors.js';
+import { confirmationMessage } from '../../blocks/confirmation.js';
+import { problemMessage, refusedMessage } from '../../blocks/outcome.js';
+import { type ListenerContext, reply } from '../../context.js';
+
+/**
+ * Changes that can hurt (pause, pin, unpin, reset-rate) are shown first, privately, with the live state and
+ * what will happen; only Confirm acts. Someone who may not take the action is told so instead of being asked.
+ */
+export async function askToConfirm(
+  context: ListenerContext,
+  respond: RespondFn,
+  actorId: string,
+  channelId: string | undefined,
+  change: PendingChange,
+  source: string,
+): Promise<void> {
+  const check = await context.operations.check(actorId, change.action, change.target, channelId, source);
+  if (!check.allowed) {
+    await reply(
+      context,
+      respond,
+      refusedMessage(
+        { kind: 'refused', action: change.action, target: change.target, explanation: check.explanation },
+        context.naming,
+      ),
+      { visibility: 'ephemeral' },
+    );
+    return;
+  }
+  const state = await context.operations.peek(change.target);
+  if (state === 'not_found') {
+    const problem = describeQStashError(new QStashError('not_found', '', 404, 1));
+    await reply(
+      context,
+      respond,
+      problemMessage(`${problem}: ${change.target.key.slice(0, 80)}. Nothing was changed.`),
+      {
+        visibility: 'ephemeral',
+      },
+    );
+    return;
+  }
+  const pending = await context.confirmations.create(actorId, channelId, change);
+  const minutes = Math.round(context.confirmations.ttlMs / 60_000);
+  await reply(context, respond, confirmationMessage(change, state, pending.id, context.naming, minutes), {
+    visibility: 'ephemeral',
+  });
+}

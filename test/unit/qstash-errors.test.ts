@@ -1,0 +1,93 @@
+import { describe, expect, it } from 'vitest';
+import { describeQStashError, QStashError, type QStashErrorKind } from '../../src/core/qstash/errors.js';
+
+const KINDS: QStashErrorKind[] = [
+  'bad_request',
+  'unauthorized',
+  'not_found',
+  'rate_limited',
+  'unavailable',
+  'timeout',
+  'invalid_response',
+];
+
+const TOKEN = 'eyJGAKEQSTASHTOKENsecret0000==';
+
+describe('QStashError', () => {
+  it('carries kind, detail, status and attempts, with a compact message', () => {
+    const error = new QStashError('unavailable', 'upstream down', 503, 4);
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('QStashError');
+    expect(error.kind).toBe('unavailable');
+    expect(error.detail).toBe('upstream down');
+    expect(error.status).toBe(503);
+    expect(error.attempts).toBe(4);
+    expect(error.message).toBe('unavailable (HTTP 503): upstream down');
+  });
+
+  it('leaves out an absent status and an empty detail', () => {
+    expect(new QStashError('timeout', '', undefined, 1).message).toBe('timeout');
+    expect(new QStashError('bad_request', 'nope', undefined, 0).message).toBe('bad_request: nope');
+  });
+});
+
+describe('describeQStashError', () => {
+  it('says each kind in plain words', () => {
+    const said = (kind: QStashErrorKind, detail = '', status: number | undefined = undefined, attempts = 1) =>
+      describeQStashError(new QStashError(kind, detail, status, attempts));
+    expect(said('bad_request')).toBe('QStash rejected the request as invalid');
+    expect(said('bad_request', 'rate must be positive', 400)).toBe(
+      'QStash rejected the request as invalid (QStash said: “rate must be positive”)',
+    );
+    expect(said('unauthorized', '', 401)).toBe(
+      'QStash refused Flowbot’s token for this environment; an admin needs to check the QStash token',
+    );
+    expect(said('not_found', '', 404)).toBe(
+      'QStash has no flow-control key by that name (check the spelling, or `/flow list`)',
+    );
+    expect(said('rate_limited', '', 429, 1)).toBe('QStash is rate-limiting Flowbot and still was; try again in a minute');
+    expect(said('rate_limited', '', 429, 4)).toBe(
+      'QStash is rate-limiting Flowbot and still was after 4 tries; try again in a minute',
+    );
+    expect(said('unavailable', '', 503, 3)).toBe('QStash is unavailable after 3 tries (HTTP 503)');
+    expect(said('unavailable', '', undefined, 1)).toBe('QStash is unavailable');
+    expect(said('timeout', '', undefined, 2)).toBe('QStash did not answer in time after 2 tries');
+    expect(said('timeout', '', undefined, 1)).toBe('QStash did not answer in time');
+    expect(said('invalid_response', '<html>', 200)).toBe('QStash answered with something Flowbot does not understand');
+  });
+
+  it('is one sentence without a final period, starting with "QStash", for every kind', () => {
+    for (const kind of KINDS) {
+      for (const attempts of [0, 1, 2, 10]) {
+        const text = describeQStashError(new QStashError(kind, 'detail', 500, attempts));
+        expect(text, kind).toMatch(/^QStash /);
+        expect(text, kind).not.toMatch(/\.$/);
+        expect(text, kind).not.toContain('\n');
+        expect(text, kind).not.toMatch(/Error:|^\s+at |\{"/m);
+      }
+    }
+  });
+
+  it('never repeats QStash’s words for any kind but bad_request, so a token echoed there cannot leak', () => {
+    for (const kind of KINDS) {
+      if (kind === 'bad_request') continue;
+      const text = describeQStashError(new QStashError(kind, `invalid token Bearer ${TOKEN}`, 401, 2));
+      expect(text, kind).not.toContain(TOKEN);
+      expect(text, kind).not.toContain('Bearer');
+      expect(text, kind).not.toContain('invalid token');
+    }
+  });
+
+  it('never includes a token for any kind when QStash’s words carry none', () => {
+    for (const kind of KINDS) {
+      const text = describeQStashError(new QStashError(kind, 'flow control key not found', 404, 3));
+      expect(text).not.toContain(TOKEN);
+      expect(text.toLowerCase()).not.toContain('bearer');
+      expect(text.toLowerCase()).not.toContain('authorization');
+    }
+  });
+
+  it('reports zero attempts (a refused key, nothing sent) like a single one', () => {
+    expect(describeQStashError(new QStashError('unavailable', '', undefined, 0))).toBe('QStash is unavailable');
+  });
+});

@@ -1,5 +1,5 @@
 import 'dotenv/config';
-import { startFlowbot } from './app/flowbot.js';
+import { StartupProblems, startFlowbot } from './app/flowbot.js';
 import { formatConfigProblems, loadConfig } from './config/load-config.js';
 import { createLogger, scrubSecrets, secretsOf } from './logger.js';
 
@@ -33,12 +33,18 @@ async function main(): Promise<void> {
       process.exit(0);
     });
   };
+  // The conventional "re-read your configuration" signal: the policy file is reloaded (a bad one is ignored).
+  process.on('SIGHUP', () => flowbot?.reloadPolicy());
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   try {
     flowbot = await startFlowbot(config, { logger });
   } catch (error) {
+    if (error instanceof StartupProblems) {
+      process.stderr.write(`${formatConfigProblems(error.problems)}\n`);
+      process.exit(1);
+    }
     logger.fatal({ err: error }, 'Flowbot could not start');
     process.stderr.write(
       `Flowbot could not start: ${scrubSecrets(startupProblem(error), secretsOf(config))}\n`,

@@ -41,7 +41,11 @@ export function createLogger(options: LoggerOptions): Logger {
 export function scrubSecrets(text: string, secrets: readonly string[]): string {
   let scrubbed = text;
   for (const secret of secrets) {
-    if (scrubbed.includes(secret)) scrubbed = scrubbed.split(secret).join('[REDACTED]');
+    if (secret === '') continue;
+    // Log lines are JSON: a secret with quotes or backslashes appears there escaped.
+    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
+      if (scrubbed.includes(form)) scrubbed = scrubbed.split(form).join('[REDACTED]');
+    }
   }
   return scrubbed;
 }

@@ -1,22 +1,30 @@
+import { unwatchFile, watchFile } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import type { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { AllowlistPolicy } from '../core/access/allowlist.js';
 import { PinoAuditLog } from '../core/audit.js';
 import { StoreOnceGuard } from '../core/once-guard.js';
+import { Approvals } from '../core/operations/approvals.js';
 import { Confirmations } from '../core/operations/confirmations.js';
 import { FlowOperations } from '../core/operations/flow-operations.js';
+import { PolicyAccess, type ReloadResult } from '../core/policy/policy-access.js';
 import { QStashEnvironments } from '../core/qstash/environments.js';
-import { MemoryStateStore } from '../core/store/memory-store.js';
+import { Scheduler } from '../core/scheduler/scheduler.js';
+import { Timers } from '../core/scheduler/timers.js';
+import { SqliteStateStore } from '../core/store/sqlite-store.js';
+import type { StateStore } from '../core/store/state-store.js';
 import { WorkTracker } from '../core/work-tracker.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import type { ListenerContext } from '../slack/context.js';
 import { createBoltApp } from '../slack/create-app.js';
 import { SlackGroupDirectory } from '../slack/group-directory.js';
 import { registerListeners } from '../slack/listeners/index.js';
+import { SlackNotifier } from '../slack/notifier.js';
 import { healthRoute } from '../slack/routes.js';
+import { SlackScheduledWork } from '../slack/scheduled-work.js';
+import { followChanges } from './follow-changes.js';
 
 export interface FlowbotOptions {
   readonly logger: Logger;
@@ -27,6 +35,10 @@ export interface FlowbotOptions {
     baseDelayMs?: number;
     maxAttempts?: number;
   };
+  /** How often due work (timed resumes, reminders, approval expiry) is looked for. */
+  readonly schedulerIntervalMs?: number;
+  /** Another store than the embedded one in FLOW_DATA_DIR. */
+  readonly store?: StateStore;
 }
 
 export interface RunningFlowbot {
@@ -34,8 +46,18 @@ export interface RunningFlowbot {
   /** The port HTTP is served on (Slack events in HTTP mode, health routes in both). */
   readonly port: number;
   readonly app: App;
+  /** Re-reads the policy file; a bad file keeps the current policy. */
+  reloadPolicy(): ReloadResult;
   /** Stops taking requests, lets in-flight work finish (at most `graceMs`), then closes. */
   stop(graceMs?: number): Promise<void>;
+}
+
+/** Startup problems a person must fix (policy file, data directory); listed, never thrown as a crash. */
+export class StartupProblems extends Error {
+  override readonly name = 'StartupProblems';
+  constructor(readonly problems: string[]) {
+    super(problems.join('\n'));
+  }
 }
 
 /** The composition root: builds every part from the validated config and starts serving. */
@@ -44,7 +66,13 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const work = new WorkTracker((error) => logger.error({ err: error }, 'background work failed'));
   const environments = new QStashEnvironments(config.qstash.environments, options.qstash);
   const audit = new PinoAuditLog(logger);
-  const store = new MemoryStateStore();
+  const directory = new SlackGroupDirectory(lookupClient(config, logger), config.access.groupCacheTtlMs);
+  const access = PolicyAccess.create(
+    { allowlist: config.access.allowedSubjects, file: config.access.policyFile },
+    directory,
+  );
+  if ('problems' in access) throw new StartupProblems(access.problems);
+  const store = options.store ?? openEmbeddedStore(config.dataDir);
 
   let stopping = false;
   const app = createBoltApp(config, logger, [healthRoute(() => stopping)]);
@@ -52,31 +80,64 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
-  const directory = new SlackGroupDirectory(lookupClient(config, logger), config.access.groupCacheTtlMs);
-  const policy = new AllowlistPolicy(config.access.allowedSubjects, directory);
-  const operations = new FlowOperations(environments, policy, audit, new StoreOnceGuard(store));
+  const operations = new FlowOperations(environments, access, audit, new StoreOnceGuard(store));
+  const timers = new Timers(store);
+  const approvals = new Approvals(store);
+  const notifier = new SlackNotifier(app.client, logger);
+  const naming = { environmentCount: environments.count };
+  followChanges(operations, timers, config.pauseReminderMs, logger);
   const context: ListenerContext = {
     operations,
     confirmations: new Confirmations(store),
+    approvals,
+    access,
+    notifier,
     environments,
-    naming: { environmentCount: environments.count },
+    naming,
     audit,
     work,
     logger,
   };
   registerListeners(app, context);
+  const scheduler = new Scheduler(
+    timers,
+    approvals,
+    new SlackScheduledWork(operations, notifier, naming, config.pauseReminderMs, logger),
+    (error) => logger.error({ err: error }, 'scheduled work failed; it will be tried again'),
+    options.schedulerIntervalMs,
+  );
+
+  const reloadPolicy = (): ReloadResult => {
+    const result = access.reload();
+    if (result.ok) logger.info({ rules: result.rules }, 'access policy reloaded');
+    else
+      logger.error(
+        { problems: result.problems },
+        'the new policy file is invalid; the previous policy stays in force',
+      );
+    return result;
+  };
+  const policyFile = config.access.policyFile;
+  if (policyFile) watchFile(policyFile, { interval: 1_000, persistent: false }, () => reloadPolicy());
 
   await app.init();
   const mode = config.slack.appToken ? 'socket' : 'http';
   const started = await app.start(config.port);
   const port = serverPort(started) ?? config.port;
+  scheduler.start();
+  const sweeper = setInterval(() => {
+    Promise.resolve()
+      .then(() => store.sweepExpired())
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not sweep expired state'));
+  }, SWEEP_INTERVAL_MS);
+  sweeper.unref();
   logger.info(
-    { mode, port, environments: environments.names, allowlistSize: config.access.allowedSubjects.length },
+    { mode, port, environments: environments.names, policyRules: access.current.ruleCount },
     `Flowbot is running in ${mode === 'socket' ? 'Socket Mode' : 'HTTP mode'} on port ${port}`,
   );
-  if (config.access.allowedSubjects.length === 0) {
+  if (access.current.ruleCount === 0) {
     logger.warn(
-      'FLOW_ALLOWED_USERS is empty: nobody may use Flowbot until someone is added (deny by default).',
+      'No one has access: FLOW_ALLOWED_USERS is empty and no policy file grants anything (deny by default).',
     );
   }
 
@@ -84,18 +145,33 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     mode,
     port,
     app,
+    reloadPolicy,
     async stop(graceMs = 10_000) {
       if (stopping) return;
       stopping = true;
+      if (policyFile) unwatchFile(policyFile);
+      clearInterval(sweeper);
+      await scheduler.stop();
       const finished = await work.drain(graceMs);
       if (!finished)
         logger.warn({ pending: work.size }, 'shutdown grace period ended with work still running');
       await app
         .stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'error while stopping the Slack app'));
+      if (!options.store) await store.close();
       logger.info('Flowbot stopped');
     },
   };
+}
+
+const SWEEP_INTERVAL_MS = 5 * 60_000;
+
+function openEmbeddedStore(dataDir: string): StateStore {
+  try {
+    return SqliteStateStore.open(dataDir);
+  } catch (error) {
+    throw new StartupProblems([(error as Error).message]);
+  }
 }
 
 /**

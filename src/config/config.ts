@@ -21,7 +21,11 @@ export interface Config {
     /** Slack user IDs (U…/W…) and user-group IDs (S…). */
     readonly allowedSubjects: readonly string[];
     readonly groupCacheTtlMs: number;
+    /** YAML policy with finer rules; reloaded on SIGHUP and when it changes. */
+    readonly policyFile: string | undefined;
   };
+  /** A key paused through Flowbot for this long gets a reminder in its channel; undefined → no reminders. */
+  readonly pauseReminderMs: number | undefined;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
 }

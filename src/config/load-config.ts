@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { isSubjectId } from '../core/access/subjects.js';
+import { parseDurationSeconds } from '../core/durations.js';
 import type { Config, LogLevel } from './config.js';
 
 export const DEFAULT_QSTASH_URL = 'https://qstash.upstash.io';
@@ -117,6 +118,17 @@ export function loadConfig(env: Env): ConfigResult {
       'seconds from 0 to 86400',
     ) ?? 300) * 1000;
 
+  const policyFile = read('FLOW_POLICY_FILE');
+  const reminderText = read('FLOW_PAUSE_REMINDER')?.toLowerCase();
+  let pauseReminderMs: number | undefined = 60 * 60_000;
+  if (reminderText === 'off') pauseReminderMs = undefined;
+  else if (reminderText !== undefined) {
+    const seconds = parseDurationSeconds(reminderText);
+    if (seconds === undefined || seconds < 60) {
+      problems.push('FLOW_PAUSE_REMINDER is invalid: a duration of at least 1m (such as 30m or 2h), or off.');
+    } else pauseReminderMs = seconds * 1000;
+  }
+
   const logLevel =
     checked(
       'LOG_LEVEL',
@@ -137,7 +149,8 @@ export function loadConfig(env: Env): ConfigResult {
       },
       port,
       qstash: { environments },
-      access: { allowedSubjects, groupCacheTtlMs },
+      access: { allowedSubjects, groupCacheTtlMs, policyFile },
+      pauseReminderMs,
       dataDir: read('FLOW_DATA_DIR') ?? './data',
       logLevel,
     },
@@ -176,6 +189,7 @@ function readEnvironments(
     .filter((name) => name !== '');
   const environments: { name: string; url: string; token: string }[] = [];
   const seen = new Set<string>();
+  const suffixes = new Map<string, string>();
   if (names.length === 0)
     problems.push('FLOW_ENVIRONMENTS is invalid: list at least one environment name, e.g. prod,staging.');
   for (const name of names) {
@@ -191,6 +205,13 @@ function readEnvironments(
     }
     seen.add(name);
     const suffix = name.toUpperCase().replace(/-/g, '_');
+    if (suffixes.has(suffix)) {
+      problems.push(
+        `FLOW_ENVIRONMENTS is invalid: "${name}" and "${suffixes.get(suffix)}" would both read QSTASH_*_${suffix}.`,
+      );
+      continue;
+    }
+    suffixes.set(suffix, name);
     const tokenName = `QSTASH_TOKEN_${suffix}`;
     const urlName = `QSTASH_URL_${suffix}`;
     const token = read(tokenName);

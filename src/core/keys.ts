@@ -61,7 +61,7 @@ export function parseKeyRef(
       if (!environments.includes(named)) {
         return {
           ok: false,
-          problem: `\`${named.slice(0, 40)}\` is not a configured QStash environment. Known environments: ${environments.map((e) => `\`${e}\``).join(', ')}.`,
+          problem: `\`${Array.from(named).slice(0, 40).join('')}\` is not a configured QStash environment. Known environments: ${environments.map((e) => `\`${e}\``).join(', ')}.`,
         };
       }
       environment = named;

@@ -1,17 +1,23 @@
 import type { RespondArguments, RespondFn } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { AuditLog } from '../core/audit.js';
+import type { Approvals } from '../core/operations/approvals.js';
 import type { Confirmations } from '../core/operations/confirmations.js';
 import type { FlowOperations } from '../core/operations/flow-operations.js';
+import type { PolicyAccess } from '../core/policy/policy-access.js';
 import type { QStashEnvironments } from '../core/qstash/environments.js';
 import type { WorkTracker } from '../core/work-tracker.js';
 import type { KeyNaming } from './blocks/outcome.js';
 import type { SlackMessage } from './blocks/types.js';
+import type { SlackNotifier } from './notifier.js';
 
 /** What every listener needs; built once in the composition root. */
 export interface ListenerContext {
   readonly operations: FlowOperations;
   readonly confirmations: Confirmations;
+  readonly approvals: Approvals;
+  readonly access: PolicyAccess;
+  readonly notifier: SlackNotifier;
   readonly environments: QStashEnvironments;
   readonly naming: KeyNaming;
   readonly audit: AuditLog;

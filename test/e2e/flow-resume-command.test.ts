@@ -91,7 +91,7 @@ describe('/flow-resume through the real door', () => {
     expect(ack.status).toBe(200);
     const body = JSON.parse(ack.body);
     expect(body.response_type).toBe('ephemeral');
-    expect(allText(body)).toContain('Usage: `/flow-resume <key>`');
+    expect(allText(body)).toContain('Usage: `/flow-resume &lt;key&gt;`');
     expect(h.qstash.requests).toHaveLength(0);
   });
 

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { type RunningFlowbot, startFlowbot } from '../../src/app/flowbot.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger, secretsOf } from '../../src/logger.js';
@@ -39,6 +42,10 @@ export class LogCapture {
 
 export interface HarnessOptions {
   env?: Record<string, string | undefined>;
+  /** Reuse a data directory (to restart "the same" Flowbot); default a fresh temporary one. */
+  dataDir?: string;
+  /** Keep the emulator and fake Slack of an earlier harness (for restarts). */
+  reuse?: { qstash: QStashEmulator; slack: FakeSlack };
   emulator?: QStashEmulatorOptions;
   /** Extra emulators, one per named environment: `FLOW_ENVIRONMENTS` is set from their names. */
   environments?: Record<string, QStashEmulatorOptions>;
@@ -52,6 +59,9 @@ export interface Harness {
   readonly url: string;
   readonly logs: LogCapture;
   readonly secrets: string[];
+  readonly dataDir: string;
+  /** Stops only the bot (a "restart" keeps the emulator, fake Slack and data directory). */
+  stopBot(): Promise<void>;
   command(
     command: string,
     text: string,
@@ -66,8 +76,9 @@ export interface Harness {
 
 /** The real Flowbot on an ephemeral port, wired to a local QStash emulator and a fake Slack. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const slack = await startFakeSlack();
+  const slack = options.reuse?.slack ?? (await startFakeSlack());
   slack.setUserGroup(ALLOWED_GROUP, [GROUP_MEMBER]);
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'flowbot-data-'));
   const qstashByEnvironment: Record<string, QStashEmulator> = {};
   const env: Record<string, string | undefined> = {
     SLACK_BOT_TOKEN: slack.botToken,
@@ -76,6 +87,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     FLOW_ALLOWED_USERS: `${ALLOWED_USER},${ALLOWED_GROUP}`,
     PORT: '0',
     LOG_LEVEL: 'debug',
+    FLOW_DATA_DIR: dataDir,
   };
   let qstash: QStashEmulator;
   if (options.environments) {
@@ -92,7 +104,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     }
     qstash = qstashByEnvironment[names[0]!]!;
   } else {
-    qstash = await startQStashEmulator({ token: 'qstash-secret-token-0123456789', ...options.emulator });
+    qstash =
+      options.reuse?.qstash ??
+      (await startQStashEmulator({ token: 'qstash-secret-token-0123456789', ...options.emulator }));
     env.QSTASH_URL = qstash.url;
     env.QSTASH_TOKEN = qstash.tokens[0];
   }
@@ -105,6 +119,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const bot = await startFlowbot(loaded.config, {
     logger,
     qstash: { attemptTimeoutMs: 400, totalTimeoutMs: 2_500, baseDelayMs: 10, maxAttempts: 4 },
+    schedulerIntervalMs: 50,
   });
   const url = `http://127.0.0.1:${bot.port}`;
 
@@ -116,6 +131,10 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     url,
     logs,
     secrets,
+    dataDir,
+    async stopBot() {
+      await bot.stop(2_000);
+    },
     async command(command, text, commandOptions = {}) {
       const responseUrl = slack.responseUrl();
       const body = slashCommandBody({
@@ -144,6 +163,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async close() {
       await bot.stop(2_000);
+      if (options.reuse) return;
       const emulators = new Set([qstash, ...Object.values(qstashByEnvironment)]);
       await Promise.all([slack.close(), ...[...emulators].map((emulator) => emulator.close())]);
     },

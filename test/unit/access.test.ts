@@ -1,7 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { AllowlistPolicy } from '../../src/core/access/allowlist.js';
-import { isGroupId, isSubjectId, isUserId, matchSubjects } from '../../src/core/access/subjects.js';
-import { type AccessRequest, DirectoryUnavailable, type GroupDirectory } from '../../src/core/access/types.js';
+import { isGroupId, isSubjectId, isUserId } from '../../src/core/access/subjects.js';
+import {
+  type AccessPolicy,
+  type AccessRequest,
+  DirectoryUnavailable,
+  type GroupDirectory,
+} from '../../src/core/access/types.js';
+import { PolicyAccess } from '../../src/core/policy/policy-access.js';
 
 /** Groups map to their members, or to an error the lookup throws. Every lookup is recorded. */
 class FakeDirectory implements GroupDirectory {
@@ -33,8 +38,22 @@ const UNAVAILABLE =
 
 describe('subject IDs', () => {
   it('recognises user IDs (U…, W…)', () => {
-    for (const id of ['U01', 'U0123ABCD', 'W0ENTERPRISE', `U${'A'.repeat(5_000)}`]) expect(isUserId(id), id).toBe(true);
-    for (const id of ['', 'U', 'U1', 'u0123', 'S0123', 'B0BOT', 'C0CHAN', 'U0123 ', ' U0123', 'U0123\n', 'U01-2', 'U0é']) {
+    for (const id of ['U01', 'U0123ABCD', 'W0ENTERPRISE', `U${'A'.repeat(5_000)}`])
+      expect(isUserId(id), id).toBe(true);
+    for (const id of [
+      '',
+      'U',
+      'U1',
+      'u0123',
+      'S0123',
+      'B0BOT',
+      'C0CHAN',
+      'U0123 ',
+      ' U0123',
+      'U0123\n',
+      'U01-2',
+      'U0é',
+    ]) {
       expect(isUserId(id), JSON.stringify(id)).toBe(false);
     }
   });
@@ -50,100 +69,112 @@ describe('subject IDs', () => {
     expect(isSubjectId('U0123')).toBe(true);
     expect(isSubjectId('W0123')).toBe(true);
     expect(isSubjectId('S0123')).toBe(true);
-    for (const id of ['alice', '@alice', '<@U0123>', '<!channel>', '__proto__', 'constructor', 'C0123', 'T0123']) {
+    for (const id of [
+      'alice',
+      '@alice',
+      '<@U0123>',
+      '<!channel>',
+      '__proto__',
+      'constructor',
+      'C0123',
+      'T0123',
+    ]) {
       expect(isSubjectId(id), id).toBe(false);
     }
   });
 });
 
-describe('matchSubjects', () => {
-  it('matches a listed user without any lookup', async () => {
-    let lookups = 0;
-    const result = await matchSubjects('U0ALICE', ['S0GROUP', 'U0ALICE'], async () => {
-      lookups++;
-      throw new Error('must not be called');
-    });
-    expect(result).toEqual({ matched: 'U0ALICE', lookupFailure: undefined });
-    expect(lookups).toBe(0);
-  });
-
-  it('looks up groups in order and stops at the first that contains the user', async () => {
-    const directory = new FakeDirectory({ S0A: ['U0X'], S0B: ['U0ALICE'], S0C: ['U0ALICE'] });
-    const result = await matchSubjects('U0ALICE', ['U0BOB', 'S0A', 'S0B', 'S0C'], (g) => directory.members(g));
-    expect(result).toEqual({ matched: 'S0B', lookupFailure: undefined });
-    expect(directory.calls).toEqual(['S0A', 'S0B']);
-  });
-
-  it('only ever looks up group IDs', async () => {
-    const directory = new FakeDirectory();
-    const result = await matchSubjects('U0ALICE', ['U0BOB', 'W0CAROL', 'alice', 's0lower', '__proto__'], (g) =>
-      directory.members(g),
-    );
-    expect(result).toEqual({ matched: undefined, lookupFailure: undefined });
-    expect(directory.calls).toEqual([]);
-  });
-
-  it('ignores a failed group when another matches, and reports the first failure otherwise', async () => {
-    const first = new DirectoryUnavailable('S0A', 'timeout');
-    const second = new DirectoryUnavailable('S0C', 'ratelimited');
-    const matched = await matchSubjects('U0ALICE', ['S0A', 'S0B'], (g) =>
-      new FakeDirectory({ S0A: first, S0B: ['U0ALICE'] }).members(g),
-    );
-    expect(matched).toEqual({ matched: 'S0B', lookupFailure: undefined });
-
-    const failed = await matchSubjects('U0ALICE', ['S0A', 'S0B', 'S0C'], (g) =>
-      new FakeDirectory({ S0A: first, S0B: ['U0BOB'], S0C: second }).members(g),
-    );
-    expect(failed.matched).toBeUndefined();
-    expect(failed.lookupFailure).toBe(first);
-  });
-
-  it('an empty list matches nobody', async () => {
-    expect(await matchSubjects('U0ALICE', [], async () => new Set(['U0ALICE']))).toEqual({
-      matched: undefined,
-      lookupFailure: undefined,
-    });
+describe('DirectoryUnavailable', () => {
+  it('names the group and the cause', () => {
+    const error = new DirectoryUnavailable('S0ONCALL', 'ratelimited');
+    expect(error).toBeInstanceOf(Error);
+    expect(error.name).toBe('DirectoryUnavailable');
+    expect(error.groupId).toBe('S0ONCALL');
+    expect(error.detail).toBe('ratelimited');
+    expect(error.message).toBe('Could not read the members of user group S0ONCALL: ratelimited');
   });
 });
 
-describe('AllowlistPolicy', () => {
+/** The FLOW_ALLOWED_USERS form of access: the listed users and group members may do everything. */
+function allowlist(subjects: readonly string[], directory: GroupDirectory): AccessPolicy {
+  const policy = PolicyAccess.create({ allowlist: subjects, file: undefined }, directory);
+  if ('problems' in policy) throw new Error(`unexpected problems: ${policy.problems.join('; ')}`);
+  return policy;
+}
+
+const GRANTED = { allowed: true, grantedBy: 'FLOW_ALLOWED_USERS' };
+
+describe('allowlist access (FLOW_ALLOWED_USERS)', () => {
   const subjects = ['U0ALICE', 'W0BOB', 'S0ONCALL', 'S0BROKEN', 'S0SRE'];
 
-  it('allows a directly listed user without asking the directory', async () => {
-    const directory = new FakeDirectory({ S0ONCALL: new Error('directory down') });
-    const policy = new AllowlistPolicy(subjects, directory);
-    expect(await policy.authorize(request('U0ALICE'))).toEqual({ allowed: true, grantedBy: 'allowlist:user' });
-    expect(await policy.authorize(request('W0BOB'))).toEqual({ allowed: true, grantedBy: 'allowlist:user' });
+  it('allows directly listed users (U… and W…), even when the directory is down', async () => {
+    const directory = new FakeDirectory({
+      S0ONCALL: new Error('down'),
+      S0BROKEN: new Error('down'),
+      S0SRE: new Error('down'),
+    });
+    const policy = allowlist(subjects, directory);
+    expect(await policy.authorize(request('U0ALICE'))).toEqual(GRANTED);
+    expect(await policy.authorize(request('W0BOB'))).toEqual(GRANTED);
+  });
+
+  // REGRESSION (src/core/policy/policy-engine.ts, PolicyEngine#membership, uncommitted rewrite of the deleted
+  // src/core/access/allowlist.ts): every group of every applicable rule is looked up, even when the rule
+  // already names the user directly. A listed on-call engineer therefore costs a usergroups.users.list call and
+  // waits for it (up to SlackGroupDirectory's 5 s timeout while Slack is slow) before a resume runs. Input:
+  // FLOW_ALLOWED_USERS=U0ALICE,S0ONCALL,…; U0ALICE resumes. Expected: no directory call; actual: one per group.
+  it('a direct match needs no directory lookup at all', async () => {
+    const directory = new FakeDirectory({ S0ONCALL: [], S0BROKEN: [], S0SRE: [] });
+    await allowlist(subjects, directory).authorize(request('U0ALICE'));
     expect(directory.calls).toEqual([]);
   });
 
-  it('allows a group member and names the group', async () => {
-    const directory = new FakeDirectory({ S0ONCALL: ['U0CAROL'] });
-    const policy = new AllowlistPolicy(subjects, directory);
-    expect(await policy.authorize(request('U0CAROL'))).toEqual({ allowed: true, grantedBy: 'allowlist:group:S0ONCALL' });
-    expect(directory.calls).toEqual(['S0ONCALL']);
+  it('allows a group member', async () => {
+    const directory = new FakeDirectory({ S0ONCALL: ['U0CAROL'], S0BROKEN: [], S0SRE: [] });
+    expect(await allowlist(subjects, directory).authorize(request('U0CAROL'))).toEqual(GRANTED);
+    expect(directory.calls).toContain('S0ONCALL');
   });
 
-  it('allows a member of a later group although an earlier group lookup failed', async () => {
+  it('allows a member of one group although another group’s lookup failed', async () => {
     const directory = new FakeDirectory({
       S0ONCALL: ['U0OTHER'],
       S0BROKEN: new DirectoryUnavailable('S0BROKEN', 'timeout'),
       S0SRE: ['U0DAVE'],
     });
-    const policy = new AllowlistPolicy(subjects, directory);
-    expect(await policy.authorize(request('U0DAVE'))).toEqual({ allowed: true, grantedBy: 'allowlist:group:S0SRE' });
-    expect(directory.calls).toEqual(['S0ONCALL', 'S0BROKEN', 'S0SRE']);
+    expect(await allowlist(subjects, directory).authorize(request('U0DAVE'))).toEqual(GRANTED);
   });
 
-  it('refuses a stranger as not_granted, whatever the action, key or channel', async () => {
+  it('looks up only group IDs, never users or names', async () => {
+    const directory = new FakeDirectory({ S0ONCALL: [] });
+    await allowlist(['U0BOB', 'W0CAROL', 'S0ONCALL'], directory).authorize(request('U0MALLORY'));
+    expect([...new Set(directory.calls)]).toEqual(['S0ONCALL']);
+  });
+
+  it('refuses a stranger as not_granted, whatever the action, key, environment or channel', async () => {
     const directory = new FakeDirectory({ S0ONCALL: ['U0CAROL'], S0BROKEN: ['U0X'], S0SRE: ['U0DAVE'] });
-    const policy = new AllowlistPolicy(subjects, directory);
+    const policy = allowlist(subjects, directory);
     for (const req of [
       request('U0MALLORY'),
-      request('U0MALLORY', { action: 'pause', key: undefined, channelId: undefined }),
+      request('U0MALLORY', { action: 'list', key: undefined, channelId: undefined }),
       request('U0MALLORY', { environment: '__proto__', key: '<!channel>' }),
     ]) {
-      expect(await policy.authorize(req)).toEqual({ allowed: false, reason: 'not_granted', explanation: NOT_GRANTED });
+      expect(await policy.authorize(req)).toEqual({
+        allowed: false,
+        reason: 'not_granted',
+        explanation: NOT_GRANTED,
+      });
+    }
+  });
+
+  it('grants listed people every action on every key, environment and channel', async () => {
+    const policy = allowlist(subjects, new FakeDirectory({ S0ONCALL: [], S0BROKEN: [], S0SRE: [] }));
+    for (const action of ['status', 'list', 'pause', 'resume', 'pin', 'unpin', 'reset-rate'] as const) {
+      for (const key of ['orders', '<!channel>', '__proto__', 'a/b', undefined]) {
+        const decision = await policy.authorize(
+          request('U0ALICE', { action, key, environment: 'eu-west', channelId: undefined }),
+        );
+        expect(decision.allowed, `${action} ${key}`).toBe(true);
+      }
     }
   });
 
@@ -153,8 +184,11 @@ describe('AllowlistPolicy', () => {
       S0BROKEN: new DirectoryUnavailable('S0BROKEN', 'secret-internal-detail'),
       S0SRE: ['U0DAVE'],
     });
-    const decision = await new AllowlistPolicy(subjects, directory).authorize(request('U0MALLORY'));
-    expect(decision).toEqual({ allowed: false, reason: 'directory_unavailable', explanation: UNAVAILABLE });
+    expect(await allowlist(subjects, directory).authorize(request('U0MALLORY'))).toEqual({
+      allowed: false,
+      reason: 'directory_unavailable',
+      explanation: UNAVAILABLE,
+    });
   });
 
   it('treats any thrown value from the directory as unavailable', async () => {
@@ -163,22 +197,29 @@ describe('AllowlistPolicy', () => {
         throw 'not even an Error';
       },
     };
-    const decision = await new AllowlistPolicy(['S0ONCALL'], directory).authorize(request('U0MALLORY'));
+    const decision = await allowlist(['S0ONCALL'], directory).authorize(request('U0MALLORY'));
     expect(decision).toMatchObject({ allowed: false, reason: 'directory_unavailable' });
   });
 
-  it('never lists who else has access in an explanation', async () => {
+  it('never lists who else has access (or the directory’s words) in an explanation', async () => {
     const broken = new FakeDirectory({
       S0ONCALL: new Error('x'),
-      S0BROKEN: new Error('y'),
+      S0BROKEN: new DirectoryUnavailable('S0BROKEN', 'secret-internal-detail'),
       S0SRE: new Error('z'),
     });
     const fine = new FakeDirectory({ S0ONCALL: ['U0CAROL'], S0BROKEN: [], S0SRE: ['U0DAVE'] });
     for (const directory of [broken, fine]) {
-      const decision = await new AllowlistPolicy(subjects, directory).authorize(request('U0MALLORY'));
+      const decision = await allowlist(subjects, directory).authorize(request('U0MALLORY'));
       expect(decision.allowed).toBe(false);
       if (decision.allowed) continue;
-      for (const id of [...subjects, 'U0CAROL', 'U0DAVE', 'U0MALLORY', 'secret-internal-detail']) {
+      for (const id of [
+        ...subjects,
+        'U0CAROL',
+        'U0DAVE',
+        'U0MALLORY',
+        'secret-internal-detail',
+        'FLOW_ALLOWED_USERS',
+      ]) {
         expect(decision.explanation).not.toContain(id);
       }
       expect(decision.explanation).not.toMatch(/<@|[UWS]0[A-Z]/);
@@ -187,15 +228,24 @@ describe('AllowlistPolicy', () => {
 
   it('refuses everyone when the list is empty (deny by default), without lookups', async () => {
     const directory = new FakeDirectory();
-    const decision = await new AllowlistPolicy([], directory).authorize(request('U0ALICE'));
+    const decision = await allowlist([], directory).authorize(request('U0ALICE'));
     expect(decision).toEqual({ allowed: false, reason: 'not_granted', explanation: NOT_GRANTED });
     expect(directory.calls).toEqual([]);
   });
 
   it('does not let hostile actor IDs match anything', async () => {
     const directory = new FakeDirectory({ S0ONCALL: ['U0CAROL'], S0BROKEN: [], S0SRE: [] });
-    const policy = new AllowlistPolicy(subjects, directory);
-    for (const userId of ['', '__proto__', 'constructor', 'u0alice', 'U0ALICE ', '<@U0ALICE>', 'U0ALICE\u0000']) {
+    const policy = allowlist(subjects, directory);
+    for (const userId of [
+      '',
+      '__proto__',
+      'constructor',
+      'u0alice',
+      'U0ALICE ',
+      '<@U0ALICE>',
+      'U0ALICE\u0000',
+      '*',
+    ]) {
       const decision = await policy.authorize(request(userId));
       expect(decision.allowed, JSON.stringify(userId)).toBe(false);
     }

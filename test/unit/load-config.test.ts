@@ -29,7 +29,8 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
       slack: { botToken: BOT, signingSecret: SIGNING, appToken: undefined, apiUrl: undefined },
       port: 3000,
       qstash: { environments: [{ name: 'default', url: DEFAULT_QSTASH_URL, token: QSTASH }] },
-      access: { allowedSubjects: [], groupCacheTtlMs: 300_000 },
+      access: { allowedSubjects: [], groupCacheTtlMs: 300_000, policyFile: undefined },
+      pauseReminderMs: 3_600_000,
       dataDir: './data',
       logLevel: 'info',
     });
@@ -51,8 +52,13 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
     expect(config.slack.botToken).toBe(BOT);
     expect(config.slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
     expect(config.port).toBe(8080);
-    expect(config.qstash.environments).toEqual([{ name: 'default', url: 'http://localhost:8081/', token: QSTASH }]);
-    expect(config.access).toEqual({ allowedSubjects: ['U0123ABC', 'W0456DEF', 'S0789GHI'], groupCacheTtlMs: 60_000 });
+    expect(config.qstash.environments).toEqual([
+      { name: 'default', url: 'http://localhost:8081/', token: QSTASH },
+    ]);
+    expect(config.access).toEqual({
+      allowedSubjects: ['U0123ABC', 'W0456DEF', 'S0789GHI'],
+      groupCacheTtlMs: 60_000,
+    });
     expect(config.dataDir).toBe('/var/lib/flowbot');
     expect(config.logLevel).toBe('debug');
   });
@@ -64,7 +70,13 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
   });
 
   it('treats empty and whitespace-only values as unset', () => {
-    const config = configOf({ ...http, PORT: '', LOG_LEVEL: '   ', SLACK_APP_TOKEN: ' ', FLOW_DATA_DIR: '\t' });
+    const config = configOf({
+      ...http,
+      PORT: '',
+      LOG_LEVEL: '   ',
+      SLACK_APP_TOKEN: ' ',
+      FLOW_DATA_DIR: '\t',
+    });
     expect(config.port).toBe(3000);
     expect(config.logLevel).toBe('info');
     expect(config.slack.appToken).toBeUndefined();
@@ -86,7 +98,12 @@ describe('loadConfig: Socket Mode versus HTTP mode', () => {
 
   it('Socket Mode still checks a signing secret that is given', () => {
     expect(
-      problemsOf({ SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: APP, QSTASH_TOKEN: QSTASH, SLACK_SIGNING_SECRET: 'short' }),
+      problemsOf({
+        SLACK_BOT_TOKEN: BOT,
+        SLACK_APP_TOKEN: APP,
+        QSTASH_TOKEN: QSTASH,
+        SLACK_SIGNING_SECRET: 'short',
+      }),
     ).toEqual(['SLACK_SIGNING_SECRET is invalid: expected the hex signing secret from Basic Information.']);
   });
 
@@ -97,9 +114,9 @@ describe('loadConfig: Socket Mode versus HTTP mode', () => {
   });
 
   it('an invalid app token is reported but still means Socket Mode (no signing-secret complaint)', () => {
-    expect(problemsOf({ SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: 'xoxb-not-an-app-token', QSTASH_TOKEN: QSTASH })).toEqual([
-      'SLACK_APP_TOKEN is invalid: an app-level token starts with xapp-.',
-    ]);
+    expect(
+      problemsOf({ SLACK_BOT_TOKEN: BOT, SLACK_APP_TOKEN: 'xoxb-not-an-app-token', QSTASH_TOKEN: QSTASH }),
+    ).toEqual(['SLACK_APP_TOKEN is invalid: an app-level token starts with xapp-.']);
   });
 });
 
@@ -125,13 +142,23 @@ describe('loadConfig: problems', () => {
   });
 
   it('checks the signing secret shape', () => {
-    for (const secret of ['short', 'g'.repeat(15), 'a'.repeat(129), 'ab12cd34ef56ab78-cd90', 'ab12cd34ef56ab78 cd90']) {
+    for (const secret of [
+      'short',
+      'g'.repeat(15),
+      'a'.repeat(129),
+      'ab12cd34ef56ab78-cd90',
+      'ab12cd34ef56ab78 cd90',
+    ]) {
       expect(problemsOf({ ...http, SLACK_SIGNING_SECRET: secret }), secret).toEqual([
         'SLACK_SIGNING_SECRET is invalid: expected the hex signing secret from Basic Information.',
       ]);
     }
-    expect(configOf({ ...http, SLACK_SIGNING_SECRET: 'a'.repeat(16) }).slack.signingSecret).toBe('a'.repeat(16));
-    expect(configOf({ ...http, SLACK_SIGNING_SECRET: 'a'.repeat(128) }).slack.signingSecret).toBe('a'.repeat(128));
+    expect(configOf({ ...http, SLACK_SIGNING_SECRET: 'a'.repeat(16) }).slack.signingSecret).toBe(
+      'a'.repeat(16),
+    );
+    expect(configOf({ ...http, SLACK_SIGNING_SECRET: 'a'.repeat(128) }).slack.signingSecret).toBe(
+      'a'.repeat(128),
+    );
   });
 
   it('accepts ports 0 to 65535 and refuses everything else', () => {
@@ -165,7 +192,13 @@ describe('loadConfig: problems', () => {
   });
 
   it('refuses non-http(s) and unparseable URLs', () => {
-    for (const url of ['ftp://qstash.example', 'javascript:alert(1)', 'not a url', 'qstash.upstash.io', 'file:///etc/passwd']) {
+    for (const url of [
+      'ftp://qstash.example',
+      'javascript:alert(1)',
+      'not a url',
+      'qstash.upstash.io',
+      'file:///etc/passwd',
+    ]) {
       expect(problemsOf({ ...http, QSTASH_URL: url }), url).toEqual([
         'QSTASH_URL is invalid: must be an http(s) URL without credentials.',
       ]);
@@ -185,13 +218,34 @@ describe('loadConfig: problems', () => {
   });
 });
 
+describe('loadConfig: policy file and pause reminders', () => {
+  it('reads FLOW_POLICY_FILE as a path, trimmed', () => {
+    expect(configOf({ ...http, FLOW_POLICY_FILE: ' ./policy.yml ' }).access.policyFile).toBe('./policy.yml');
+  });
+
+  it('reads FLOW_PAUSE_REMINDER as a duration of at least a minute, or off', () => {
+    expect(configOf({ ...http, FLOW_PAUSE_REMINDER: '30m' }).pauseReminderMs).toBe(1_800_000);
+    expect(configOf({ ...http, FLOW_PAUSE_REMINDER: '2H' }).pauseReminderMs).toBe(7_200_000);
+    expect(configOf({ ...http, FLOW_PAUSE_REMINDER: '60' }).pauseReminderMs).toBe(60_000);
+    expect(configOf({ ...http, FLOW_PAUSE_REMINDER: 'OFF' }).pauseReminderMs).toBeUndefined();
+    expect(configOf({ ...http, FLOW_PAUSE_REMINDER: ' ' }).pauseReminderMs).toBe(3_600_000);
+  });
+
+  it('refuses reminders shorter than a minute and garbage, without echoing the value', () => {
+    for (const value of ['59s', '59', '0', '-5m', '1.5h', 'soon', '1h30m', 'FAKEREMINDER99']) {
+      const problems = problemsOf({ ...http, FLOW_PAUSE_REMINDER: value });
+      expect(problems, value).toEqual([
+        'FLOW_PAUSE_REMINDER is invalid: a duration of at least 1m (such as 30m or 2h), or off.',
+      ]);
+    }
+  });
+});
+
 describe('loadConfig: FLOW_ALLOWED_USERS', () => {
   it('accepts U…, W… and S… IDs', () => {
-    expect(configOf({ ...http, FLOW_ALLOWED_USERS: 'U01,W0ABCDEF,S0GROUP9' }).access.allowedSubjects).toEqual([
-      'U01',
-      'W0ABCDEF',
-      'S0GROUP9',
-    ]);
+    expect(configOf({ ...http, FLOW_ALLOWED_USERS: 'U01,W0ABCDEF,S0GROUP9' }).access.allowedSubjects).toEqual(
+      ['U01', 'W0ABCDEF', 'S0GROUP9'],
+    );
   });
 
   it('refuses names and other IDs, counting them and quoting at most three, each cut to 24 characters', () => {

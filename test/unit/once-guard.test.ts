@@ -86,8 +86,18 @@ describe('StoreOnceGuard over the memory store', () => {
 
   it('treats hostile ids and holders as plain data', async () => {
     const { guard } = clockedGuard();
-    for (const id of ['__proto__', 'constructor', 'toString', '', '<!channel>', 'a\u0000b', 'x'.repeat(100_000)]) {
-      expect(await guard.claim(id, '__proto__', 1_000), JSON.stringify(id.slice(0, 10))).toEqual({ claimed: true });
+    for (const id of [
+      '__proto__',
+      'constructor',
+      'toString',
+      '',
+      '<!channel>',
+      'a\u0000b',
+      'x'.repeat(100_000),
+    ]) {
+      expect(await guard.claim(id, '__proto__', 1_000), JSON.stringify(id.slice(0, 10))).toEqual({
+        claimed: true,
+      });
       expect(await guard.claim(id, 'U0B', 1_000)).toEqual({ claimed: false, holder: '__proto__' });
     }
     expect(({} as { holder?: unknown }).holder).toBeUndefined();
@@ -121,7 +131,10 @@ describe('StoreOnceGuard races', () => {
 
   it('reports "someone" when the second try loses too and no holder can be read', async () => {
     const { store } = scriptedStore([false, false], [undefined]);
-    expect(await new StoreOnceGuard(store).claim('id1', 'U0A', 500)).toEqual({ claimed: false, holder: 'someone' });
+    expect(await new StoreOnceGuard(store).claim('id1', 'U0A', 500)).toEqual({
+      claimed: false,
+      holder: 'someone',
+    });
   });
 
   it('release deletes the entry', async () => {

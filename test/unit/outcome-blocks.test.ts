@@ -36,7 +36,12 @@ const done = (overrides: Partial<Done> = {}): Done => ({
   ...overrides,
 });
 
-const failed = (kind: QStashErrorKind, overrides: Partial<Failed> = {}, detail = '', attempts = 1): Failed => ({
+const failed = (
+  kind: QStashErrorKind,
+  overrides: Partial<Failed> = {},
+  detail = '',
+  attempts = 1,
+): Failed => ({
   kind: 'failed',
   action: 'resume',
   target: orders,
@@ -126,7 +131,8 @@ describe('doneMessage', () => {
       approve: ':white_check_mark: <@U0ALICE> approved `orders`.',
       ramp: ':white_check_mark: <@U0ALICE> started a ramp on `orders`.',
     };
-    for (const action of FLOW_ACTIONS) expect(sectionText(doneMessage(done({ action }), ONE))).toBe(expected[action]);
+    for (const action of FLOW_ACTIONS)
+      expect(sectionText(doneMessage(done({ action }), ONE))).toBe(expected[action]);
   });
 
   it('shows the state after the change', () => {
@@ -135,13 +141,19 @@ describe('doneMessage', () => {
   });
 
   it('says what a resume released', () => {
-    const released = doneMessage(done({ action: 'resume', before: keyState({ paused: true, waitlistSize: 12_340 }) }), ONE);
+    const released = doneMessage(
+      done({ action: 'resume', before: keyState({ paused: true, waitlistSize: 12_340 }) }),
+      ONE,
+    );
     expect(sectionText(released)).toBe(
       ':arrow_forward: <@U0ALICE> resumed `orders`. 12,340 waiting messages released to delivery.',
     );
     const notPaused = doneMessage(done({ action: 'resume', before: keyState({ paused: false }) }), ONE);
     expect(sectionText(notPaused)).toContain('It was not paused; delivery continues as before.');
-    const pause = doneMessage(done({ action: 'pause', before: keyState({ paused: true, waitlistSize: 5 }) }), ONE);
+    const pause = doneMessage(
+      done({ action: 'pause', before: keyState({ paused: true, waitlistSize: 5 }) }),
+      ONE,
+    );
     expect(sectionText(pause)).toBe(':double_vertical_bar: <@U0ALICE> paused `orders`.');
   });
 
@@ -181,14 +193,21 @@ describe('refusedMessage', () => {
       { kind: 'refused', action: 'reset-rate', target: orders, explanation: 'You are not on the list.' },
       TWO,
     );
-    expect(message.text).toBe(':no_entry: You can’t reset the rate of `prod:orders`. You are not on the list.');
+    expect(message.text).toBe(
+      ':no_entry: You can’t reset the rate of `prod:orders`. You are not on the list.',
+    );
     expect(sectionText(message)).toBe(message.text);
   });
 
   it('escapes the explanation and the key', () => {
     for (const key of HOSTILE_VALID_KEYS) {
       const message = refusedMessage(
-        { kind: 'refused', action: 'pause', target: { environment: 'prod', key }, explanation: '<!here> <@U0BOB> nope' },
+        {
+          kind: 'refused',
+          action: 'pause',
+          target: { environment: 'prod', key },
+          explanation: '<!here> <@U0BOB> nope',
+        },
         ONE,
       );
       expectNoMarkup(message, key);
@@ -201,7 +220,9 @@ describe('failedMessage', () => {
   it('says nothing changed when the failure is certain', () => {
     for (const kind of ['not_found', 'unauthorized', 'bad_request'] as const) {
       const message = failedMessage(failed(kind), ONE);
-      expect(message.text, kind).toMatch(/^:warning: Couldn’t resume `orders`: QStash .*\. Nothing was changed\.$/);
+      expect(message.text, kind).toMatch(
+        /^:warning: Couldn’t resume `orders`: QStash .*\. Nothing was changed\.$/,
+      );
       expect(sectionText(message)).toBe(message.text);
     }
   });
@@ -222,7 +243,10 @@ describe('failedMessage', () => {
   });
 
   it('keeps hostile keys escaped and inside code spans, also in the /flow status hint', () => {
-    const message = failedMessage(failed('timeout', { target: { environment: 'prod', key: '<!channel>`x' } }), TWO);
+    const message = failedMessage(
+      failed('timeout', { target: { environment: 'prod', key: '<!channel>`x' } }),
+      TWO,
+    );
     expect(message.text).toContain('`prod:&lt;!channel&gt;ˋx`');
     expect(message.text).toContain('`/flow status prod:&lt;!channel&gt;ˋx`');
     for (const key of HOSTILE_VALID_KEYS) {
@@ -244,9 +268,13 @@ describe('failedMessage', () => {
   // which commonly echoes the (valid, user-chosen) key. Input: QStashError('bad_request',
   // 'invalid flow control key <!channel>', 400, 1). Expected: '&lt;!channel&gt;' in the ephemeral reply;
   // actual: a raw '<!channel>' that Slack renders as a channel-wide mention.
-  it.fails('escapes QStash’s own words (which may echo a hostile key)', () => {
+  it('escapes QStash’s own words (which may echo a hostile key)', () => {
     const message = failedMessage(
-      failed('bad_request', { target: { environment: 'prod', key: '<!channel>' } }, 'invalid flow control key <!channel>'),
+      failed(
+        'bad_request',
+        { target: { environment: 'prod', key: '<!channel>' } },
+        'invalid flow control key <!channel>',
+      ),
       ONE,
     );
     expectNoMarkup(message, 'detail');
@@ -255,7 +283,10 @@ describe('failedMessage', () => {
 
 describe('duplicateMessage', () => {
   it('names who already acted', () => {
-    const message = duplicateMessage({ kind: 'duplicate', action: 'resume', target: orders, holderId: 'U0BOB' }, TWO);
+    const message = duplicateMessage(
+      { kind: 'duplicate', action: 'resume', target: orders, holderId: 'U0BOB' },
+      TWO,
+    );
     expect(message.text).toBe(
       ':hourglass_flowing_sand: <@U0BOB> already asked to resume `prod:orders` from this message; Flowbot acts on it once.',
     );
@@ -264,13 +295,21 @@ describe('duplicateMessage', () => {
 
   it('does not mention a holder that is not a user ID (e.g. the store’s "someone")', () => {
     const message = duplicateMessage(
-      { kind: 'duplicate', action: 'resume', target: { environment: 'p', key: '<!here>' }, holderId: 'someone' },
+      {
+        kind: 'duplicate',
+        action: 'resume',
+        target: { environment: 'p', key: '<!here>' },
+        holderId: 'someone',
+      },
       ONE,
     );
     expect(message.text).toBe(
       ':hourglass_flowing_sand: someone already asked to resume `&lt;!here&gt;` from this message; Flowbot acts on it once.',
     );
-    expectNoMarkup(duplicateMessage({ kind: 'duplicate', action: 'pause', target: orders, holderId: '<!channel>' }, ONE), 'h');
+    expectNoMarkup(
+      duplicateMessage({ kind: 'duplicate', action: 'pause', target: orders, holderId: '<!channel>' }, ONE),
+      'h',
+    );
   });
 });
 
@@ -292,7 +331,7 @@ describe('usage messages', () => {
   it('shows the single-environment usage', () => {
     const message = flowResumeUsage(['default']);
     expect(message.text).toBe(
-      '*Resume a paused QStash flow-control key*\nUsage: `/flow-resume <key>`\nExample: `/flow-resume orders-eu`',
+      '*Resume a paused QStash flow-control key*\nUsage: `/flow-resume &lt;key&gt;`\nExample: `/flow-resume orders-eu`',
     );
     expect(sectionText(message)).toBe(message.text);
   });
@@ -302,7 +341,7 @@ describe('usage messages', () => {
     expect(message.text).toBe(
       [
         '*Resume a paused QStash flow-control key*',
-        'Usage: `/flow-resume <key>`',
+        'Usage: `/flow-resume &lt;key&gt;`',
         'Example: `/flow-resume orders-eu` (environment `prod`) or `/flow-resume staging:orders-eu`',
         'Environments: `prod`, `staging`, `eu`',
       ].join('\n'),
@@ -311,7 +350,7 @@ describe('usage messages', () => {
 
   it('keyProblem escapes the problem and shows the command usage', () => {
     expect(keyProblem('The key <!channel> is bad.', '/flow-resume').text).toBe(
-      ':warning: The key &lt;!channel&gt; is bad.\nUsage: `/flow-resume <key>`',
+      ':warning: The key &lt;!channel&gt; is bad.\nUsage: `/flow-resume &lt;key&gt;`',
     );
   });
 });

@@ -45,7 +45,9 @@ describe('describeQStashError', () => {
     expect(said('not_found', '', 404)).toBe(
       'QStash has no flow-control key by that name (check the spelling, or `/flow list`)',
     );
-    expect(said('rate_limited', '', 429, 1)).toBe('QStash is rate-limiting Flowbot and still was; try again in a minute');
+    expect(said('rate_limited', '', 429, 1)).toBe(
+      'QStash is rate-limiting Flowbot and still was; try again in a minute',
+    );
     expect(said('rate_limited', '', 429, 4)).toBe(
       'QStash is rate-limiting Flowbot and still was after 4 tries; try again in a minute',
     );
@@ -53,7 +55,9 @@ describe('describeQStashError', () => {
     expect(said('unavailable', '', undefined, 1)).toBe('QStash is unavailable');
     expect(said('timeout', '', undefined, 2)).toBe('QStash did not answer in time after 2 tries');
     expect(said('timeout', '', undefined, 1)).toBe('QStash did not answer in time');
-    expect(said('invalid_response', '<html>', 200)).toBe('QStash answered with something Flowbot does not understand');
+    expect(said('invalid_response', '<html>', 200)).toBe(
+      'QStash answered with something Flowbot does not understand',
+    );
   });
 
   it('is one sentence without a final period, starting with "QStash", for every kind', () => {
@@ -88,6 +92,8 @@ describe('describeQStashError', () => {
   });
 
   it('reports zero attempts (a refused key, nothing sent) like a single one', () => {
-    expect(describeQStashError(new QStashError('unavailable', '', undefined, 0))).toBe('QStash is unavailable');
+    expect(describeQStashError(new QStashError('unavailable', '', undefined, 0))).toBe(
+      'QStash is unavailable',
+    );
   });
 });

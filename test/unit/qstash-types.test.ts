@@ -52,12 +52,20 @@ describe('parseFlowKey', () => {
   it('accepts the waitlistSize spelling, preferring waitListSize when both are usable', () => {
     expect(parseFlowKey({ flowControlKey: 'k', waitlistSize: 7 })?.waitlistSize).toBe(7);
     expect(parseFlowKey({ flowControlKey: 'k', waitListSize: 3, waitlistSize: 7 })?.waitlistSize).toBe(3);
-    expect(parseFlowKey({ flowControlKey: 'k', waitListSize: 'lots', waitlistSize: 7 })?.waitlistSize).toBe(7);
+    expect(parseFlowKey({ flowControlKey: 'k', waitListSize: 'lots', waitlistSize: 7 })?.waitlistSize).toBe(
+      7,
+    );
     expect(parseFlowKey({ flowControlKey: 'k', waitListSize: 0, waitlistSize: 7 })?.waitlistSize).toBe(0);
   });
 
   it('treats zero maxima, periods and starts as "not set"', () => {
-    const state = parseFlowKey({ flowControlKey: 'k', parallelismMax: 0, rateMax: 0, ratePeriod: 0, ratePeriodStart: 0 });
+    const state = parseFlowKey({
+      flowControlKey: 'k',
+      parallelismMax: 0,
+      rateMax: 0,
+      ratePeriod: 0,
+      ratePeriodStart: 0,
+    });
     expect(state).toEqual({ key: 'k', ...DEFAULTS });
   });
 

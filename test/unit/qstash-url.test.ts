@@ -4,7 +4,8 @@ import { QStashError } from '../../src/core/qstash/errors.js';
 import { HOSTILE_VALID_KEYS, INVALID_KEYS } from './hostile.js';
 
 // Constructing a client builds a got instance but sends nothing; urlFor is pure.
-const client = (baseUrl = 'https://qstash.example') => new QStashClient({ baseUrl, token: 'FAKETOKENurlFor00' });
+const client = (baseUrl = 'https://qstash.example') =>
+  new QStashClient({ baseUrl, token: 'FAKETOKENurlFor00' });
 
 describe('QStashClient#urlFor', () => {
   it('builds each operation’s URL', () => {
@@ -14,7 +15,9 @@ describe('QStashClient#urlFor', () => {
     expect(c.urlFor('resume', 'orders').href).toBe('https://qstash.example/v2/flowControl/orders/resume');
     expect(c.urlFor('pin', 'orders').href).toBe('https://qstash.example/v2/flowControl/orders/pin');
     expect(c.urlFor('unpin', 'orders').href).toBe('https://qstash.example/v2/flowControl/orders/unpin');
-    expect(c.urlFor('resetRate', 'orders').href).toBe('https://qstash.example/v2/flowControl/orders/resetRate');
+    expect(c.urlFor('resetRate', 'orders').href).toBe(
+      'https://qstash.example/v2/flowControl/orders/resetRate',
+    );
     expect(c.urlFor('list', undefined).href).toBe('https://qstash.example/v2/flowControl');
     expect(c.urlFor('global', undefined).href).toBe('https://qstash.example/v2/globalParallelism');
   });
@@ -65,9 +68,17 @@ describe('QStashClient#urlFor', () => {
   });
 
   it('keeps a base path prefix and drops its trailing slashes', () => {
-    for (const base of ['https://proxy.example/qstash', 'https://proxy.example/qstash/', 'https://proxy.example/qstash///']) {
-      expect(client(base).urlFor('get', 'k').href, base).toBe('https://proxy.example/qstash/v2/flowControl/k');
-      expect(client(base).urlFor('list', undefined).href, base).toBe('https://proxy.example/qstash/v2/flowControl');
+    for (const base of [
+      'https://proxy.example/qstash',
+      'https://proxy.example/qstash/',
+      'https://proxy.example/qstash///',
+    ]) {
+      expect(client(base).urlFor('get', 'k').href, base).toBe(
+        'https://proxy.example/qstash/v2/flowControl/k',
+      );
+      expect(client(base).urlFor('list', undefined).href, base).toBe(
+        'https://proxy.example/qstash/v2/flowControl',
+      );
       expect(client(base).urlFor('global', undefined).href, base).toBe(
         'https://proxy.example/qstash/v2/globalParallelism',
       );
@@ -111,6 +122,8 @@ describe('QStashClient#urlFor', () => {
     expect(() => client().urlFor('get', 'a\u0000b')).toThrow(
       expect.objectContaining({ detail: 'The key contains control characters.' }),
     );
-    expect(() => client().urlFor('get', '')).toThrow(expect.objectContaining({ detail: 'The key is empty.' }));
+    expect(() => client().urlFor('get', '')).toThrow(
+      expect.objectContaining({ detail: 'The key is empty.' }),
+    );
   });
 });

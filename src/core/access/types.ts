@@ -32,7 +32,12 @@ export interface AccessRequest {
 }
 
 export type AccessDecision =
-  | { readonly allowed: true; readonly grantedBy: string }
+  | {
+      readonly allowed: true;
+      readonly grantedBy: string;
+      /** Set when a second person must approve before the action runs. */
+      readonly approval?: { readonly rule: string; readonly expiresMs: number };
+    }
   | {
       readonly allowed: false;
       readonly reason: 'not_granted' | 'directory_unavailable';

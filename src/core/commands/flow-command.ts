@@ -1,3 +1,4 @@
+import { FLOW_ACTIONS, type FlowAction, isFlowAction } from '../access/types.js';
 import { formatDuration, parseDurationSeconds } from '../durations.js';
 import { checkKey, type KeyRef, parseKeyRef } from '../keys.js';
 import type { PinSettings, UnpinSettings } from '../qstash/types.js';
@@ -8,7 +9,15 @@ export type FlowCommand =
   | { readonly kind: 'status'; readonly target: KeyRef }
   | { readonly kind: 'list'; readonly glob: string | undefined; readonly environment: string | undefined }
   | { readonly kind: 'global'; readonly environment: string | undefined }
-  | { readonly kind: 'pause'; readonly target: KeyRef; readonly reason: string | undefined }
+  | {
+      readonly kind: 'pause';
+      readonly target: KeyRef;
+      readonly reason: string | undefined;
+      /** `pause <key> for 15m`: resume automatically after this long. */
+      readonly forSeconds: number | undefined;
+    }
+  | { readonly kind: 'whoami' }
+  | { readonly kind: 'can'; readonly action: FlowAction; readonly target: KeyRef }
   | { readonly kind: 'resume'; readonly target: KeyRef }
   | { readonly kind: 'reset-rate'; readonly target: KeyRef }
   | { readonly kind: 'pin'; readonly target: KeyRef; readonly settings: PinSettings }
@@ -34,6 +43,10 @@ export interface EnvironmentNames {
   readonly names: readonly string[];
   readonly defaultName: string;
 }
+
+/** A timed pause lasts at least this long and at most a week. */
+export const MIN_TIMED_PAUSE_SECONDS = 1;
+export const MAX_TIMED_PAUSE_SECONDS = 7 * 86_400;
 
 /** Pins above this are typing mistakes, not limits anyone means. */
 export const MAX_PIN_VALUE = 1_000_000;
@@ -67,12 +80,27 @@ export function parseFlowCommand(text: string, environments: EnvironmentNames): 
     case 'pause': {
       const ref = target();
       if (typeof ref === 'string') return fail(ref);
-      const reason = rest.slice(1).join(' ').trim();
+      let words = rest.slice(1);
+      let forSeconds: number | undefined;
+      if (words[0]?.toLowerCase() === 'for') {
+        forSeconds = parseDurationSeconds(words[1] ?? '');
+        if (
+          forSeconds === undefined ||
+          forSeconds < MIN_TIMED_PAUSE_SECONDS ||
+          forSeconds > MAX_TIMED_PAUSE_SECONDS
+        ) {
+          return fail(
+            `\`for ${(words[1] ?? '').slice(0, 20)}\` is not a pause duration; use something like \`for 15m\` or \`for 2h\` (at most ${formatDuration(MAX_TIMED_PAUSE_SECONDS)}).`,
+          );
+        }
+        words = words.slice(2);
+      }
+      const reason = words.join(' ').trim();
       if (reason.length > MAX_REASON_LENGTH)
         return fail(`The reason is too long (at most ${MAX_REASON_LENGTH} characters).`);
       if (/\p{Cc}/u.test(reason.replace(/[\t]/g, ' ')))
         return fail('The reason contains control characters.');
-      return { ok: true, command: { kind: 'pause', target: ref, reason: reason || undefined } };
+      return { ok: true, command: { kind: 'pause', target: ref, reason: reason || undefined, forSeconds } };
     }
     case 'pin': {
       const ref = target();
@@ -108,6 +136,23 @@ export function parseFlowCommand(text: string, environments: EnvironmentNames): 
         return fail(`\`${name.slice(0, 40)}\` is not a configured QStash environment.`);
       }
       return { ok: true, command: { kind: 'global', environment: name } };
+    }
+    case 'whoami':
+      if (rest.length > 0) return fail('`whoami` takes no arguments.');
+      return { ok: true, command: { kind: 'whoami' } };
+    case 'can': {
+      const [actionText, keyText, ...extra] = rest;
+      if (!actionText || !keyText || extra.length > 0)
+        return fail('Usage: `/flow can <action> <key>`, e.g. `/flow can pause orders-eu`.');
+      const action = actionText.toLowerCase();
+      if (!isFlowAction(action)) {
+        return fail(
+          `\`${actionText.slice(0, 20)}\` is not an action; actions are ${FLOW_ACTIONS.join(', ')}.`,
+        );
+      }
+      const parsed = parseKeyRef(keyText, environments.names, environments.defaultName);
+      if (!parsed.ok) return fail(parsed.problem);
+      return { ok: true, command: { kind: 'can', action, target: parsed.ref } };
     }
     default:
       return { ok: false, problem: `\`${first?.slice(0, 40)}\` is not a Flowbot command.`, topic: undefined };

@@ -1,4 +1,4 @@
-import type { AccessPolicy, FlowAction } from '../access/types.js';
+import type { AccessDecision, AccessPolicy, FlowAction } from '../access/types.js';
 import type { AuditLog } from '../audit.js';
 import { matchesGlob } from '../glob.js';
 import type { KeyRef } from '../keys.js';
@@ -8,6 +8,8 @@ import type { QStashEnvironments } from '../qstash/environments.js';
 import { QStashError } from '../qstash/errors.js';
 import type { FlowKeyState, GlobalParallelism, PinSettings, UnpinSettings } from '../qstash/types.js';
 import type { EnvironmentKeys, OperationRequest, Outcome, PendingChange, ReadOutcome } from './outcome.js';
+
+export type ChangeListener = (outcome: Outcome, request: OperationRequest) => Promise<void> | void;
 
 /** Long enough to cover Slack's retries and a person's impatient second click. */
 const ONCE_TTL_MS = 10 * 60_000;
@@ -26,6 +28,23 @@ export class FlowOperations {
     private readonly once: OnceGuard,
     private readonly now: () => Date = () => new Date(),
   ) {}
+
+  private readonly changeListeners: ChangeListener[] = [];
+
+  /** Called after every successful change, whatever started it (timers and reminders follow changes). */
+  onChange(listener: ChangeListener): void {
+    this.changeListeners.push(listener);
+  }
+
+  private async notifyChange(outcome: Outcome, request: OperationRequest): Promise<void> {
+    for (const listener of this.changeListeners) {
+      try {
+        await listener(outcome, request);
+      } catch {
+        // A follow-up that fails must not turn a done change into a failure; listeners log for themselves.
+      }
+    }
+  }
 
   resume(request: OperationRequest): Promise<Outcome> {
     return this.mutate('resume', request, (client, key) => client.resume(key));
@@ -51,7 +70,11 @@ export class FlowOperations {
   perform(change: PendingChange, request: OperationRequest): Promise<Outcome> {
     switch (change.action) {
       case 'pause':
-        return this.pause(request);
+        return this.pause({
+          ...request,
+          ...(change.reason ? { reason: change.reason } : {}),
+          ...(change.forMs ? { resumeAfterMs: change.forMs } : {}),
+        });
       case 'resume':
         return this.resume(request);
       case 'reset-rate':
@@ -246,7 +269,7 @@ export class FlowOperations {
   ): Promise<Outcome> {
     const started = Date.now();
     const { target } = request;
-    const record = (outcome: 'done' | 'denied' | 'failed' | 'duplicate', reason?: string) =>
+    const record = (outcome: 'done' | 'denied' | 'failed' | 'duplicate' | 'requested', reason?: string) =>
       this.audit.record({
         actor: request.actorId,
         action,
@@ -257,20 +280,34 @@ export class FlowOperations {
         outcome,
         ...(reason ? { reason } : {}),
         ...(request.reason ? { note: request.reason } : {}),
+        ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
         ...details,
         latencyMs: Date.now() - started,
       });
 
-    const decision = await this.policy.authorize({
-      actor: { userId: request.actorId },
-      action,
-      environment: target.environment,
-      key: target.key,
-      channelId: request.channelId,
-    });
+    const decision: AccessDecision = request.scheduled
+      ? { allowed: true, grantedBy: 'schedule' }
+      : await this.policy.authorize({
+          actor: { userId: request.actorId },
+          action,
+          environment: target.environment,
+          key: target.key,
+          channelId: request.channelId,
+        });
     if (!decision.allowed) {
       record('denied', decision.reason);
       return { kind: 'refused', action, target, explanation: decision.explanation };
+    }
+    if (decision.approval && request.approvedBy === undefined) {
+      record('requested', 'approval required');
+      return {
+        kind: 'needs_approval',
+        action,
+        target,
+        actorId: request.actorId,
+        rule: decision.approval.rule,
+        expiresMs: decision.approval.expiresMs,
+      };
     }
 
     if (request.onceId !== undefined) {
@@ -288,7 +325,7 @@ export class FlowOperations {
       await apply(client, target.key);
       const after = await readOptional(client, target.key).catch(() => undefined);
       record('done');
-      return {
+      const done: Outcome = {
         kind: 'done',
         action,
         target,
@@ -297,7 +334,13 @@ export class FlowOperations {
         after,
         at: this.now(),
         ...(request.reason ? { reason: request.reason } : {}),
+        ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
+        ...(action === 'pause' && request.resumeAfterMs
+          ? { resumeAt: new Date(this.now().getTime() + request.resumeAfterMs) }
+          : {}),
       };
+      await this.notifyChange(done, request);
+      return done;
     } catch (error) {
       const failure = asQStashError(error);
       record('failed', failure.kind);

@@ -15,6 +15,15 @@ export interface OperationRequest {
    * end as a duplicate outcome. Claimed only after authorization, so a refused click never blocks an allowed one.
    */
   readonly onceId?: string;
+  /** Who approved this change, when a second person's approval was required and given. */
+  readonly approvedBy?: string;
+  /** For a timed pause: resume automatically after this long. */
+  readonly resumeAfterMs?: number;
+  /**
+   * Flowbot acting on its own (a timed resume): authorized when it was scheduled, by the person who set it
+   * up, so it is not authorized again. Only internal code sets this; nothing from Slack can.
+   */
+  readonly scheduled?: boolean;
 }
 
 export type Outcome =
@@ -30,12 +39,23 @@ export type Outcome =
       readonly at: Date;
       /** Why, in the actor's words (pause reasons). */
       readonly reason?: string;
+      readonly approvedBy?: string;
+      /** A timed pause ends then. */
+      readonly resumeAt?: Date;
     }
   | {
       readonly kind: 'refused';
       readonly action: FlowAction;
       readonly target: KeyRef;
       readonly explanation: string;
+    }
+  | {
+      readonly kind: 'needs_approval';
+      readonly action: FlowAction;
+      readonly target: KeyRef;
+      readonly actorId: string;
+      readonly rule: string;
+      readonly expiresMs: number;
     }
   | {
       readonly kind: 'duplicate';
@@ -53,7 +73,7 @@ export type Outcome =
 
 /** A change that can be asked for now and carried out later (after a confirmation or an approval). */
 export type PendingChange =
-  | { readonly action: 'pause'; readonly target: KeyRef; readonly reason?: string }
+  | { readonly action: 'pause'; readonly target: KeyRef; readonly reason?: string; readonly forMs?: number }
   | { readonly action: 'resume'; readonly target: KeyRef }
   | { readonly action: 'reset-rate'; readonly target: KeyRef }
   | { readonly action: 'pin'; readonly target: KeyRef; readonly settings: PinSettings }

@@ -17,7 +17,9 @@ export interface RetryDelayInput {
 
 /** Milliseconds to wait, or 0 to give up because the wait would end past the deadline. */
 export function retryDelay(input: RetryDelayInput): number {
-  let delay = input.retryAfterMs ?? resetDelay(input.headers, input.nowMs);
+  // An unparseable Retry-After reaches here as NaN: fall back to the rate-limit headers, then to backoff.
+  const retryAfter = Number.isFinite(input.retryAfterMs) ? input.retryAfterMs : undefined;
+  let delay = retryAfter ?? resetDelay(input.headers, input.nowMs);
   if (delay === undefined) {
     const exponential = Math.min(input.maxDelayMs, input.baseDelayMs * 2 ** (input.attempt - 1));
     // Full jitter halves the chance that several replicas retry in lockstep.

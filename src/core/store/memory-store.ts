@@ -75,6 +75,18 @@ export class MemoryStateStore implements StateStore {
     return count;
   }
 
+  sweepExpired(): number {
+    const now = this.now();
+    let removed = 0;
+    for (const [key, slot] of this.slots) {
+      if (slot.expires !== undefined && slot.expires <= now) {
+        this.slots.delete(key);
+        removed += 1;
+      }
+    }
+    return removed;
+  }
+
   async close(): Promise<void> {}
 
   private live(namespace: string, id: string): Slot | undefined {
@@ -89,9 +101,16 @@ export class MemoryStateStore implements StateStore {
   }
 
   private write<T>(namespace: string, id: string, value: T, options: WriteOptions): void {
+    // Stored as JSON so callers never share mutable objects with the store, like with a real database.
+    const json = JSON.stringify(value);
+    // Accepting a value with no JSON form would make every later read of the entry, and list, throw.
+    if (json === undefined) {
+      throw new TypeError(
+        `Cannot store a value in ${JSON.stringify(namespace)}: ${typeof value} values are not JSON data`,
+      );
+    }
     this.slots.set(keyOf(namespace, id), {
-      // Stored as JSON so callers never share mutable objects with the store, like with a real database.
-      json: JSON.stringify(value),
+      json,
       version: ++this.versions,
       expires: options.ttlMs === undefined ? undefined : this.now() + options.ttlMs,
     });

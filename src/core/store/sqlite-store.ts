@@ -52,7 +52,7 @@ interface ListedRow {
 /**
  * In one SQLite file in the data directory: survives restarts and crashes of a single replica. Every
  * acknowledged write is on disk (WAL with synchronous=FULL), and each operation is one transaction, so
- * several processes may share the file.
+ * several processes on the same host may share the file.
  */
 export class SqliteStateStore implements StateStore {
   /** The database file, for diagnostics. */
@@ -164,7 +164,7 @@ export class SqliteStateStore implements StateStore {
       const now = this.now();
       const current = this.selectLive.get(namespace, id, now);
       if (!current) {
-        write(namespace, id, '1', expiryAt(now, ttlMs));
+        write(namespace, id, '1', now + ttlMs);
         return 1;
       }
       const count: unknown = JSON.parse(current.json);
@@ -182,15 +182,17 @@ export class SqliteStateStore implements StateStore {
   }
 
   async getEntry<T>(namespace: string, id: string): Promise<StoredEntry<T> | undefined> {
-    return this.guard(namespace, id, () => {
+    checkKey(namespace, id);
+    return this.guard(() => {
       const row = this.selectLive.get(namespace, id, this.now());
       return row ? { value: JSON.parse(row.json) as T, version: row.version } : undefined;
     });
   }
 
   async set<T>(namespace: string, id: string, value: T, options: WriteOptions = {}): Promise<void> {
+    checkKey(namespace, id);
     const json = encode(namespace, value);
-    this.guard(namespace, id, () => this.writeTx(namespace, id, json, this.expiryFor(options)));
+    this.guard(() => this.writeTx(namespace, id, json, this.expiryFor(options)));
   }
 
   async compareAndSet<T>(
@@ -200,14 +202,16 @@ export class SqliteStateStore implements StateStore {
     value: T,
     options: WriteOptions = {},
   ): Promise<boolean> {
+    checkKey(namespace, id);
     const json = encode(namespace, value);
-    return this.guard(namespace, id, () =>
+    return this.guard(() =>
       this.compareAndSetTx(namespace, id, expectedVersion, json, this.expiryFor(options)),
     );
   }
 
   async take<T>(namespace: string, id: string): Promise<T | undefined> {
-    return this.guard(namespace, id, () => {
+    checkKey(namespace, id);
+    return this.guard(() => {
       // One statement, so atomic without a transaction; an expired row found here is removed all the same.
       const row = this.deleteReturning.get(namespace, id);
       if (!row || (row.expires_at !== null && row.expires_at <= this.now())) return undefined;
@@ -216,11 +220,13 @@ export class SqliteStateStore implements StateStore {
   }
 
   async delete(namespace: string, id: string): Promise<void> {
-    this.guard(namespace, id, () => this.deleteOne.run(namespace, id));
+    checkKey(namespace, id);
+    this.guard(() => this.deleteOne.run(namespace, id));
   }
 
   async list<T>(namespace: string): Promise<{ id: string; value: T }[]> {
-    return this.guard(namespace, '', () =>
+    checkText('namespace', namespace);
+    return this.guard(() =>
       this.selectNamespace
         .all(namespace, this.now())
         .map((row) => ({ id: row.id, value: JSON.parse(row.json) as T })),
@@ -228,8 +234,9 @@ export class SqliteStateStore implements StateStore {
   }
 
   async increment(namespace: string, id: string, ttlMs: number): Promise<number> {
+    checkKey(namespace, id);
     checkTtl(ttlMs);
-    return this.guard(namespace, id, () => this.incrementTx(namespace, id, ttlMs));
+    return this.guard(() => this.incrementTx(namespace, id, ttlMs));
   }
 
   /**
@@ -237,7 +244,7 @@ export class SqliteStateStore implements StateStore {
    * reclaims their space, so calling it now and then (it also runs on open) is enough.
    */
   sweepExpired(): number {
-    return this.guard('', '', () => this.deleteExpired.run(this.now()).changes);
+    return this.guard(() => this.deleteExpired.run(this.now()).changes);
   }
 
   async close(): Promise<void> {
@@ -247,13 +254,11 @@ export class SqliteStateStore implements StateStore {
   private expiryFor(options: WriteOptions): number | null {
     if (options.ttlMs === undefined) return null;
     checkTtl(options.ttlMs);
-    return expiryAt(this.now(), options.ttlMs);
+    return this.now() + options.ttlMs;
   }
 
-  private guard<R>(namespace: string, id: string, work: () => R): R {
+  private guard<R>(work: () => R): R {
     if (!this.db.open) throw new StoreUnavailable(`The state store ${this.file} is closed`);
-    checkText('namespace', namespace);
-    checkText('id', id);
     try {
       return work();
     } catch (error) {
@@ -267,16 +272,17 @@ export class SqliteStateStore implements StateStore {
   }
 }
 
-function expiryAt(now: number, ttlMs: number): number {
-  return now + ttlMs;
-}
-
 function checkTtl(ttlMs: number): void {
   if (!Number.isFinite(ttlMs) || ttlMs < 0) {
     throw new RangeError(
       `A state store TTL must be a finite, non-negative number of milliseconds, not ${ttlMs}`,
     );
   }
+}
+
+function checkKey(namespace: string, id: string): void {
+  checkText('namespace', namespace);
+  checkText('id', id);
 }
 
 /**
@@ -299,7 +305,7 @@ function encode(namespace: string, value: unknown): string {
   }
   if (json === undefined) {
     throw new TypeError(
-      `Cannot store a value in ${JSON.stringify(namespace)}: a ${typeof value} is not JSON data`,
+      `Cannot store a value in ${JSON.stringify(namespace)}: ${typeof value} values are not JSON data`,
     );
   }
   return json;

@@ -36,6 +36,8 @@ export interface StateStore {
   list<T>(namespace: string): Promise<{ id: string; value: T }[]>;
   /** Adds one to a counter that expires `ttlMs` after it was created; returns the new count. */
   increment(namespace: string, id: string, ttlMs: number): Promise<number>;
+  /** Drops expired entries for good (they are already invisible); run now and then to keep the store small. */
+  sweepExpired(): number | Promise<number>;
   close(): Promise<void>;
 }
 

@@ -6,6 +6,8 @@ export const ACTION_IDS = {
   listRefresh: 'flow_list_refresh',
   confirm: 'flow_confirm',
   cancel: 'flow_cancel',
+  approve: 'flow_approve',
+  reject: 'flow_reject',
 } as const;
 
 /** Status cards carry this block_id prefix, so a click can tell a status card from an alert. */

@@ -4,7 +4,7 @@ import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { resumeButton } from './buttons.js';
 import { summarizeState } from './key-state.js';
-import { code, escapeMrkdwn, mention, slackDate, truncate } from './mrkdwn.js';
+import { code, escapeAndTruncate, mention, slackDate, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
 import type { SlackMessage } from './types.js';
 
@@ -19,8 +19,8 @@ export interface AlertContent {
 export function alertMessage(alert: AlertContent, naming: KeyNaming): SlackMessage {
   const key = formatKeyRef(alert.target, naming.environmentCount);
   const title = alert.title ? truncate(alert.title, 150) : `Flow-control key ${key} needs attention`;
-  const lines = [`:rotating_light: *${escapeMrkdwn(title)}*`, `Key: ${code(key)}`];
-  if (alert.text) lines.push(escapeMrkdwn(truncate(alert.text, 2000)));
+  const lines = [`:rotating_light: *${escapeAndTruncate(title, 600)}*`, `Key: ${code(key)}`];
+  if (alert.text) lines.push(escapeAndTruncate(alert.text, 2000));
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: lines.join('\n') } }];
   if (alert.state) {
     blocks.push({ type: 'context', elements: [{ type: 'mrkdwn', text: summarizeState(alert.state) }] });
@@ -30,7 +30,7 @@ export function alertMessage(alert: AlertContent, naming: KeyNaming): SlackMessa
     block_id: 'flow_alert_actions',
     elements: [resumeButton(alert.target, naming)],
   });
-  return { text: `${title} (${key})`, blocks };
+  return { text: escapeAndTruncate(`${title} (${key})`, 3000), blocks };
 }
 
 /**
@@ -69,16 +69,20 @@ export function resolvedAlertMessage(
   return { text: original.text || 'Flow-control key resumed', blocks: [...fitted, section, state] };
 }
 
+const RESUME_BUTTON = new RegExp(`^${ACTION_IDS.resume}(?:#\\d+)?$`);
+
 function withoutFlowButtons(block: unknown): KnownBlock | undefined {
   if (!block || typeof block !== 'object') return undefined;
   const typed = block as { type?: unknown; elements?: unknown };
+  // Slack rejects a whole update for one malformed block; anything without a type is left out.
+  if (typeof typed.type !== 'string') return undefined;
   if (typed.type !== 'actions' || !Array.isArray(typed.elements)) return block as KnownBlock;
   const elements = typed.elements.filter(
     (element: unknown) =>
       !(
         element &&
         typeof element === 'object' &&
-        (element as { action_id?: unknown }).action_id === ACTION_IDS.resume
+        RESUME_BUTTON.test(String((element as { action_id?: unknown }).action_id ?? ''))
       ),
   );
   if (elements.length === 0) return undefined;

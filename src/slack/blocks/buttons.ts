@@ -9,8 +9,9 @@ export function buttonValue(target: KeyRef, naming: KeyNaming): string {
   return formatKeyRef(target, naming.environmentCount);
 }
 
+/** Short enough that the confirm dialog stays within Slack's 300 characters even when every character is escaped. */
 function shownKey(target: KeyRef, naming: KeyNaming): string {
-  return code(truncate(formatKeyRef(target, naming.environmentCount), 120));
+  return code(truncate(formatKeyRef(target, naming.environmentCount), 40));
 }
 
 /**

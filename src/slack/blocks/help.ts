@@ -21,10 +21,10 @@ const TOPICS: Record<string, Topic> = {
       'A pattern narrows the list: `*` matches anything, `?` one character.\nExamples: `/flow list`, `/flow list orders-*`, `/flow list staging:*` (one environment).\nThe key `$` holds messages published without a flow-control key.',
   },
   pause: {
-    usage: '/flow pause <key> [reason…]',
-    summary: 'stop delivery (asks you to confirm)',
+    usage: '/flow pause <key> [for 15m] [reason…]',
+    summary: 'stop delivery, optionally for a while (asks you to confirm)',
     details:
-      'Shows you the live state and asks you to confirm; then tells the channel.\nExample: `/flow pause orders-eu payments API returning 503s`',
+      'Shows you the live state and asks you to confirm; then tells the channel. With `for &lt;duration&gt;` Flowbot resumes the key by itself when the time is up.\nExamples: `/flow pause orders-eu payments API returning 503s`, `/flow pause orders-eu for 15m deploy`',
   },
   resume: {
     usage: '/flow resume <key>',
@@ -53,6 +53,16 @@ const TOPICS: Record<string, Topic> = {
     summary: 'global parallelism: in use and maximum',
     details: 'Example: `/flow global`',
   },
+  whoami: {
+    usage: '/flow whoami',
+    summary: 'what you may do: actions, keys, environments, channels',
+    details: 'Shows only your own access, privately.',
+  },
+  can: {
+    usage: '/flow can <action> <key>',
+    summary: 'may you do this? yes or no, and why',
+    details: 'Example: `/flow can resume prod:payments-eu`',
+  },
   help: {
     usage: '/flow help [subcommand]',
     summary: 'this help, or more about one subcommand',
@@ -69,15 +79,16 @@ export function helpMessage(
   if (problem) lines.push(`:warning: ${escapeMrkdwn(problem)}`);
   const chosen = topic ? TOPICS[topic] : undefined;
   if (chosen) {
-    lines.push(`*\`${chosen.usage}\`*: ${chosen.summary}`, chosen.details);
+    lines.push(`*\`${escapeMrkdwn(chosen.usage)}\`*: ${chosen.summary}`, chosen.details);
   } else {
     lines.push('*Flowbot: QStash flow control from Slack*');
-    for (const entry of Object.values(TOPICS)) lines.push(`• \`${entry.usage}\`: ${entry.summary}`);
-    lines.push('• `/flow-resume <key>`: the shortcut for resume');
+    for (const entry of Object.values(TOPICS))
+      lines.push(`• \`${escapeMrkdwn(entry.usage)}\`: ${entry.summary}`);
+    lines.push('• `/flow-resume &lt;key&gt;`: the shortcut for resume');
   }
   if (environmentNames.length > 1) {
     lines.push(
-      `Environments: ${environmentNames.map((name) => `\`${name}\``).join(', ')}. Write \`<environment>:<key>\`; without one, \`${environmentNames[0]}\` is meant.`,
+      `Environments: ${environmentNames.map((name) => `\`${name}\``).join(', ')}. Write \`&lt;environment&gt;:&lt;key&gt;\`; without one, \`${environmentNames[0]}\` is meant.`,
     );
   }
   const text = lines.join('\n');

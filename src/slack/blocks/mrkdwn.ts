@@ -26,9 +26,22 @@ export function slackDate(at: Date): string {
   return `<!date^${seconds}^{date_short_pretty} at {time}|${at.toISOString()}>`;
 }
 
+/** Cuts to at most `max` characters, never through the middle of an emoji or other astral character. */
 export function truncate(text: string, max: number): string {
   if (text.length <= max) return text;
-  return `${text.slice(0, Math.max(0, max - 1))}…`;
+  let cut = '';
+  for (const char of text) {
+    if (cut.length + char.length > max - 1) break;
+    cut += char;
+  }
+  return `${cut}…`;
+}
+
+/** Escapes outside text, then cuts it to `max`, never leaving half an entity such as `&am`. */
+export function escapeAndTruncate(text: string, max: number): string {
+  const escaped = escapeMrkdwn(text);
+  if (escaped.length <= max) return escaped;
+  return truncate(escaped, max).replace(/&[a-z]{0,3}…$/, '…');
 }
 
 export function plural(count: number, one: string, many = `${one}s`): string {

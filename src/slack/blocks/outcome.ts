@@ -4,7 +4,7 @@ import { formatKeyRef, type KeyRef } from '../../core/keys.js';
 import type { Outcome } from '../../core/operations/outcome.js';
 import { describeQStashError } from '../../core/qstash/errors.js';
 import { releasedByResume, summarizeState } from './key-state.js';
-import { code, escapeMrkdwn, mention } from './mrkdwn.js';
+import { code, escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import type { SlackMessage } from './types.js';
 
 /** How keys are written in messages: with the environment once there is more than one. */
@@ -61,10 +61,17 @@ export function doneMessage(outcome: Extract<Outcome, { kind: 'done' }>, naming:
     ? `*Now:* ${summarizeState(outcome.after)}`
     : '_Current state unavailable: QStash did not say._';
   const reason = outcome.reason ? `\n>${escapeMrkdwn(outcome.reason)}` : '';
+  const approved = outcome.approvedBy ? ` Approved by ${mention(outcome.approvedBy)}.` : '';
+  const until = outcome.resumeAt
+    ? ` Flowbot will resume it automatically ${slackDate(outcome.resumeAt)}.`
+    : '';
   const blocks: KnownBlock[] = [
     {
       type: 'section',
-      text: { type: 'mrkdwn', text: `${extra ? `${headline} ${extra}` : headline}${reason}` },
+      text: {
+        type: 'mrkdwn',
+        text: `${extra ? `${headline} ${extra}` : headline}${approved}${until}${reason}`,
+      },
     },
     { type: 'context', elements: [{ type: 'mrkdwn', text: now }] },
   ];
@@ -92,7 +99,7 @@ export function failedMessage(
   outcome: Extract<Outcome, { kind: 'failed' }>,
   naming: KeyNaming,
 ): SlackMessage {
-  const reason = describeQStashError(outcome.error);
+  const reason = escapeMrkdwn(describeQStashError(outcome.error));
   const certain = ['not_found', 'unauthorized', 'bad_request'].includes(outcome.error.kind);
   const consequence = certain
     ? 'Nothing was changed.'

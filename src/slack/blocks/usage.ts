@@ -8,7 +8,7 @@ export function flowResumeUsage(environmentNames: readonly string[]): SlackMessa
       : '`/flow-resume orders-eu`';
   const text = [
     '*Resume a paused QStash flow-control key*',
-    'Usage: `/flow-resume <key>`',
+    'Usage: `/flow-resume &lt;key&gt;`',
     `Example: ${example}`,
     environmentNames.length > 1
       ? `Environments: ${environmentNames.map((name) => `\`${name}\``).join(', ')}`
@@ -20,5 +20,5 @@ export function flowResumeUsage(environmentNames: readonly string[]): SlackMessa
 }
 
 export function keyProblem(problem: string, command: string): SlackMessage {
-  return problemMessage(problem, `Usage: \`${command} <key>\``);
+  return problemMessage(problem, `Usage: \`${command} &lt;key&gt;\``);
 }

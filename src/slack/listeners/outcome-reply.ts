@@ -22,5 +22,19 @@ export async function replyWithOutcome(
     case 'failed':
       await reply(context, respond, failedMessage(outcome, context.naming), { visibility: 'ephemeral' });
       return;
+    case 'needs_approval':
+      // Callers that can start an approval handle this before; reaching here means a bug, so say so plainly.
+      await reply(
+        context,
+        respond,
+        refusedMessage(
+          { ...outcome, kind: 'refused', explanation: 'This change needs a second person’s approval.' },
+          context.naming,
+        ),
+        {
+          visibility: 'ephemeral',
+        },
+      );
+      return;
   }
 }

@@ -1,7 +1,7 @@
 import { noteMessage } from '../../blocks/confirmation.js';
 import { keyLabel } from '../../blocks/outcome.js';
 import { type ListenerContext, reply } from '../../context.js';
-import { replyWithOutcome } from '../outcome-reply.js';
+import { settleChange } from '../flows/approval.js';
 import { type ButtonArgs, clickOf } from './button-args.js';
 
 /** Confirm acts once, for the person who asked, who is authorized again at this moment. */
@@ -42,7 +42,7 @@ export function flowConfirmButton(context: ListenerContext) {
         source: 'confirm',
         ...(change.action === 'pause' && change.reason ? { reason: change.reason } : {}),
       });
-      await replyWithOutcome(context, args.respond, outcome);
+      await settleChange(context, args.respond, outcome, change, click.channelId);
     });
   };
 }

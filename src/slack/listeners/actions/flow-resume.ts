@@ -4,7 +4,7 @@ import { releasedByResume } from '../../blocks/key-state.js';
 import { doneMessage, noteFromOutcome } from '../../blocks/outcome.js';
 import { isStatusCard, statusMessage } from '../../blocks/status.js';
 import { type ListenerContext, reply } from '../../context.js';
-import { replyWithOutcome } from '../outcome-reply.js';
+import { settleChange } from '../flows/approval.js';
 import { type ButtonArgs, buttonTarget, clickOf } from './button-args.js';
 
 /**
@@ -29,7 +29,7 @@ export function flowResumeButton(context: ListenerContext) {
           : undefined,
       });
       if (outcome.kind !== 'done') {
-        await replyWithOutcome(context, respond, outcome);
+        await settleChange(context, respond, outcome, { action: 'resume', target }, click.channelId);
         return;
       }
       const blocks = Array.isArray(body.message?.blocks) ? body.message.blocks : [];

@@ -1,6 +1,7 @@
 import type { App, BlockAction, ButtonAction } from '@slack/bolt';
 import { ACTION_IDS } from '../../blocks/action-ids.js';
 import type { ListenerContext } from '../../context.js';
+import { flowApproveButton, flowRejectButton } from './flow-approve.js';
 import { flowCancelButton, flowConfirmButton } from './flow-confirm.js';
 import { flowPauseButton } from './flow-pause.js';
 import { flowListRefreshButton, flowRefreshButton } from './flow-refresh.js';
@@ -21,4 +22,6 @@ export function registerActions(app: App, context: ListenerContext): void {
   );
   app.action<Button>({ action_id: ACTION_IDS.confirm, type: 'block_actions' }, flowConfirmButton(context));
   app.action<Button>({ action_id: ACTION_IDS.cancel, type: 'block_actions' }, flowCancelButton(context));
+  app.action<Button>({ action_id: ACTION_IDS.approve, type: 'block_actions' }, flowApproveButton(context));
+  app.action<Button>({ action_id: ACTION_IDS.reject, type: 'block_actions' }, flowRejectButton(context));
 }

@@ -4,6 +4,7 @@ import { formatKeyRef } from '../../../core/keys.js';
 import { helpMessage } from '../../blocks/help.js';
 import { code } from '../../blocks/mrkdwn.js';
 import type { ListenerContext } from '../../context.js';
+import { showCan, showWhoami } from '../flows/access.js';
 import { askToConfirm } from '../flows/confirm.js';
 import { showGlobal, showList, showStatus } from '../flows/read.js';
 import { resumeNow } from '../flows/resume.js';
@@ -71,9 +72,18 @@ function run(
         respond,
         actorId,
         channelId,
-        { action: 'pause', target: request.target, ...(request.reason ? { reason: request.reason } : {}) },
+        {
+          action: 'pause',
+          target: request.target,
+          ...(request.reason ? { reason: request.reason } : {}),
+          ...(request.forSeconds ? { forMs: request.forSeconds * 1000 } : {}),
+        },
         source,
       );
+    case 'whoami':
+      return showWhoami(context, respond, actorId);
+    case 'can':
+      return showCan(context, respond, actorId, channelId, request.action, request.target);
     case 'reset-rate':
       return askToConfirm(
         context,

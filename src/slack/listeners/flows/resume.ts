@@ -1,7 +1,7 @@
 import type { RespondFn } from '@slack/bolt';
 import type { KeyRef } from '../../../core/keys.js';
 import type { ListenerContext } from '../../context.js';
-import { replyWithOutcome } from '../outcome-reply.js';
+import { settleChange } from './approval.js';
 
 /** Resume acts at once, from `/flow-resume` and `/flow resume` alike: it is the way out of an incident. */
 export async function resumeNow(
@@ -13,5 +13,5 @@ export async function resumeNow(
   source: string,
 ): Promise<void> {
   const outcome = await context.operations.resume({ actorId, target, channelId, source });
-  await replyWithOutcome(context, respond, outcome);
+  await settleChange(context, respond, outcome, { action: 'resume', target }, channelId);
 }

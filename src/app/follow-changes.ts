@@ -1,0 +1,40 @@
+import type { Logger } from 'pino';
+import type { FlowOperations } from '../core/operations/flow-operations.js';
+import type { Timers } from '../core/scheduler/timers.js';
+
+/**
+ * Plans follow changes, whatever made them: a pause schedules its timed resume (or a reminder), a resume
+ * cancels what was planned for the key.
+ */
+export function followChanges(
+  operations: FlowOperations,
+  timers: Timers,
+  reminderMs: number | undefined,
+  logger: Logger,
+  now: () => number = Date.now,
+): void {
+  operations.onChange(async (outcome, request) => {
+    if (outcome.kind !== 'done') return;
+    try {
+      if (outcome.action === 'resume') {
+        await timers.cancelForKey(outcome.target);
+        return;
+      }
+      if (outcome.action !== 'pause') return;
+      await timers.cancelForKey(outcome.target);
+      const base = {
+        target: outcome.target,
+        channelId: request.channelId,
+        actorId: outcome.actorId,
+        pausedAt: now(),
+        ...(outcome.reason ? { reason: outcome.reason } : {}),
+      };
+      if (outcome.resumeAt)
+        await timers.schedule({ ...base, kind: 'resume', dueAt: outcome.resumeAt.getTime() });
+      else if (reminderMs !== undefined)
+        await timers.schedule({ ...base, kind: 'reminder', dueAt: now() + reminderMs });
+    } catch (error) {
+      logger.error({ err: error, key: outcome.target.key }, 'could not plan the follow-up of a change');
+    }
+  });
+}

@@ -1,0 +1,64 @@
+import { readFileSync } from 'node:fs';
+import { parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { type PolicyDocument, policySchema } from './policy-schema.js';
+
+export type PolicyLoad = { ok: true; policy: PolicyDocument } | { ok: false; problems: string[] };
+
+/** Reads a policy file; every problem points at the rule and field at fault. */
+export function loadPolicyFile(path: string): PolicyLoad {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return {
+      ok: false,
+      problems: [`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`],
+    };
+  }
+  return parsePolicy(text);
+}
+
+export function parsePolicy(text: string): PolicyLoad {
+  if (text.length > 1_000_000) return { ok: false, problems: ['the policy file is larger than 1 MB'] };
+  const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
+  if (document.errors.length > 0) {
+    return { ok: false, problems: document.errors.map((error) => `YAML: ${error.message.split('\n')[0]}`) };
+  }
+  const raw: unknown = document.toJS({ maxAliasCount: 100 }) ?? {};
+  const parsed = policySchema.safeParse(raw);
+  if (!parsed.success)
+    return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, raw)) };
+  return { ok: true, policy: parsed.data };
+}
+
+function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {
+  const where = issue.path
+    .map((part, index) => {
+      if (typeof part === 'number') {
+        const parent = issue.path.slice(0, index);
+        const name = ruleName(raw, [...parent, part]);
+        return `[${part}]${name ? ` (“${name}”)` : ''}`;
+      }
+      return `${index === 0 ? '' : '.'}${String(part)}`;
+    })
+    .join('');
+  let message = issue.message;
+  if (issue.code === 'unrecognized_keys')
+    message = `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`;
+  if (issue.code === 'invalid_type' && issue.input === undefined) message = 'is required';
+  return `${where || 'policy'}: ${message}`;
+}
+
+/** A rule's name, to help people find it in a long file. */
+function ruleName(raw: unknown, path: PropertyKey[]): string | undefined {
+  if (path.length !== 2) return undefined;
+  let node: unknown = raw;
+  for (const part of path) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<PropertyKey, unknown>)[part];
+  }
+  if (node && typeof node === 'object' && 'name' in node && typeof node.name === 'string')
+    return node.name.slice(0, 80);
+  return undefined;
+}

@@ -1,0 +1,67 @@
+import type { AccessDecision, AccessPolicy, AccessRequest, GroupDirectory } from '../access/types.js';
+import { loadPolicyFile } from './load-policy.js';
+import { PolicyEngine } from './policy-engine.js';
+
+export interface PolicySources {
+  /** `FLOW_ALLOWED_USERS`: every action for these subjects. */
+  readonly allowlist: readonly string[];
+  /** `FLOW_POLICY_FILE`: finer rules, reloadable. */
+  readonly file: string | undefined;
+}
+
+export type ReloadResult = { ok: true; rules: number } | { ok: false; problems: string[] };
+
+/**
+ * The access policy in force. Reloading swaps it whole, and only when the new file is valid: a bad edit
+ * keeps the previous policy working rather than locking everyone out (or letting everyone in).
+ */
+export class PolicyAccess implements AccessPolicy {
+  private engine: PolicyEngine;
+
+  private constructor(
+    private readonly sources: PolicySources,
+    private readonly directory: GroupDirectory,
+    engine: PolicyEngine,
+  ) {
+    this.engine = engine;
+  }
+
+  /** Builds the first policy; problems here stop startup. */
+  static create(sources: PolicySources, directory: GroupDirectory): PolicyAccess | { problems: string[] } {
+    const built = PolicyAccess.build(sources, directory);
+    if ('problems' in built) return built;
+    return new PolicyAccess(sources, directory, built);
+  }
+
+  get current(): PolicyEngine {
+    return this.engine;
+  }
+
+  get reloadable(): boolean {
+    return this.sources.file !== undefined;
+  }
+
+  authorize(request: AccessRequest): Promise<AccessDecision> {
+    return this.engine.decide(request);
+  }
+
+  reload(): ReloadResult {
+    const built = PolicyAccess.build(this.sources, this.directory);
+    if ('problems' in built) return { ok: false, problems: built.problems };
+    this.engine = built;
+    return { ok: true, rules: built.ruleCount };
+  }
+
+  private static build(
+    sources: PolicySources,
+    directory: GroupDirectory,
+  ): PolicyEngine | { problems: string[] } {
+    const documents = [PolicyEngine.allowlistDocument(sources.allowlist)];
+    if (sources.file !== undefined) {
+      const loaded = loadPolicyFile(sources.file);
+      if (!loaded.ok) return { problems: loaded.problems.map((problem) => `${sources.file}: ${problem}`) };
+      documents.push(loaded.policy);
+    }
+    return new PolicyEngine(PolicyEngine.combine(documents), directory);
+  }
+}

@@ -1,0 +1,235 @@
+import { isGroupId } from '../access/subjects.js';
+import type { AccessDecision, AccessRequest, FlowAction, GroupDirectory } from '../access/types.js';
+import { parseDurationSeconds } from '../durations.js';
+import { matchesGlob } from '../glob.js';
+import type { ApprovalRule, PolicyDocument, PolicyRule } from './policy-schema.js';
+
+export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
+
+export interface Grant {
+  readonly rule: string;
+  readonly effect: 'allow' | 'deny';
+  readonly actions: readonly string[];
+  readonly keys: readonly string[];
+  readonly environments: readonly string[];
+  readonly channels: readonly string[] | undefined;
+}
+
+export type PolicyDecision = AccessDecision;
+
+/**
+ * Who may do what. Deny by default; an explicit deny wins over any allow. Subjects are Slack user and
+ * user-group IDs, matched by ID only. Group lookups happen only for rules that could apply to the request.
+ */
+export class PolicyEngine {
+  constructor(
+    private readonly document: PolicyDocument,
+    private readonly directory: GroupDirectory,
+  ) {}
+
+  static fromAllowlist(subjects: readonly string[], directory: GroupDirectory): PolicyEngine {
+    return new PolicyEngine(PolicyEngine.allowlistDocument(subjects), directory);
+  }
+
+  /** `FLOW_ALLOWED_USERS` is the simple form: every action on every key in every environment. */
+  static allowlistDocument(subjects: readonly string[]): PolicyDocument {
+    return {
+      version: 1,
+      rules:
+        subjects.length > 0
+          ? [
+              {
+                name: 'FLOW_ALLOWED_USERS',
+                effect: 'allow',
+                subjects: [...subjects],
+                actions: ['*'],
+                keys: ['*'],
+                environments: ['*'],
+              },
+            ]
+          : [],
+      approvals: [],
+    };
+  }
+
+  /** The allowlist (if any) and a policy file together. */
+  static combine(documents: readonly PolicyDocument[]): PolicyDocument {
+    return {
+      version: 1,
+      rules: documents.flatMap((document) => document.rules),
+      approvals: documents.flatMap((document) => document.approvals),
+    };
+  }
+
+  get ruleCount(): number {
+    return this.document.rules.length;
+  }
+
+  async decide(request: AccessRequest): Promise<PolicyDecision> {
+    const applicable = this.document.rules.filter((rule) => ruleCovers(rule, request));
+    const membership = await this.membership(request.actor.userId, applicable);
+    const named = await this.namesUser(request.actor.userId, applicable, membership);
+    const mine = applicable.filter((rule) => membership.matches(rule));
+    const deny = mine.find((rule) => rule.effect === 'deny');
+    const denyUnknown = applicable.find((rule) => rule.effect === 'deny' && membership.unknown(rule));
+    if (deny) return refusal('not_granted', describeRefusal(request, 'a deny rule covers it'));
+    // A deny rule we could not check might apply: refusing is the only safe answer.
+    if (denyUnknown) return unavailable();
+    const allow = mine.find((rule) => rule.effect === 'allow');
+    if (!allow) {
+      if (applicable.some((rule) => rule.effect === 'allow' && membership.unknown(rule)))
+        return unavailable();
+      const channelOnly = this.document.rules.some(
+        (rule) =>
+          rule.effect === 'allow' &&
+          rule.channels !== undefined &&
+          ruleCovers({ ...rule, channels: undefined }, request) &&
+          membership.matchesIfKnown(rule),
+      );
+      if (!channelOnly && !named) {
+        return refusal(
+          'not_granted',
+          'You are not on Flowbot’s access list. Ask your Flowbot admin to add you or one of your user groups.',
+        );
+      }
+      return refusal(
+        'not_granted',
+        describeRefusal(
+          request,
+          channelOnly ? 'your access to it is limited to other channels' : 'your access doesn’t cover it',
+        ),
+      );
+    }
+    const approval = this.approvalFor(request);
+    return {
+      allowed: true,
+      grantedBy: allow.name ?? 'policy rule',
+      ...(approval ? { approval } : {}),
+    };
+  }
+
+  /** What a person may do: the rules naming them, directly or through a group they are in. */
+  async grantsFor(userId: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
+    const membership = await this.membership(userId, this.document.rules);
+    const grants = this.document.rules
+      .filter((rule) => membership.matches(rule))
+      .map((rule, index) => ({
+        rule: rule.name ?? `rule ${index + 1}`,
+        effect: rule.effect,
+        actions: rule.actions,
+        keys: rule.keys,
+        environments: rule.environments,
+        channels: rule.channels,
+      }));
+    return { grants, uncertain: this.document.rules.some((rule) => membership.unknown(rule)) };
+  }
+
+  approvalFor(
+    request: Pick<AccessRequest, 'action' | 'environment' | 'key'>,
+  ): { rule: string; expiresMs: number } | undefined {
+    const rule = this.document.approvals.find((candidate) => approvalCovers(candidate, request));
+    if (!rule) return undefined;
+    const seconds = rule.expires ? parseDurationSeconds(rule.expires) : undefined;
+    return {
+      rule: rule.name ?? 'approval rule',
+      expiresMs: seconds ? seconds * 1000 : DEFAULT_APPROVAL_EXPIRY_MS,
+    };
+  }
+
+  /** Does any rule at all name this person? Only then is "your access doesn't cover it" the right words. */
+  private async namesUser(
+    userId: string,
+    applicable: readonly PolicyRule[],
+    membership: { matches: (rule: PolicyRule) => boolean },
+  ): Promise<boolean> {
+    if (applicable.some((rule) => membership.matches(rule))) return true;
+    const others = this.document.rules.filter((rule) => !applicable.includes(rule));
+    const more = await this.membership(userId, others);
+    return others.some((rule) => more.matches(rule));
+  }
+
+  /**
+   * Which rules name this person. Direct mentions need no Slack call; a group is looked up only when its
+   * answer could change the decision (any deny rule, or allow rules when no direct allow exists), and once.
+   */
+  private async membership(userId: string, rules: readonly PolicyRule[]) {
+    const direct = (rule: PolicyRule) => rule.subjects.includes(userId);
+    const directAllow = rules.some((rule) => rule.effect === 'allow' && direct(rule));
+    const groups = new Set(
+      rules
+        .filter((rule) => !direct(rule) && (rule.effect === 'deny' || !directAllow))
+        .flatMap((rule) => rule.subjects.filter(isGroupId)),
+    );
+    const memberOf = new Set<string>();
+    const failed = new Set<string>();
+    await Promise.all(
+      [...groups].map(async (group) => {
+        try {
+          if ((await this.directory.members(group)).has(userId)) memberOf.add(group);
+        } catch {
+          failed.add(group);
+        }
+      }),
+    );
+    const matches = (rule: PolicyRule) =>
+      direct(rule) || rule.subjects.some((subject) => memberOf.has(subject));
+    return {
+      matches,
+      matchesIfKnown: matches,
+      unknown: (rule: PolicyRule) => !matches(rule) && rule.subjects.some((subject) => failed.has(subject)),
+    };
+  }
+}
+
+function covers(patterns: readonly string[], value: string | undefined): boolean {
+  if (value === undefined) return true;
+  return patterns.some((pattern) => pattern === '*' || matchesGlob(value, pattern));
+}
+
+function actionCovered(actions: readonly string[], action: FlowAction): boolean {
+  return actions.includes('*') || actions.includes(action);
+}
+
+function ruleCovers(rule: PolicyRule, request: AccessRequest): boolean {
+  if (!actionCovered(rule.actions, request.action)) return false;
+  if (!covers(rule.environments, request.environment)) return false;
+  // A request for no particular key (list) is covered by any key pattern: the list is filtered, not refused.
+  if (request.key !== undefined && !covers(rule.keys, request.key)) return false;
+  if (
+    rule.channels !== undefined &&
+    (request.channelId === undefined || !rule.channels.includes(request.channelId))
+  ) {
+    return false;
+  }
+  return true;
+}
+
+function approvalCovers(
+  rule: ApprovalRule,
+  request: Pick<AccessRequest, 'action' | 'environment' | 'key'>,
+): boolean {
+  return (
+    (rule.actions as readonly string[]).includes(request.action) &&
+    covers(rule.environments, request.environment) &&
+    request.key !== undefined &&
+    covers(rule.keys, request.key)
+  );
+}
+
+function describeRefusal(request: AccessRequest, why: string): string {
+  const what = request.key === undefined ? `${request.action}` : `${request.action} on this key`;
+  return `Flowbot’s access policy does not let you ${what}: ${why}. Ask your Flowbot admin if you need it.`;
+}
+
+function refusal(reason: 'not_granted', explanation: string): PolicyDecision {
+  return { allowed: false, reason, explanation };
+}
+
+function unavailable(): PolicyDecision {
+  return {
+    allowed: false,
+    reason: 'directory_unavailable',
+    explanation:
+      'Flowbot could not check your user-group membership because Slack did not answer. Nothing was changed; try again in a moment.',
+  };
+}

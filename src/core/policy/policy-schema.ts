@@ -1,0 +1,62 @@
+import { z } from 'zod';
+import { isGroupId, isUserId } from '../access/subjects.js';
+import { FLOW_ACTIONS } from '../access/types.js';
+import { parseDurationSeconds } from '../durations.js';
+
+const subject = z.string().refine((value) => isUserId(value) || isGroupId(value), {
+  message: 'must be a Slack user ID (U…/W…) or user-group ID (S…), not a name',
+});
+
+const action = z.union([z.enum(FLOW_ACTIONS), z.literal('*')], {
+  error: () => `must be one of ${FLOW_ACTIONS.join(', ')} or *`,
+});
+
+const pattern = z
+  .string()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .refine((value) => !/[\p{Cc}\s]/u.test(value), {
+    message: 'must not contain spaces or control characters',
+  });
+
+const channel = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…), not a name');
+
+const duration = z.string().refine((value) => parseDurationSeconds(value) !== undefined, {
+  message: 'must be a duration such as 15m or 1h',
+});
+
+const nonEmpty = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'must list at least one entry');
+
+export const ruleSchema = z
+  .object({
+    name: z.string().max(80).optional(),
+    effect: z.enum(['allow', 'deny']).default('allow'),
+    subjects: nonEmpty(subject),
+    actions: nonEmpty(action),
+    keys: nonEmpty(pattern).default(['*']),
+    environments: nonEmpty(pattern).default(['*']),
+    channels: nonEmpty(channel).optional(),
+  })
+  .strict();
+
+export const approvalSchema = z
+  .object({
+    name: z.string().max(80).optional(),
+    actions: nonEmpty(z.enum(['pause', 'resume', 'pin', 'unpin', 'reset-rate', 'ramp'])),
+    keys: nonEmpty(pattern).default(['*']),
+    environments: nonEmpty(pattern).default(['*']),
+    expires: duration.optional(),
+  })
+  .strict();
+
+export const policySchema = z
+  .object({
+    version: z.literal(1, { error: () => 'must be 1' }).default(1),
+    rules: z.array(ruleSchema).default([]),
+    approvals: z.array(approvalSchema).default([]),
+  })
+  .strict();
+
+export type PolicyDocument = z.infer<typeof policySchema>;
+export type PolicyRule = z.infer<typeof ruleSchema>;
+export type ApprovalRule = z.infer<typeof approvalSchema>;

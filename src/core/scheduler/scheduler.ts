@@ -1,0 +1,65 @@
+import type { ApprovalRequest, Approvals } from '../operations/approvals.js';
+import type { Timer, Timers } from './timers.js';
+
+export interface ScheduledWork {
+  fireTimer(timer: Timer): Promise<Omit<Timer, 'id'> | undefined>;
+  expireApproval(request: ApprovalRequest): Promise<void>;
+}
+
+/**
+ * Runs due work every `intervalMs`: timed resumes, reminders, approval expiry. One tick at a time; a tick
+ * that fails is logged and the next one tries again, so nothing pending is dropped by a passing error.
+ */
+export class Scheduler {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly timers: Timers,
+    private readonly approvals: Approvals,
+    private readonly work: ScheduledWork,
+    private readonly onError: (error: unknown) => void,
+    private readonly intervalMs = 1_000,
+  ) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+    void this.tick();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+    await this.running;
+  }
+
+  /** One pass; concurrent calls share the pass in progress. */
+  tick(): Promise<void> {
+    if (this.running) return this.running;
+    this.running = this.pass().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async pass(): Promise<void> {
+    try {
+      for (const timer of await this.timers.claimDue()) {
+        try {
+          const next = await this.work.fireTimer(timer);
+          await this.timers.complete(timer, next);
+        } catch (error) {
+          // Left leased: it fires again when the lease runs out.
+          this.onError(error);
+        }
+      }
+      for (const request of await this.approvals.takeExpired()) {
+        await this.work.expireApproval(request).catch(this.onError);
+      }
+    } catch (error) {
+      this.onError(error);
+    }
+  }
+}

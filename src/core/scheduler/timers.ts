@@ -1,0 +1,91 @@
+import type { KeyRef } from '../keys.js';
+import type { StateStore } from '../store/state-store.js';
+
+export type TimerKind = 'resume' | 'reminder';
+
+/** Work Flowbot does later on its own: resume a timed pause, or remind a channel that a key is still paused. */
+export interface Timer {
+  readonly id: string;
+  readonly kind: TimerKind;
+  readonly target: KeyRef;
+  readonly channelId: string | undefined;
+  /** Who paused the key. */
+  readonly actorId: string;
+  readonly pausedAt: number;
+  readonly dueAt: number;
+  readonly reason?: string;
+  /** While a replica is firing it: others leave it alone until then. */
+  readonly leaseUntil?: number;
+  readonly reminders?: number;
+}
+
+const NAMESPACE = 'timer';
+/** A firing that takes longer than this is presumed dead (crashed process) and may be fired again. */
+export const FIRING_LEASE_MS = 60_000;
+
+function timerId(kind: TimerKind, target: KeyRef): string {
+  return `${kind}:${target.environment}:${target.key}`;
+}
+
+/**
+ * One timer of each kind per key: a new pause replaces the old plan, a resume cancels it. Firing is claimed
+ * with a compare-and-set lease, so a timer fires once even with several replicas, and again only if the
+ * process that claimed it died before finishing (resume is idempotent, so that is safe).
+ */
+export class Timers {
+  constructor(
+    private readonly store: StateStore,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async schedule(timer: Omit<Timer, 'id'>): Promise<Timer> {
+    const stored: Timer = { ...timer, id: timerId(timer.kind, timer.target) };
+    await this.store.set(NAMESPACE, stored.id, stored);
+    return stored;
+  }
+
+  async cancelForKey(target: KeyRef): Promise<void> {
+    await Promise.all([
+      this.store.delete(NAMESPACE, timerId('resume', target)),
+      this.store.delete(NAMESPACE, timerId('reminder', target)),
+    ]);
+  }
+
+  async get(kind: TimerKind, target: KeyRef): Promise<Timer | undefined> {
+    return this.store.get<Timer>(NAMESPACE, timerId(kind, target));
+  }
+
+  async all(): Promise<Timer[]> {
+    return (await this.store.list<Timer>(NAMESPACE)).map((entry) => entry.value);
+  }
+
+  /** Due timers this caller now owns (lease taken). */
+  async claimDue(): Promise<Timer[]> {
+    const now = this.now();
+    const claimed: Timer[] = [];
+    for (const { id } of await this.store.list<Timer>(NAMESPACE)) {
+      const entry = await this.store.getEntry<Timer>(NAMESPACE, id);
+      if (!entry) continue;
+      const timer = entry.value;
+      if (timer.dueAt > now || (timer.leaseUntil !== undefined && timer.leaseUntil > now)) continue;
+      const leased: Timer = { ...timer, leaseUntil: now + FIRING_LEASE_MS };
+      if (await this.store.compareAndSet(NAMESPACE, id, entry.version, leased)) claimed.push(leased);
+    }
+    return claimed;
+  }
+
+  /** Done: removed, unless the key's plan changed while firing (a new pause replaced it). */
+  async complete(timer: Timer, next?: Omit<Timer, 'id'>): Promise<void> {
+    const entry = await this.store.getEntry<Timer>(NAMESPACE, timer.id);
+    if (!entry || entry.value.leaseUntil !== timer.leaseUntil || entry.value.dueAt !== timer.dueAt) return;
+    if (next) await this.store.compareAndSet(NAMESPACE, timer.id, entry.version, { ...next, id: timer.id });
+    else if (
+      await this.store.compareAndSet(NAMESPACE, timer.id, entry.version, {
+        ...entry.value,
+        dueAt: Number.MAX_SAFE_INTEGER,
+      })
+    ) {
+      await this.store.delete(NAMESPACE, timer.id);
+    }
+  }
+}

@@ -1,0 +1,96 @@
+import type { KnownBlock } from '@slack/types';
+import type { ApprovalRequest } from '../../core/operations/approvals.js';
+import type { Outcome } from '../../core/operations/outcome.js';
+import { describeQStashError } from '../../core/qstash/errors.js';
+import type { FlowKeyState } from '../../core/qstash/types.js';
+import { ACTION_IDS } from './action-ids.js';
+import { consequence } from './confirmation.js';
+import { summarizeState } from './key-state.js';
+import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
+import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
+import type { SlackMessage } from './types.js';
+
+export type ApprovalStage =
+  | { readonly kind: 'pending' }
+  | { readonly kind: 'approved'; readonly by: string; readonly outcome: Outcome }
+  | { readonly kind: 'rejected'; readonly by: string }
+  | { readonly kind: 'withdrawn' }
+  | { readonly kind: 'expired' };
+
+/** The approval card in the channel, redrawn in place at each step: requested → approved/rejected/expired. */
+export function approvalCard(
+  request: ApprovalRequest,
+  state: FlowKeyState | undefined,
+  naming: KeyNaming,
+  stage: ApprovalStage,
+): SlackMessage {
+  const key = keyLabel(request.change.target, naming);
+  const verb = actionVerb(request.change.action);
+  const reason =
+    request.change.action === 'pause' && request.change.reason
+      ? `\n*Reason:* ${escapeMrkdwn(request.change.reason)}`
+      : '';
+  const ask = `:lock: ${mention(request.requesterId)} asks to *${verb}* ${key}. This key needs a second person’s approval.${reason}\n${consequence(request.change)}`;
+  const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: ask } }];
+  if (state)
+    blocks.push({
+      type: 'context',
+      elements: [{ type: 'mrkdwn', text: `*When asked:* ${summarizeState(state)}` }],
+    });
+  let status: string;
+  switch (stage.kind) {
+    case 'pending':
+      status = `Waiting for approval; expires ${slackDate(new Date(request.expiresAt))}. Anyone allowed to approve, except the requester, can decide.`;
+      break;
+    case 'approved':
+      status = approvedLine(stage.by, stage.outcome);
+      break;
+    case 'rejected':
+      status = `:x: Rejected by ${mention(stage.by)}. Nothing was changed.`;
+      break;
+    case 'withdrawn':
+      status = ':leftwards_arrow_with_hook: Withdrawn by the requester. Nothing was changed.';
+      break;
+    case 'expired':
+      status = ':hourglass: Expired without a decision. Nothing was changed.';
+      break;
+  }
+  blocks.push({ type: 'section', text: { type: 'mrkdwn', text: status } });
+  if (stage.kind === 'pending') {
+    blocks.push({
+      type: 'actions',
+      block_id: 'flow_approval',
+      elements: [
+        {
+          type: 'button',
+          action_id: ACTION_IDS.approve,
+          style: 'primary',
+          text: { type: 'plain_text', text: 'Approve' },
+          value: request.id,
+        },
+        {
+          type: 'button',
+          action_id: ACTION_IDS.reject,
+          style: 'danger',
+          text: { type: 'plain_text', text: 'Reject' },
+          value: request.id,
+        },
+      ],
+    });
+  }
+  return { text: `Approval needed: ${verb} ${request.change.target.key}`, blocks };
+}
+
+function approvedLine(by: string, outcome: Outcome): string {
+  const approved = `:white_check_mark: Approved by ${mention(by)}`;
+  switch (outcome.kind) {
+    case 'done':
+      return `${approved} and done ${slackDate(outcome.at)}.${outcome.after ? ` Now: ${summarizeState(outcome.after)}` : ''}`;
+    case 'failed':
+      return `${approved}, but it failed: ${describeQStashError(outcome.error)}.`;
+    case 'refused':
+      return `${approved}, but the requester may no longer do this: ${escapeMrkdwn(outcome.explanation)}`;
+    default:
+      return `${approved}.`;
+  }
+}

@@ -1,0 +1,166 @@
+import type { ApprovalRequest } from '../../../core/operations/approvals.js';
+import { type ApprovalStage, approvalCard } from '../../blocks/approval.js';
+import { noteMessage } from '../../blocks/confirmation.js';
+import { refusedMessage } from '../../blocks/outcome.js';
+import { type ListenerContext, reply } from '../../context.js';
+import { type ButtonArgs, clickOf } from './button-args.js';
+
+async function redraw(
+  context: ListenerContext,
+  args: ButtonArgs,
+  request: ApprovalRequest,
+  stage: ApprovalStage,
+): Promise<void> {
+  const state = await context.operations.peek(request.change.target);
+  const card = approvalCard(request, state === 'not_found' ? undefined : state, context.naming, stage);
+  const updated = await reply(context, args.respond, card, {
+    visibility: 'in_channel',
+    replaceOriginal: true,
+  });
+  if (!updated && request.message)
+    await context.notifier.update(request.message.channel, request.message.ts, card);
+}
+
+/**
+ * Approve: someone other than the requester, allowed to `approve` on that key, decides; the change then runs
+ * once, as the requester's, with the approver recorded.
+ */
+export function flowApproveButton(context: ListenerContext) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const click = clickOf(args);
+    await context.work.run(async () => {
+      const request = await context.approvals.get(click.value);
+      if (!request) {
+        await reply(context, args.respond, noteMessage('This request was already decided or has expired.'), {
+          visibility: 'ephemeral',
+        });
+        return;
+      }
+      if (request.requesterId === click.userId) {
+        await reply(
+          context,
+          args.respond,
+          noteMessage('You can’t approve your own request; someone else has to.'),
+          {
+            visibility: 'ephemeral',
+          },
+        );
+        return;
+      }
+      const check = await context.operations.check(
+        click.userId,
+        'approve',
+        request.change.target,
+        click.channelId,
+        'button',
+      );
+      if (!check.allowed) {
+        await reply(
+          context,
+          args.respond,
+          refusedMessage(
+            {
+              kind: 'refused',
+              action: 'approve',
+              target: request.change.target,
+              explanation: check.explanation,
+            },
+            context.naming,
+          ),
+          { visibility: 'ephemeral' },
+        );
+        return;
+      }
+      const decision = await context.approvals.decide(request.id, click.userId);
+      if (decision.kind !== 'decided') {
+        await reply(context, args.respond, noteMessage('This request was already decided or has expired.'), {
+          visibility: 'ephemeral',
+        });
+        return;
+      }
+      const { change } = decision.request;
+      context.audit.record({
+        actor: click.userId,
+        action: 'approve',
+        key: change.target.key,
+        environment: change.target.environment,
+        channel: click.channelId,
+        source: 'button',
+        outcome: 'done',
+        requester: request.requesterId,
+        approved: change.action,
+        latencyMs: 0,
+      });
+      const outcome = await context.operations.perform(change, {
+        actorId: request.requesterId,
+        target: change.target,
+        channelId: request.channelId,
+        source: 'approval',
+        approvedBy: click.userId,
+      });
+      await redraw(context, args, decision.request, { kind: 'approved', by: click.userId, outcome });
+    });
+  };
+}
+
+/** Reject: anyone allowed to approve, or the requester withdrawing; nothing changes. */
+export function flowRejectButton(context: ListenerContext) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const click = clickOf(args);
+    await context.work.run(async () => {
+      const request = await context.approvals.get(click.value);
+      if (!request) {
+        await reply(context, args.respond, noteMessage('This request was already decided or has expired.'), {
+          visibility: 'ephemeral',
+        });
+        return;
+      }
+      if (request.requesterId === click.userId) {
+        const withdrawn = await context.approvals.withdraw(request.id, click.userId);
+        if (withdrawn) await redraw(context, args, withdrawn, { kind: 'withdrawn' });
+        return;
+      }
+      const check = await context.operations.check(
+        click.userId,
+        'approve',
+        request.change.target,
+        click.channelId,
+        'button',
+      );
+      if (!check.allowed) {
+        await reply(
+          context,
+          args.respond,
+          refusedMessage(
+            {
+              kind: 'refused',
+              action: 'approve',
+              target: request.change.target,
+              explanation: check.explanation,
+            },
+            context.naming,
+          ),
+          { visibility: 'ephemeral' },
+        );
+        return;
+      }
+      const decision = await context.approvals.decide(request.id, click.userId);
+      if (decision.kind !== 'decided') return;
+      context.audit.record({
+        actor: click.userId,
+        action: 'approve',
+        key: request.change.target.key,
+        environment: request.change.target.environment,
+        channel: click.channelId,
+        source: 'button',
+        outcome: 'denied',
+        reason: 'rejected',
+        requester: request.requesterId,
+        latencyMs: 0,
+      });
+      await redraw(context, args, decision.request, { kind: 'rejected', by: click.userId });
+    });
+  };
+}

@@ -1,0 +1,73 @@
+import type { WebClient } from '@slack/web-api';
+import type { Logger } from 'pino';
+import type { SlackMessage } from './blocks/types.js';
+
+export type PostResult = { ok: true; channel: string; ts: string } | { ok: false; error: string };
+
+/** Errors that mean "Flowbot can't post there", as words for the log and for whoever asked. */
+export function explainSlackError(code: string): string {
+  switch (code) {
+    case 'not_in_channel':
+      return 'Flowbot is not in that channel; invite it with /invite @Flowbot';
+    case 'channel_not_found':
+      return 'the channel does not exist or Flowbot cannot see it';
+    case 'is_archived':
+      return 'the channel is archived';
+    case 'msg_too_long':
+      return 'the message is too long for Slack';
+    case 'ratelimited':
+      return 'Slack is rate-limiting Flowbot';
+    default:
+      return `Slack answered ${code}`;
+  }
+}
+
+/**
+ * Messages Flowbot posts and updates on its own (approval cards, timed resumes, reminders, alerts), through
+ * the Web API. The WebClient retries 429s after Retry-After and 5xx with backoff; what still fails is
+ * logged with a readable reason and returned, never thrown.
+ */
+export class SlackNotifier {
+  constructor(
+    private readonly client: WebClient,
+    private readonly logger: Logger,
+  ) {}
+
+  async post(channel: string, message: SlackMessage, threadTs?: string): Promise<PostResult> {
+    try {
+      const result = await this.client.chat.postMessage({
+        channel,
+        text: message.text,
+        blocks: message.blocks,
+        ...(threadTs ? { thread_ts: threadTs } : {}),
+      });
+      return { ok: true, channel: String(result.channel ?? channel), ts: String(result.ts ?? '') };
+    } catch (error) {
+      return { ok: false, error: this.failure('chat.postMessage', channel, error) };
+    }
+  }
+
+  async update(channel: string, ts: string, message: SlackMessage): Promise<PostResult> {
+    try {
+      await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
+      return { ok: true, channel, ts };
+    } catch (error) {
+      return { ok: false, error: this.failure('chat.update', channel, error) };
+    }
+  }
+
+  private failure(method: string, channel: string, error: unknown): string {
+    const code = (error as { data?: { error?: unknown } }).data?.error;
+    const reason =
+      typeof code === 'string'
+        ? code
+        : (error as { code?: unknown }).code === 'slack_webapi_rate_limited_error'
+          ? 'ratelimited'
+          : 'unreachable';
+    this.logger.warn(
+      { method, channel, reason, detail: explainSlackError(reason) },
+      `Slack ${method} failed: ${explainSlackError(reason)}`,
+    );
+    return reason;
+  }
+}

@@ -53,11 +53,13 @@ export function scrubSecrets(text: string, secrets: readonly string[]): string {
 export function secretsOf(config: {
   slack: { botToken: string; signingSecret?: string | undefined; appToken?: string | undefined };
   qstash: { environments: readonly { token: string }[] };
+  alerts?: { token: string | undefined };
 }): string[] {
   return [
     config.slack.botToken,
     config.slack.signingSecret,
     config.slack.appToken,
+    config.alerts?.token,
     ...config.qstash.environments.map((environment) => environment.token),
   ].filter((secret): secret is string => typeof secret === 'string' && secret !== '');
 }

@@ -4,6 +4,7 @@ import type { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { Watcher } from '../core/alerts/watcher.js';
 import { PinoAuditLog } from '../core/audit.js';
 import { StoreOnceGuard } from '../core/once-guard.js';
 import { Approvals } from '../core/operations/approvals.js';
@@ -16,6 +17,8 @@ import { Timers } from '../core/scheduler/timers.js';
 import { SqliteStateStore } from '../core/store/sqlite-store.js';
 import type { StateStore } from '../core/store/state-store.js';
 import { WorkTracker } from '../core/work-tracker.js';
+import { alertRoutes } from '../slack/alert-routes.js';
+import { AlertDesk } from '../slack/alerts/alert-desk.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import type { ListenerContext } from '../slack/context.js';
 import { createBoltApp } from '../slack/create-app.js';
@@ -75,7 +78,20 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const store = options.store ?? openEmbeddedStore(config.dataDir);
 
   let stopping = false;
-  const app = createBoltApp(config, logger, [healthRoute(() => stopping)]);
+  let desk: AlertDesk | undefined;
+  const routes = [
+    healthRoute(() => stopping),
+    ...alertRoutes(
+      config.alerts,
+      environments,
+      () => {
+        if (!desk) throw new Error('alert desk not ready');
+        return desk;
+      },
+      logger,
+    ),
+  ];
+  const app = createBoltApp(config, logger, routes);
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -85,6 +101,28 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const approvals = new Approvals(store);
   const notifier = new SlackNotifier(app.client, logger);
   const naming = { environmentCount: environments.count };
+  desk = new AlertDesk(store, operations, notifier, naming, logger);
+  const alertDesk = desk;
+  operations.onChange(async (outcome) => {
+    if (outcome.kind !== 'done' || (outcome.action !== 'resume' && outcome.action !== 'pause')) return;
+    await alertDesk
+      .followChange(outcome.target, outcome.actorId, outcome.action, outcome.after)
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not update the alert of a changed key'));
+  });
+  const watcher = config.watch
+    ? new Watcher(
+        config.watch,
+        environments,
+        store,
+        async (signal) => {
+          const result = await alertDesk.receive(signal);
+          // Thrown so that the watcher tries again next round instead of forgetting the alert.
+          if (!result.ok) throw new Error(`Slack did not take the alert: ${result.explanation}`);
+        },
+        (error, environment) =>
+          logger.warn({ err: error, environment }, 'watcher could not check QStash; trying again later'),
+      )
+    : undefined;
   followChanges(operations, timers, config.pauseReminderMs, logger);
   const context: ListenerContext = {
     operations,
@@ -92,6 +130,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     approvals,
     access,
     notifier,
+    desk: alertDesk,
     environments,
     naming,
     audit,
@@ -125,6 +164,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const started = await app.start(config.port);
   const port = serverPort(started) ?? config.port;
   scheduler.start();
+  watcher?.start();
   const sweeper = setInterval(() => {
     Promise.resolve()
       .then(() => store.sweepExpired())
@@ -152,6 +192,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       if (policyFile) unwatchFile(policyFile);
       clearInterval(sweeper);
       await scheduler.stop();
+      await watcher?.stop();
       const finished = await work.drain(graceMs);
       if (!finished)
         logger.warn({ pending: work.size }, 'shutdown grace period ended with work still running');

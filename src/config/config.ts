@@ -26,6 +26,24 @@ export interface Config {
   };
   /** A key paused through Flowbot for this long gets a reminder in its channel; undefined → no reminders. */
   readonly pauseReminderMs: number | undefined;
+  readonly alerts: {
+    /** Bearer token for `POST /alerts` and `/alerts/alertmanager`; undefined → intake is off. */
+    readonly token: string | undefined;
+    readonly defaultChannel: string | undefined;
+    /** Alertmanager label names. */
+    readonly labels: { readonly key: string; readonly environment: string; readonly channel: string };
+  };
+  /** The watcher: undefined → off. */
+  readonly watch:
+    | {
+        readonly keys: readonly string[];
+        readonly environments: readonly string[];
+        readonly intervalMs: number;
+        /** A waitlist this long raises an alert; 0 → only paused keys do. */
+        readonly waitlistThreshold: number;
+        readonly channel: string;
+      }
+    | undefined;
   readonly dataDir: string;
   readonly logLevel: LogLevel;
 }

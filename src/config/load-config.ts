@@ -129,6 +129,75 @@ export function loadConfig(env: Env): ConfigResult {
     } else pauseReminderMs = seconds * 1000;
   }
 
+  const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/);
+  const alertsToken = read('ALERTS_TOKEN');
+  if (alertsToken !== undefined && (alertsToken.length < 16 || /\s/.test(alertsToken))) {
+    problems.push(
+      'ALERTS_TOKEN is invalid: use a random secret of at least 16 characters without spaces (e.g. openssl rand -hex 24).',
+    );
+  }
+  const alertsChannel = checked(
+    'ALERTS_CHANNEL',
+    read('ALERTS_CHANNEL'),
+    channelId,
+    'a Slack channel ID (C…), not a name',
+  );
+  const labelName = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/);
+  const label = (name: string, fallback: string) =>
+    checked(name, read(name), labelName, 'a Prometheus label name (letters, digits, _)') ?? fallback;
+  const labels = {
+    key: label('ALERTS_KEY_LABEL', 'flow_control_key'),
+    environment: label('ALERTS_ENVIRONMENT_LABEL', 'flow_environment'),
+    channel: label('ALERTS_CHANNEL_LABEL', 'slack_channel'),
+  };
+
+  const watchKeys = splitList(read('FLOW_WATCH_KEYS'));
+  let watch: Config['watch'];
+  if (watchKeys.length > 0) {
+    const badGlob = watchKeys.find((glob) => glob.length > 256 || /\p{Cc}/u.test(glob));
+    if (badGlob !== undefined)
+      problems.push(
+        'FLOW_WATCH_KEYS is invalid: key patterns are at most 256 characters, without control characters.',
+      );
+    const watchEnvironments = splitList(read('FLOW_WATCH_ENVIRONMENTS'));
+    const known = environments.map((environment) => environment.name);
+    const unknown = watchEnvironments.filter((name) => !known.includes(name));
+    if (unknown.length > 0)
+      problems.push(
+        `FLOW_WATCH_ENVIRONMENTS is invalid: ${unknown.map((name) => JSON.stringify(name.slice(0, 32))).join(', ')} not in FLOW_ENVIRONMENTS.`,
+      );
+    const intervalText = read('FLOW_WATCH_INTERVAL') ?? '60s';
+    const intervalSeconds = parseDurationSeconds(intervalText);
+    if (intervalSeconds === undefined || intervalSeconds > 86_400) {
+      problems.push('FLOW_WATCH_INTERVAL is invalid: a duration such as 30s or 2m (at most 24h).');
+    }
+    const threshold =
+      checked(
+        'FLOW_WATCH_WAITLIST',
+        read('FLOW_WATCH_WAITLIST'),
+        z.coerce.number().int().min(0).max(1e12),
+        'a whole number of waiting messages (0: alert on paused keys only)',
+      ) ?? 1000;
+    const channel =
+      checked(
+        'FLOW_WATCH_CHANNEL',
+        read('FLOW_WATCH_CHANNEL'),
+        channelId,
+        'a Slack channel ID (C…), not a name',
+      ) ?? alertsChannel;
+    if (channel === undefined)
+      problems.push(
+        'FLOW_WATCH_CHANNEL is missing: the channel for the watcher’s alerts (or set ALERTS_CHANNEL).',
+      );
+    watch = {
+      keys: watchKeys,
+      environments: watchEnvironments.length > 0 ? watchEnvironments : known,
+      intervalMs: (intervalSeconds ?? 60) * 1000,
+      waitlistThreshold: threshold,
+      channel: channel ?? '',
+    };
+  }
+
   const logLevel =
     checked(
       'LOG_LEVEL',
@@ -151,10 +220,19 @@ export function loadConfig(env: Env): ConfigResult {
       qstash: { environments },
       access: { allowedSubjects, groupCacheTtlMs, policyFile },
       pauseReminderMs,
+      alerts: { token: alertsToken, defaultChannel: alertsChannel, labels },
+      watch,
       dataDir: read('FLOW_DATA_DIR') ?? './data',
       logLevel,
     },
   };
+}
+
+function splitList(text: string | undefined): string[] {
+  return (text ?? '')
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '');
 }
 
 function withTrailingSlash(url: string): string {

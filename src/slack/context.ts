@@ -7,6 +7,7 @@ import type { FlowOperations } from '../core/operations/flow-operations.js';
 import type { PolicyAccess } from '../core/policy/policy-access.js';
 import type { QStashEnvironments } from '../core/qstash/environments.js';
 import type { WorkTracker } from '../core/work-tracker.js';
+import type { AlertDesk } from './alerts/alert-desk.js';
 import type { KeyNaming } from './blocks/outcome.js';
 import type { SlackMessage } from './blocks/types.js';
 import type { SlackNotifier } from './notifier.js';
@@ -18,6 +19,7 @@ export interface ListenerContext {
   readonly approvals: Approvals;
   readonly access: PolicyAccess;
   readonly notifier: SlackNotifier;
+  readonly desk: AlertDesk;
   readonly environments: QStashEnvironments;
   readonly naming: KeyNaming;
   readonly audit: AuditLog;

@@ -81,10 +81,26 @@ const NESTED_VALUE = {
   deep: { a: { b: { c: { d: [[[{ e: 'bottom' }]]] } } } },
 };
 
+export interface ContractOptions {
+  /**
+   * The store expires entries by its own clock (a server's), which the injected one cannot move: the TTL
+   * tests then wait real time instead, with TTLs of a few hundred milliseconds.
+   */
+  readonly realTimeTtl?: boolean;
+}
+
+/** Real-time TTL tests: entries live this long, and are checked for expiry this much later than that. */
+const REAL_TTL_MS = 100;
+const EXPIRY_MARGIN_MS = 50;
+const REAL_EXPIRED_MS = REAL_TTL_MS + EXPIRY_MARGIN_MS;
+
 export function describeStateStoreContract(
   name: string,
   create: (clock: ContractClock) => Promise<ContractSubject>,
+  options: ContractOptions = {},
 ): void {
+  const onInjectedClock = options.realTimeTtl ? it.skip : it;
+
   describe(`${name} (StateStore contract)`, () => {
     let clock: ContractClock;
     let subject: ContractSubject;
@@ -220,7 +236,7 @@ export function describeStateStoreContract(
     });
 
     describe('expiry', () => {
-      it('hides an entry from get and getEntry once its TTL has passed', async () => {
+      onInjectedClock('hides an entry from get and getEntry once its TTL has passed', async () => {
         await store.set(NS, 'ttl', 'v', { ttlMs: 1_000 });
         clock.advance(999);
         expect(await store.get(NS, 'ttl')).toBe('v');
@@ -229,7 +245,7 @@ export function describeStateStoreContract(
         expect(await store.getEntry(NS, 'ttl')).toBeUndefined();
       });
 
-      it('leaves expired entries out of list', async () => {
+      onInjectedClock('leaves expired entries out of list', async () => {
         await store.set(NS, 'short', 1, { ttlMs: 100 });
         await store.set(NS, 'long', 2, { ttlMs: 10_000 });
         await store.set(NS, 'forever', 3);
@@ -240,14 +256,14 @@ export function describeStateStoreContract(
         ]);
       });
 
-      it('gives take nothing for an expired entry', async () => {
+      onInjectedClock('gives take nothing for an expired entry', async () => {
         await store.set(NS, 'gone', 'v', { ttlMs: 50 });
         clock.advance(50);
         expect(await store.take(NS, 'gone')).toBeUndefined();
         expect(await store.get(NS, 'gone')).toBeUndefined();
       });
 
-      it('treats an expired entry as absent for compareAndSet', async () => {
+      onInjectedClock('treats an expired entry as absent for compareAndSet', async () => {
         await store.set(NS, 'lease', 'old', { ttlMs: 50 });
         const version = await versionOf(NS, 'lease');
         clock.advance(50);
@@ -257,7 +273,7 @@ export function describeStateStoreContract(
         expect(await store.get(NS, 'lease')).toBe('new');
       });
 
-      it('takes the TTL of the latest write: none means kept until deleted', async () => {
+      onInjectedClock('takes the TTL of the latest write: none means kept until deleted', async () => {
         await store.set(NS, 'renewed', 1, { ttlMs: 100 });
         await store.set(NS, 'renewed', 2);
         await store.set(NS, 'shortened', 1);
@@ -267,7 +283,7 @@ export function describeStateStoreContract(
         expect(await store.get(NS, 'shortened')).toBeUndefined();
       });
 
-      it('applies the TTL given to compareAndSet', async () => {
+      onInjectedClock('applies the TTL given to compareAndSet', async () => {
         expect(await store.compareAndSet(NS, 'cas-ttl', undefined, 'v', { ttlMs: 200 })).toBe(true);
         const version = await versionOf(NS, 'cas-ttl');
         expect(await store.compareAndSet(NS, 'cas-ttl', version, 'w', { ttlMs: 300 })).toBe(true);
@@ -305,22 +321,25 @@ export function describeStateStoreContract(
         expect(await store.getEntry(NS, 'v')).toEqual({ value: 'a', version });
       });
 
-      it('never repeat after a delete or an expiry, so an old version cannot win compareAndSet', async () => {
-        await store.set(NS, 'deleted', 'first');
-        const beforeDelete = await versionOf(NS, 'deleted');
-        await store.delete(NS, 'deleted');
-        await store.set(NS, 'deleted', 'second');
-        expect(await versionOf(NS, 'deleted')).toBeGreaterThan(beforeDelete);
-        expect(await store.compareAndSet(NS, 'deleted', beforeDelete, 'stale')).toBe(false);
+      onInjectedClock(
+        'never repeat after a delete or an expiry, so an old version cannot win compareAndSet',
+        async () => {
+          await store.set(NS, 'deleted', 'first');
+          const beforeDelete = await versionOf(NS, 'deleted');
+          await store.delete(NS, 'deleted');
+          await store.set(NS, 'deleted', 'second');
+          expect(await versionOf(NS, 'deleted')).toBeGreaterThan(beforeDelete);
+          expect(await store.compareAndSet(NS, 'deleted', beforeDelete, 'stale')).toBe(false);
 
-        await store.set(NS, 'expired', 'first', { ttlMs: 10 });
-        const beforeExpiry = await versionOf(NS, 'expired');
-        clock.advance(10);
-        await store.set(NS, 'expired', 'second');
-        expect(await versionOf(NS, 'expired')).toBeGreaterThan(beforeExpiry);
-        expect(await store.compareAndSet(NS, 'expired', beforeExpiry, 'stale')).toBe(false);
-        expect(await store.get(NS, 'expired')).toBe('second');
-      });
+          await store.set(NS, 'expired', 'first', { ttlMs: 10 });
+          const beforeExpiry = await versionOf(NS, 'expired');
+          clock.advance(10);
+          await store.set(NS, 'expired', 'second');
+          expect(await versionOf(NS, 'expired')).toBeGreaterThan(beforeExpiry);
+          expect(await store.compareAndSet(NS, 'expired', beforeExpiry, 'stale')).toBe(false);
+          expect(await store.get(NS, 'expired')).toBe('second');
+        },
+      );
     });
 
     describe('compareAndSet', () => {
@@ -395,20 +414,23 @@ export function describeStateStoreContract(
         expect(await store.increment('elsewhere', 'clicks', 60_000)).toBe(1);
       });
 
-      it('expires a TTL after the counter was created, not after the latest increment', async () => {
-        expect(await store.increment(NS, 'window', 1_000)).toBe(1);
-        clock.advance(600);
-        expect(await store.increment(NS, 'window', 1_000)).toBe(2);
-        clock.advance(399);
-        expect(await store.increment(NS, 'window', 1_000)).toBe(3);
-        clock.advance(1);
-        expect(await store.get(NS, 'window')).toBeUndefined();
-        expect(await store.increment(NS, 'window', 1_000)).toBe(1);
-        clock.advance(999);
-        expect(await store.increment(NS, 'window', 1_000)).toBe(2);
-        clock.advance(1);
-        expect(await store.get(NS, 'window')).toBeUndefined();
-      });
+      onInjectedClock(
+        'expires a TTL after the counter was created, not after the latest increment',
+        async () => {
+          expect(await store.increment(NS, 'window', 1_000)).toBe(1);
+          clock.advance(600);
+          expect(await store.increment(NS, 'window', 1_000)).toBe(2);
+          clock.advance(399);
+          expect(await store.increment(NS, 'window', 1_000)).toBe(3);
+          clock.advance(1);
+          expect(await store.get(NS, 'window')).toBeUndefined();
+          expect(await store.increment(NS, 'window', 1_000)).toBe(1);
+          clock.advance(999);
+          expect(await store.increment(NS, 'window', 1_000)).toBe(2);
+          clock.advance(1);
+          expect(await store.get(NS, 'window')).toBeUndefined();
+        },
+      );
 
       it(`counts every one of ${RACERS} concurrent increments`, async () => {
         const results = await Promise.all(
@@ -495,7 +517,7 @@ export function describeStateStoreContract(
         expect(await versionOf(NS, 'kept')).toBeGreaterThan(deleted);
       });
 
-      it('keeps TTLs, including a counter window', async (context) => {
+      onInjectedClock('keeps TTLs, including a counter window', async (context) => {
         await store.set(NS, 'ttl', 'v', { ttlMs: 1_000 });
         await store.increment(NS, 'window', 1_000);
         clock.advance(500);
@@ -511,7 +533,94 @@ export function describeStateStoreContract(
         expect(await store.get(NS, 'window')).toBeUndefined();
       });
     });
+
+    describe.runIf(options.realTimeTtl)('expiry in real time', () => {
+      it('hides an entry from get, getEntry, list and take once its TTL has passed', async () => {
+        await store.set(NS, 'ttl', 'v', { ttlMs: REAL_TTL_MS });
+        await store.set(NS, 'taken', 'v', { ttlMs: REAL_TTL_MS });
+        await store.set(NS, 'long', 2, { ttlMs: 10_000 });
+        await store.set(NS, 'forever', 3);
+        expect(await store.get(NS, 'ttl')).toBe('v');
+        await sleep(REAL_EXPIRED_MS);
+        expect(await store.get(NS, 'ttl')).toBeUndefined();
+        expect(await store.getEntry(NS, 'ttl')).toBeUndefined();
+        expect(await store.take(NS, 'taken')).toBeUndefined();
+        expect(sortById(await store.list(NS))).toEqual([
+          { id: 'forever', value: 3 },
+          { id: 'long', value: 2 },
+        ]);
+      });
+
+      it('treats an expired entry as absent for compareAndSet, and never repeats its version', async () => {
+        await store.set(NS, 'lease', 'old', { ttlMs: REAL_TTL_MS });
+        const version = await versionOf(NS, 'lease');
+        await sleep(REAL_EXPIRED_MS);
+        expect(await store.compareAndSet(NS, 'lease', version, 'stale writer')).toBe(false);
+        expect(await store.get(NS, 'lease')).toBeUndefined();
+        expect(await store.compareAndSet(NS, 'lease', undefined, 'new')).toBe(true);
+        expect(await versionOf(NS, 'lease')).toBeGreaterThan(version);
+        expect(await store.get(NS, 'lease')).toBe('new');
+      });
+
+      it('never repeats a version after a delete', async () => {
+        await store.set(NS, 'deleted', 'first');
+        const beforeDelete = await versionOf(NS, 'deleted');
+        await store.delete(NS, 'deleted');
+        await store.set(NS, 'deleted', 'second');
+        expect(await versionOf(NS, 'deleted')).toBeGreaterThan(beforeDelete);
+        expect(await store.compareAndSet(NS, 'deleted', beforeDelete, 'stale')).toBe(false);
+      });
+
+      it('takes the TTL of the latest write: none means kept until deleted', async () => {
+        await store.set(NS, 'renewed', 1, { ttlMs: REAL_TTL_MS });
+        await store.set(NS, 'renewed', 2);
+        await store.set(NS, 'shortened', 1);
+        await store.set(NS, 'shortened', 2, { ttlMs: REAL_TTL_MS });
+        await sleep(REAL_EXPIRED_MS);
+        expect(await store.get(NS, 'renewed')).toBe(2);
+        expect(await store.get(NS, 'shortened')).toBeUndefined();
+      });
+
+      it('applies the TTL given to compareAndSet', async () => {
+        expect(await store.compareAndSet(NS, 'cas-ttl', undefined, 'v', { ttlMs: REAL_TTL_MS })).toBe(true);
+        const version = await versionOf(NS, 'cas-ttl');
+        expect(await store.compareAndSet(NS, 'cas-ttl', version, 'w', { ttlMs: 3 * REAL_TTL_MS })).toBe(true);
+        await sleep(REAL_EXPIRED_MS);
+        expect(await store.get(NS, 'cas-ttl')).toBe('w');
+        await sleep(2 * REAL_TTL_MS);
+        expect(await store.get(NS, 'cas-ttl')).toBeUndefined();
+      });
+
+      it('expires a counter a TTL after it was created, not after the latest increment', async () => {
+        const window = 3 * REAL_TTL_MS;
+        expect(await store.increment(NS, 'window', window)).toBe(1);
+        await sleep(window / 2);
+        expect(await store.increment(NS, 'window', window)).toBe(2);
+        // Past the window from creation, well before the end of one restarted by the second increment.
+        await sleep(window / 2 + EXPIRY_MARGIN_MS);
+        expect(await store.get(NS, 'window')).toBeUndefined();
+        expect(await store.increment(NS, 'window', window)).toBe(1);
+      });
+
+      it('keeps TTLs after reopening, including a counter window', async (context) => {
+        const ttlMs = 3 * REAL_TTL_MS;
+        await store.set(NS, 'ttl', 'v', { ttlMs });
+        await store.increment(NS, 'window', ttlMs);
+
+        await reopen(context);
+
+        expect(await store.increment(NS, 'window', ttlMs)).toBe(2);
+        expect(await store.get(NS, 'ttl')).toBe('v');
+        await sleep(ttlMs + EXPIRY_MARGIN_MS);
+        expect(await store.get(NS, 'ttl')).toBeUndefined();
+        expect(await store.get(NS, 'window')).toBeUndefined();
+      });
+    });
   });
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }
 
 function sortById<T extends { id: string }>(entries: T[]): T[] {

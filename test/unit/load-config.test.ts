@@ -31,6 +31,12 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
       qstash: { environments: [{ name: 'default', url: DEFAULT_QSTASH_URL, token: QSTASH }] },
       access: { allowedSubjects: [], groupCacheTtlMs: 300_000, policyFile: undefined },
       pauseReminderMs: 3_600_000,
+      alerts: {
+        token: undefined,
+        defaultChannel: undefined,
+        labels: { key: 'flow_control_key', environment: 'flow_environment', channel: 'slack_channel' },
+      },
+      watch: undefined,
       dataDir: './data',
       logLevel: 'info',
     });

@@ -1,5 +1,5 @@
 import { FLOW_ACTIONS, type FlowAction, isFlowAction } from '../access/types.js';
-import { formatDuration, parseDurationSeconds } from '../durations.js';
+import { formatDuration, parseDurationSeconds, unitSeconds } from '../durations.js';
 import { checkKey, type KeyRef, parseKeyRef } from '../keys.js';
 import type { PinSettings, UnpinSettings } from '../qstash/types.js';
 
@@ -53,6 +53,13 @@ export const MAX_PIN_VALUE = 1_000_000;
 export const MAX_PERIOD_SECONDS = 7 * 86_400;
 const MAX_REASON_LENGTH = 500;
 
+/** Echoed input, cut without splitting an emoji in half. */
+function clip(text: string | undefined, max: number): string {
+  return Array.from(text ?? '')
+    .slice(0, max)
+    .join('');
+}
+
 export function parseFlowCommand(text: string, environments: EnvironmentNames): FlowCommandParse {
   const words = text.trim().split(/\s+/u).filter(Boolean);
   const [first, ...rest] = words;
@@ -83,14 +90,18 @@ export function parseFlowCommand(text: string, environments: EnvironmentNames): 
       let words = rest.slice(1);
       let forSeconds: number | undefined;
       if (words[0]?.toLowerCase() === 'for') {
-        forSeconds = parseDurationSeconds(words[1] ?? '');
+        // "for 15 minutes" as well as "for 15m".
+        if (/^\d+$/.test(words[1] ?? '') && words[2] !== undefined && unitSeconds(words[2]) !== undefined) {
+          words = [words[0] ?? 'for', `${words[1]}${words[2]}`, ...words.slice(3)];
+        }
+        forSeconds = parseDurationSeconds(words[1] ?? '', { unitRequired: true });
         if (
           forSeconds === undefined ||
           forSeconds < MIN_TIMED_PAUSE_SECONDS ||
           forSeconds > MAX_TIMED_PAUSE_SECONDS
         ) {
           return fail(
-            `\`for ${(words[1] ?? '').slice(0, 20)}\` is not a pause duration; use something like \`for 15m\` or \`for 2h\` (at most ${formatDuration(MAX_TIMED_PAUSE_SECONDS)}).`,
+            `\`for ${clip(words[1] ?? '', 20)}\` is not a pause duration; use something like \`for 15m\` or \`for 2h\` (at most ${formatDuration(MAX_TIMED_PAUSE_SECONDS)}).`,
           );
         }
         words = words.slice(2);
@@ -133,7 +144,7 @@ export function parseFlowCommand(text: string, environments: EnvironmentNames): 
       const name = rest[0];
       if (rest.length > 1) return fail('`global` takes at most one environment name.');
       if (name !== undefined && !environments.names.includes(name)) {
-        return fail(`\`${name.slice(0, 40)}\` is not a configured QStash environment.`);
+        return fail(`\`${clip(name, 40)}\` is not a configured QStash environment.`);
       }
       return { ok: true, command: { kind: 'global', environment: name } };
     }
@@ -146,16 +157,14 @@ export function parseFlowCommand(text: string, environments: EnvironmentNames): 
         return fail('Usage: `/flow can <action> <key>`, e.g. `/flow can pause orders-eu`.');
       const action = actionText.toLowerCase();
       if (!isFlowAction(action)) {
-        return fail(
-          `\`${actionText.slice(0, 20)}\` is not an action; actions are ${FLOW_ACTIONS.join(', ')}.`,
-        );
+        return fail(`\`${clip(actionText, 20)}\` is not an action; actions are ${FLOW_ACTIONS.join(', ')}.`);
       }
       const parsed = parseKeyRef(keyText, environments.names, environments.defaultName);
       if (!parsed.ok) return fail(parsed.problem);
       return { ok: true, command: { kind: 'can', action, target: parsed.ref } };
     }
     default:
-      return { ok: false, problem: `\`${first?.slice(0, 40)}\` is not a Flowbot command.`, topic: undefined };
+      return { ok: false, problem: `\`${clip(first, 40)}\` is not a Flowbot command.`, topic: undefined };
   }
 }
 
@@ -191,19 +200,19 @@ export function parsePinSettings(words: readonly string[]): PinSettings | string
     const name = match?.[1]?.toLowerCase();
     const value = match?.[2] ?? '';
     if (!match || (name !== 'parallelism' && name !== 'rate' && name !== 'period')) {
-      return `\`${word.slice(0, 40)}\` is not a pin setting; use \`parallelism=N\`, \`rate=N\`, \`period=30s|5m|1h\`.`;
+      return `\`${clip(word, 40)}\` is not a pin setting; use \`parallelism=N\`, \`rate=N\`, \`period=30s|5m|1h\`.`;
     }
     if (settings[name] !== undefined) return `\`${name}\` is given twice.`;
     if (name === 'period') {
       const seconds = parseDurationSeconds(value);
       if (seconds === undefined || seconds > MAX_PERIOD_SECONDS) {
-        return `\`period=${value.slice(0, 20)}\` is not a period; use a duration such as \`30s\`, \`5m\` or \`1h\` (at most ${formatDuration(MAX_PERIOD_SECONDS)}).`;
+        return `\`period=${clip(value, 20)}\` is not a period; use a duration such as \`30s\`, \`5m\` or \`1h\` (at most ${formatDuration(MAX_PERIOD_SECONDS)}).`;
       }
       settings.period = seconds;
       continue;
     }
     if (!/^\d{1,7}$/.test(value) || Number(value) < 1 || Number(value) > MAX_PIN_VALUE) {
-      return `\`${name}=${value.slice(0, 20)}\` must be a whole number from 1 to ${MAX_PIN_VALUE.toLocaleString('en-US')}.`;
+      return `\`${name}=${clip(value, 20)}\` must be a whole number from 1 to ${MAX_PIN_VALUE.toLocaleString('en-US')}.`;
     }
     settings[name] = Number(value);
   }

@@ -191,12 +191,22 @@ export class FlowOperations {
     const results = await Promise.all(
       names.map(async (name): Promise<EnvironmentKeys> => {
         try {
-          const keys = await this.environments.client(name).list();
-          return {
-            environment: name,
-            keys: keys.filter((key) => matchesGlob(key.key, pattern)),
-            error: undefined,
-          };
+          const keys = (await this.environments.client(name).list()).filter((key) =>
+            matchesGlob(key.key, pattern),
+          );
+          // A grant of `list` on some key patterns shows those keys only.
+          const visible: FlowKeyState[] = [];
+          for (const key of keys) {
+            const decision = await this.policy.authorize({
+              actor: { userId: actorId },
+              action: 'list',
+              environment: name,
+              key: key.key,
+              channelId,
+            });
+            if (decision.allowed) visible.push(key);
+          }
+          return { environment: name, keys: visible, error: undefined };
         } catch (error) {
           return { environment: name, keys: undefined, error: asQStashError(error) };
         }

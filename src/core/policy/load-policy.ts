@@ -25,8 +25,14 @@ export function parsePolicy(text: string): PolicyLoad {
   if (document.errors.length > 0) {
     return { ok: false, problems: document.errors.map((error) => `YAML: ${error.message.split('\n')[0]}`) };
   }
-  const raw: unknown = document.toJS({ maxAliasCount: 100 }) ?? {};
-  const parsed = policySchema.safeParse(raw);
+  let raw: unknown;
+  try {
+    // Aliases are resolved here; a bad or exploding one (billion laughs) is a problem, not a crash.
+    raw = document.toJS({ maxAliasCount: 100 }) ?? {};
+  } catch (error) {
+    return { ok: false, problems: [`YAML: ${(error as Error).message.split('\n')[0]}`] };
+  }
+  const parsed = policySchema.safeParse(raw, { reportInput: true });
   if (!parsed.success)
     return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, raw)) };
   return { ok: true, policy: parsed.data };

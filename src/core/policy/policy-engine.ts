@@ -66,39 +66,38 @@ export class PolicyEngine {
   }
 
   async decide(request: AccessRequest): Promise<PolicyDecision> {
-    const applicable = this.document.rules.filter((rule) => ruleCovers(rule, request));
-    const membership = await this.membership(request.actor.userId, applicable);
-    const named = await this.namesUser(request.actor.userId, applicable, membership);
+    // Rules that would apply from some channel: their membership also tells "limited to other channels".
+    const candidates = this.document.rules.filter((rule) =>
+      ruleCovers({ ...rule, channels: undefined }, request),
+    );
+    const applicable = candidates.filter((rule) => ruleCovers(rule, request));
+    const membership = await this.membership(request.actor.userId, candidates);
+    const named = await this.namesUser(request.actor.userId, candidates, membership);
     const mine = applicable.filter((rule) => membership.matches(rule));
-    const deny = mine.find((rule) => rule.effect === 'deny');
-    const denyUnknown = applicable.find((rule) => rule.effect === 'deny' && membership.unknown(rule));
-    if (deny) return refusal('not_granted', describeRefusal(request, 'a deny rule covers it'));
+    if (mine.some((rule) => rule.effect === 'deny')) {
+      return refusal('not_granted', describeRefusal(request, 'a deny rule covers it'));
+    }
     // A deny rule we could not check might apply: refusing is the only safe answer.
-    if (denyUnknown) return unavailable();
+    if (applicable.some((rule) => rule.effect === 'deny' && membership.unknown(rule))) return unavailable();
     const allow = mine.find((rule) => rule.effect === 'allow');
     if (!allow) {
       if (applicable.some((rule) => rule.effect === 'allow' && membership.unknown(rule)))
         return unavailable();
-      const channelOnly = this.document.rules.some(
-        (rule) =>
-          rule.effect === 'allow' &&
-          rule.channels !== undefined &&
-          ruleCovers({ ...rule, channels: undefined }, request) &&
-          membership.matchesIfKnown(rule),
+      const channelOnly = candidates.some(
+        (rule) => rule.effect === 'allow' && rule.channels !== undefined && membership.matches(rule),
       );
-      if (!channelOnly && !named) {
+      if (channelOnly)
+        return refusal(
+          'not_granted',
+          describeRefusal(request, 'your access to it is limited to other channels'),
+        );
+      if (!named) {
         return refusal(
           'not_granted',
           'You are not on Flowbot’s access list. Ask your Flowbot admin to add you or one of your user groups.',
         );
       }
-      return refusal(
-        'not_granted',
-        describeRefusal(
-          request,
-          channelOnly ? 'your access to it is limited to other channels' : 'your access doesn’t cover it',
-        ),
-      );
+      return refusal('not_granted', describeRefusal(request, 'your access doesn’t cover it'));
     }
     const approval = this.approvalFor(request);
     return {
@@ -110,10 +109,11 @@ export class PolicyEngine {
 
   /** What a person may do: the rules naming them, directly or through a group they are in. */
   async grantsFor(userId: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
-    const membership = await this.membership(userId, this.document.rules);
+    const membership = await this.membership(userId, this.document.rules, true);
     const grants = this.document.rules
-      .filter((rule) => membership.matches(rule))
-      .map((rule, index) => ({
+      .map((rule, index) => ({ rule, index }))
+      .filter(({ rule }) => membership.matches(rule))
+      .map(({ rule, index }) => ({
         rule: rule.name ?? `rule ${index + 1}`,
         effect: rule.effect,
         actions: rule.actions,
@@ -152,9 +152,9 @@ export class PolicyEngine {
    * Which rules name this person. Direct mentions need no Slack call; a group is looked up only when its
    * answer could change the decision (any deny rule, or allow rules when no direct allow exists), and once.
    */
-  private async membership(userId: string, rules: readonly PolicyRule[]) {
+  private async membership(userId: string, rules: readonly PolicyRule[], complete = false) {
     const direct = (rule: PolicyRule) => rule.subjects.includes(userId);
-    const directAllow = rules.some((rule) => rule.effect === 'allow' && direct(rule));
+    const directAllow = !complete && rules.some((rule) => rule.effect === 'allow' && direct(rule));
     const groups = new Set(
       rules
         .filter((rule) => !direct(rule) && (rule.effect === 'deny' || !directAllow))
@@ -175,7 +175,6 @@ export class PolicyEngine {
       direct(rule) || rule.subjects.some((subject) => memberOf.has(subject));
     return {
       matches,
-      matchesIfKnown: matches,
       unknown: (rule: PolicyRule) => !matches(rule) && rule.subjects.some((subject) => failed.has(subject)),
     };
   }

@@ -78,14 +78,13 @@ export class Timers {
   async complete(timer: Timer, next?: Omit<Timer, 'id'>): Promise<void> {
     const entry = await this.store.getEntry<Timer>(NAMESPACE, timer.id);
     if (!entry || entry.value.leaseUntil !== timer.leaseUntil || entry.value.dueAt !== timer.dueAt) return;
-    if (next) await this.store.compareAndSet(NAMESPACE, timer.id, entry.version, { ...next, id: timer.id });
-    else if (
-      await this.store.compareAndSet(NAMESPACE, timer.id, entry.version, {
-        ...entry.value,
-        dueAt: Number.MAX_SAFE_INTEGER,
-      })
-    ) {
-      await this.store.delete(NAMESPACE, timer.id);
+    if (next) {
+      await this.store.compareAndSet(NAMESPACE, timer.id, entry.version, { ...next, id: timer.id });
+      return;
     }
+    // Removed by expiring it at once, in the same atomic step as the version check: a plain delete after the
+    // check could remove a new plan written in between.
+    const spent: Timer = { ...entry.value, dueAt: Number.MAX_SAFE_INTEGER };
+    await this.store.compareAndSet(NAMESPACE, timer.id, entry.version, spent, { ttlMs: 0 });
   }
 }

@@ -3,6 +3,7 @@ export const ACTION_IDS = {
   resume: 'flow_resume',
   pause: 'flow_pause',
   refresh: 'flow_refresh',
+  status: 'flow_status',
   listRefresh: 'flow_list_refresh',
   confirm: 'flow_confirm',
   cancel: 'flow_cancel',

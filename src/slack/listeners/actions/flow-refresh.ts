@@ -18,6 +18,19 @@ export function flowRefreshButton(context: ListenerContext) {
   };
 }
 
+/** Status on an alert: the key's card, privately, for the clicker. */
+export function flowStatusButton(context: ListenerContext) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const target = await buttonTarget(context, args, 'status');
+    if (!target) return;
+    const click = clickOf(args);
+    await context.work.run(() =>
+      showStatus(context, args.respond, click.userId, click.channelId, target, 'button'),
+    );
+  };
+}
+
 const listValue = z.object({
   glob: z.string().max(256).nullable(),
   environment: z.string().max(32).nullable(),

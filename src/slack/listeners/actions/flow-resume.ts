@@ -1,6 +1,7 @@
 import { formatKeyRef } from '../../../core/keys.js';
 import { resolvedAlertMessage } from '../../blocks/alert.js';
 import { releasedByResume } from '../../blocks/key-state.js';
+import { isLivingAlert } from '../../blocks/living-alert.js';
 import { doneMessage, noteFromOutcome } from '../../blocks/outcome.js';
 import { isStatusCard, statusMessage } from '../../blocks/status.js';
 import { type ListenerContext, reply } from '../../context.js';
@@ -33,6 +34,12 @@ export function flowResumeButton(context: ListenerContext) {
         return;
       }
       const blocks = Array.isArray(body.message?.blocks) ? body.message.blocks : [];
+      const incident =
+        click.channelId && click.messageTs && isLivingAlert(blocks)
+          ? await context.desk.byMessage(click.channelId, click.messageTs)
+          : undefined;
+      // Flowbot's own living alerts are redrawn by the desk, which follows every change to the key.
+      if (incident) return;
       if (click.isEphemeral || isStatusCard(blocks)) {
         // A private card is refreshed for its owner; the change itself is announced to the channel.
         const card = outcome.after

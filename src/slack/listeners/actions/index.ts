@@ -4,7 +4,7 @@ import type { ListenerContext } from '../../context.js';
 import { flowApproveButton, flowRejectButton } from './flow-approve.js';
 import { flowCancelButton, flowConfirmButton } from './flow-confirm.js';
 import { flowPauseButton } from './flow-pause.js';
-import { flowListRefreshButton, flowRefreshButton } from './flow-refresh.js';
+import { flowListRefreshButton, flowRefreshButton, flowStatusButton } from './flow-refresh.js';
 import { flowResumeButton } from './flow-resume.js';
 
 type Button = BlockAction<ButtonAction>;
@@ -16,6 +16,7 @@ export function registerActions(app: App, context: ListenerContext): void {
   app.action<Button>({ action_id: RESUME_ACTION, type: 'block_actions' }, flowResumeButton(context));
   app.action<Button>({ action_id: ACTION_IDS.pause, type: 'block_actions' }, flowPauseButton(context));
   app.action<Button>({ action_id: ACTION_IDS.refresh, type: 'block_actions' }, flowRefreshButton(context));
+  app.action<Button>({ action_id: ACTION_IDS.status, type: 'block_actions' }, flowStatusButton(context));
   app.action<Button>(
     { action_id: ACTION_IDS.listRefresh, type: 'block_actions' },
     flowListRefreshButton(context),

@@ -1,0 +1,115 @@
+import type { LatencyStats, RequestKind } from './load.js';
+import type { QStashStats } from './protocol.js';
+
+export interface PhaseReport {
+  readonly target: string;
+  readonly rate: number;
+  readonly durationS: number;
+  readonly sent: number;
+  readonly responses: number;
+  readonly status: Record<string, number>;
+  readonly non2xx: number;
+  readonly errors: number;
+  readonly timeouts: number;
+  readonly throughput: number;
+  readonly ack: LatencyStats;
+  readonly ackByKind: Record<RequestKind, LatencyStats>;
+  /** CPU the target used while the load ran, as a share of one core. */
+  readonly cpuPercentDuringLoad: number;
+  readonly replies:
+    | { expected: number; delivered: number; endToEnd: LatencyStats; drainMs: number }
+    | undefined;
+  readonly exitedDuringPhase: boolean;
+}
+
+export interface TargetCheck {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly value: string;
+}
+
+export interface Report {
+  readonly when: string;
+  readonly node: string;
+  readonly settings: Record<string, unknown>;
+  readonly startup: { flowbotReadyMs: number; bareReadyMs: number };
+  readonly memory: Record<'flowbot' | 'bare', { peakSampledMb: number; highWaterMb: number | undefined }>;
+  readonly phases: PhaseReport[];
+  readonly qstash: QStashStats;
+  readonly flowbotHealthyAtEnd: boolean;
+  readonly checks: TargetCheck[];
+}
+
+const ms = (value: number) => (value >= 100 ? value.toFixed(0) : value.toFixed(1));
+
+function table(header: string[], rows: string[][]): string {
+  const widths = header.map((cell, i) => Math.max(cell.length, ...rows.map((row) => (row[i] ?? '').length)));
+  const line = (cells: string[]) => cells.map((cell, i) => cell.padStart(widths[i] ?? 0)).join('  ');
+  return [line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(line)].join('\n');
+}
+
+export function formatReport(report: Report): string {
+  const rows = report.phases.map((p) => [
+    p.target,
+    String(p.rate),
+    String(p.sent),
+    String(p.responses - p.non2xx),
+    String(p.non2xx),
+    `${p.errors}/${p.timeouts}`,
+    p.throughput.toFixed(0),
+    ms(p.ack.p50),
+    ms(p.ack.p99),
+    ms(p.ack.max),
+    `${ms(p.ackByKind.command.p99)}/${ms(p.ackByKind.click.p99)}`,
+    p.cpuPercentDuringLoad.toFixed(0),
+    p.replies ? `${p.replies.delivered}/${p.sent}` : '-',
+    p.replies
+      ? `${ms(p.replies.endToEnd.p50)}/${ms(p.replies.endToEnd.p99)}/${ms(p.replies.endToEnd.max)}`
+      : '-',
+  ]);
+  const rates = [...new Set(report.phases.map((p) => p.rate))];
+  const ratios = rates.map((rate) => {
+    const flowbot = report.phases.find((p) => p.target === 'flowbot' && p.rate === rate);
+    const bare = report.phases.find((p) => p.target === 'bare-bolt' && p.rate === rate);
+    const ratio = flowbot && bare && bare.ack.p99 > 0 ? (flowbot.ack.p99 / bare.ack.p99).toFixed(2) : '?';
+    return `${rate}/s: ${ratio}`;
+  });
+  const { flowbot, bare } = report.memory;
+  return [
+    `Node ${report.node} · QStash latency ${String(report.settings.latencyMs)} ms · ${String(report.settings.durationS)} s per rate`,
+    `startup to /healthz 200: Flowbot ${report.startup.flowbotReadyMs.toFixed(0)} ms (dist), bare Bolt ${report.startup.bareReadyMs.toFixed(0)} ms (tsx)`,
+    `peak RSS: Flowbot ${flowbot.peakSampledMb.toFixed(1)} MB sampled / ${flowbot.highWaterMb?.toFixed(1) ?? '?'} MB VmHWM; bare Bolt ${bare.peakSampledMb.toFixed(1)} / ${bare.highWaterMb?.toFixed(1) ?? '?'} MB`,
+    '',
+    table(
+      [
+        'target',
+        'rate/s',
+        'sent',
+        '2xx',
+        'non2xx',
+        'err/t.o.',
+        'thru/s',
+        'ack p50',
+        'ack p99',
+        'ack max',
+        'p99 cmd/click',
+        'cpu%',
+        'replies',
+        'e2e p50/p99/max ms',
+      ],
+      rows,
+    ),
+    '',
+    `Flowbot ack p99 / bare Bolt ack p99: ${ratios.join(' · ')}`,
+    `QStash requests: ${report.qstash.requests} (${Object.entries(report.qstash.byRoute)
+      .map(([route, count]) => `${route} ${count}`)
+      .join(', ')}); Slack Web API calls: ${
+      Object.entries(report.qstash.slackCalls)
+        .map(([method, count]) => `${method} ${count}`)
+        .join(', ') || 'none'
+    }`,
+    '',
+    'targets:',
+    ...report.checks.map((check) => `  ${check.ok ? 'PASS' : 'MISS'}  ${check.name}: ${check.value}`),
+  ].join('\n');
+}

@@ -1,0 +1,356 @@
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { type LatencyStats, type LoadPlan, type LoadResult, percentiles, runLoad } from './load.js';
+import { formatReport, type PhaseReport, type Report, type TargetCheck } from './report.js';
+import { type StandIns, startStandIns } from './stand-ins-client.js';
+import { freePort, spawnTarget, type TargetProcess } from './target-process.js';
+
+/**
+ * `npm run bench`: Flowbot and a bare Bolt app, each in its own process, under the same signed slash
+ * commands and button clicks at fixed offered rates, against a slow QStash emulator and a fake Slack.
+ */
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
+const RESULTS_DIR = join(ROOT, 'bench', 'results');
+const SIGNING_SECRET = 'bench0signing0secret0abcdef0123';
+const DIRECT_USER = 'UBENCH001';
+const GROUP_MEMBER = 'UMEMBER01';
+const GROUP = 'SONCALL01';
+const CHANNEL = 'CBENCH001';
+const KEYS = Array.from({ length: 16 }, (_, i) => `bench-key-${String(i).padStart(2, '0')}`);
+
+const TARGETS = {
+  ratio: 1.3,
+  rssMb: 150,
+  readyMs: 1_500,
+} as const;
+
+function numberSetting(name: string, fallback: number, min: number, max: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw.trim() === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < min || value > max) {
+    throw new Error(`${name} must be a number from ${min} to ${max}`);
+  }
+  return value;
+}
+
+function settings() {
+  const rates = (process.env.BENCH_RATES ?? '50,200,500')
+    .split(',')
+    .map((rate) => rate.trim())
+    .filter((rate) => rate !== '')
+    .map(Number);
+  if (rates.length === 0 || rates.some((rate) => !Number.isInteger(rate) || rate < 1 || rate > 5_000)) {
+    throw new Error('BENCH_RATES must list whole request rates from 1 to 5000, e.g. 50,200,500');
+  }
+  return {
+    latencyMs: numberSetting('BENCH_QSTASH_LATENCY_MS', 2_000, 0, 30_000),
+    rates,
+    durationS: numberSetting('BENCH_DURATION_S', 10, 1, 300),
+    warmupS: numberSetting('BENCH_WARMUP_S', 2, 0, 60),
+    drainTimeoutS: numberSetting('BENCH_DRAIN_TIMEOUT_S', 90, 1, 600),
+    profile: process.env.BENCH_PROFILE === '1',
+  };
+}
+
+const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
+
+function newestMtime(dir: string, budget = { files: 5_000 }): number {
+  let newest = 0;
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    if (budget.files-- <= 0) break;
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path, budget));
+    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
+  }
+  return newest;
+}
+
+/** Measures what `npm start` runs; a build older than the sources would measure code nobody wrote yet. */
+function ensureBuild(): string {
+  const entry = join(ROOT, 'dist', 'src', 'index.js');
+  const stale = !existsSync(entry) || statSync(entry).mtimeMs < newestMtime(join(ROOT, 'src'));
+  if (stale) {
+    process.stdout.write('building (npm run build)…\n');
+    const built = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
+    if (built.status !== 0 || !existsSync(entry)) throw new Error('npm run build failed');
+  }
+  return entry;
+}
+
+function childEnv(extra: Record<string, string>): Record<string, string> {
+  // Only what a node process needs: the driver's own FLOW_*/SLACK_* settings must not leak into a target.
+  const env: Record<string, string> = { NODE_ENV: 'production' };
+  for (const name of ['PATH', 'HOME', 'TMPDIR', 'LANG']) {
+    const value = process.env[name];
+    if (value !== undefined) env[name] = value;
+  }
+  return { ...env, ...extra };
+}
+
+interface Running {
+  readonly flowbot: TargetProcess;
+  readonly bare: TargetProcess;
+}
+
+async function waitForReplies(
+  standIns: StandIns,
+  result: LoadResult,
+  timeoutMs: number,
+): Promise<{ expected: number; delivered: number; endToEnd: LatencyStats; drainMs: number }> {
+  const started = performance.now();
+  const expectedIds = [...result.sent.keys()].filter((id) => !result.failedIds.has(id));
+  const deliveredNow = () =>
+    expectedIds.filter((id) => standIns.replies.get(id)?.finalAt !== undefined).length;
+  const maxPolls = Math.ceil(timeoutMs / 200);
+  for (let poll = 0; poll < maxPolls && deliveredNow() < expectedIds.length; poll++) {
+    if (performance.now() - started > timeoutMs) break;
+    await sleep(200);
+  }
+  // The stand-ins flush every 100 ms: one more beat so the last batch is in.
+  await sleep(250);
+  const endToEnd: number[] = [];
+  for (const id of expectedIds) {
+    const finalAt = standIns.replies.get(id)?.finalAt;
+    const sentAt = result.sent.get(id)?.sentAt;
+    if (finalAt !== undefined && sentAt !== undefined) endToEnd.push(finalAt - sentAt);
+  }
+  return {
+    expected: expectedIds.length,
+    delivered: endToEnd.length,
+    endToEnd: percentiles(endToEnd),
+    drainMs: performance.now() - started,
+  };
+}
+
+async function phase(
+  target: TargetProcess,
+  standIns: StandIns,
+  plan: Omit<LoadPlan, 'url' | 'responseBase'>,
+  drainTimeoutMs: number,
+  expectReplies: boolean,
+): Promise<PhaseReport> {
+  const cpuBefore = target.cpuSeconds() ?? 0;
+  const result = await runLoad({ ...plan, url: target.url, responseBase: standIns.ready.slackUrl });
+  const cpuDuringLoad = (target.cpuSeconds() ?? 0) - cpuBefore;
+  const replies = expectReplies ? await waitForReplies(standIns, result, drainTimeoutMs) : undefined;
+  return {
+    target: target.name,
+    rate: plan.rate,
+    durationS: plan.durationS,
+    sent: result.sent.size,
+    responses: result.responses,
+    status: result.status,
+    non2xx: result.non2xx,
+    errors: result.errors,
+    timeouts: result.timeouts,
+    throughput: result.throughput,
+    ack: result.latency,
+    ackByKind: result.latencyByKind,
+    cpuPercentDuringLoad: (cpuDuringLoad / plan.durationS) * 100,
+    replies: replies && {
+      expected: replies.expected,
+      delivered: replies.delivered,
+      endToEnd: replies.endToEnd,
+      drainMs: replies.drainMs,
+    },
+    exitedDuringPhase: target.exited(),
+  };
+}
+
+async function main(): Promise<void> {
+  const config = settings();
+  const entry = ensureBuild();
+  const tsxLoader = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
+  const profileDir = join(RESULTS_DIR, 'profiles');
+  const profileArgs = config.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  mkdirSync(RESULTS_DIR, { recursive: true });
+
+  const standIns = await startStandIns(join(ROOT, 'bench', 'stand-ins.ts'), ['--import', tsxLoader], {
+    latencyMs: config.latencyMs,
+    keys: KEYS,
+    groups: { [GROUP]: [GROUP_MEMBER] },
+  });
+  const dataDir = mkdtempSync(join(tmpdir(), 'flowbot-bench-'));
+  const common = {
+    SLACK_BOT_TOKEN: standIns.ready.botToken,
+    SLACK_SIGNING_SECRET: SIGNING_SECRET,
+    SLACK_API_URL: standIns.ready.slackApiUrl,
+  };
+  let running: Running | undefined;
+  try {
+    const flowbotPort = await freePort();
+    const flowbot = await spawnTarget({
+      name: 'flowbot',
+      command: process.execPath,
+      args: [...profileArgs, entry],
+      // A working directory without a .env, so dotenv adds nothing to what is set here.
+      cwd: dataDir,
+      env: childEnv({
+        ...common,
+        QSTASH_URL: standIns.ready.qstashUrl,
+        QSTASH_TOKEN: standIns.ready.qstashToken,
+        FLOW_ALLOWED_USERS: `${DIRECT_USER},${GROUP}`,
+        FLOW_DATA_DIR: join(dataDir, 'data'),
+        LOG_LEVEL: 'warn',
+        PORT: String(flowbotPort),
+      }),
+      port: flowbotPort,
+    });
+    const barePort = await freePort();
+    const bare = await spawnTarget({
+      name: 'bare-bolt',
+      command: process.execPath,
+      args: [...profileArgs, '--import', tsxLoader, join(ROOT, 'bench', 'bare-bolt.ts')],
+      cwd: ROOT,
+      env: childEnv({ ...common, PORT: String(barePort) }),
+      port: barePort,
+    });
+    running = { flowbot, bare };
+
+    const basePlan = {
+      signingSecret: SIGNING_SECRET,
+      keys: KEYS,
+      users: [DIRECT_USER, GROUP_MEMBER],
+      channel: CHANNEL,
+    };
+    const drainTimeoutMs = config.drainTimeoutS * 1000;
+    const lowest = Math.min(...config.rates);
+    if (config.warmupS > 0) {
+      process.stdout.write(`warming up both targets (${config.warmupS} s at ${lowest}/s)…\n`);
+      await phase(
+        bare,
+        standIns,
+        { ...basePlan, rate: lowest, durationS: config.warmupS, label: 'warm-bare' },
+        drainTimeoutMs,
+        false,
+      );
+      await phase(
+        flowbot,
+        standIns,
+        { ...basePlan, rate: lowest, durationS: config.warmupS, label: 'warm-flowbot' },
+        drainTimeoutMs,
+        true,
+      );
+    }
+
+    const phases: PhaseReport[] = [];
+    for (const rate of config.rates) {
+      process.stdout.write(`rate ${rate}/s: bare Bolt…\n`);
+      phases.push(
+        await phase(
+          bare,
+          standIns,
+          { ...basePlan, rate, durationS: config.durationS, label: `bare-${rate}` },
+          drainTimeoutMs,
+          false,
+        ),
+      );
+      process.stdout.write(`rate ${rate}/s: Flowbot (then waiting for its replies)…\n`);
+      phases.push(
+        await phase(
+          flowbot,
+          standIns,
+          { ...basePlan, rate, durationS: config.durationS, label: `flowbot-${rate}` },
+          drainTimeoutMs,
+          true,
+        ),
+      );
+    }
+
+    const stats = await standIns.stats();
+    const healthy = await fetch(`${flowbot.url}/healthz`, { signal: AbortSignal.timeout(2_000) })
+      .then((res) => res.status === 200)
+      .catch(() => false);
+    const memory = (target: TargetProcess) => ({
+      peakSampledMb: target.peakSampledRssMb(),
+      highWaterMb: target.highWaterRssMb(),
+    });
+    const report: Report = {
+      when: new Date().toISOString(),
+      node: process.version,
+      settings: config,
+      startup: { flowbotReadyMs: flowbot.readyMs, bareReadyMs: bare.readyMs },
+      memory: { flowbot: memory(flowbot), bare: memory(bare) },
+      phases,
+      qstash: stats,
+      flowbotHealthyAtEnd: healthy,
+      checks: [],
+    };
+    report.checks.push(...checks(report));
+    process.stdout.write(`\n${formatReport(report)}\n`);
+    const file = join(RESULTS_DIR, 'latest.json');
+    writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
+    process.stdout.write(`\nwritten to ${file}\n`);
+  } finally {
+    await running?.flowbot.stop();
+    await running?.bare.stop();
+    await standIns.close();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+function checks(report: Report): TargetCheck[] {
+  const flowbotPhases = report.phases.filter((p) => p.target === 'flowbot');
+  const out: TargetCheck[] = [];
+  for (const flowbot of flowbotPhases) {
+    const bare = report.phases.find((p) => p.target === 'bare-bolt' && p.rate === flowbot.rate);
+    const ratio = bare && bare.ack.p99 > 0 ? flowbot.ack.p99 / bare.ack.p99 : Number.POSITIVE_INFINITY;
+    out.push({
+      name: `ack p99 ratio at ${flowbot.rate}/s ≤ ${TARGETS.ratio}`,
+      ok: ratio <= TARGETS.ratio,
+      value: `${ratio.toFixed(2)} (${flowbot.ack.p99.toFixed(1)} ms vs ${bare?.ack.p99.toFixed(1) ?? '?'} ms)`,
+    });
+  }
+  const bad = flowbotPhases.reduce((sum, p) => sum + p.non2xx + p.errors + p.timeouts, 0);
+  const non200 = flowbotPhases.reduce(
+    (sum, p) =>
+      sum +
+      Object.entries(p.status)
+        .filter(([code]) => code !== '200')
+        .reduce((n, [, count]) => n + count, 0),
+    0,
+  );
+  out.push({
+    name: 'zero non-200 acks (and no errors or timeouts)',
+    ok: bad === 0 && non200 === 0,
+    value: `${non200} non-200, ${flowbotPhases.reduce((s, p) => s + p.errors, 0)} errors, ${flowbotPhases.reduce((s, p) => s + p.timeouts, 0)} timeouts`,
+  });
+  const expected = flowbotPhases.reduce((sum, p) => sum + (p.replies?.expected ?? 0), 0);
+  const delivered = flowbotPhases.reduce((sum, p) => sum + (p.replies?.delivered ?? 0), 0);
+  const sent = flowbotPhases.reduce((sum, p) => sum + p.sent, 0);
+  out.push({
+    name: 'every reply delivered',
+    ok: delivered === sent && delivered === expected,
+    value: `${delivered} of ${sent} requests sent (${expected} acked 2xx)`,
+  });
+  const rss = Math.max(report.memory.flowbot.peakSampledMb, report.memory.flowbot.highWaterMb ?? 0);
+  out.push({ name: `RSS < ${TARGETS.rssMb} MB`, ok: rss < TARGETS.rssMb, value: `${rss.toFixed(1)} MB` });
+  out.push({
+    name: `ready < ${TARGETS.readyMs} ms`,
+    ok: report.startup.flowbotReadyMs < TARGETS.readyMs,
+    value: `${report.startup.flowbotReadyMs.toFixed(0)} ms`,
+  });
+  out.push({
+    name: 'QStash saw only flow-control routes',
+    ok: report.qstash.unexpectedPaths.length === 0,
+    value: report.qstash.unexpectedPaths.length === 0 ? 'yes' : report.qstash.unexpectedPaths.join(', '),
+  });
+  out.push({
+    name: 'Flowbot healthy at the end',
+    ok: report.flowbotHealthyAtEnd,
+    value: String(report.flowbotHealthyAtEnd),
+  });
+  return out;
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(
+    `benchmark failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
+  process.exitCode = 1;
+});

@@ -1,0 +1,190 @@
+import { z } from 'zod';
+import { type KeyRef, parseKeyRef } from '../keys.js';
+import type { AlertSignal, Severity } from './alert-signal.js';
+
+export const MAX_ALERT_BODY_BYTES = 64 * 1024;
+export const MAX_ALERTMANAGER_BODY_BYTES = 1024 * 1024;
+
+const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…)');
+const httpUrl = z
+  .string()
+  .max(2000)
+  .refine((value) => {
+    try {
+      const url = new URL(value);
+      return url.protocol === 'https:' || url.protocol === 'http:';
+    } catch {
+      return false;
+    }
+  }, 'must be an http(s) URL');
+const severity = z.enum(['critical', 'warning', 'info']);
+
+const alertBody = z
+  .object({
+    key: z.string().min(1, 'is required').max(1000),
+    environment: z.string().max(64).optional(),
+    channel: channelId.optional(),
+    status: z.enum(['firing', 'resolved']).default('firing'),
+    title: z.string().max(500).optional(),
+    text: z.string().max(5000).optional(),
+    severity: severity.optional(),
+    links: z
+      .array(z.object({ text: z.string().min(1).max(100), url: httpUrl }).strict())
+      .max(5)
+      .optional(),
+  })
+  .strict();
+
+export interface Environments {
+  readonly names: readonly string[];
+  readonly defaultName: string;
+}
+
+export type SignalParse =
+  | { ok: true; signals: AlertSignal[]; skipped: string[] }
+  | { ok: false; problem: string };
+
+/** `POST /alerts`: one alert in Flowbot's own JSON shape. */
+export function parseAlertBody(
+  body: unknown,
+  environments: Environments,
+  defaultChannel: string | undefined,
+): SignalParse {
+  const parsed = alertBody.safeParse(body, { reportInput: true });
+  if (!parsed.success) return { ok: false, problem: describe(parsed.error) };
+  const input = parsed.data;
+  const target = resolveTarget(input.key, input.environment, environments);
+  if (typeof target === 'string') return { ok: false, problem: target };
+  const channel = input.channel ?? defaultChannel;
+  if (!channel)
+    return { ok: false, problem: 'channel: is required (no ALERTS_CHANNEL default is configured)' };
+  return {
+    ok: true,
+    skipped: [],
+    signals: [
+      {
+        target,
+        channel,
+        status: input.status,
+        source: 'api',
+        ...(input.title ? { title: input.title } : {}),
+        ...(input.text ? { text: input.text } : {}),
+        ...(input.severity ? { severity: input.severity } : {}),
+        ...(input.links ? { links: input.links } : {}),
+      },
+    ],
+  };
+}
+
+export interface AlertmanagerLabels {
+  readonly key: string;
+  readonly environment: string;
+  readonly channel: string;
+}
+
+const labelMap = z.record(z.string(), z.string());
+const alertmanagerBody = z.object({
+  version: z.string().optional(),
+  status: z.string().optional(),
+  externalURL: z.string().optional(),
+  alerts: z
+    .array(
+      z.object({
+        status: z.enum(['firing', 'resolved']),
+        labels: labelMap.default({}),
+        annotations: labelMap.default({}),
+        generatorURL: z.string().optional(),
+        fingerprint: z.string().optional(),
+      }),
+    )
+    .max(1000),
+});
+
+/**
+ * `POST /alerts/alertmanager`: Prometheus Alertmanager's webhook payload (version 4) as it is sent. Alerts
+ * without a flow-control key label are skipped (and reported), not refused: a group may mix alerts.
+ */
+export function parseAlertmanagerBody(
+  body: unknown,
+  environments: Environments,
+  defaultChannel: string | undefined,
+  labels: AlertmanagerLabels,
+): SignalParse {
+  const parsed = alertmanagerBody.safeParse(body, { reportInput: true });
+  if (!parsed.success) return { ok: false, problem: describe(parsed.error) };
+  if (parsed.data.version !== undefined && parsed.data.version !== '4') {
+    return {
+      ok: false,
+      problem: `version: Flowbot reads Alertmanager webhook version 4, not ${parsed.data.version.slice(0, 10)}`,
+    };
+  }
+  const signals: AlertSignal[] = [];
+  const skipped: string[] = [];
+  parsed.data.alerts.forEach((alert, index) => {
+    const key = alert.labels[labels.key];
+    const name = alert.labels.alertname ?? `alerts[${index}]`;
+    if (!key) {
+      skipped.push(`${name.slice(0, 80)}: no ${labels.key} label`);
+      return;
+    }
+    const target = resolveTarget(key, alert.labels[labels.environment], environments);
+    if (typeof target === 'string') {
+      skipped.push(`${name.slice(0, 80)}: ${target}`);
+      return;
+    }
+    const channel = alert.labels[labels.channel] ?? defaultChannel;
+    if (!channel || !channelId.safeParse(channel).success) {
+      skipped.push(`${name.slice(0, 80)}: no usable ${labels.channel} label and no ALERTS_CHANNEL default`);
+      return;
+    }
+    const link =
+      alert.generatorURL && httpUrl.safeParse(alert.generatorURL).success ? alert.generatorURL : undefined;
+    const level = severity.safeParse(alert.labels.severity);
+    signals.push({
+      target,
+      channel,
+      status: alert.status,
+      source: 'alertmanager',
+      title: (alert.annotations.summary ?? alert.labels.alertname ?? 'Alertmanager alert').slice(0, 500),
+      ...(alert.annotations.description ? { text: alert.annotations.description.slice(0, 5000) } : {}),
+      ...(level.success ? { severity: level.data as Severity } : {}),
+      ...(link ? { links: [{ text: 'Source', url: link }] } : {}),
+    });
+  });
+  return { ok: true, signals, skipped };
+}
+
+function resolveTarget(
+  key: string,
+  environment: string | undefined,
+  environments: Environments,
+): KeyRef | string {
+  if (environment !== undefined) {
+    if (!environments.names.includes(environment)) {
+      return `environment: "${environment.slice(0, 32)}" is not a configured QStash environment`;
+    }
+    const parsed = parseKeyRef(key, [environment], environment);
+    return parsed.ok ? parsed.ref : `key: ${parsed.problem}`;
+  }
+  const parsed = parseKeyRef(key, environments.names, environments.defaultName);
+  return parsed.ok ? parsed.ref : `key: ${parsed.problem}`;
+}
+
+function describe(error: z.ZodError): string {
+  return error.issues
+    .slice(0, 5)
+    .map((issue) => {
+      const where = issue.path
+        .map((part) => (typeof part === 'number' ? `[${part}]` : `.${String(part)}`))
+        .join('')
+        .replace(/^\./, '');
+      const message =
+        issue.code === 'unrecognized_keys'
+          ? `unknown field${issue.keys.length > 1 ? 's' : ''} ${issue.keys.join(', ')}`
+          : issue.code === 'invalid_type' && issue.input === undefined
+            ? 'is required'
+            : issue.message;
+      return `${where || 'body'}: ${message}`;
+    })
+    .join('; ');
+}

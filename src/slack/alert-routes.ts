@@ -1,0 +1,149 @@
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CustomRoute } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { Config } from '../config/config.js';
+import {
+  type Environments,
+  MAX_ALERT_BODY_BYTES,
+  MAX_ALERTMANAGER_BODY_BYTES,
+  parseAlertBody,
+  parseAlertmanagerBody,
+  type SignalParse,
+} from '../core/alerts/alert-input.js';
+import type { AlertDesk, DeskResult } from './alerts/alert-desk.js';
+import { sendJson } from './routes.js';
+
+/** Slack errors that will not go away by sending again: the sender should fix something, not retry. */
+const PERMANENT = new Set([
+  'not_in_channel',
+  'channel_not_found',
+  'is_archived',
+  'msg_too_long',
+  'invalid_blocks',
+]);
+
+/**
+ * `POST /alerts` (Flowbot's JSON) and `POST /alerts/alertmanager` (Alertmanager's webhook), both behind
+ * `Authorization: Bearer $ALERTS_TOKEN`. Off (404) when no token is configured.
+ */
+export function alertRoutes(
+  config: Config['alerts'],
+  environments: Environments,
+  desk: () => AlertDesk,
+  logger: Logger,
+): CustomRoute[] {
+  const expected = config.token ? digest(config.token) : undefined;
+  const handle =
+    (limit: number, parse: (body: unknown) => SignalParse) =>
+    async (req: IncomingMessage, res: ServerResponse) => {
+      try {
+        if (!expected)
+          return sendJson(res, 404, { error: 'alert intake is off: set ALERTS_TOKEN to turn it on' });
+        if (!authorized(req.headers.authorization, expected)) {
+          res.setHeader('www-authenticate', 'Bearer');
+          return sendJson(res, 401, { error: 'missing or wrong bearer token' });
+        }
+        const text = await readBody(req, limit);
+        if (text === undefined) return sendJson(res, 413, { error: `body larger than ${limit} bytes` });
+        let body: unknown;
+        try {
+          body = JSON.parse(text);
+        } catch {
+          return sendJson(res, 400, { error: 'body is not valid JSON' });
+        }
+        const parsed = parse(body);
+        if (!parsed.ok) return sendJson(res, 400, { error: parsed.problem });
+        const results: DeskResult[] = [];
+        for (const signal of parsed.signals) results.push(await desk().receive(signal));
+        return answer(res, results, parsed.skipped, logger);
+      } catch (error) {
+        logger.error({ err: error }, 'alert intake failed');
+        if (!res.headersSent)
+          sendJson(res, 503, { error: 'Flowbot could not handle the alert right now; try again' });
+      }
+    };
+  return [
+    {
+      path: '/alerts',
+      method: ['POST'],
+      handler: handle(MAX_ALERT_BODY_BYTES, (body) =>
+        parseAlertBody(body, environments, config.defaultChannel),
+      ),
+    },
+    {
+      path: '/alerts/alertmanager',
+      method: ['POST'],
+      handler: handle(MAX_ALERTMANAGER_BODY_BYTES, (body) =>
+        parseAlertmanagerBody(body, environments, config.defaultChannel, config.labels),
+      ),
+    },
+  ];
+}
+
+function answer(res: ServerResponse, results: DeskResult[], skipped: string[], logger: Logger): void {
+  const failures = results.filter((result): result is Extract<DeskResult, { ok: false }> => !result.ok);
+  for (const failure of failures)
+    logger.warn({ error: failure.error }, `alert not delivered to Slack: ${failure.explanation}`);
+  const body = (result: DeskResult) =>
+    result.ok ? result : { error: result.error, message: result.explanation };
+  if (failures.some((failure) => !PERMANENT.has(failure.error))) {
+    return sendJson(res, 502, {
+      error: 'Slack did not accept the alert; try again',
+      results: results.map(body),
+      skipped,
+    });
+  }
+  if (failures.length > 0) {
+    const first = failures[0];
+    return sendJson(res, 422, {
+      error: first?.error,
+      message: first?.explanation,
+      results: results.map(body),
+      skipped,
+    });
+  }
+  if (results.length === 1 && skipped.length === 0) return sendJson(res, 200, results[0]);
+  return sendJson(res, 200, { results, skipped });
+}
+
+function digest(value: string): Buffer {
+  return createHash('sha256').update(value).digest();
+}
+
+/** Constant time whatever the lengths: both sides are hashed to the same size first. */
+function authorized(header: string | undefined, expected: Buffer): boolean {
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header ?? '');
+  const given = digest(match?.[1] ?? '');
+  return timingSafeEqual(given, expected) && match !== null;
+}
+
+/** The body, or undefined once it passes `limit` bytes (the rest is not read). */
+function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+  return new Promise((resolve, reject) => {
+    const declared = Number(req.headers['content-length']);
+    if (Number.isFinite(declared) && declared > limit) {
+      req.resume();
+      resolve(undefined);
+      return;
+    }
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let done = false;
+    req.on('data', (chunk: Buffer) => {
+      if (done) return;
+      size += chunk.length;
+      if (size > limit) {
+        done = true;
+        req.resume();
+        resolve(undefined);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    req.on('end', () => {
+      if (!done) resolve(Buffer.concat(chunks).toString('utf8'));
+    });
+    req.on('error', reject);
+  });
+}

@@ -1,0 +1,214 @@
+import type { Logger } from 'pino';
+import type { FlowAction } from '../../core/access/types.js';
+import type { AlertSignal } from '../../core/alerts/alert-signal.js';
+import { type Incident, incidentId } from '../../core/alerts/incident.js';
+import { formatKeyRef, type KeyRef } from '../../core/keys.js';
+import { withLock } from '../../core/locks.js';
+import type { FlowOperations } from '../../core/operations/flow-operations.js';
+import type { FlowKeyState } from '../../core/qstash/types.js';
+import type { StateStore } from '../../core/store/state-store.js';
+import { livingAlertMessage } from '../blocks/living-alert.js';
+import { escapeMrkdwn, mention } from '../blocks/mrkdwn.js';
+import type { KeyNaming } from '../blocks/outcome.js';
+import { explainSlackError, type SlackNotifier } from '../notifier.js';
+
+const OPEN = 'alert-open';
+const BY_MESSAGE = 'alert-message';
+/** Messages stay updatable (for late clicks) this long after their incident closed. */
+const MESSAGE_TTL_MS = 14 * 86_400_000;
+
+export type DeskResult =
+  | {
+      readonly ok: true;
+      readonly channel: string;
+      readonly ts: string;
+      readonly created: boolean;
+      readonly count: number;
+      readonly status: 'open' | 'resolved';
+    }
+  | { readonly ok: true; readonly ignored: string }
+  | { readonly ok: false; readonly error: string; readonly explanation: string };
+
+/**
+ * Keeps one living message per key incident. Alerts for the same key (and environment) while it is open
+ * update that message instead of posting another; concurrent deliveries are serialised by a store lock, so
+ * they can't race into two messages, on one replica or several. The key→message map lives in the store and
+ * survives restarts.
+ */
+export class AlertDesk {
+  constructor(
+    private readonly store: StateStore,
+    private readonly operations: FlowOperations,
+    private readonly notifier: SlackNotifier,
+    private readonly naming: KeyNaming,
+    private readonly logger: Logger,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  receive(signal: AlertSignal): Promise<DeskResult> {
+    const id = incidentId(signal.target);
+    return withLock(this.store, `alert:${id}`, () =>
+      signal.status === 'resolved' ? this.resolve(id, signal.source) : this.fire(id, signal),
+    );
+  }
+
+  /** Whether a key has an open incident (the watcher asks before raising one). */
+  async isOpen(target: KeyRef): Promise<boolean> {
+    return (await this.store.get<string>(OPEN, incidentId(target))) !== undefined;
+  }
+
+  /** The incident shown in a message, if it is one of Flowbot's living alerts. */
+  async byMessage(channel: string, ts: string): Promise<Incident | undefined> {
+    return this.store.get<Incident>(BY_MESSAGE, `${channel}:${ts}`);
+  }
+
+  /** Any change to a key with an open incident shows on its alert, wherever the change was made. */
+  async followChange(
+    target: KeyRef,
+    actorId: string,
+    action: FlowAction,
+    after: FlowKeyState | undefined,
+  ): Promise<void> {
+    const open = await this.store.get<string>(OPEN, incidentId(target));
+    const incident = open ? await this.store.get<Incident>(BY_MESSAGE, open) : undefined;
+    if (incident && incident.status === 'open') await this.recordAction(incident, actorId, action, after);
+  }
+
+  /** After someone acted from the alert: the message says who did what, and the thread keeps the history. */
+  async recordAction(
+    incident: Incident,
+    actorId: string,
+    action: FlowAction,
+    after: FlowKeyState | undefined,
+  ): Promise<void> {
+    await withLock(this.store, `alert:${incident.id}`, async () => {
+      const current = (await this.byMessage(incident.channel, incident.ts)) ?? incident;
+      const updated: Incident = { ...current, lastAction: { actorId, action, at: this.now() } };
+      await this.save(updated);
+      await this.notifier.update(
+        updated.channel,
+        updated.ts,
+        livingAlertMessage(updated, after, this.naming),
+      );
+      await this.thread(
+        updated,
+        `${mention(actorId)} ${action === 'resume' ? 'resumed' : action === 'pause' ? 'paused' : action} the key.`,
+      );
+    });
+  }
+
+  private async fire(id: string, signal: AlertSignal): Promise<DeskResult> {
+    const now = this.now();
+    const state = await this.liveState(signal.target);
+    const openTs = await this.store.get<string>(OPEN, id);
+    const existing = openTs ? await this.store.get<Incident>(BY_MESSAGE, openTs) : undefined;
+    if (existing && existing.status === 'open') {
+      const updated: Incident = {
+        ...existing,
+        count: existing.count + 1,
+        lastSeen: now,
+        sources: existing.sources.includes(signal.source)
+          ? existing.sources
+          : [...existing.sources, signal.source],
+        ...(signal.title ? { title: signal.title } : {}),
+        ...(signal.text ? { text: signal.text } : {}),
+        ...(signal.severity ? { severity: signal.severity } : {}),
+        ...(signal.links ? { links: signal.links } : {}),
+      };
+      const result = await this.notifier.update(
+        updated.channel,
+        updated.ts,
+        livingAlertMessage(updated, state, this.naming),
+      );
+      if (!result.ok) return this.failed(result.error);
+      await this.save(updated);
+      return {
+        ok: true,
+        channel: updated.channel,
+        ts: updated.ts,
+        created: false,
+        count: updated.count,
+        status: 'open',
+      };
+    }
+    const draft: Incident = {
+      id,
+      target: signal.target,
+      channel: signal.channel,
+      ts: '',
+      status: 'open',
+      title: signal.title ?? defaultTitle(signal.target, state, this.naming.environmentCount),
+      ...(signal.text ? { text: signal.text } : {}),
+      ...(signal.severity ? { severity: signal.severity } : {}),
+      ...(signal.links ? { links: signal.links } : {}),
+      sources: [signal.source],
+      count: 1,
+      firstSeen: now,
+      lastSeen: now,
+    };
+    const posted = await this.notifier.post(signal.channel, livingAlertMessage(draft, state, this.naming));
+    if (!posted.ok) return this.failed(posted.error);
+    const incident: Incident = { ...draft, channel: posted.channel, ts: posted.ts };
+    await this.save(incident);
+    await this.store.set(OPEN, id, `${incident.channel}:${incident.ts}`);
+    this.logger.info(
+      { alert: id, channel: incident.channel, ts: incident.ts, source: signal.source },
+      'alert posted',
+    );
+    return { ok: true, channel: incident.channel, ts: incident.ts, created: true, count: 1, status: 'open' };
+  }
+
+  private async resolve(id: string, by: string): Promise<DeskResult> {
+    const openTs = await this.store.get<string>(OPEN, id);
+    const existing = openTs ? await this.store.get<Incident>(BY_MESSAGE, openTs) : undefined;
+    if (!existing) return { ok: true, ignored: 'no open alert for this key' };
+    const resolved: Incident = { ...existing, status: 'resolved', resolved: { at: this.now(), by } };
+    const state = await this.liveState(existing.target);
+    const result = await this.notifier.update(
+      resolved.channel,
+      resolved.ts,
+      livingAlertMessage(resolved, state, this.naming),
+    );
+    if (!result.ok) return this.failed(result.error);
+    await this.save(resolved);
+    await this.store.delete(OPEN, id);
+    await this.thread(resolved, `Resolved (${escapeMrkdwn(by)}).`);
+    return {
+      ok: true,
+      channel: resolved.channel,
+      ts: resolved.ts,
+      created: false,
+      count: resolved.count,
+      status: 'resolved',
+    };
+  }
+
+  private async save(incident: Incident): Promise<void> {
+    await this.store.set(BY_MESSAGE, `${incident.channel}:${incident.ts}`, incident, {
+      ttlMs: MESSAGE_TTL_MS,
+    });
+  }
+
+  private async thread(incident: Incident, text: string): Promise<void> {
+    await this.notifier.post(
+      incident.channel,
+      { text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] },
+      incident.ts,
+    );
+  }
+
+  private async liveState(target: KeyRef): Promise<FlowKeyState | undefined> {
+    const state = await this.operations.peek(target);
+    return state === 'not_found' ? undefined : state;
+  }
+
+  private failed(error: string): DeskResult {
+    return { ok: false, error, explanation: explainSlackError(error) };
+  }
+}
+
+function defaultTitle(target: KeyRef, state: FlowKeyState | undefined, environmentCount: number): string {
+  const key = formatKeyRef(target, environmentCount);
+  if (state?.paused) return `${key} is paused`;
+  return `${key} needs attention`;
+}

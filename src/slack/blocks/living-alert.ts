@@ -1,0 +1,111 @@
+import type { Button, KnownBlock } from '@slack/types';
+import type { Incident } from '../../core/alerts/incident.js';
+import type { FlowKeyState } from '../../core/qstash/types.js';
+import { ACTION_IDS } from './action-ids.js';
+import { buttonValue, pauseButton, resumeButton } from './buttons.js';
+import { summarizeState } from './key-state.js';
+import { escapeAndTruncate, escapeMrkdwn, formatCount, mention, slackDate } from './mrkdwn.js';
+import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
+import type { SlackMessage } from './types.js';
+
+const SEVERITY: Record<string, string> = {
+  critical: ':red_circle:',
+  warning: ':large_orange_circle:',
+  info: ':large_blue_circle:',
+};
+
+/** Block ids of living alerts start with this, so a click can tell Flowbot's own alerts apart. */
+export const LIVING_ALERT_BLOCK = 'flow_alert';
+
+const PAST: Record<string, string> = { resume: 'Resumed', pause: 'Paused', ramp: 'Ramp started' };
+
+/**
+ * One message per key incident, redrawn in place: what the alert says, the key's live state, how often and
+ * when it was seen, the last action taken and by whom, and the buttons that make sense now.
+ */
+export function livingAlertMessage(
+  incident: Incident,
+  state: FlowKeyState | undefined,
+  naming: KeyNaming,
+): SlackMessage {
+  const key = keyLabel(incident.target, naming);
+  const resolved = incident.status === 'resolved';
+  const icon = resolved
+    ? ':white_check_mark:'
+    : (SEVERITY[incident.severity ?? 'warning'] ?? ':rotating_light:');
+  const lines = [`${icon} *${escapeAndTruncate(incident.title, 500)}*`, `Key: ${key}`];
+  if (incident.text) lines.push(escapeAndTruncate(incident.text, 2000));
+  const blocks: KnownBlock[] = [
+    {
+      type: 'section',
+      block_id: `${LIVING_ALERT_BLOCK}_head`,
+      text: { type: 'mrkdwn', text: lines.join('\n') },
+    },
+  ];
+
+  const facts: string[] = [];
+  facts.push(state ? `*Now:* ${summarizeState(state)}` : '_Current state unavailable._');
+  const seen = incident.count === 1 ? 'Seen once' : `Seen ${formatCount(incident.count)} times`;
+  facts.push(
+    `${seen}, last ${slackDate(new Date(incident.lastSeen))} · via ${incident.sources.map(escapeMrkdwn).join(', ')}`,
+  );
+  if (incident.links && incident.links.length > 0) {
+    facts.push(
+      incident.links
+        .map(
+          (link) => `<${link.url.replace(/[|>]/g, encodeURIComponent)}|${escapeAndTruncate(link.text, 100)}>`,
+        )
+        .join(' · '),
+    );
+  }
+  blocks.push({
+    type: 'context',
+    block_id: `${LIVING_ALERT_BLOCK}_facts`,
+    elements: facts.map((text) => ({ type: 'mrkdwn', text })),
+  });
+
+  if (incident.lastAction) {
+    const verb = PAST[incident.lastAction.action] ?? `${actionVerb(incident.lastAction.action)} done`;
+    blocks.push({
+      type: 'section',
+      block_id: `${LIVING_ALERT_BLOCK}_action`,
+      text: {
+        type: 'mrkdwn',
+        text: `:white_check_mark: ${verb} by ${mention(incident.lastAction.actorId)} ${slackDate(new Date(incident.lastAction.at))}.`,
+      },
+    });
+  }
+  if (resolved && incident.resolved) {
+    blocks.push({
+      type: 'section',
+      block_id: `${LIVING_ALERT_BLOCK}_resolved`,
+      text: {
+        type: 'mrkdwn',
+        text: `:white_check_mark: Resolved ${slackDate(new Date(incident.resolved.at))} (${escapeMrkdwn(incident.resolved.by)}).`,
+      },
+    });
+  }
+  if (!resolved) {
+    const elements: Button[] = [];
+    if (!state || state.paused) elements.push(resumeButton(incident.target, naming));
+    elements.push({
+      type: 'button',
+      action_id: ACTION_IDS.status,
+      text: { type: 'plain_text', text: 'Status' },
+      value: buttonValue(incident.target, naming),
+    });
+    if (state && !state.paused) elements.push(pauseButton(incident.target, naming));
+    blocks.push({ type: 'actions', block_id: `${LIVING_ALERT_BLOCK}_actions`, elements });
+  }
+  const plain = `${resolved ? 'Resolved: ' : ''}${incident.title} (${incident.target.key})`;
+  return { text: escapeAndTruncate(plain, 3000), blocks };
+}
+
+export function isLivingAlert(blocks: readonly unknown[] | undefined): boolean {
+  return (blocks ?? []).some(
+    (block) =>
+      !!block &&
+      typeof block === 'object' &&
+      String((block as { block_id?: unknown }).block_id ?? '').startsWith(LIVING_ALERT_BLOCK),
+  );
+}

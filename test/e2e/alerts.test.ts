@@ -1,0 +1,328 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { ALLOWED_USER, type Harness, startHarness } from '../support/flowbot-harness.js';
+
+const TOKEN = 'alerts-token-0123456789abcdef';
+const ALERTS = 'CALERTS01';
+
+const harnesses: Harness[] = [];
+async function harness(options: Parameters<typeof startHarness>[0] = {}) {
+  const h = await startHarness({
+    ...options,
+    env: { ALERTS_TOKEN: TOKEN, ALERTS_CHANNEL: ALERTS, ...options.env },
+  });
+  harnesses.push(h);
+  h.slack.setChannel(ALERTS);
+  return h;
+}
+afterEach(async () => {
+  for (const h of harnesses.splice(0).reverse()) await h.close().catch(() => {});
+});
+
+async function post(h: Harness, path: string, body: unknown, token: string | null = TOKEN, raw?: string) {
+  const response = await fetch(`${h.url}${path}`, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      ...(token === null ? {} : { authorization: `Bearer ${token}` }),
+    },
+    body: raw ?? JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+function alertmanager(
+  alerts: {
+    status: 'firing' | 'resolved';
+    labels: Record<string, string>;
+    annotations?: Record<string, string>;
+  }[],
+) {
+  return {
+    version: '4',
+    groupKey: '{}:{alertname="FlowKeyPaused"}',
+    truncatedAlerts: 0,
+    status: alerts.some((alert) => alert.status === 'firing') ? 'firing' : 'resolved',
+    receiver: 'flowbot',
+    groupLabels: { alertname: 'FlowKeyPaused' },
+    commonLabels: {},
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example.com',
+    alerts: alerts.map((alert, index) => ({
+      ...alert,
+      annotations: alert.annotations ?? {},
+      startsAt: '2026-11-28T03:00:00Z',
+      endsAt: '0001-01-01T00:00:00Z',
+      generatorURL: 'http://prometheus.example.com/graph?g0.expr=x',
+      fingerprint: `f${index}`,
+    })),
+  };
+}
+
+describe('POST /alerts', () => {
+  it('checks the bearer token: none and wrong are 401, right posts the alert', async () => {
+    const h = await harness();
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true, waitListSize: 12340 });
+    expect((await post(h, '/alerts', { key: 'orders-eu' }, null)).status).toBe(401);
+    expect((await post(h, '/alerts', { key: 'orders-eu' }, 'wrong-token-0123456789')).status).toBe(401);
+    expect((await post(h, '/alerts', { key: 'orders-eu' }, `${TOKEN}x`)).status).toBe(401);
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    const ok = await post(h, '/alerts', {
+      key: 'orders-eu',
+      title: 'Orders paused',
+      severity: 'critical',
+      links: [{ text: 'Runbook', url: 'https://runbooks.example.com/orders' }],
+    });
+    expect(ok.status).toBe(200);
+    expect(ok.body).toMatchObject({ channel: ALERTS, created: true, count: 1 });
+    expect(typeof ok.body.ts).toBe('string');
+    const message = h.slack.getMessage(ALERTS, ok.body.ts)!;
+    const blocks = JSON.stringify(message.blocks);
+    expect(blocks).toContain('Orders paused');
+    expect(blocks).toContain('12,340 waiting');
+    expect(blocks).toContain('"action_id":"flow_resume"');
+    expect(blocks).toContain('"action_id":"flow_status"');
+    expect(blocks).toContain('<https://runbooks.example.com/orders|Runbook>');
+  });
+
+  it('is off (404) without ALERTS_TOKEN', async () => {
+    const h = await harness({ env: { ALERTS_TOKEN: '' } });
+    expect((await post(h, '/alerts', { key: 'x' })).status).toBe(404);
+  });
+
+  it('refuses malformed, invalid and oversized bodies with the field at fault', async () => {
+    const h = await harness();
+    expect((await post(h, '/alerts', undefined, TOKEN, '{nope')).status).toBe(400);
+    const missing = await post(h, '/alerts', { title: 'x' });
+    expect(missing).toMatchObject({
+      status: 400,
+      body: { error: expect.stringContaining('key: is required') },
+    });
+    const badChannel = await post(h, '/alerts', { key: 'k', channel: '#general' });
+    expect(badChannel.body.error).toContain('channel:');
+    const badLink = await post(h, '/alerts', {
+      key: 'k',
+      links: [{ text: 'x', url: 'javascript:alert(1)' }],
+    });
+    expect(badLink.body.error).toContain('links[0].url');
+    const extra = await post(h, '/alerts', { key: 'k', colour: 'red' });
+    expect(extra.body.error).toContain('unknown field colour');
+    const badKey = await post(h, '/alerts', { key: '..' });
+    expect(badKey.body.error).toContain('key:');
+    const huge = await post(h, '/alerts', { key: 'k', text: 'x'.repeat(100_000) });
+    expect(huge.status).toBe(413);
+    const nonObject = await post(h, '/alerts', [1, 2, 3]);
+    expect(nonObject.status).toBe(400);
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(h.qstash.requests.filter((r) => r.route !== 'get')).toHaveLength(0);
+  });
+
+  it('keeps one living message per key: a second alert updates it (count, last seen)', async () => {
+    const h = await harness();
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true });
+    const first = await post(h, '/alerts', { key: 'orders-eu' });
+    const second = await post(h, '/alerts', { key: 'orders-eu', text: 'still paused' });
+    expect(second.body).toMatchObject({ ts: first.body.ts, created: false, count: 2 });
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(1);
+    const message = h.slack.getMessage(ALERTS, first.body.ts)!;
+    expect(JSON.stringify(message.blocks)).toContain('Seen 2 times');
+    expect(JSON.stringify(message.blocks)).toContain('still paused');
+  });
+
+  it('deduplicates concurrent deliveries of the same alert into one message', async () => {
+    const h = await harness();
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true });
+    h.qstash.latencyMs = 30;
+    const results = await Promise.all(
+      Array.from({ length: 8 }, () => post(h, '/alerts', { key: 'orders-eu' })),
+    );
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect(new Set(results.map((r) => r.body.ts)).size).toBe(1);
+    expect(h.slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === undefined)).toHaveLength(
+      1,
+    );
+    expect(Math.max(...results.map((r) => r.body.count))).toBe(8);
+  });
+
+  it('resolves the living message; the next firing opens a new one', async () => {
+    const h = await harness();
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true });
+    const first = await post(h, '/alerts', { key: 'orders-eu' });
+    const resolved = await post(h, '/alerts', { key: 'orders-eu', status: 'resolved' });
+    expect(resolved.body).toMatchObject({ ts: first.body.ts, status: 'resolved' });
+    const message = h.slack.getMessage(ALERTS, first.body.ts)!;
+    expect(JSON.stringify(message.blocks)).toContain('Resolved');
+    expect(JSON.stringify(message.blocks)).not.toContain('flow_resume');
+    const again = await post(h, '/alerts', { key: 'orders-eu' });
+    expect(again.body.created).toBe(true);
+    expect(again.body.ts).not.toBe(first.body.ts);
+  });
+
+  it('clicking Resume on the alert resumes, updates the message in place and notes it in the thread', async () => {
+    const h = await harness();
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true, waitListSize: 50 });
+    const alert = await post(h, '/alerts', { key: 'orders-eu' });
+    const message = h.slack.getMessage(ALERTS, alert.body.ts)!;
+    const click = await h.click({
+      actionId: 'flow_resume',
+      value: 'orders-eu',
+      channelId: ALERTS,
+      messageTs: alert.body.ts,
+      blocks: message.blocks as unknown[],
+    });
+    expect(click.status).toBe(200);
+    const update = await h.slack.waitForCall(
+      'chat.update',
+      (c) => c.params.ts === alert.body.ts && JSON.stringify(c.params.blocks).includes('Resumed by'),
+    );
+    expect(JSON.stringify(update.params.blocks)).toContain(`<@${ALLOWED_USER}>`);
+    expect(JSON.stringify(update.params.blocks)).toContain('delivering');
+    expect(JSON.stringify(update.params.blocks)).not.toContain('"flow_resume"');
+    await h.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.params.thread_ts === alert.body.ts && String(c.params.text).includes('resumed'),
+    );
+    expect(h.qstash.getKey('orders-eu')?.isPaused).toBe(false);
+  });
+
+  it('rides out Slack rate limits (429 with Retry-After)', async () => {
+    const h = await harness();
+    h.slack.failMethod('chat.postMessage', { kind: 'ratelimited', retryAfterSeconds: 1 }, 1);
+    const result = await post(h, '/alerts', { key: 'orders-eu' });
+    expect(result.status).toBe(200);
+    expect(h.slack.callsTo('chat.postMessage').length).toBeGreaterThanOrEqual(2);
+  });
+
+  it('turns not_in_channel into a clear error for the sender and a log line', async () => {
+    const h = await harness();
+    h.slack.failMethod('chat.postMessage', { kind: 'error', error: 'not_in_channel' }, 1);
+    const result = await post(h, '/alerts', { key: 'orders-eu' });
+    expect(result.status).toBe(422);
+    expect(result.body).toMatchObject({
+      error: 'not_in_channel',
+      message: expect.stringContaining('/invite @Flowbot'),
+    });
+    expect(h.logs.text).toContain('not_in_channel');
+    // Still alive and well.
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+  });
+
+  it('remembers which message belongs to which key across a restart', async () => {
+    const first = await harness();
+    first.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true });
+    const alert = await post(first, '/alerts', { key: 'orders-eu' });
+    await first.stopBot();
+    const second = await harness({
+      dataDir: first.dataDir,
+      reuse: { qstash: first.qstash, slack: first.slack },
+    });
+    const again = await post(second, '/alerts', { key: 'orders-eu' });
+    expect(again.body).toMatchObject({ ts: alert.body.ts, created: false, count: 2 });
+  });
+});
+
+describe('POST /alerts/alertmanager', () => {
+  it('takes Alertmanager’s webhook as is: firing alerts post, resolved ones resolve, others are skipped', async () => {
+    const h = await harness();
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true });
+    h.qstash.setKey({ flowControlKey: 'emails', isPaused: true });
+    const firing = await post(
+      h,
+      '/alerts/alertmanager',
+      alertmanager([
+        {
+          status: 'firing',
+          labels: { alertname: 'FlowKeyPaused', flow_control_key: 'orders-eu', severity: 'critical' },
+          annotations: { summary: 'orders-eu paused', description: 'Downstream 503s' },
+        },
+        {
+          status: 'firing',
+          labels: { alertname: 'FlowKeyPaused', flow_control_key: 'emails', slack_channel: 'COTHERS01' },
+        },
+        { status: 'firing', labels: { alertname: 'DiskFull' } },
+      ]),
+    );
+    expect(firing.status).toBe(200);
+    expect(firing.body.results).toHaveLength(2);
+    expect(firing.body.skipped[0]).toContain('DiskFull');
+    expect(h.slack.messages('COTHERS01')).toHaveLength(1);
+    const orders = h.slack.messages(ALERTS)[0]!;
+    expect(JSON.stringify(orders.blocks)).toContain('orders-eu paused');
+    expect(JSON.stringify(orders.blocks)).toContain('Downstream 503s');
+
+    const resolved = await post(
+      h,
+      '/alerts/alertmanager',
+      alertmanager([
+        { status: 'resolved', labels: { alertname: 'FlowKeyPaused', flow_control_key: 'orders-eu' } },
+      ]),
+    );
+    expect(resolved.status).toBe(200);
+    expect(JSON.stringify(h.slack.getMessage(ALERTS, orders.ts)!.blocks)).toContain('Resolved');
+  });
+
+  it('needs the same bearer token', async () => {
+    const h = await harness();
+    expect((await post(h, '/alerts/alertmanager', alertmanager([]), 'nope-nope-nope-nope')).status).toBe(401);
+  });
+
+  it('refuses other payload versions and shapes', async () => {
+    const h = await harness();
+    expect((await post(h, '/alerts/alertmanager', { ...alertmanager([]), version: '3' })).status).toBe(400);
+    expect((await post(h, '/alerts/alertmanager', { alerts: 'many' })).status).toBe(400);
+  });
+});
+
+describe('watcher', () => {
+  it('raises an alert when a watched key is paused, and updates it when the key recovers', async () => {
+    const h = await harness({
+      env: { FLOW_WATCH_KEYS: 'orders-*', FLOW_WATCH_INTERVAL: '1s', FLOW_WATCH_WAITLIST: '1000' },
+    });
+    h.qstash.setKey({ flowControlKey: 'orders-eu', waitListSize: 10 });
+    h.qstash.setKey({ flowControlKey: 'other', isPaused: true });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true, waitListSize: 500 });
+    const posted = await h.slack.waitForCall(
+      'chat.postMessage',
+      (c) => String(c.params.text).includes('orders-eu is paused'),
+      5000,
+    );
+    expect(posted.params.channel).toBe(ALERTS);
+    const ts = (posted.response as any).ts as string;
+
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: false, waitListSize: 0 });
+    await h.slack.waitForCall(
+      'chat.update',
+      (c) => c.params.ts === ts && JSON.stringify(c.params.blocks).includes('Resolved'),
+      5000,
+    );
+    // The unwatched key never alerted.
+    expect(h.slack.callsTo('chat.postMessage').some((c) => String(c.params.text).includes('other'))).toBe(
+      false,
+    );
+  });
+
+  it('raises an alert when a waitlist passes the threshold', async () => {
+    const h = await harness({
+      env: { FLOW_WATCH_KEYS: 'emails', FLOW_WATCH_INTERVAL: '1s', FLOW_WATCH_WAITLIST: '100' },
+    });
+    h.qstash.setKey({ flowControlKey: 'emails', waitListSize: 150 });
+    await h.slack.waitForCall(
+      'chat.postMessage',
+      (c) => String(c.params.text).includes('emails has a backlog'),
+      5000,
+    );
+  });
+
+  it('backs off when QStash rate-limits the list', async () => {
+    const h = await harness({ env: { FLOW_WATCH_KEYS: '*', FLOW_WATCH_INTERVAL: '1s' } });
+    h.qstash.rateLimit(100, 1, { route: 'list', style: 'retry-after' });
+    await new Promise((resolve) => setTimeout(resolve, 2500));
+    const lists = h.qstash.requests.filter((r) => r.route === 'list');
+    // The client's own retries count here too; without backing off there would be several rounds of them.
+    expect(lists.length).toBeLessThanOrEqual(5);
+    expect(h.logs.text).toContain('watcher could not check QStash');
+  });
+});

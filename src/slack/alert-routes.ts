@@ -88,23 +88,24 @@ function answer(res: ServerResponse, results: DeskResult[], skipped: string[], l
   const body = (result: DeskResult) =>
     result.ok ? result : { error: result.error, message: result.explanation };
   if (failures.some((failure) => !PERMANENT.has(failure.error))) {
-    return sendJson(res, 502, {
+    sendJson(res, 502, {
       error: 'Slack did not accept the alert; try again',
       results: results.map(body),
       skipped,
     });
-  }
-  if (failures.length > 0) {
+  } else if (failures.length > 0) {
     const first = failures[0];
-    return sendJson(res, 422, {
+    sendJson(res, 422, {
       error: first?.error,
       message: first?.explanation,
       results: results.map(body),
       skipped,
     });
+  } else if (results.length === 1 && skipped.length === 0) {
+    sendJson(res, 200, results[0]);
+  } else {
+    sendJson(res, 200, { results, skipped });
   }
-  if (results.length === 1 && skipped.length === 0) return sendJson(res, 200, results[0]);
-  return sendJson(res, 200, { results, skipped });
 }
 
 function digest(value: string): Buffer {

@@ -17,7 +17,13 @@ export interface PhaseReport {
   /** CPU the target used while the load ran, as a share of one core. */
   readonly cpuPercentDuringLoad: number;
   readonly replies:
-    | { expected: number; delivered: number; endToEnd: LatencyStats; drainMs: number }
+    | {
+        expected: number;
+        delivered: number;
+        endToEnd: LatencyStats;
+        drainMs: number;
+        missing: { command: number; click: number; withSomePost: number };
+      }
     | undefined;
   readonly exitedDuringPhase: boolean;
 }
@@ -62,7 +68,7 @@ export function formatReport(report: Report): string {
     ms(p.ack.max),
     `${ms(p.ackByKind.command.p99)}/${ms(p.ackByKind.click.p99)}`,
     p.cpuPercentDuringLoad.toFixed(0),
-    p.replies ? `${p.replies.delivered}/${p.sent}` : '-',
+    p.replies ? `${p.replies.delivered}/${p.replies.expected}` : '-',
     p.replies
       ? `${ms(p.replies.endToEnd.p50)}/${ms(p.replies.endToEnd.p99)}/${ms(p.replies.endToEnd.max)}`
       : '-',
@@ -101,6 +107,12 @@ export function formatReport(report: Report): string {
     ),
     '',
     `Flowbot ack p99 / bare Bolt ack p99: ${ratios.join(' · ')}`,
+    ...report.phases
+      .filter((p) => p.replies && p.replies.delivered < p.replies.expected)
+      .map(
+        (p) =>
+          `replies missing at ${p.rate}/s: ${p.replies?.missing.command} commands, ${p.replies?.missing.click} clicks (${p.replies?.missing.withSomePost} of them got only a progress note or a refused post)`,
+      ),
     `QStash requests: ${report.qstash.requests} (${Object.entries(report.qstash.byRoute)
       .map(([route, count]) => `${route} ${count}`)
       .join(', ')}); Slack Web API calls: ${

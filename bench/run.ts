@@ -77,7 +77,9 @@ function ensureBuild(): string {
   if (stale) {
     process.stdout.write('building (npm run build)…\n');
     const built = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
-    if (built.status !== 0 || !existsSync(entry)) throw new Error('npm run build failed');
+    if (!existsSync(entry)) throw new Error('npm run build failed and there is no earlier build to measure');
+    // tsc still emits on type errors; a half-edited tree is measured as it stands rather than not at all.
+    if (built.status !== 0) process.stdout.write('warning: npm run build reported errors; measuring its output anyway\n');
   }
   return entry;
 }
@@ -101,9 +103,16 @@ async function waitForReplies(
   standIns: StandIns,
   result: LoadResult,
   timeoutMs: number,
-): Promise<{ expected: number; delivered: number; endToEnd: LatencyStats; drainMs: number }> {
+): Promise<{
+  expected: number;
+  delivered: number;
+  endToEnd: LatencyStats;
+  drainMs: number;
+  missing: { command: number; click: number; withSomePost: number };
+}> {
   const started = performance.now();
-  const expectedIds = [...result.sent.keys()].filter((id) => !result.failedIds.has(id));
+  // A request still in flight when autocannon stopped was never answered; its reply is not counted against us.
+  const expectedIds = [...result.ackedIds];
   const deliveredNow = () =>
     expectedIds.filter((id) => standIns.replies.get(id)?.finalAt !== undefined).length;
   const maxPolls = Math.ceil(timeoutMs / 200);
@@ -114,12 +123,18 @@ async function waitForReplies(
   // The stand-ins flush every 100 ms: one more beat so the last batch is in.
   await sleep(250);
   const endToEnd: number[] = [];
+  const missing = { command: 0, click: 0, withSomePost: 0 };
   for (const id of expectedIds) {
-    const finalAt = standIns.replies.get(id)?.finalAt;
-    const sentAt = result.sent.get(id)?.sentAt;
-    if (finalAt !== undefined && sentAt !== undefined) endToEnd.push(finalAt - sentAt);
+    const seen = standIns.replies.get(id);
+    const sent = result.sent.get(id);
+    if (seen?.finalAt !== undefined && sent !== undefined) endToEnd.push(seen.finalAt - sent.sentAt);
+    else {
+      if (sent) missing[sent.kind] += 1;
+      if (seen && seen.posts > 0) missing.withSomePost += 1;
+    }
   }
   return {
+    missing,
     expected: expectedIds.length,
     delivered: endToEnd.length,
     endToEnd: percentiles(endToEnd),
@@ -157,6 +172,7 @@ async function phase(
       delivered: replies.delivered,
       endToEnd: replies.endToEnd,
       drainMs: replies.drainMs,
+      missing: replies.missing,
     },
     exitedDuringPhase: target.exited(),
   };
@@ -283,6 +299,8 @@ async function main(): Promise<void> {
     };
     report.checks.push(...checks(report));
     process.stdout.write(`\n${formatReport(report)}\n`);
+    // What Flowbot logged at warn and above: the first place to look when a reply went missing.
+    writeFileSync(join(RESULTS_DIR, 'flowbot.log'), flowbot.output());
     const file = join(RESULTS_DIR, 'latest.json');
     writeFileSync(file, `${JSON.stringify(report, null, 2)}\n`);
     process.stdout.write(`\nwritten to ${file}\n`);
@@ -325,8 +343,8 @@ function checks(report: Report): TargetCheck[] {
   const sent = flowbotPhases.reduce((sum, p) => sum + p.sent, 0);
   out.push({
     name: 'every reply delivered',
-    ok: delivered === sent && delivered === expected,
-    value: `${delivered} of ${sent} requests sent (${expected} acked 2xx)`,
+    ok: delivered === expected,
+    value: `${delivered} of ${expected} acked requests (${sent} sent; the rest were in flight when the load stopped)`,
   });
   const rss = Math.max(report.memory.flowbot.peakSampledMb, report.memory.flowbot.highWaterMb ?? 0);
   out.push({ name: `RSS < ${TARGETS.rssMb} MB`, ok: rss < TARGETS.rssMb, value: `${rss.toFixed(1)} MB` });

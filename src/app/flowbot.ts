@@ -12,6 +12,7 @@ import { Confirmations } from '../core/operations/confirmations.js';
 import { FlowOperations } from '../core/operations/flow-operations.js';
 import { PolicyAccess, type ReloadResult } from '../core/policy/policy-access.js';
 import { QStashEnvironments } from '../core/qstash/environments.js';
+import { Ramps } from '../core/ramp/ramps.js';
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import { Timers } from '../core/scheduler/timers.js';
 import { SqliteStateStore } from '../core/store/sqlite-store.js';
@@ -25,6 +26,7 @@ import { createBoltApp } from '../slack/create-app.js';
 import { SlackGroupDirectory } from '../slack/group-directory.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { SlackNotifier } from '../slack/notifier.js';
+import { SlackRampReporter } from '../slack/ramp-reporter.js';
 import { healthRoute } from '../slack/routes.js';
 import { SlackScheduledWork } from '../slack/scheduled-work.js';
 import { followChanges } from './follow-changes.js';
@@ -103,6 +105,15 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const naming = { environmentCount: environments.count };
   desk = new AlertDesk(store, operations, notifier, naming, logger);
   const alertDesk = desk;
+  const ramps = new Ramps(store, operations, new SlackRampReporter(notifier, naming));
+  operations.onChange(async (outcome, request) => {
+    // A hand on the key during a ramp stops the ramp; the ramp's own steps don't count.
+    if (outcome.kind !== 'done' || request.source === 'ramp') return;
+    if (!['pause', 'resume', 'pin', 'unpin'].includes(outcome.action)) return;
+    await ramps
+      .interrupted(outcome.target, outcome.actorId, outcome.action)
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not stop the ramp of a changed key'));
+  });
   operations.onChange(async (outcome) => {
     if (outcome.kind !== 'done' || (outcome.action !== 'resume' && outcome.action !== 'pause')) return;
     await alertDesk
@@ -131,6 +142,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     access,
     notifier,
     desk: alertDesk,
+    ramps,
     environments,
     naming,
     audit,
@@ -144,6 +156,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     new SlackScheduledWork(operations, notifier, naming, config.pauseReminderMs, logger),
     (error) => logger.error({ err: error }, 'scheduled work failed; it will be tried again'),
     options.schedulerIntervalMs,
+    [() => ramps.advanceDue()],
   );
 
   const reloadPolicy = (): ReloadResult => {

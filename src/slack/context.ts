@@ -6,6 +6,7 @@ import type { Confirmations } from '../core/operations/confirmations.js';
 import type { FlowOperations } from '../core/operations/flow-operations.js';
 import type { PolicyAccess } from '../core/policy/policy-access.js';
 import type { QStashEnvironments } from '../core/qstash/environments.js';
+import type { Ramps } from '../core/ramp/ramps.js';
 import type { WorkTracker } from '../core/work-tracker.js';
 import type { AlertDesk } from './alerts/alert-desk.js';
 import type { KeyNaming } from './blocks/outcome.js';
@@ -20,6 +21,7 @@ export interface ListenerContext {
   readonly access: PolicyAccess;
   readonly notifier: SlackNotifier;
   readonly desk: AlertDesk;
+  readonly ramps: Ramps;
   readonly environments: QStashEnvironments;
   readonly naming: KeyNaming;
   readonly audit: AuditLog;

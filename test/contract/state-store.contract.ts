@@ -534,88 +534,92 @@ export function describeStateStoreContract(
       });
     });
 
-    describe.runIf(options.realTimeTtl)('expiry in real time', () => {
-      it('hides an entry from get, getEntry, list and take once its TTL has passed', async () => {
-        await store.set(NS, 'ttl', 'v', { ttlMs: REAL_TTL_MS });
-        await store.set(NS, 'taken', 'v', { ttlMs: REAL_TTL_MS });
-        await store.set(NS, 'long', 2, { ttlMs: 10_000 });
-        await store.set(NS, 'forever', 3);
-        expect(await store.get(NS, 'ttl')).toBe('v');
-        await sleep(REAL_EXPIRED_MS);
-        expect(await store.get(NS, 'ttl')).toBeUndefined();
-        expect(await store.getEntry(NS, 'ttl')).toBeUndefined();
-        expect(await store.take(NS, 'taken')).toBeUndefined();
-        expect(sortById(await store.list(NS))).toEqual([
-          { id: 'forever', value: 3 },
-          { id: 'long', value: 2 },
-        ]);
+    if (options.realTimeTtl) {
+      describe('expiry in real time', () => {
+        it('hides an entry from get, getEntry, list and take once its TTL has passed', async () => {
+          await store.set(NS, 'ttl', 'v', { ttlMs: REAL_TTL_MS });
+          await store.set(NS, 'taken', 'v', { ttlMs: REAL_TTL_MS });
+          await store.set(NS, 'long', 2, { ttlMs: 10_000 });
+          await store.set(NS, 'forever', 3);
+          expect(await store.get(NS, 'ttl')).toBe('v');
+          await sleep(REAL_EXPIRED_MS);
+          expect(await store.get(NS, 'ttl')).toBeUndefined();
+          expect(await store.getEntry(NS, 'ttl')).toBeUndefined();
+          expect(await store.take(NS, 'taken')).toBeUndefined();
+          expect(sortById(await store.list(NS))).toEqual([
+            { id: 'forever', value: 3 },
+            { id: 'long', value: 2 },
+          ]);
+        });
+
+        it('treats an expired entry as absent for compareAndSet, and never repeats its version', async () => {
+          await store.set(NS, 'lease', 'old', { ttlMs: REAL_TTL_MS });
+          const version = await versionOf(NS, 'lease');
+          await sleep(REAL_EXPIRED_MS);
+          expect(await store.compareAndSet(NS, 'lease', version, 'stale writer')).toBe(false);
+          expect(await store.get(NS, 'lease')).toBeUndefined();
+          expect(await store.compareAndSet(NS, 'lease', undefined, 'new')).toBe(true);
+          expect(await versionOf(NS, 'lease')).toBeGreaterThan(version);
+          expect(await store.get(NS, 'lease')).toBe('new');
+        });
+
+        it('never repeats a version after a delete', async () => {
+          await store.set(NS, 'deleted', 'first');
+          const beforeDelete = await versionOf(NS, 'deleted');
+          await store.delete(NS, 'deleted');
+          await store.set(NS, 'deleted', 'second');
+          expect(await versionOf(NS, 'deleted')).toBeGreaterThan(beforeDelete);
+          expect(await store.compareAndSet(NS, 'deleted', beforeDelete, 'stale')).toBe(false);
+        });
+
+        it('takes the TTL of the latest write: none means kept until deleted', async () => {
+          await store.set(NS, 'renewed', 1, { ttlMs: REAL_TTL_MS });
+          await store.set(NS, 'renewed', 2);
+          await store.set(NS, 'shortened', 1);
+          await store.set(NS, 'shortened', 2, { ttlMs: REAL_TTL_MS });
+          await sleep(REAL_EXPIRED_MS);
+          expect(await store.get(NS, 'renewed')).toBe(2);
+          expect(await store.get(NS, 'shortened')).toBeUndefined();
+        });
+
+        it('applies the TTL given to compareAndSet', async () => {
+          expect(await store.compareAndSet(NS, 'cas-ttl', undefined, 'v', { ttlMs: REAL_TTL_MS })).toBe(true);
+          const version = await versionOf(NS, 'cas-ttl');
+          expect(await store.compareAndSet(NS, 'cas-ttl', version, 'w', { ttlMs: 3 * REAL_TTL_MS })).toBe(
+            true,
+          );
+          await sleep(REAL_EXPIRED_MS);
+          expect(await store.get(NS, 'cas-ttl')).toBe('w');
+          await sleep(2 * REAL_TTL_MS);
+          expect(await store.get(NS, 'cas-ttl')).toBeUndefined();
+        });
+
+        it('expires a counter a TTL after it was created, not after the latest increment', async () => {
+          const window = 3 * REAL_TTL_MS;
+          expect(await store.increment(NS, 'window', window)).toBe(1);
+          await sleep(window / 2);
+          expect(await store.increment(NS, 'window', window)).toBe(2);
+          // Past the window from creation, well before the end of one restarted by the second increment.
+          await sleep(window / 2 + EXPIRY_MARGIN_MS);
+          expect(await store.get(NS, 'window')).toBeUndefined();
+          expect(await store.increment(NS, 'window', window)).toBe(1);
+        });
+
+        it('keeps TTLs after reopening, including a counter window', async (context) => {
+          const ttlMs = 3 * REAL_TTL_MS;
+          await store.set(NS, 'ttl', 'v', { ttlMs });
+          await store.increment(NS, 'window', ttlMs);
+
+          await reopen(context);
+
+          expect(await store.increment(NS, 'window', ttlMs)).toBe(2);
+          expect(await store.get(NS, 'ttl')).toBe('v');
+          await sleep(ttlMs + EXPIRY_MARGIN_MS);
+          expect(await store.get(NS, 'ttl')).toBeUndefined();
+          expect(await store.get(NS, 'window')).toBeUndefined();
+        });
       });
-
-      it('treats an expired entry as absent for compareAndSet, and never repeats its version', async () => {
-        await store.set(NS, 'lease', 'old', { ttlMs: REAL_TTL_MS });
-        const version = await versionOf(NS, 'lease');
-        await sleep(REAL_EXPIRED_MS);
-        expect(await store.compareAndSet(NS, 'lease', version, 'stale writer')).toBe(false);
-        expect(await store.get(NS, 'lease')).toBeUndefined();
-        expect(await store.compareAndSet(NS, 'lease', undefined, 'new')).toBe(true);
-        expect(await versionOf(NS, 'lease')).toBeGreaterThan(version);
-        expect(await store.get(NS, 'lease')).toBe('new');
-      });
-
-      it('never repeats a version after a delete', async () => {
-        await store.set(NS, 'deleted', 'first');
-        const beforeDelete = await versionOf(NS, 'deleted');
-        await store.delete(NS, 'deleted');
-        await store.set(NS, 'deleted', 'second');
-        expect(await versionOf(NS, 'deleted')).toBeGreaterThan(beforeDelete);
-        expect(await store.compareAndSet(NS, 'deleted', beforeDelete, 'stale')).toBe(false);
-      });
-
-      it('takes the TTL of the latest write: none means kept until deleted', async () => {
-        await store.set(NS, 'renewed', 1, { ttlMs: REAL_TTL_MS });
-        await store.set(NS, 'renewed', 2);
-        await store.set(NS, 'shortened', 1);
-        await store.set(NS, 'shortened', 2, { ttlMs: REAL_TTL_MS });
-        await sleep(REAL_EXPIRED_MS);
-        expect(await store.get(NS, 'renewed')).toBe(2);
-        expect(await store.get(NS, 'shortened')).toBeUndefined();
-      });
-
-      it('applies the TTL given to compareAndSet', async () => {
-        expect(await store.compareAndSet(NS, 'cas-ttl', undefined, 'v', { ttlMs: REAL_TTL_MS })).toBe(true);
-        const version = await versionOf(NS, 'cas-ttl');
-        expect(await store.compareAndSet(NS, 'cas-ttl', version, 'w', { ttlMs: 3 * REAL_TTL_MS })).toBe(true);
-        await sleep(REAL_EXPIRED_MS);
-        expect(await store.get(NS, 'cas-ttl')).toBe('w');
-        await sleep(2 * REAL_TTL_MS);
-        expect(await store.get(NS, 'cas-ttl')).toBeUndefined();
-      });
-
-      it('expires a counter a TTL after it was created, not after the latest increment', async () => {
-        const window = 3 * REAL_TTL_MS;
-        expect(await store.increment(NS, 'window', window)).toBe(1);
-        await sleep(window / 2);
-        expect(await store.increment(NS, 'window', window)).toBe(2);
-        // Past the window from creation, well before the end of one restarted by the second increment.
-        await sleep(window / 2 + EXPIRY_MARGIN_MS);
-        expect(await store.get(NS, 'window')).toBeUndefined();
-        expect(await store.increment(NS, 'window', window)).toBe(1);
-      });
-
-      it('keeps TTLs after reopening, including a counter window', async (context) => {
-        const ttlMs = 3 * REAL_TTL_MS;
-        await store.set(NS, 'ttl', 'v', { ttlMs });
-        await store.increment(NS, 'window', ttlMs);
-
-        await reopen(context);
-
-        expect(await store.increment(NS, 'window', ttlMs)).toBe(2);
-        expect(await store.get(NS, 'ttl')).toBe('v');
-        await sleep(ttlMs + EXPIRY_MARGIN_MS);
-        expect(await store.get(NS, 'ttl')).toBeUndefined();
-        expect(await store.get(NS, 'window')).toBeUndefined();
-      });
-    });
+    }
   });
 }
 

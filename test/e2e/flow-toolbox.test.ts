@@ -99,7 +99,7 @@ describe('/flow toolbox', () => {
       expect(text).toContain('5 / 10');
       expect(text).toContain('20 / 50 per 1m');
       expect(text).toContain('Pinned*\\nrate');
-      expect(buttons(reply).map((b) => b.action_id)).toEqual(['flow_resume', 'flow_refresh']);
+      expect(buttons(reply).map((b) => b.action_id)).toEqual(['flow_resume', 'flow_ramp', 'flow_refresh']);
     });
 
     it('says "not limited" where a limit is absent, and offers Pause on a delivering key', async () => {

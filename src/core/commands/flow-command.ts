@@ -2,6 +2,7 @@ import { FLOW_ACTIONS, type FlowAction, isFlowAction } from '../access/types.js'
 import { formatDuration, parseDurationSeconds, unitSeconds } from '../durations.js';
 import { checkKey, type KeyRef, parseKeyRef } from '../keys.js';
 import type { PinSettings, UnpinSettings } from '../qstash/types.js';
+import { MAX_RAMP_SECONDS, MIN_RAMP_SECONDS, type RampMode } from '../ramp/ramp-plan.js';
 
 /** What `/flow …` asks for, once the text is understood. */
 export type FlowCommand =
@@ -15,6 +16,13 @@ export type FlowCommand =
       readonly reason: string | undefined;
       /** `pause <key> for 15m`: resume automatically after this long. */
       readonly forSeconds: number | undefined;
+    }
+  | {
+      readonly kind: 'ramp';
+      readonly target: KeyRef;
+      readonly mode: RampMode | undefined;
+      readonly from: number | undefined;
+      readonly overSeconds: number | undefined;
     }
   | { readonly kind: 'whoami' }
   | { readonly kind: 'can'; readonly action: FlowAction; readonly target: KeyRef }
@@ -36,6 +44,9 @@ export const SUBCOMMANDS = [
   'unpin',
   'reset-rate',
   'global',
+  'ramp',
+  'whoami',
+  'can',
   'help',
 ] as const;
 
@@ -148,6 +159,13 @@ export function parseFlowCommand(text: string, environments: EnvironmentNames): 
       }
       return { ok: true, command: { kind: 'global', environment: name } };
     }
+    case 'ramp': {
+      const ref = target();
+      if (typeof ref === 'string') return fail(ref);
+      const options = parseRampOptions(rest.slice(1));
+      if (typeof options === 'string') return fail(options);
+      return { ok: true, command: { kind: 'ramp', target: ref, ...options } };
+    }
     case 'whoami':
       if (rest.length > 0) return fail('`whoami` takes no arguments.');
       return { ok: true, command: { kind: 'whoami' } };
@@ -187,6 +205,35 @@ function parseListArgument(argument: string | undefined, environments: Environme
   const check = checkKey(glob);
   if (!check.ok) return { ok: false, problem: check.problem.replace('key', 'pattern'), topic: 'list' };
   return { ok: true, command: { kind: 'list', glob, environment } };
+}
+
+/** `[from rate=N | from parallelism=N] [over <duration>]`, in either order. */
+export function parseRampOptions(
+  words: readonly string[],
+): { mode: RampMode | undefined; from: number | undefined; overSeconds: number | undefined } | string {
+  let mode: RampMode | undefined;
+  let from: number | undefined;
+  let overSeconds: number | undefined;
+  const usage = 'Usage: `/flow ramp <key> [from rate=N | from parallelism=N] [over 10m]`.';
+  for (let i = 0; i < words.length; i += 2) {
+    const word = words[i]?.toLowerCase();
+    const value = words[i + 1];
+    if (word === 'from' && from === undefined) {
+      const match = /^(rate|parallelism)=(\d{1,7})$/i.exec(value ?? '');
+      if (!match || Number(match[2]) < 1)
+        return `\`from ${clip(value, 30)}\` is not a starting limit. ${usage}`;
+      mode = match[1]?.toLowerCase() === 'rate' ? 'rate' : 'parallelism';
+      from = Number(match[2]);
+    } else if (word === 'over' && overSeconds === undefined) {
+      overSeconds = parseDurationSeconds(value ?? '', { unitRequired: true });
+      if (overSeconds === undefined || overSeconds < MIN_RAMP_SECONDS || overSeconds > MAX_RAMP_SECONDS) {
+        return `\`over ${clip(value, 20)}\` is not a ramp duration: from 10s to 24h, e.g. \`over 10m\`. ${usage}`;
+      }
+    } else {
+      return `\`${clip(words[i], 30)}\` is not a ramp option. ${usage}`;
+    }
+  }
+  return { mode, from, overSeconds };
 }
 
 /** `parallelism=5 rate=50 period=1m` in any order, any subset; period only with rate. */

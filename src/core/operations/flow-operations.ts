@@ -83,6 +83,14 @@ export class FlowOperations {
         return this.pin(request, change.settings);
       case 'unpin':
         return this.unpin(request, change.settings);
+      case 'ramp':
+        // A ramp is a process, not one call: it is started by the ramp runner, never here.
+        return Promise.resolve({
+          kind: 'refused',
+          action: 'ramp',
+          target: change.target,
+          explanation: 'A ramp cannot be carried out as a single change.',
+        });
     }
   }
 

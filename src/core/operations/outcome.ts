@@ -2,6 +2,7 @@ import type { FlowAction } from '../access/types.js';
 import type { KeyRef } from '../keys.js';
 import type { QStashError } from '../qstash/errors.js';
 import type { FlowKeyState, PinSettings, UnpinSettings } from '../qstash/types.js';
+import type { RampRequest } from '../ramp/ramp-plan.js';
 
 export interface OperationRequest {
   readonly actorId: string;
@@ -77,7 +78,8 @@ export type PendingChange =
   | { readonly action: 'resume'; readonly target: KeyRef }
   | { readonly action: 'reset-rate'; readonly target: KeyRef }
   | { readonly action: 'pin'; readonly target: KeyRef; readonly settings: PinSettings }
-  | { readonly action: 'unpin'; readonly target: KeyRef; readonly settings: UnpinSettings };
+  | { readonly action: 'unpin'; readonly target: KeyRef; readonly settings: UnpinSettings }
+  | { readonly action: 'ramp'; readonly target: KeyRef; readonly request: RampRequest };
 
 /** The result of a read: no change, so no duplicate; refusals and failures as for changes. */
 export type ReadOutcome<T> =

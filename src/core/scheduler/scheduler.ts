@@ -20,6 +20,8 @@ export class Scheduler {
     private readonly work: ScheduledWork,
     private readonly onError: (error: unknown) => void,
     private readonly intervalMs = 1_000,
+    /** More due work, e.g. ramp steps; each runs every pass, and its failure doesn't stop the others. */
+    private readonly jobs: readonly (() => Promise<void>)[] = [],
   ) {}
 
   start(): void {
@@ -58,6 +60,7 @@ export class Scheduler {
       for (const request of await this.approvals.takeExpired()) {
         await this.work.expireApproval(request).catch(this.onError);
       }
+      for (const job of this.jobs) await job().catch(this.onError);
     } catch (error) {
       this.onError(error);
     }

@@ -40,8 +40,9 @@ const NOT_A_NUMBER = 'FLOWBOT_NOT_A_NUMBER';
  * in the index; list and sweepExpired remove those ids, each with a script that checks that the entry is
  * really gone, so a concurrent write is never dropped from the index.
  *
- * Every script names all the keys it touches in KEYS, as Redis requires for scripts that must also run on
- * hosted and proxied deployments.
+ * Every script names all the keys it touches in KEYS, as Redis requires of scripts. One write touches keys
+ * in different hash slots, so this needs a single primary (as hosted Redis such as Upstash provides), not
+ * a Redis Cluster.
  */
 
 /**
@@ -205,7 +206,7 @@ export class RedisStateStore implements StateStore {
     } catch (error) {
       store.closed = true;
       client.disconnect();
-      // The first socket error says why (ECONNREFUSED, ENOTFOUND, a TLS failure); the rejection only "closed".
+      // The socket error says why (ECONNREFUSED, ENOTFOUND, WRONGPASS); the rejection only says "closed".
       const reason = store.lastError ?? error;
       throw new Error(`Flowbot cannot reach Redis at ${shown} (REDIS_URL): ${describeError(reason)}`, {
         cause: reason,
@@ -426,7 +427,8 @@ export class RedisStateStore implements StateStore {
     const healthy = this.healthy;
     if (healthy === this.wasHealthy) return;
     this.wasHealthy = healthy;
-    for (const listener of this.healthListeners) listener(healthy);
+    // Called outside ioredis' event handling, which a throwing listener would otherwise break.
+    for (const listener of this.healthListeners) queueMicrotask(() => listener(healthy));
   }
 
   private keys(namespace: string, id: string) {
@@ -480,9 +482,10 @@ function encodeKeyPart(what: string, text: string): string {
 }
 
 /**
- * Where the version counter starts when Redis has none. Microseconds stay below 2^53 (exact as a number)
- * until the year 2255, and Redis hands out far fewer than one version per microsecond, so the counter
- * stays below the clock: restarting from the clock lands above every version handed out before.
+ * Where the version counter starts when Redis has none. Redis hands out far fewer than one version per
+ * microsecond, so the counter stays below the clock in microseconds, and restarting from the clock lands
+ * above every version handed out before (given replicas' clocks agree better than the data's lifetime).
+ * Microseconds since 1970 stay below 2^53, exact as a JavaScript number, until the year 2255.
  */
 function versionSeed(): string {
   return String(Date.now() * 1_000);

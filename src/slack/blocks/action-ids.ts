@@ -8,6 +8,11 @@ export const ACTION_IDS = {
   confirm: 'flow_confirm',
   cancel: 'flow_cancel',
   approve: 'flow_approve',
+  ramp: 'flow_ramp',
+  rampHold: 'flow_ramp_hold',
+  rampContinue: 'flow_ramp_continue',
+  rampFinish: 'flow_ramp_finish',
+  rampAbort: 'flow_ramp_abort',
   reject: 'flow_reject',
 } as const;
 

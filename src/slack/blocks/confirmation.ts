@@ -1,14 +1,18 @@
 import type { KnownBlock } from '@slack/types';
+import { formatDuration } from '../../core/durations.js';
 import type { PendingChange } from '../../core/operations/outcome.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
+import { describeLimit, planRamp, type RampRequest } from '../../core/ramp/ramp-plan.js';
 import { ACTION_IDS } from './action-ids.js';
 import { escapeMrkdwn, formatCount, formatPeriod, plural } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import type { SlackMessage } from './types.js';
 
 /** What the change will do, in the words someone deciding at 3 a.m. needs. */
-export function consequence(change: PendingChange): string {
+export function consequence(change: PendingChange, state?: FlowKeyState): string {
   switch (change.action) {
+    case 'ramp':
+      return rampConsequence(change.request, state);
     case 'pause':
       return 'Pausing stops all delivery for this key; new messages join the waitlist until someone resumes it.';
     case 'resume':
@@ -48,7 +52,25 @@ function liveState(state: FlowKeyState | undefined): string {
   return parts.join(', ');
 }
 
+/** "12,340 waiting: start at 5/s, reach 50/s in 10m, ~4m to drain." */
+function rampConsequence(request: RampRequest, state: FlowKeyState | undefined): string {
+  if (!state)
+    return 'Resumes the key at a low limit and raises it step by step to the key’s configured limit.';
+  const planned = planRamp(state, request);
+  if (!planned.ok) return planned.problem;
+  const { plan } = planned;
+  const first = describeLimit(plan.mode, plan.values[0] ?? 1, plan.period);
+  const last = describeLimit(plan.mode, plan.values.at(-1) ?? 1, plan.period);
+  const duration = formatDuration(Math.max(plan.stepSeconds, (plan.values.length - 1) * plan.stepSeconds));
+  const drain =
+    plan.drainSeconds === undefined
+      ? ''
+      : `, ~${formatDuration(Math.max(1, Math.round(plan.drainSeconds)))} to drain`;
+  return `${formatCount(plan.waitlistAtStart)} waiting: start at ${first}, reach ${last} in ${duration}${drain}. Resumes the key now and raises the pinned limit every ${formatDuration(plan.stepSeconds)}; afterwards the key’s pinning is restored as it was.`;
+}
+
 const TITLES: Record<PendingChange['action'], string> = {
+  ramp: 'Resume gradually',
   pause: 'Pause',
   resume: 'Resume',
   'reset-rate': 'Reset rate',
@@ -67,7 +89,7 @@ export function confirmationMessage(
   const key = keyLabel(change.target, naming);
   const reason =
     change.action === 'pause' && change.reason ? `\n*Reason:* ${escapeMrkdwn(change.reason)}` : '';
-  const text = `*${TITLES[change.action]} ${key}?*\n${key}: ${liveState(state)}. ${consequence(change)}${reason}`;
+  const text = `*${TITLES[change.action]} ${key}?*\n${key}: ${liveState(state)}. ${consequence(change, state)}${reason}`;
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text } },
     {

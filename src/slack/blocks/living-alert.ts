@@ -6,6 +6,7 @@ import { buttonValue, pauseButton, resumeButton } from './buttons.js';
 import { summarizeState } from './key-state.js';
 import { escapeAndTruncate, escapeMrkdwn, formatCount, mention, slackDate } from './mrkdwn.js';
 import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
+import { RAMP_WORTHY_WAITLIST, resumeGraduallyButton } from './ramp.js';
 import type { SlackMessage } from './types.js';
 
 const SEVERITY: Record<string, string> = {
@@ -88,6 +89,8 @@ export function livingAlertMessage(
   if (!resolved) {
     const elements: Button[] = [];
     if (!state || state.paused) elements.push(resumeButton(incident.target, naming));
+    if (state?.paused && state.waitlistSize >= RAMP_WORTHY_WAITLIST)
+      elements.push(resumeGraduallyButton(incident.target, naming));
     elements.push({
       type: 'button',
       action_id: ACTION_IDS.status,

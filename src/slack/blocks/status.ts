@@ -5,6 +5,7 @@ import { STATUS_BLOCK_PREFIX } from './action-ids.js';
 import { pauseButton, refreshButton, resumeButton } from './buttons.js';
 import { escapeMrkdwn, formatCount, formatPeriod, slackDate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
+import { RAMP_WORTHY_WAITLIST, resumeGraduallyButton } from './ramp.js';
 import type { SlackMessage } from './types.js';
 
 function limit(count: number, max: number | undefined, unit = ''): string {
@@ -65,6 +66,9 @@ export function statusMessage(
     block_id: `${STATUS_BLOCK_PREFIX}_actions`,
     elements: [
       state.paused ? resumeButton(target, naming) : pauseButton(target, naming),
+      ...(state.paused && state.waitlistSize >= RAMP_WORTHY_WAITLIST
+        ? [resumeGraduallyButton(target, naming)]
+        : []),
       refreshButton(target, naming),
     ],
   };

@@ -3,6 +3,7 @@ import { type ApprovalStage, approvalCard } from '../../blocks/approval.js';
 import { noteMessage } from '../../blocks/confirmation.js';
 import { refusedMessage } from '../../blocks/outcome.js';
 import { type ListenerContext, reply } from '../../context.js';
+import { startRamp } from '../flows/ramp.js';
 import { type ButtonArgs, clickOf } from './button-args.js';
 
 async function redraw(
@@ -92,6 +93,31 @@ export function flowApproveButton(context: ListenerContext) {
         approved: change.action,
         latencyMs: 0,
       });
+      if (change.action === 'ramp') {
+        await startRamp(
+          context,
+          args.respond,
+          request.requesterId,
+          request.channelId,
+          change.target,
+          change.request,
+          click.userId,
+        );
+        await redraw(context, args, decision.request, {
+          kind: 'approved',
+          by: click.userId,
+          outcome: {
+            kind: 'done',
+            action: 'ramp',
+            target: change.target,
+            actorId: request.requesterId,
+            before: undefined,
+            after: undefined,
+            at: new Date(),
+          },
+        });
+        return;
+      }
       const outcome = await context.operations.perform(change, {
         actorId: request.requesterId,
         target: change.target,

@@ -2,6 +2,7 @@ import { noteMessage } from '../../blocks/confirmation.js';
 import { keyLabel } from '../../blocks/outcome.js';
 import { type ListenerContext, reply } from '../../context.js';
 import { settleChange } from '../flows/approval.js';
+import { startRamp } from '../flows/ramp.js';
 import { type ButtonArgs, clickOf } from './button-args.js';
 
 /** Confirm acts once, for the person who asked, who is authorized again at this moment. */
@@ -35,6 +36,10 @@ export function flowConfirmButton(context: ListenerContext) {
         ),
         { visibility: 'ephemeral', replaceOriginal: true },
       );
+      if (change.action === 'ramp') {
+        await startRamp(context, args.respond, click.userId, click.channelId, change.target, change.request);
+        return;
+      }
       const outcome = await context.operations.perform(change, {
         actorId: click.userId,
         target: change.target,

@@ -4,6 +4,7 @@ import type { ListenerContext } from '../../context.js';
 import { flowApproveButton, flowRejectButton } from './flow-approve.js';
 import { flowCancelButton, flowConfirmButton } from './flow-confirm.js';
 import { flowPauseButton } from './flow-pause.js';
+import { flowRampButton, flowRampControlButton } from './flow-ramp.js';
 import { flowListRefreshButton, flowRefreshButton, flowStatusButton } from './flow-refresh.js';
 import { flowResumeButton } from './flow-resume.js';
 
@@ -25,4 +26,21 @@ export function registerActions(app: App, context: ListenerContext): void {
   app.action<Button>({ action_id: ACTION_IDS.cancel, type: 'block_actions' }, flowCancelButton(context));
   app.action<Button>({ action_id: ACTION_IDS.approve, type: 'block_actions' }, flowApproveButton(context));
   app.action<Button>({ action_id: ACTION_IDS.reject, type: 'block_actions' }, flowRejectButton(context));
+  app.action<Button>({ action_id: ACTION_IDS.ramp, type: 'block_actions' }, flowRampButton(context));
+  app.action<Button>(
+    { action_id: ACTION_IDS.rampHold, type: 'block_actions' },
+    flowRampControlButton(context, 'hold'),
+  );
+  app.action<Button>(
+    { action_id: ACTION_IDS.rampContinue, type: 'block_actions' },
+    flowRampControlButton(context, 'proceed'),
+  );
+  app.action<Button>(
+    { action_id: ACTION_IDS.rampFinish, type: 'block_actions' },
+    flowRampControlButton(context, 'finish'),
+  );
+  app.action<Button>(
+    { action_id: ACTION_IDS.rampAbort, type: 'block_actions' },
+    flowRampControlButton(context, 'abort'),
+  );
 }

@@ -80,6 +80,23 @@ function run(
         },
         source,
       );
+    case 'ramp':
+      return askToConfirm(
+        context,
+        respond,
+        actorId,
+        channelId,
+        {
+          action: 'ramp',
+          target: request.target,
+          request: {
+            ...(request.mode ? { mode: request.mode } : {}),
+            ...(request.from ? { from: request.from } : {}),
+            ...(request.overSeconds ? { overSeconds: request.overSeconds } : {}),
+          },
+        },
+        source,
+      );
     case 'whoami':
       return showWhoami(context, respond, actorId);
     case 'can':

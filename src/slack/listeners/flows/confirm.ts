@@ -1,6 +1,7 @@
 import type { RespondFn } from '@slack/bolt';
 import type { PendingChange } from '../../../core/operations/outcome.js';
 import { describeQStashError, QStashError } from '../../../core/qstash/errors.js';
+import { planRamp } from '../../../core/ramp/ramp-plan.js';
 import { confirmationMessage } from '../../blocks/confirmation.js';
 import { problemMessage, refusedMessage } from '../../blocks/outcome.js';
 import { type ListenerContext, reply } from '../../context.js';
@@ -42,6 +43,19 @@ export async function askToConfirm(
       },
     );
     return;
+  }
+  if (change.action === 'ramp') {
+    const problem =
+      state === undefined
+        ? 'QStash did not say what the key’s limits are, so no ramp can be planned; try again.'
+        : (() => {
+            const planned = planRamp(state, change.request);
+            return planned.ok ? undefined : planned.problem;
+          })();
+    if (problem) {
+      await reply(context, respond, problemMessage(problem), { visibility: 'ephemeral' });
+      return;
+    }
   }
   const pending = await context.confirmations.create(actorId, channelId, change);
   const minutes = Math.round(context.confirmations.ttlMs / 60_000);

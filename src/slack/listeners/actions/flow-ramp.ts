@@ -1,0 +1,85 @@
+import type { ControlResult } from '../../../core/ramp/ramps.js';
+import { noteMessage } from '../../blocks/confirmation.js';
+import { refusedMessage } from '../../blocks/outcome.js';
+import { type ListenerContext, reply } from '../../context.js';
+import { askToConfirm } from '../flows/confirm.js';
+import { type ButtonArgs, buttonTarget, clickOf } from './button-args.js';
+
+/** "Resume gradually": shows the plan privately and asks to confirm, like `/flow ramp`. */
+export function flowRampButton(context: ListenerContext) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const target = await buttonTarget(context, args, 'ramp');
+    if (!target) return;
+    const click = clickOf(args);
+    await context.work.run(() =>
+      askToConfirm(
+        context,
+        args.respond,
+        click.userId,
+        click.channelId,
+        { action: 'ramp', target, request: {} },
+        'button',
+      ),
+    );
+  };
+}
+
+type Control = 'hold' | 'proceed' | 'finish' | 'abort';
+
+/** Pause ramp / Continue / Finish now / Abort on the progress message; each is authorized as `ramp`. */
+export function flowRampControlButton(context: ListenerContext, control: Control) {
+  return async (args: ButtonArgs): Promise<void> => {
+    await args.ack();
+    const click = clickOf(args);
+    await context.work.run(async () => {
+      const ramp = /^[a-z][a-z0-9_-]{0,31}:.+$/s.test(click.value)
+        ? await context.ramps.get(click.value)
+        : undefined;
+      if (!ramp) {
+        await reply(context, args.respond, noteMessage('There is no such ramp any more.'), {
+          visibility: 'ephemeral',
+        });
+        return;
+      }
+      const check = await context.operations.check(
+        click.userId,
+        'ramp',
+        ramp.target,
+        click.channelId,
+        'button',
+      );
+      if (!check.allowed) {
+        await reply(
+          context,
+          args.respond,
+          refusedMessage(
+            { kind: 'refused', action: 'ramp', target: ramp.target, explanation: check.explanation },
+            context.naming,
+          ),
+          { visibility: 'ephemeral' },
+        );
+        return;
+      }
+      let result: ControlResult;
+      if (control === 'hold') result = await context.ramps.hold(ramp.id, click.userId);
+      else if (control === 'proceed') result = await context.ramps.proceed(ramp.id, click.userId);
+      else if (control === 'finish') result = await context.ramps.finish(ramp.id, click.userId);
+      else result = await context.ramps.abort(ramp.id, click.userId);
+      context.audit.record({
+        actor: click.userId,
+        action: 'ramp',
+        key: ramp.target.key,
+        environment: ramp.target.environment,
+        channel: click.channelId,
+        source: 'button',
+        outcome: result.ok ? 'done' : 'failed',
+        control,
+        ...(result.ok ? {} : { reason: result.problem }),
+        latencyMs: 0,
+      });
+      if (!result.ok)
+        await reply(context, args.respond, noteMessage(result.problem), { visibility: 'ephemeral' });
+    });
+  };
+}

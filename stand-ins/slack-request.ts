@@ -1,0 +1,217 @@
+import { createHmac } from 'node:crypto';
+
+/**
+ * Builds and signs inbound Slack requests (slash commands, button clicks) the way Slack does,
+ * for driving the bot's HTTP endpoint in tests.
+ */
+
+export interface SlackSignatureHeaders {
+  'x-slack-signature': string;
+  'x-slack-request-timestamp': string;
+  'content-type': 'application/x-www-form-urlencoded';
+  [header: string]: string;
+}
+
+export function nowSeconds(): number {
+  return Math.floor(Date.now() / 1000);
+}
+
+export function slackSignature(signingSecret: string, rawBody: string, timestampSeconds: number): string {
+  return `v0=${createHmac('sha256', signingSecret).update(`v0:${timestampSeconds}:${rawBody}`).digest('hex')}`;
+}
+
+/** The content-type is exact on purpose: Bolt answers 400 when a charset is appended. */
+export function signSlackRequest(
+  signingSecret: string,
+  rawBody: string,
+  timestampSeconds: number = nowSeconds(),
+): SlackSignatureHeaders {
+  return {
+    'x-slack-signature': slackSignature(signingSecret, rawBody, timestampSeconds),
+    'x-slack-request-timestamp': String(timestampSeconds),
+    'content-type': 'application/x-www-form-urlencoded',
+  };
+}
+
+export interface SlashCommandFields {
+  token: string;
+  team_id: string;
+  team_domain: string;
+  enterprise_id: string;
+  enterprise_name: string;
+  channel_id: string;
+  channel_name: string;
+  user_id: string;
+  user_name: string;
+  command: string;
+  text: string;
+  response_url: string;
+  trigger_id: string;
+  api_app_id: string;
+}
+
+const SLASH_DEFAULTS: Partial<SlashCommandFields> = {
+  token: 'gIkuvaNzQIHg97ATvDxqgjtO',
+  team_id: 'T0001',
+  team_domain: 'example',
+  channel_id: 'C2147483705',
+  channel_name: 'test',
+  user_id: 'U2147483697',
+  user_name: 'Steve',
+  command: '/flowbot',
+  text: '',
+  response_url: 'https://hooks.slack.com/commands/1234/5678',
+  trigger_id: '13345224609.738474920.8088930838d88f008e0',
+  api_app_id: 'A123456',
+};
+
+/**
+ * Form body in the field order of Slack's documented example. An override of `undefined` drops the field;
+ * unknown extra fields are appended.
+ */
+export function slashCommandBody(
+  fields: Partial<Record<keyof SlashCommandFields, string | undefined>> &
+    Record<string, string | undefined> = {},
+): string {
+  const merged: Record<string, string | undefined> = { ...SLASH_DEFAULTS };
+  for (const [name, value] of Object.entries(fields)) merged[name] = value;
+  const order = [
+    'token',
+    'team_id',
+    'team_domain',
+    'enterprise_id',
+    'enterprise_name',
+    'channel_id',
+    'channel_name',
+    'user_id',
+    'user_name',
+    'command',
+    'text',
+    'response_url',
+    'trigger_id',
+    'api_app_id',
+  ];
+  const names = [...order, ...Object.keys(merged).filter((n) => !order.includes(n))];
+  const form = new URLSearchParams();
+  for (const name of names) {
+    const value = merged[name];
+    if (value !== undefined) form.append(name, value);
+  }
+  return form.toString();
+}
+
+export interface BlockActionFields {
+  userId: string;
+  channelId: string;
+  actionId: string;
+  value: string;
+  responseUrl: string;
+  messageTs?: string;
+  /** Merged over a default bot message; its `ts` wins over `messageTs`. */
+  message?: Record<string, unknown>;
+  blocks?: unknown[];
+  blockId?: string;
+  buttonText?: string;
+  teamId?: string;
+  userName?: string;
+  channelName?: string;
+  triggerId?: string;
+  apiAppId?: string;
+  actionTs?: string;
+  /** Slack sends no `message` for clicks on ephemeral messages. */
+  isEphemeral?: boolean;
+}
+
+export function blockActionsPayload(f: BlockActionFields): Record<string, unknown> {
+  const teamId = f.teamId ?? 'T0001';
+  const messageTs =
+    (typeof f.message?.ts === 'string' ? f.message.ts : undefined) ?? f.messageTs ?? '1700000000.000100';
+  const payload: Record<string, unknown> = {
+    type: 'block_actions',
+    team: { id: teamId, domain: 'example' },
+    user: { id: f.userId, username: f.userName ?? 'jtorrance', team_id: teamId },
+    api_app_id: f.apiAppId ?? 'A123456',
+    token: '9s8d9as89d8as9d8as989',
+    container: {
+      type: 'message',
+      message_ts: messageTs,
+      channel_id: f.channelId,
+      is_ephemeral: f.isEphemeral ?? false,
+    },
+    trigger_id: f.triggerId ?? '12321423423.333649436676.d8c1bb837935619ccad0f624c448ffb3',
+    channel: { id: f.channelId, name: f.channelName ?? 'review-updates' },
+    response_url: f.responseUrl,
+    actions: [
+      {
+        action_id: f.actionId,
+        block_id: f.blockId ?? '=qXel',
+        text: { type: 'plain_text', text: f.buttonText ?? 'Button', emoji: true },
+        value: f.value,
+        type: 'button',
+        action_ts: f.actionTs ?? `${nowSeconds()}.000000`,
+      },
+    ],
+  };
+  if (!f.isEphemeral) {
+    payload.message = {
+      bot_id: 'BBOT',
+      type: 'message',
+      text: '...',
+      user: 'UBOT',
+      ts: messageTs,
+      ...(f.blocks === undefined ? {} : { blocks: f.blocks }),
+      ...f.message,
+    };
+  }
+  return payload;
+}
+
+/** `payload=<urlencoded JSON>`, the form Slack posts for interactivity. */
+export function blockActionsBody(fields: BlockActionFields): string {
+  return new URLSearchParams({ payload: JSON.stringify(blockActionsPayload(fields)) }).toString();
+}
+
+export interface PostOptions {
+  /** Timestamp to sign with and send (unix seconds); defaults to now. */
+  timestamp?: number;
+  /** Sent instead of the correct signature. */
+  signature?: string;
+  path?: string;
+  contentType?: string;
+  headers?: Record<string, string>;
+  timeoutMs?: number;
+}
+
+export interface PostResult {
+  status: number;
+  body: string;
+  headers: Record<string, string>;
+  elapsedMs: number;
+}
+
+export async function postToSlackEndpoint(
+  baseUrl: string,
+  signingSecret: string,
+  rawBody: string,
+  opts: PostOptions = {},
+): Promise<PostResult> {
+  const headers: Record<string, string> = { ...signSlackRequest(signingSecret, rawBody, opts.timestamp) };
+  if (opts.signature !== undefined) headers['x-slack-signature'] = opts.signature;
+  if (opts.contentType !== undefined) headers['content-type'] = opts.contentType;
+  Object.assign(headers, opts.headers);
+  const url = new URL(opts.path ?? '/slack/events', baseUrl);
+  const started = performance.now();
+  const res = await fetch(url, {
+    method: 'POST',
+    headers,
+    body: rawBody,
+    signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+  });
+  const body = await res.text();
+  return {
+    status: res.status,
+    body,
+    headers: Object.fromEntries(res.headers),
+    elapsedMs: performance.now() - started,
+  };
+}

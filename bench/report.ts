@@ -3,6 +3,9 @@ import type { QStashStats } from './protocol.js';
 
 export interface PhaseReport {
   readonly target: string;
+  /** Epoch ms, to line phases up with probe lines. */
+  readonly startedAt: number;
+  readonly loadEndedAt: number;
   readonly rate: number;
   readonly durationS: number;
   readonly sent: number;

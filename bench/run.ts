@@ -54,6 +54,9 @@ function settings() {
     warmupS: numberSetting('BENCH_WARMUP_S', 2, 0, 60),
     drainTimeoutS: numberSetting('BENCH_DRAIN_TIMEOUT_S', 90, 1, 600),
     profile: process.env.BENCH_PROFILE === '1',
+    probe: process.env.BENCH_PROBE === '1',
+    /** Where Flowbot's temporary data directory goes: put it on tmpfs to see what fsync costs. */
+    dataParent: process.env.BENCH_DATA_PARENT ?? tmpdir(),
   };
 }
 
@@ -79,7 +82,8 @@ function ensureBuild(): string {
     const built = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
     if (!existsSync(entry)) throw new Error('npm run build failed and there is no earlier build to measure');
     // tsc still emits on type errors; a half-edited tree is measured as it stands rather than not at all.
-    if (built.status !== 0) process.stdout.write('warning: npm run build reported errors; measuring its output anyway\n');
+    if (built.status !== 0)
+      process.stdout.write('warning: npm run build reported errors; measuring its output anyway\n');
   }
   return entry;
 }
@@ -150,11 +154,15 @@ async function phase(
   expectReplies: boolean,
 ): Promise<PhaseReport> {
   const cpuBefore = target.cpuSeconds() ?? 0;
+  const startedAt = Date.now();
   const result = await runLoad({ ...plan, url: target.url, responseBase: standIns.ready.slackUrl });
   const cpuDuringLoad = (target.cpuSeconds() ?? 0) - cpuBefore;
+  const loadEndedAt = Date.now();
   const replies = expectReplies ? await waitForReplies(standIns, result, drainTimeoutMs) : undefined;
   return {
     target: target.name,
+    startedAt,
+    loadEndedAt,
     rate: plan.rate,
     durationS: plan.durationS,
     sent: result.sent.size,
@@ -184,6 +192,15 @@ async function main(): Promise<void> {
   const tsxLoader = pathToFileURL(join(ROOT, 'node_modules', 'tsx', 'dist', 'loader.mjs')).href;
   const profileDir = join(RESULTS_DIR, 'profiles');
   const profileArgs = config.profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [];
+  const probeArgs = config.probe
+    ? ['--import', tsxLoader, '--import', pathToFileURL(join(ROOT, 'bench', 'probe.ts')).href]
+    : [];
+  const probeEnv = (name: string): Record<string, string> => {
+    if (!config.probe) return {};
+    const file = join(RESULTS_DIR, `probe-${name}.jsonl`);
+    rmSync(file, { force: true });
+    return { BENCH_PROBE_FILE: file };
+  };
   mkdirSync(RESULTS_DIR, { recursive: true });
 
   const standIns = await startStandIns(join(ROOT, 'bench', 'stand-ins.ts'), ['--import', tsxLoader], {
@@ -191,7 +208,7 @@ async function main(): Promise<void> {
     keys: KEYS,
     groups: { [GROUP]: [GROUP_MEMBER] },
   });
-  const dataDir = mkdtempSync(join(tmpdir(), 'flowbot-bench-'));
+  const dataDir = mkdtempSync(join(config.dataParent, 'flowbot-bench-'));
   const common = {
     SLACK_BOT_TOKEN: standIns.ready.botToken,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -203,7 +220,7 @@ async function main(): Promise<void> {
     const flowbot = await spawnTarget({
       name: 'flowbot',
       command: process.execPath,
-      args: [...profileArgs, entry],
+      args: [...profileArgs, ...probeArgs, entry],
       // A working directory without a .env, so dotenv adds nothing to what is set here.
       cwd: dataDir,
       env: childEnv({
@@ -214,6 +231,7 @@ async function main(): Promise<void> {
         FLOW_DATA_DIR: join(dataDir, 'data'),
         LOG_LEVEL: 'warn',
         PORT: String(flowbotPort),
+        ...probeEnv('flowbot'),
       }),
       port: flowbotPort,
     });
@@ -221,9 +239,13 @@ async function main(): Promise<void> {
     const bare = await spawnTarget({
       name: 'bare-bolt',
       command: process.execPath,
-      args: [...profileArgs, '--import', tsxLoader, join(ROOT, 'bench', 'bare-bolt.ts')],
+      args: [
+        ...profileArgs,
+        ...(config.probe ? probeArgs : ['--import', tsxLoader]),
+        join(ROOT, 'bench', 'bare-bolt.ts'),
+      ],
       cwd: ROOT,
-      env: childEnv({ ...common, PORT: String(barePort) }),
+      env: childEnv({ ...common, PORT: String(barePort), ...probeEnv('bare-bolt') }),
       port: barePort,
     });
     running = { flowbot, bare };

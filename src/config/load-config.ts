@@ -310,5 +310,6 @@ export function formatConfigProblems(problems: readonly string[]): string {
   return [
     'Flowbot cannot start. Fix these settings (in .env or the environment; see .env.example):',
     ...problems.map((problem) => `  - ${problem}`),
+    'To try Flowbot locally without Slack or QStash accounts, run: npm run sandbox',
   ].join('\n');
 }

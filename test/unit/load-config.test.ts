@@ -434,15 +434,15 @@ describe('loadConfig: all problems at once, and never a secret', () => {
 });
 
 describe('formatConfigProblems', () => {
-  it('puts a header line above one indented bullet per problem', () => {
+  it('puts a header line above one indented bullet per problem, then points at the sandbox', () => {
     expect(formatConfigProblems(['A is missing.', 'B is invalid.'])).toBe(
-      'Flowbot cannot start. Fix these settings (in .env or the environment; see .env.example):\n  - A is missing.\n  - B is invalid.',
+      'Flowbot cannot start. Fix these settings (in .env or the environment; see .env.example):\n  - A is missing.\n  - B is invalid.\nTo try Flowbot locally without Slack or QStash accounts, run: npm run sandbox',
     );
   });
 
-  it('prints only the header for no problems', () => {
+  it('prints only the header and the sandbox hint for no problems', () => {
     expect(formatConfigProblems([])).toBe(
-      'Flowbot cannot start. Fix these settings (in .env or the environment; see .env.example):',
+      'Flowbot cannot start. Fix these settings (in .env or the environment; see .env.example):\nTo try Flowbot locally without Slack or QStash accounts, run: npm run sandbox',
     );
   });
 });

@@ -47,6 +47,13 @@ export type PlanResult = { ok: true; plan: RampPlan } | { ok: false; problem: st
 export function planRamp(state: FlowKeyState, request: RampRequest): PlanResult {
   const mode: RampMode = request.mode ?? (state.rateMax !== undefined ? 'rate' : 'parallelism');
   const target = mode === 'rate' ? state.rateMax : state.parallelismMax;
+  if (request.mode === undefined && state.rateMax === undefined && state.parallelismMax === undefined) {
+    return {
+      ok: false,
+      problem:
+        'This key has no rate or parallelism limit to ramp up to: it delivers as fast as it can once resumed. Pin a limit first (`/flow pin <key> rate=N`), or resume it.',
+    };
+  }
   if (target === undefined) {
     return {
       ok: false,

@@ -229,7 +229,7 @@ export class Ramps {
     }));
     if (!advanced) return;
     if (last) {
-      const restored = await this.restore(advanced);
+      const restored = await this.restore(advanced, true);
       if (!restored) {
         await this.update(id, (ramp) => ({
           ...ramp,
@@ -262,7 +262,7 @@ export class Ramps {
       inFlight: undefined,
       failures,
       // Backing off: the client already retried; the next attempts wait longer each time.
-      nextAt: this.now() + Math.min(300_000, 15_000 * 2 ** (failures - 1)),
+      nextAt: this.now() + Math.min(300_000, current.plan.stepSeconds * 1000 * 2 ** (failures - 1)),
       ...(giveUp
         ? {
             status: 'failed' as const,
@@ -274,11 +274,13 @@ export class Ramps {
   }
 
   /** Puts the ramped limit back exactly as it was: re-pinned if it was pinned, else full limit then unpinned. */
-  private async restore(ramp: Ramp): Promise<boolean> {
+  private async restore(ramp: Ramp, atFullLimit = false): Promise<boolean> {
     const { prior, mode, values } = ramp.plan;
     const full = values.at(-1) ?? 1;
-    const pin = await this.operations.pin(this.request(ramp), this.pinValue(ramp, full));
-    if (pin.kind !== 'done') return false;
+    if (!atFullLimit) {
+      const pin = await this.operations.pin(this.request(ramp), this.pinValue(ramp, full));
+      if (pin.kind !== 'done') return false;
+    }
     const wasPinned = mode === 'rate' ? prior.pinnedRate : prior.pinnedParallelism;
     if (wasPinned) return true;
     const unpin = await this.operations.unpin(this.request(ramp), {

@@ -1,0 +1,37 @@
+import { appendFileSync } from 'node:fs';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+
+/**
+ * Preloaded into a target with `--import` when BENCH_PROBE=1: twice a second it appends the process's memory
+ * split and event-loop delay to BENCH_PROBE_FILE, which tells a blocked loop from a busy one and heap from
+ * sockets and buffers, without touching the code under test.
+ */
+
+const file = process.env.BENCH_PROBE_FILE;
+if (file) {
+  const delay = monitorEventLoopDelay({ resolution: 1 });
+  delay.enable();
+  const timer = setInterval(() => {
+    const memory = process.memoryUsage();
+    const mb = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
+    const line = {
+      t: Date.now(),
+      rssMb: mb(memory.rss),
+      heapUsedMb: mb(memory.heapUsed),
+      heapTotalMb: mb(memory.heapTotal),
+      externalMb: mb(memory.external),
+      arrayBuffersMb: mb(memory.arrayBuffers),
+      loopDelayP50Ms: delay.percentile(50) / 1e6,
+      loopDelayP99Ms: delay.percentile(99) / 1e6,
+      loopDelayMaxMs: delay.max / 1e6,
+      resources: process.getActiveResourcesInfo().length,
+    };
+    delay.reset();
+    try {
+      appendFileSync(file, `${JSON.stringify(line)}\n`);
+    } catch {
+      clearInterval(timer);
+    }
+  }, 500);
+  timer.unref();
+}

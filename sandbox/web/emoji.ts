@@ -1,0 +1,37 @@
+/**
+ * The shortcodes Flowbot's messages use, plus a few that people commonly type. Slack knows thousands; an
+ * unknown shortcode is shown as written, as Slack does for custom emoji it can't find.
+ */
+export const EMOJI: Readonly<Record<string, string>> = {
+  alarm_clock: '⏰',
+  arrow_forward: '▶️',
+  arrows_counterclockwise: '🔄',
+  bell: '🔔',
+  double_vertical_bar: '⏸️',
+  hourglass: '⌛',
+  hourglass_flowing_sand: '⏳',
+  large_blue_circle: '🔵',
+  large_green_circle: '🟢',
+  large_orange_circle: '🟠',
+  leftwards_arrow_with_hook: '↩️',
+  lock: '🔒',
+  no_entry: '⛔',
+  pushpin: '📌',
+  red_circle: '🔴',
+  rotating_light: '🚨',
+  warning: '⚠️',
+  white_check_mark: '✅',
+  heavy_check_mark: '✔️',
+  x: '❌',
+  information_source: 'ℹ️',
+  eyes: '👀',
+  fire: '🔥',
+  tada: '🎉',
+  zap: '⚡',
+  '+1': '👍',
+  thumbsup: '👍',
+  '-1': '👎',
+  thumbsdown: '👎',
+  wave: '👋',
+  pray: '🙏',
+};

@@ -19,6 +19,9 @@ export interface PhaseReport {
   readonly ackByKind: Record<RequestKind, LatencyStats>;
   /** CPU the target used while the load ran, as a share of one core. */
   readonly cpuPercentDuringLoad: number;
+  /** The same for the QStash emulator and fake Slack, and for the load generator: all share the machine. */
+  readonly standInsCpuPercent: number;
+  readonly loadGeneratorCpuPercent: number;
   readonly replies:
     | {
         expected: number;
@@ -29,6 +32,9 @@ export interface PhaseReport {
       }
     | undefined;
   readonly exitedDuringPhase: boolean;
+  /** Highest RSS sampled from the start of this phase until its replies were in. */
+  readonly peakRssMb: number;
+  readonly loadAverageBefore: number;
 }
 
 export interface TargetCheck {
@@ -39,9 +45,11 @@ export interface TargetCheck {
 
 export interface Report {
   readonly when: string;
+  readonly flowbotEntry: string;
   readonly node: string;
   readonly settings: Record<string, unknown>;
-  readonly startup: { flowbotReadyMs: number; bareReadyMs: number };
+  /** flowbotReadyMs is the median of flowbotReadyRunsMs (each a first start on an empty data directory). */
+  readonly startup: { flowbotReadyMs: number; flowbotReadyRunsMs: number[]; bareReadyMs: number };
   readonly memory: Record<'flowbot' | 'bare', { peakSampledMb: number; highWaterMb: number | undefined }>;
   readonly phases: PhaseReport[];
   readonly qstash: QStashStats;
@@ -70,7 +78,8 @@ export function formatReport(report: Report): string {
     ms(p.ack.p99),
     ms(p.ack.max),
     `${ms(p.ackByKind.command.p99)}/${ms(p.ackByKind.click.p99)}`,
-    p.cpuPercentDuringLoad.toFixed(0),
+    `${p.cpuPercentDuringLoad.toFixed(0)}/${p.standInsCpuPercent.toFixed(0)}/${p.loadGeneratorCpuPercent.toFixed(0)}`,
+    p.peakRssMb.toFixed(0),
     p.replies ? `${p.replies.delivered}/${p.replies.expected}` : '-',
     p.replies
       ? `${ms(p.replies.endToEnd.p50)}/${ms(p.replies.endToEnd.p99)}/${ms(p.replies.endToEnd.max)}`
@@ -86,7 +95,9 @@ export function formatReport(report: Report): string {
   const { flowbot, bare } = report.memory;
   return [
     `Node ${report.node} · QStash latency ${String(report.settings.latencyMs)} ms · ${String(report.settings.durationS)} s per rate`,
-    `startup to /healthz 200: Flowbot ${report.startup.flowbotReadyMs.toFixed(0)} ms (dist), bare Bolt ${report.startup.bareReadyMs.toFixed(0)} ms (tsx)`,
+    `startup to /healthz 200: Flowbot median ${report.startup.flowbotReadyMs.toFixed(0)} ms of ${report.startup.flowbotReadyRunsMs
+      .map((ms) => ms.toFixed(0))
+      .join(', ')} (built JS), bare Bolt ${report.startup.bareReadyMs.toFixed(0)} ms (through tsx)`,
     `peak RSS: Flowbot ${flowbot.peakSampledMb.toFixed(1)} MB sampled / ${flowbot.highWaterMb?.toFixed(1) ?? '?'} MB VmHWM; bare Bolt ${bare.peakSampledMb.toFixed(1)} / ${bare.highWaterMb?.toFixed(1) ?? '?'} MB`,
     '',
     table(
@@ -102,7 +113,8 @@ export function formatReport(report: Report): string {
         'ack p99',
         'ack max',
         'p99 cmd/click',
-        'cpu%',
+        'cpu% tgt/stand-ins/gen',
+        'RSS MB',
         'replies',
         'e2e p50/p99/max ms',
       ],

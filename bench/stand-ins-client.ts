@@ -6,6 +6,7 @@ import type {
   StandInsMessage,
   StandInsReady,
 } from './protocol.js';
+import { cpuSeconds } from './target-process.js';
 
 export interface ReplySeen {
   /** Epoch ms of the first post that was an outcome rather than a progress note. */
@@ -18,6 +19,8 @@ export interface ReplySeen {
 export interface StandIns {
   readonly ready: StandInsReady;
   readonly replies: Map<string, ReplySeen>;
+  /** CPU the stand-ins used so far: on a small machine they compete with the target for cores. */
+  cpuSeconds(): number | undefined;
   stats(timeoutMs?: number): Promise<QStashStats>;
   close(): Promise<void>;
 }
@@ -69,6 +72,7 @@ export async function startStandIns(
   return {
     ready,
     replies,
+    cpuSeconds: () => (child.pid === undefined ? undefined : cpuSeconds(child.pid)),
     stats(statsTimeoutMs = 10_000) {
       return new Promise<QStashStats>((resolve, reject) => {
         const timer = setTimeout(() => reject(new Error('the stand-ins sent no stats')), statsTimeoutMs);

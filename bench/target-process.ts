@@ -11,6 +11,8 @@ export interface TargetProcess {
   readonly readyMs: number;
   /** Highest VmRSS seen by the 100 ms sampler. */
   peakSampledRssMb(): number;
+  /** Highest VmRSS sampled since the last call (per-phase peaks). */
+  takeWindowPeakRssMb(): number;
   /** The kernel's high-water mark (VmHWM): catches peaks between samples. */
   highWaterRssMb(): number | undefined;
   /** User plus system CPU time used so far, in seconds. */
@@ -57,7 +59,7 @@ function statusField(pid: number, field: 'VmRSS' | 'VmHWM'): number | undefined 
 /** Linux reports utime and stime in clock ticks, which are 1/100 s on every common kernel configuration. */
 const CLOCK_TICKS_PER_SECOND = 100;
 
-function cpuSeconds(pid: number): number | undefined {
+export function cpuSeconds(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // The command name may contain spaces and parentheses; fields are counted after its closing ')'.
@@ -98,10 +100,14 @@ export async function spawnTarget(options: SpawnTargetOptions): Promise<TargetPr
   });
 
   let peakRss = 0;
-  const sampler = setInterval(() => {
+  let windowPeakRss = 0;
+  const sample = () => {
     const rss = statusField(pid, 'VmRSS');
-    if (rss !== undefined && rss > peakRss) peakRss = rss;
-  }, 100);
+    if (rss === undefined) return;
+    peakRss = Math.max(peakRss, rss);
+    windowPeakRss = Math.max(windowPeakRss, rss);
+  };
+  const sampler = setInterval(sample, 100);
   sampler.unref();
 
   const readyTimeoutMs = options.readyTimeoutMs ?? 20_000;
@@ -136,9 +142,14 @@ export async function spawnTarget(options: SpawnTargetOptions): Promise<TargetPr
     url,
     readyMs,
     peakSampledRssMb: () => {
-      const rss = statusField(pid, 'VmRSS');
-      if (rss !== undefined && rss > peakRss) peakRss = rss;
+      sample();
       return peakRss;
+    },
+    takeWindowPeakRssMb: () => {
+      sample();
+      const peak = windowPeakRss;
+      windowPeakRss = 0;
+      return peak;
     },
     highWaterRssMb: () => statusField(pid, 'VmHWM'),
     cpuSeconds: () => cpuSeconds(pid),

@@ -15,12 +15,12 @@ export const ONCALL_GROUP = { id: 'S0ONCALL1', handle: 'oncall' } as const;
 export const BOT = { id: 'UBOT', name: 'Flowbot' } as const;
 
 export const PEOPLE: readonly Person[] = [
-  { id: 'U0MARIA01', name: 'maria', role: 'allowed', access: 'listed in FLOW_ALLOWED_USERS' },
+  { id: 'U0MARIA01', name: 'maria', role: 'allowed', access: 'allowed by name' },
   {
     id: 'U0PRIYA01',
     name: 'priya',
     role: 'group',
-    access: `member of @${ONCALL_GROUP.handle}, which is allowed`,
+    access: `in @${ONCALL_GROUP.handle}, allowed`,
   },
   { id: 'U0SAM0001', name: 'sam', role: 'stranger', access: 'not allowed' },
 ];

@@ -54,12 +54,25 @@ export function secretsOf(config: {
   slack: { botToken: string; signingSecret?: string | undefined; appToken?: string | undefined };
   qstash: { environments: readonly { token: string }[] };
   alerts?: { token: string | undefined };
+  redisUrl?: string | undefined;
 }): string[] {
   return [
     config.slack.botToken,
     config.slack.signingSecret,
     config.slack.appToken,
     config.alerts?.token,
+    redisPassword(config.redisUrl),
     ...config.qstash.environments.map((environment) => environment.token),
   ].filter((secret): secret is string => typeof secret === 'string' && secret !== '');
+}
+
+/** The password part of a Redis URL, which is a secret like any token. */
+function redisPassword(url: string | undefined): string | undefined {
+  if (!url) return undefined;
+  try {
+    const parsed = new URL(url);
+    return parsed.password ? decodeURIComponent(parsed.password) : undefined;
+  } catch {
+    return undefined;
+  }
 }

@@ -15,7 +15,6 @@ import { QStashEnvironments } from '../core/qstash/environments.js';
 import { Ramps } from '../core/ramp/ramps.js';
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import { Timers } from '../core/scheduler/timers.js';
-import { SqliteStateStore } from '../core/store/sqlite-store.js';
 import type { StateStore } from '../core/store/state-store.js';
 import { WorkTracker } from '../core/work-tracker.js';
 import { alertRoutes } from '../slack/alert-routes.js';
@@ -27,9 +26,14 @@ import { SlackGroupDirectory } from '../slack/group-directory.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { SlackNotifier } from '../slack/notifier.js';
 import { SlackRampReporter } from '../slack/ramp-reporter.js';
-import { healthRoute } from '../slack/routes.js';
+import { healthRoute, readyRoute } from '../slack/routes.js';
 import { SlackScheduledWork } from '../slack/scheduled-work.js';
+import { BackgroundWork } from './background.js';
 import { followChanges } from './follow-changes.js';
+import { type OpenedStore, openStore, StartupProblems } from './open-store.js';
+import { ReadinessChecks } from './readiness.js';
+
+export { StartupProblems };
 
 export interface FlowbotOptions {
   readonly logger: Logger;
@@ -40,29 +44,27 @@ export interface FlowbotOptions {
     baseDelayMs?: number;
     maxAttempts?: number;
   };
-  /** How often due work (timed resumes, reminders, approval expiry) is looked for. */
+  /** How often due work (timed resumes, reminders, approval expiry, ramp steps) is looked for. */
   readonly schedulerIntervalMs?: number;
-  /** Another store than the embedded one in FLOW_DATA_DIR. */
+  /** Another store than the one the config names (tests). */
   readonly store?: StateStore;
+  /** How long the scheduler lease lasts without renewal. */
+  readonly leaderLeaseMs?: number;
 }
 
 export interface RunningFlowbot {
   readonly mode: 'http' | 'socket';
-  /** The port HTTP is served on (Slack events in HTTP mode, health routes in both). */
+  /** The port HTTP is served on (Slack events in HTTP mode, health and alert routes in both). */
   readonly port: number;
   readonly app: App;
+  /** Whether this replica runs the scheduler, watcher and ramps right now. */
+  readonly leading: boolean;
+  /** Settles when the first readiness checks (QStash environments) have answered. */
+  readonly checked: Promise<void>;
   /** Re-reads the policy file; a bad file keeps the current policy. */
   reloadPolicy(): ReloadResult;
   /** Stops taking requests, lets in-flight work finish (at most `graceMs`), then closes. */
   stop(graceMs?: number): Promise<void>;
-}
-
-/** Startup problems a person must fix (policy file, data directory); listed, never thrown as a crash. */
-export class StartupProblems extends Error {
-  override readonly name = 'StartupProblems';
-  constructor(readonly problems: string[]) {
-    super(problems.join('\n'));
-  }
 }
 
 /** The composition root: builds every part from the validated config and starts serving. */
@@ -77,12 +79,20 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     directory,
   );
   if ('problems' in access) throw new StartupProblems(access.problems);
-  const store = options.store ?? openEmbeddedStore(config.dataDir);
+  const opened: OpenedStore = options.store
+    ? { store: options.store, kind: 'embedded', health: () => 'ok' }
+    : await openStore(config);
+  const { store } = opened;
 
   let stopping = false;
   let desk: AlertDesk | undefined;
+  let readiness: ReadinessChecks | undefined;
   const routes = [
     healthRoute(() => stopping),
+    readyRoute(
+      () => readiness?.current() ?? { ready: false, checks: { flowbot: 'starting' } },
+      () => stopping,
+    ),
     ...alertRoutes(
       config.alerts,
       environments,
@@ -93,7 +103,8 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       logger,
     ),
   ];
-  const app = createBoltApp(config, logger, routes);
+  const bolt = createBoltApp(config, logger, routes);
+  const { app } = bolt;
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
@@ -103,8 +114,15 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const approvals = new Approvals(store);
   const notifier = new SlackNotifier(app.client, logger);
   const naming = { environmentCount: environments.count };
-  desk = new AlertDesk(store, operations, notifier, naming, logger);
-  const alertDesk = desk;
+  followChanges(operations, timers, config.pauseReminderMs, logger);
+  const alertDesk = new AlertDesk(store, operations, notifier, naming, logger);
+  desk = alertDesk;
+  operations.onChange(async (outcome) => {
+    if (outcome.kind !== 'done' || (outcome.action !== 'resume' && outcome.action !== 'pause')) return;
+    await alertDesk
+      .followChange(outcome.target, outcome.actorId, outcome.action, outcome.after)
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not update the alert of a changed key'));
+  });
   const ramps = new Ramps(store, operations, new SlackRampReporter(notifier, naming));
   operations.onChange(async (outcome, request) => {
     // A hand on the key during a ramp stops the ramp; the ramp's own steps don't count.
@@ -113,12 +131,6 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     await ramps
       .interrupted(outcome.target, outcome.actorId, outcome.action)
       .catch((error: unknown) => logger.warn({ err: error }, 'could not stop the ramp of a changed key'));
-  });
-  operations.onChange(async (outcome) => {
-    if (outcome.kind !== 'done' || (outcome.action !== 'resume' && outcome.action !== 'pause')) return;
-    await alertDesk
-      .followChange(outcome.target, outcome.actorId, outcome.action, outcome.after)
-      .catch((error: unknown) => logger.warn({ err: error }, 'could not update the alert of a changed key'));
   });
   const watcher = config.watch
     ? new Watcher(
@@ -134,7 +146,6 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
           logger.warn({ err: error, environment }, 'watcher could not check QStash; trying again later'),
       )
     : undefined;
-  followChanges(operations, timers, config.pauseReminderMs, logger);
   const context: ListenerContext = {
     operations,
     confirmations: new Confirmations(store),
@@ -158,6 +169,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     options.schedulerIntervalMs,
     [() => ramps.advanceDue()],
   );
+  const background = new BackgroundWork(store, scheduler, watcher, logger, options.leaderLeaseMs);
 
   const reloadPolicy = (): ReloadResult => {
     const result = access.reload();
@@ -175,9 +187,11 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   await app.init();
   const mode = config.slack.appToken ? 'socket' : 'http';
   const started = await app.start(config.port);
+  bolt.markListening(true);
   const port = serverPort(started) ?? config.port;
-  scheduler.start();
-  watcher?.start();
+  readiness = new ReadinessChecks(environments, bolt.connection, () => opened.health());
+  const checked = readiness.refreshAll();
+  background.start();
   const sweeper = setInterval(() => {
     Promise.resolve()
       .then(() => store.sweepExpired())
@@ -185,7 +199,13 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
   logger.info(
-    { mode, port, environments: environments.names, policyRules: access.current.ruleCount },
+    {
+      mode,
+      port,
+      environments: environments.names,
+      policyRules: access.current.ruleCount,
+      store: opened.kind,
+    },
     `Flowbot is running in ${mode === 'socket' ? 'Socket Mode' : 'HTTP mode'} on port ${port}`,
   );
   if (access.current.ruleCount === 0) {
@@ -198,17 +218,21 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     mode,
     port,
     app,
+    get leading() {
+      return background.leading;
+    },
+    checked,
     reloadPolicy,
     async stop(graceMs = 10_000) {
       if (stopping) return;
       stopping = true;
       if (policyFile) unwatchFile(policyFile);
       clearInterval(sweeper);
-      await scheduler.stop();
-      await watcher?.stop();
+      await background.stop();
       const finished = await work.drain(graceMs);
       if (!finished)
         logger.warn({ pending: work.size }, 'shutdown grace period ended with work still running');
+      bolt.markListening(false);
       await app
         .stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'error while stopping the Slack app'));
@@ -219,14 +243,6 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
 }
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;
-
-function openEmbeddedStore(dataDir: string): StateStore {
-  try {
-    return SqliteStateStore.open(dataDir);
-  } catch (error) {
-    throw new StartupProblems([(error as Error).message]);
-  }
-}
 
 /**
  * Membership lookups decide whether someone may act right now, so they fail fast (one retry, no waiting out

@@ -45,5 +45,7 @@ export interface Config {
       }
     | undefined;
   readonly dataDir: string;
+  /** Set → state shared in Redis, so several replicas can run; unset → the embedded store in dataDir. */
+  readonly redisUrl: string | undefined;
   readonly logLevel: LogLevel;
 }

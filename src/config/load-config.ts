@@ -198,6 +198,21 @@ export function loadConfig(env: Env): ConfigResult {
     };
   }
 
+  const redisUrl = read('REDIS_URL');
+  if (redisUrl !== undefined) {
+    let valid = false;
+    try {
+      const url = new URL(redisUrl);
+      valid = (url.protocol === 'redis:' || url.protocol === 'rediss:') && url.hostname !== '';
+    } catch {
+      valid = false;
+    }
+    if (!valid)
+      problems.push(
+        'REDIS_URL is invalid: use redis://[:password@]host:port or rediss://… for TLS (e.g. Upstash Redis).',
+      );
+  }
+
   const logLevel =
     checked(
       'LOG_LEVEL',
@@ -223,6 +238,7 @@ export function loadConfig(env: Env): ConfigResult {
       alerts: { token: alertsToken, defaultChannel: alertsChannel, labels },
       watch,
       dataDir: read('FLOW_DATA_DIR') ?? './data',
+      redisUrl,
       logLevel,
     },
   };

@@ -7,6 +7,7 @@ import type { FlowOperations } from '../core/operations/flow-operations.js';
 import type { PolicyAccess } from '../core/policy/policy-access.js';
 import type { QStashEnvironments } from '../core/qstash/environments.js';
 import type { Ramps } from '../core/ramp/ramps.js';
+import { StoreUnavailable } from '../core/store/state-store.js';
 import type { WorkTracker } from '../core/work-tracker.js';
 import type { AlertDesk } from './alerts/alert-desk.js';
 import type { KeyNaming } from './blocks/outcome.js';
@@ -57,4 +58,35 @@ export async function reply(
     );
     return false;
   }
+}
+
+/**
+ * Runs the work behind a Slack request after the ack, tracked for graceful shutdown. Whatever goes wrong
+ * inside still ends in a message to the person: shared state unreachable, or an unexpected error.
+ */
+export function runForUser(
+  context: ListenerContext,
+  respond: RespondFn,
+  work: () => Promise<unknown>,
+): Promise<void> {
+  return context.work.run(async () => {
+    try {
+      await work();
+    } catch (error) {
+      const stateDown = error instanceof StoreUnavailable;
+      context.logger.error(
+        { err: error },
+        stateDown ? 'shared state unavailable' : 'a Slack request failed unexpectedly',
+      );
+      const text = stateDown
+        ? ':warning: Flowbot can’t reach its shared state (Redis) right now, so it did not act. Nothing was changed; try again in a moment.'
+        : ':warning: Something went wrong inside Flowbot while handling this. It has been logged; check `/flow status` before trying again.';
+      await reply(
+        context,
+        respond,
+        { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] },
+        { visibility: 'ephemeral' },
+      );
+    }
+  });
 }

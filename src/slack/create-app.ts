@@ -1,13 +1,25 @@
-import { App, type CustomRoute } from '@slack/bolt';
+import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { boltLogger } from './bolt-logger.js';
+import { sendJson } from './routes.js';
+
+/** Whether Flowbot can hear Slack right now: the HTTP receiver listening, or the Socket Mode connection up. */
+export interface SlackConnection {
+  readonly up: boolean;
+}
+
+export interface BoltApp {
+  readonly app: App;
+  readonly connection: SlackConnection;
+  markListening(listening: boolean): void;
+}
 
 /**
  * The Bolt app in the mode the config asks for: Socket Mode when an app token is set (no public URL), HTTP
  * otherwise (`POST /slack/events`). Bolt verifies signatures and timestamps itself.
  */
-export function createBoltApp(config: Config, logger: Logger, routes: CustomRoute[]): App {
+export function createBoltApp(config: Config, logger: Logger, routes: CustomRoute[]): BoltApp {
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     // Bolt's default keeps retrying for about half an hour; a reply that late helps nobody in an incident.
@@ -17,24 +29,78 @@ export function createBoltApp(config: Config, logger: Logger, routes: CustomRout
     token: config.slack.botToken,
     logger: boltLogger(logger),
     clientOptions,
-    customRoutes: routes,
     // auth.test runs in init(), so a bad token is a clean startup error instead of a crash at construction.
     deferInitialization: true,
   };
+  let listening = false;
   if (config.slack.appToken) {
-    return new App({
-      ...common,
-      socketMode: true,
+    const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
-      ...(config.slack.signingSecret ? { signingSecret: config.slack.signingSecret } : {}),
-      installerOptions: { port: config.port },
+      logger: boltLogger(logger),
+      customRoutes: routes,
+      // The health and alert routes listen here; the WebSocket client uses the same Web API base URL.
+      installerOptions: {
+        port: config.port,
+        clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {},
+      },
+      autoReconnectEnabled: true,
     });
+    let connected = false;
+    receiver.client.on('connected', () => {
+      connected = true;
+      logger.info('Socket Mode connection is up');
+    });
+    receiver.client.on('disconnected', () => {
+      if (connected) logger.warn('Socket Mode connection lost; reconnecting');
+      connected = false;
+    });
+    receiver.client.on('reconnecting', () => {
+      connected = false;
+    });
+    const app = new App({ ...common, receiver });
+    return {
+      app,
+      connection: {
+        get up() {
+          return connected;
+        },
+      },
+      markListening: () => {},
+    };
   }
-  return new App({
-    ...common,
+  const receiver = new HTTPReceiver({
     signingSecret: config.slack.signingSecret ?? '',
     endpoints: '/slack/events',
+    customRoutes: routes,
+    logger: boltLogger(logger),
     processBeforeResponse: false,
     port: config.port,
+    // Slack shows a 500 as a failure with no explanation; a request that broke inside Flowbot is acknowledged,
+    // logged, and (for a command) answered with words.
+    processEventErrorHandler: async ({ error, response }) => {
+      logger.error({ err: error }, 'a Slack request failed before it was acknowledged');
+      if (response.headersSent) return false;
+      sendJson(response, 200, {
+        response_type: 'ephemeral',
+        text: ':warning: Flowbot could not handle this request. It has been logged; nothing was changed.',
+      });
+      return true;
+    },
+    unhandledRequestHandler: ({ logger: boltLog, response }) => {
+      boltLog.warn('a Slack request was not acknowledged in time by any listener');
+      if (!response.headersSent) sendJson(response, 200, {});
+    },
   });
+  const app = new App({ ...common, receiver });
+  return {
+    app,
+    connection: {
+      get up() {
+        return listening;
+      },
+    },
+    markListening: (value) => {
+      listening = value;
+    },
+  };
 }

@@ -21,3 +21,22 @@ export function healthRoute(isShuttingDown: () => boolean): CustomRoute {
     },
   };
 }
+
+/**
+ * `GET /readyz`: ready to take work (Slack reachable, QStash answering with valid tokens, shared state up);
+ * 503 with the failing checks otherwise, so a load balancer sends traffic elsewhere.
+ */
+export function readyRoute(
+  current: () => { ready: boolean; checks: Record<string, string> },
+  isShuttingDown: () => boolean,
+): CustomRoute {
+  return {
+    path: '/readyz',
+    method: ['GET'],
+    handler: (_req: IncomingMessage, res: ServerResponse) => {
+      if (isShuttingDown()) return sendJson(res, 503, { status: 'shutting_down' });
+      const { ready, checks } = current();
+      sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not_ready', checks });
+    },
+  };
+}

@@ -122,6 +122,9 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     schedulerIntervalMs: 50,
   });
   const url = `http://127.0.0.1:${bot.port}`;
+  // The startup readiness check reads QStash once; tests count only what they cause themselves.
+  await bot.checked;
+  if (!options.reuse) qstash.clearRequests();
 
   return {
     qstash,

@@ -2,7 +2,7 @@ import type { ApprovalRequest } from '../../../core/operations/approvals.js';
 import { type ApprovalStage, approvalCard } from '../../blocks/approval.js';
 import { noteMessage } from '../../blocks/confirmation.js';
 import { refusedMessage } from '../../blocks/outcome.js';
-import { type ListenerContext, reply } from '../../context.js';
+import { type ListenerContext, reply, runForUser } from '../../context.js';
 import { startRamp } from '../flows/ramp.js';
 import { type ButtonArgs, clickOf } from './button-args.js';
 
@@ -30,7 +30,7 @@ export function flowApproveButton(context: ListenerContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
-    await context.work.run(async () => {
+    await runForUser(context, args.respond, async () => {
       const request = await context.approvals.get(click.value);
       if (!request) {
         await reply(context, args.respond, noteMessage('This request was already decided or has expired.'), {
@@ -135,7 +135,7 @@ export function flowRejectButton(context: ListenerContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
-    await context.work.run(async () => {
+    await runForUser(context, args.respond, async () => {
       const request = await context.approvals.get(click.value);
       if (!request) {
         await reply(context, args.respond, noteMessage('This request was already decided or has expired.'), {

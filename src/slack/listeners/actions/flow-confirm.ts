@@ -1,6 +1,6 @@
 import { noteMessage } from '../../blocks/confirmation.js';
 import { keyLabel } from '../../blocks/outcome.js';
-import { type ListenerContext, reply } from '../../context.js';
+import { type ListenerContext, reply, runForUser } from '../../context.js';
 import { settleChange } from '../flows/approval.js';
 import { startRamp } from '../flows/ramp.js';
 import { type ButtonArgs, clickOf } from './button-args.js';
@@ -10,7 +10,7 @@ export function flowConfirmButton(context: ListenerContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
-    await context.work.run(async () => {
+    await runForUser(context, args.respond, async () => {
       const result = await context.confirmations.confirm(click.value, click.userId);
       if (result.kind === 'gone') {
         await reply(
@@ -56,7 +56,7 @@ export function flowCancelButton(context: ListenerContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
-    await context.work.run(async () => {
+    await runForUser(context, args.respond, async () => {
       const cancelled = await context.confirmations.cancel(click.value, click.userId);
       const text = cancelled
         ? `Cancelled. ${keyLabel(cancelled.change.target, context.naming)} was not changed.`

@@ -1,4 +1,4 @@
-import type { ListenerContext } from '../../context.js';
+import { type ListenerContext, runForUser } from '../../context.js';
 import { askToConfirm } from '../flows/confirm.js';
 import { type ButtonArgs, buttonTarget, clickOf } from './button-args.js';
 
@@ -9,7 +9,7 @@ export function flowPauseButton(context: ListenerContext) {
     const target = await buttonTarget(context, args, 'pause');
     if (!target) return;
     const click = clickOf(args);
-    await context.work.run(() =>
+    await runForUser(context, args.respond, () =>
       askToConfirm(
         context,
         args.respond,

@@ -1,7 +1,7 @@
 import type { ControlResult } from '../../../core/ramp/ramps.js';
 import { noteMessage } from '../../blocks/confirmation.js';
 import { refusedMessage } from '../../blocks/outcome.js';
-import { type ListenerContext, reply } from '../../context.js';
+import { type ListenerContext, reply, runForUser } from '../../context.js';
 import { askToConfirm } from '../flows/confirm.js';
 import { type ButtonArgs, buttonTarget, clickOf } from './button-args.js';
 
@@ -12,7 +12,7 @@ export function flowRampButton(context: ListenerContext) {
     const target = await buttonTarget(context, args, 'ramp');
     if (!target) return;
     const click = clickOf(args);
-    await context.work.run(() =>
+    await runForUser(context, args.respond, () =>
       askToConfirm(
         context,
         args.respond,
@@ -32,7 +32,7 @@ export function flowRampControlButton(context: ListenerContext, control: Control
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
-    await context.work.run(async () => {
+    await runForUser(context, args.respond, async () => {
       const ramp = /^[a-z][a-z0-9_-]{0,31}:.+$/s.test(click.value)
         ? await context.ramps.get(click.value)
         : undefined;

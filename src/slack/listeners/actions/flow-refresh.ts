@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { checkKey } from '../../../core/keys.js';
 import { problemMessage } from '../../blocks/outcome.js';
-import { type ListenerContext, reply } from '../../context.js';
+import { type ListenerContext, reply, runForUser } from '../../context.js';
 import { showList, showStatus } from '../flows/read.js';
 import { type ButtonArgs, buttonTarget, clickOf } from './button-args.js';
 
@@ -12,7 +12,7 @@ export function flowRefreshButton(context: ListenerContext) {
     const target = await buttonTarget(context, args, 'status');
     if (!target) return;
     const click = clickOf(args);
-    await context.work.run(() =>
+    await runForUser(context, args.respond, () =>
       showStatus(context, args.respond, click.userId, click.channelId, target, 'button', true),
     );
   };
@@ -25,7 +25,7 @@ export function flowStatusButton(context: ListenerContext) {
     const target = await buttonTarget(context, args, 'status');
     if (!target) return;
     const click = clickOf(args);
-    await context.work.run(() =>
+    await runForUser(context, args.respond, () =>
       showStatus(context, args.respond, click.userId, click.channelId, target, 'button'),
     );
   };
@@ -58,7 +58,7 @@ export function flowListRefreshButton(context: ListenerContext) {
       });
       return;
     }
-    await context.work.run(() =>
+    await runForUser(context, args.respond, () =>
       showList(context, args.respond, click.userId, click.channelId, environment, glob, 'button', true),
     );
   };

@@ -4,7 +4,7 @@ import { releasedByResume } from '../../blocks/key-state.js';
 import { isLivingAlert } from '../../blocks/living-alert.js';
 import { doneMessage, noteFromOutcome } from '../../blocks/outcome.js';
 import { isStatusCard, statusMessage } from '../../blocks/status.js';
-import { type ListenerContext, reply } from '../../context.js';
+import { type ListenerContext, reply, runForUser } from '../../context.js';
 import { settleChange } from '../flows/approval.js';
 import { type ButtonArgs, buttonTarget, clickOf } from './button-args.js';
 
@@ -19,7 +19,7 @@ export function flowResumeButton(context: ListenerContext) {
     if (!target) return;
     const click = clickOf(args);
     const { body, respond } = args;
-    await context.work.run(async () => {
+    await runForUser(context, args.respond, async () => {
       const outcome = await context.operations.resume({
         actorId: click.userId,
         target,

@@ -7,11 +7,18 @@ import { flowPauseButton } from './flow-pause.js';
 import { flowRampButton, flowRampControlButton } from './flow-ramp.js';
 import { flowListRefreshButton, flowRefreshButton, flowStatusButton } from './flow-refresh.js';
 import { flowResumeButton } from './flow-resume.js';
+import { unknownButton } from './unknown-button.js';
 
 type Button = BlockAction<ButtonAction>;
 
 /** `flow_resume` may carry a `#<n>` suffix where several Resume buttons share a block. */
 const RESUME_ACTION = /^flow_resume(?:#\d{1,3})?$/;
+
+/** Every action_id Flowbot handles; the catch-all below answers the rest. */
+const KNOWN: readonly (string | RegExp)[] = [
+  RESUME_ACTION,
+  ...Object.values(ACTION_IDS).filter((id) => id !== ACTION_IDS.resume),
+];
 
 export function registerActions(app: App, context: ListenerContext): void {
   app.action<Button>({ action_id: RESUME_ACTION, type: 'block_actions' }, flowResumeButton(context));
@@ -43,4 +50,7 @@ export function registerActions(app: App, context: ListenerContext): void {
     { action_id: ACTION_IDS.rampAbort, type: 'block_actions' },
     flowRampControlButton(context, 'abort'),
   );
+  // Registered last. Link buttons (other systems' alerts) and buttons from another version of Flowbot still
+  // send clicks; they are acknowledged, and a `flow_` one the person clicked is told it did nothing.
+  app.action<Button>({ type: 'block_actions' }, unknownButton(context, KNOWN));
 }

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt'
 import { parseKeyRef } from '../../../core/keys.js';
 import { code } from '../../blocks/mrkdwn.js';
 import { flowResumeUsage, keyProblem } from '../../blocks/usage.js';
-import type { ListenerContext } from '../../context.js';
+import { type ListenerContext, runForUser } from '../../context.js';
 import { resumeNow } from '../flows/resume.js';
 
 /** `/flow-resume <key>`: the one-step way out of an incident. */
@@ -30,7 +30,7 @@ export function flowResumeCommand(context: ListenerContext) {
       return;
     }
     await ack({ response_type: 'ephemeral', text: `:hourglass_flowing_sand: Resuming ${code(text)}…` });
-    await context.work.run(() =>
+    await runForUser(context, respond, () =>
       resumeNow(context, respond, command.user_id, command.channel_id, parsed.ref, 'command'),
     );
   };

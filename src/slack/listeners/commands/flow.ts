@@ -3,7 +3,7 @@ import { type FlowCommand, parseFlowCommand } from '../../../core/commands/flow-
 import { formatKeyRef } from '../../../core/keys.js';
 import { helpMessage } from '../../blocks/help.js';
 import { code } from '../../blocks/mrkdwn.js';
-import type { ListenerContext } from '../../context.js';
+import { type ListenerContext, runForUser } from '../../context.js';
 import { showCan, showWhoami } from '../flows/access.js';
 import { askToConfirm } from '../flows/confirm.js';
 import { showGlobal, showList, showStatus } from '../flows/read.js';
@@ -45,7 +45,9 @@ export function flowCommand(context: ListenerContext) {
     } else {
       await ack();
     }
-    await context.work.run(() => run(context, request, command.user_id, command.channel_id, respond));
+    await runForUser(context, respond, () =>
+      run(context, request, command.user_id, command.channel_id, respond),
+    );
   };
 }
 

@@ -1,0 +1,48 @@
+# syntax=docker/dockerfile:1
+
+# Flowbot: build with `docker build -t flowbot .`, run with
+#   docker run --env-file .env -p 3000:3000 -v flowbot-data:/app/data flowbot
+# The major version follows package.json "engines.node".
+ARG NODE_VERSION=20
+
+FROM node:${NODE_VERSION}-slim AS base
+WORKDIR /app
+
+# better-sqlite3 is a native addon: when no prebuilt binary fits, npm compiles it, which needs a toolchain.
+# Only the stages that install dependencies carry it; the runtime image does not.
+FROM base AS toolchain
+RUN apt-get update \
+  && apt-get install -y --no-install-recommends python3 make g++ \
+  && rm -rf /var/lib/apt/lists/*
+
+FROM toolchain AS build
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+COPY scripts ./scripts
+RUN npm run build
+
+# Production dependencies, compiled on the same base image as the runtime so the native addon matches it.
+FROM toolchain AS prod-deps
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+
+FROM base AS runtime
+ENV NODE_ENV=production \
+  PORT=3000 \
+  FLOW_DATA_DIR=/app/data
+# package.json comes along because it marks dist/ as ES modules ("type": "module").
+COPY package.json ./
+COPY --from=prod-deps /app/node_modules ./node_modules
+COPY --from=build /app/dist ./dist
+# The embedded store lives here; created before VOLUME so a fresh volume inherits the non-root owner.
+RUN mkdir -p /app/data && chown node:node /app/data
+USER node
+EXPOSE 3000
+VOLUME /app/data
+# node:*-slim has no curl or wget; Node's own fetch does the probe.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
+# What `npm start` runs, without its prestart build (the image already holds the build).
+CMD ["node", "dist/src/index.js"]

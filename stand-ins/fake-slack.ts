@@ -205,6 +205,18 @@ function parseParams(raw: string, contentType: string, query: URLSearchParams): 
   return params;
 }
 
+/** A replacement is the whole message: what the new one leaves out is gone, as in Slack. */
+function setContent(
+  message: { text?: string; blocks?: unknown },
+  text: string | undefined,
+  blocks: unknown[] | undefined,
+): void {
+  if (text === undefined) delete message.text;
+  else message.text = text;
+  if (blocks === undefined) delete message.blocks;
+  else message.blocks = blocks;
+}
+
 function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
@@ -571,19 +583,13 @@ class Fake implements FakeSlack {
     if (target.ephemeralId !== undefined) {
       const eph = this.ephemeralMessages.find((e) => e.message_ts === target.ephemeralId);
       if (eph === undefined) return false;
-      eph.text = text;
-      eph.blocks = blocks;
-      if (text === undefined) delete eph.text;
-      if (blocks === undefined) delete eph.blocks;
+      setContent(eph, text, blocks);
       this.emit({ type: 'ephemeral_updated', ephemeral: { ...eph } });
       return true;
     }
     const message = this.channelMessages.get(target.channel)?.find((m) => m.ts === target.ts);
     if (message === undefined) return false;
-    message.text = text;
-    message.blocks = blocks;
-    if (text === undefined) delete message.text;
-    if (blocks === undefined) delete message.blocks;
+    setContent(message, text, blocks);
     delete message.attachments;
     this.emit({ type: 'message_updated', channel: target.channel, message: { ...message } });
     return true;

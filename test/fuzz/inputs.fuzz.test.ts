@@ -26,7 +26,9 @@ import { HOSTILE_VALID_KEYS, INVALID_KEYS } from '../unit/hostile.js';
 const ENVIRONMENTS = ['prod', 'staging'];
 const QSTASH_ROUTE = /^\/v2\/flowControl(\/[^/]+(\/(pause|resume|pin|unpin|resetRate))?)?$/;
 const CONCURRENCY = 16;
-const counts = { commands: 0, clicks: 0, shapes: 0, pure: 0 };
+const counts = { commands: 0, clicks: 0, shapes: 0, pure: 0, lateAcks: 0 };
+/** Slack gives up on an ack after 3 s; a 200 that comes later still counts as a miss to the person clicking. */
+const SLACK_ACK_DEADLINE_MS = 3_000;
 
 async function inBatches<T, R>(
   items: readonly T[],
@@ -47,7 +49,7 @@ async function inBatches<T, R>(
 
 afterAll(() => {
   process.stdout.write(
-    `fuzz inputs: ${counts.commands} commands, ${counts.clicks} clicks, ${counts.shapes} payload shapes, ${counts.pure} pure-function cases\n`,
+    `fuzz inputs: ${counts.commands} commands, ${counts.clicks} clicks, ${counts.shapes} payload shapes (${counts.lateAcks} acked only after ${SLACK_ACK_DEADLINE_MS} ms), ${counts.pure} pure-function cases\n`,
   );
 });
 
@@ -269,8 +271,10 @@ describe('generated input through the real door', () => {
 
   it('acknowledges block_actions payloads with missing fields and wrong types with 200', async () => {
     await fc.assert(
-      fc.asyncProperty(fc.array(payloadShape, { minLength: 24, maxLength: 48 }), async (batch) => {
-        await inBatches(batch, CONCURRENCY, async (shape) => {
+      fc.asyncProperty(fc.array(payloadShape, { minLength: 48, maxLength: 64 }), async (batch) => {
+        // Shapes no listener routes (no actions, unknown type) are only acknowledged by Bolt's 3-second
+        // fallback, so a whole batch goes at once: the wait is idle time, not work.
+        await inBatches(batch, batch.length, async (shape) => {
           counts.shapes += 1;
           const payload = blockActionsPayload({
             userId: ALLOWED_USER,
@@ -292,10 +296,11 @@ describe('generated input through the real door', () => {
           const body = new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
           const result = await postToSlackEndpoint(h.url, SIGNING_SECRET, body, { timeoutMs: 15_000 });
           expect(result.status, JSON.stringify(payload).slice(0, 400)).toBe(200);
+          if (result.elapsedMs > SLACK_ACK_DEADLINE_MS) counts.lateAcks += 1;
         });
         expectOnlyFlowControlRoutes();
       }),
-      { numRuns: 15, endOnFailure: true },
+      { numRuns: 6, endOnFailure: true },
     );
   }, 60_000);
 

@@ -200,7 +200,7 @@ describe.skipIf(!available)('several replicas sharing Redis', () => {
     qstash.setKey({ flowControlKey: 'orders', isPaused: true });
     redis.kill();
     await expect.poll(async () => (await fetch(`${a!.url}/readyz`)).status, { timeout: 10_000 }).toBe(503);
-    const readyz = await (await fetch(`${a!.url}/readyz`)).json();
+    const readyz = (await (await fetch(`${a!.url}/readyz`)).json()) as any;
     expect(readyz.checks.store).toBe('redis unreachable');
     const responseUrl = slack.responseUrl();
     const result = await click(a!, 'flow_resume', 'orders', responseUrl, '1700000000.000400');
@@ -233,7 +233,7 @@ describe.skipIf(!available)('several replicas sharing Redis', () => {
     const answers = await Promise.all(load);
     expect(answers).toHaveLength(30);
     await expect
-      .poll(async () => (await fetch(`${a!.url}/readyz`)).json().then((body) => body.checks.store), {
+      .poll(async () => (await fetch(`${a!.url}/readyz`)).json().then((body: any) => body.checks.store), {
         timeout: 20_000,
       })
       .toBe('ok');

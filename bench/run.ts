@@ -57,6 +57,8 @@ function settings() {
     startups: numberSetting('BENCH_STARTUPS', 3, 1, 20),
     profile: process.env.BENCH_PROFILE === '1',
     probe: process.env.BENCH_PROBE === '1',
+    /** warn keeps per-request audit lines out of the measurement; info is what production logs. */
+    logLevel: process.env.BENCH_LOG_LEVEL ?? 'warn',
     /** Where Flowbot's temporary data directory goes: put it on tmpfs to see what fsync costs. */
     dataParent: process.env.BENCH_DATA_PARENT ?? tmpdir(),
   };
@@ -249,7 +251,7 @@ async function main(): Promise<void> {
         FLOW_ALLOWED_USERS: `${DIRECT_USER},${GROUP}`,
         // A fresh data directory each time: every start is a first start.
         FLOW_DATA_DIR: join(dataDir, `data-${run}`),
-        LOG_LEVEL: 'warn',
+        LOG_LEVEL: config.logLevel,
         PORT: String(port),
         ...extraEnv,
       }),

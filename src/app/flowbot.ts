@@ -13,6 +13,7 @@ import { FlowOperations } from '../core/operations/flow-operations.js';
 import { PolicyAccess, type ReloadResult } from '../core/policy/policy-access.js';
 import { QStashEnvironments } from '../core/qstash/environments.js';
 import { Ramps } from '../core/ramp/ramps.js';
+import { MutationRateLimiter } from '../core/rate-limit.js';
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import { Timers } from '../core/scheduler/timers.js';
 import type { StateStore } from '../core/store/state-store.js';
@@ -30,6 +31,7 @@ import { healthRoute, readyRoute } from '../slack/routes.js';
 import { SlackScheduledWork } from '../slack/scheduled-work.js';
 import { BackgroundWork } from './background.js';
 import { followChanges } from './follow-changes.js';
+import { countingAudit, FlowbotMetrics } from './metrics.js';
 import { type OpenedStore, openStore, StartupProblems } from './open-store.js';
 import { ReadinessChecks } from './readiness.js';
 
@@ -71,8 +73,12 @@ export interface RunningFlowbot {
 export async function startFlowbot(config: Config, options: FlowbotOptions): Promise<RunningFlowbot> {
   const { logger } = options;
   const work = new WorkTracker((error) => logger.error({ err: error }, 'background work failed'));
-  const environments = new QStashEnvironments(config.qstash.environments, options.qstash);
-  const audit = new PinoAuditLog(logger);
+  const metrics = new FlowbotMetrics(() => work.size);
+  const environments = new QStashEnvironments(config.qstash.environments, {
+    ...options.qstash,
+    onAttempt: (report) => metrics.recordQStash(report),
+  });
+  const audit = countingAudit(new PinoAuditLog(logger), metrics);
   const directory = new SlackGroupDirectory(lookupClient(config, logger), config.access.groupCacheTtlMs);
   const access = PolicyAccess.create(
     { allowlist: config.access.allowedSubjects, file: config.access.policyFile },
@@ -89,6 +95,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   let readiness: ReadinessChecks | undefined;
   const routes = [
     healthRoute(() => stopping),
+    metrics.route(),
     readyRoute(
       () => readiness?.current() ?? { ready: false, checks: { flowbot: 'starting' } },
       () => stopping,
@@ -109,10 +116,22 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
-  const operations = new FlowOperations(environments, access, audit, new StoreOnceGuard(store));
+  const rateLimiter = config.rateLimit
+    ? new MutationRateLimiter(store, config.rateLimit.limit, config.rateLimit.windowMs)
+    : undefined;
+  const operations = new FlowOperations(
+    environments,
+    access,
+    audit,
+    new StoreOnceGuard(store),
+    () => new Date(),
+    rateLimiter,
+  );
   const timers = new Timers(store);
   const approvals = new Approvals(store);
-  const notifier = new SlackNotifier(app.client, logger);
+  const notifier = new SlackNotifier(app.client, logger, (method, error) =>
+    metrics.recordSlackError(method, error),
+  );
   const naming = { environmentCount: environments.count };
   followChanges(operations, timers, config.pauseReminderMs, logger);
   const alertDesk = new AlertDesk(store, operations, notifier, naming, logger);
@@ -159,6 +178,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     audit,
     work,
     logger,
+    onSlackError: (method, error) => metrics.recordSlackError(method, error),
   };
   registerListeners(app, context);
   const scheduler = new Scheduler(

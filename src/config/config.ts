@@ -44,6 +44,8 @@ export interface Config {
         readonly channel: string;
       }
     | undefined;
+  /** Changes one person may make per window; undefined → no limit. */
+  readonly rateLimit: { readonly limit: number; readonly windowMs: number } | undefined;
   readonly dataDir: string;
   /** Set → state shared in Redis, so several replicas can run; unset → the embedded store in dataDir. */
   readonly redisUrl: string | undefined;

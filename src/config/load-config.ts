@@ -198,6 +198,19 @@ export function loadConfig(env: Env): ConfigResult {
     };
   }
 
+  let rateLimit: Config['rateLimit'] = { limit: 30, windowMs: 60_000 };
+  const rateText = read('FLOW_RATE_LIMIT')?.toLowerCase();
+  if (rateText === 'off') rateLimit = undefined;
+  else if (rateText !== undefined) {
+    const match = /^(\d{1,6})\s*\/\s*(\S+)$/.exec(rateText);
+    const seconds = match ? parseDurationSeconds(match[2] ?? '') : undefined;
+    if (!match || seconds === undefined || Number(match[1]) < 1 || seconds > 86_400) {
+      problems.push(
+        'FLOW_RATE_LIMIT is invalid: changes per person per window, like 30/1m or 100/1h, or off.',
+      );
+    } else rateLimit = { limit: Number(match[1]), windowMs: seconds * 1000 };
+  }
+
   const redisUrl = read('REDIS_URL');
   if (redisUrl !== undefined) {
     let valid = false;
@@ -239,6 +252,7 @@ export function loadConfig(env: Env): ConfigResult {
       watch,
       dataDir: read('FLOW_DATA_DIR') ?? './data',
       redisUrl,
+      rateLimit,
       logLevel,
     },
   };

@@ -28,6 +28,8 @@ export interface ListenerContext {
   readonly audit: AuditLog;
   readonly work: WorkTracker;
   readonly logger: Logger;
+  /** Counts failed Slack calls (metrics). */
+  readonly onSlackError?: (method: string, error: string) => void;
 }
 
 export type Visibility = 'in_channel' | 'ephemeral';
@@ -52,6 +54,7 @@ export async function reply(
     await respond(payload);
     return true;
   } catch (error) {
+    context.onSlackError?.('response_url', 'failed');
     context.logger.error(
       { err: error, visibility: options.visibility, reply: message.text.slice(0, 200) },
       'could not deliver a reply through response_url',
@@ -89,4 +92,42 @@ export function runForUser(
       );
     }
   });
+}
+
+/**
+ * `respond`, with a second way out: when the response_url fails (expired, used up, Slack trouble there), the
+ * message goes through the Web API instead (privately with chat.postEphemeral, publicly with
+ * chat.postMessage), so the person still hears the outcome. Updates in place have no such fallback.
+ */
+export function resilientRespond(
+  context: ListenerContext,
+  respond: RespondFn,
+  channel: string | undefined,
+  user: string | undefined,
+): RespondFn {
+  return async (message) => {
+    try {
+      return await respond(message);
+    } catch (error) {
+      const payload = typeof message === 'string' ? { text: message } : message;
+      if (!channel || payload.replace_original || payload.delete_original) throw error;
+      const blocks =
+        'blocks' in payload && Array.isArray(payload.blocks)
+          ? (payload.blocks as SlackMessage['blocks'])
+          : [];
+      const fallback = { text: String(payload.text ?? ''), blocks };
+      context.logger.warn(
+        { err: error, channel },
+        'response_url failed; answering through the Web API instead',
+      );
+      const posted =
+        payload.response_type === 'in_channel'
+          ? await context.notifier.post(channel, fallback)
+          : user
+            ? await context.notifier.postEphemeral(channel, user, fallback)
+            : { ok: false as const, error: 'no user' };
+      if (!posted.ok) throw error;
+      return new Response(null, { status: 200 });
+    }
+  };
 }

@@ -31,6 +31,7 @@ export class SlackNotifier {
   constructor(
     private readonly client: WebClient,
     private readonly logger: Logger,
+    private readonly onError: (method: string, error: string) => void = () => {},
   ) {}
 
   async post(channel: string, message: SlackMessage, threadTs?: string): Promise<PostResult> {
@@ -44,6 +45,20 @@ export class SlackNotifier {
       return { ok: true, channel: String(result.channel ?? channel), ts: String(result.ts ?? '') };
     } catch (error) {
       return { ok: false, error: this.failure('chat.postMessage', channel, error) };
+    }
+  }
+
+  async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<PostResult> {
+    try {
+      const result = await this.client.chat.postEphemeral({
+        channel,
+        user,
+        text: message.text,
+        blocks: message.blocks,
+      });
+      return { ok: true, channel, ts: String(result.message_ts ?? '') };
+    } catch (error) {
+      return { ok: false, error: this.failure('chat.postEphemeral', channel, error) };
     }
   }
 
@@ -68,6 +83,7 @@ export class SlackNotifier {
       { method, channel, reason, detail: explainSlackError(reason) },
       `Slack ${method} failed: ${explainSlackError(reason)}`,
     );
+    this.onError(method, reason);
     return reason;
   }
 }

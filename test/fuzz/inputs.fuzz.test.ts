@@ -79,6 +79,7 @@ const hostileFragment = fc.constantFrom(
   ':',
   'PATH=/tmp',
   'QSTASH_TOKEN=x',
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: the literal placeholder text is the hostile input.
   '${QSTASH_TOKEN}',
   '$(id)',
   '*',

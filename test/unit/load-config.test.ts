@@ -37,6 +37,7 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
         labels: { key: 'flow_control_key', environment: 'flow_environment', channel: 'slack_channel' },
       },
       watch: undefined,
+      rateLimit: { limit: 30, windowMs: 60_000 },
       dataDir: './data',
       logLevel: 'info',
     });

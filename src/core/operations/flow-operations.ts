@@ -7,6 +7,7 @@ import type { QStashClient } from '../qstash/client.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
 import { QStashError } from '../qstash/errors.js';
 import type { FlowKeyState, GlobalParallelism, PinSettings, UnpinSettings } from '../qstash/types.js';
+import type { MutationRateLimiter } from '../rate-limit.js';
 import type { EnvironmentKeys, OperationRequest, Outcome, PendingChange, ReadOutcome } from './outcome.js';
 
 export type ChangeListener = (outcome: Outcome, request: OperationRequest) => Promise<void> | void;
@@ -27,6 +28,7 @@ export class FlowOperations {
     private readonly audit: AuditLog,
     private readonly once: OnceGuard,
     private readonly now: () => Date = () => new Date(),
+    private readonly rateLimiter?: MutationRateLimiter,
   ) {}
 
   private readonly changeListeners: ChangeListener[] = [];
@@ -315,6 +317,19 @@ export class FlowOperations {
     if (!decision.allowed) {
       record('denied', decision.reason);
       return { kind: 'refused', action, target, explanation: decision.explanation };
+    }
+    if (this.rateLimiter && !request.scheduled && request.approvedBy === undefined) {
+      const rate = await this.rateLimiter.take(request.actorId);
+      if (!rate.allowed) {
+        record('denied', 'rate_limited');
+        const seconds = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
+        return {
+          kind: 'refused',
+          action,
+          target,
+          explanation: `You have made ${rate.limit} changes in a short time, which is as many as Flowbot allows one person per ${Math.round(this.rateLimiter.windowMs / 1000)} seconds. Try again in ${seconds} seconds.`,
+        };
+      }
     }
     if (decision.approval && request.approvedBy === undefined) {
       record('requested', 'approval required');

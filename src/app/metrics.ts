@@ -1,0 +1,87 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CustomRoute } from '@slack/bolt';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import type { AuditEvent, AuditLog } from '../core/audit.js';
+import type { AttemptReport } from '../core/qstash/client.js';
+
+/** Prometheus metrics: what people asked for and how it ended, QStash's latency and errors, Slack's errors. */
+export class FlowbotMetrics {
+  readonly registry = new Registry();
+  private readonly actions: Counter<'action' | 'outcome' | 'source'>;
+  private readonly qstashDuration: Histogram<'operation' | 'status'>;
+  private readonly qstashErrors: Counter<'operation' | 'status'>;
+  private readonly slackErrors: Counter<'method' | 'error'>;
+
+  constructor(inFlight: () => number) {
+    collectDefaultMetrics({ register: this.registry, prefix: 'flowbot_' });
+    this.actions = new Counter({
+      name: 'flowbot_actions_total',
+      help: 'Commands, clicks and scheduled actions, by action, outcome and source',
+      labelNames: ['action', 'outcome', 'source'],
+      registers: [this.registry],
+    });
+    this.qstashDuration = new Histogram({
+      name: 'flowbot_qstash_request_duration_seconds',
+      help: 'QStash calls including retries, by operation and final status',
+      labelNames: ['operation', 'status'],
+      buckets: [0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 20],
+      registers: [this.registry],
+    });
+    this.qstashErrors = new Counter({
+      name: 'flowbot_qstash_errors_total',
+      help: 'QStash calls that failed after retries, by operation and status (or error kind)',
+      labelNames: ['operation', 'status'],
+      registers: [this.registry],
+    });
+    this.slackErrors = new Counter({
+      name: 'flowbot_slack_errors_total',
+      help: 'Slack Web API and response_url calls that failed, by method and error',
+      labelNames: ['method', 'error'],
+      registers: [this.registry],
+    });
+    new Gauge({
+      name: 'flowbot_inflight_work',
+      help: 'Requests acknowledged whose outcome is still being worked on',
+      registers: [this.registry],
+      collect() {
+        this.set(inFlight());
+      },
+    });
+  }
+
+  recordAction(event: AuditEvent): void {
+    this.actions.inc({ action: event.action, outcome: event.outcome, source: event.source });
+  }
+
+  recordQStash(report: AttemptReport): void {
+    const status = report.status === undefined ? (report.errorCode ?? 'error') : String(report.status);
+    this.qstashDuration.observe({ operation: report.operation, status }, report.durationMs / 1000);
+    if (report.errorCode !== undefined) this.qstashErrors.inc({ operation: report.operation, status });
+  }
+
+  recordSlackError(method: string, error: string): void {
+    this.slackErrors.inc({ method, error });
+  }
+
+  route(): CustomRoute {
+    return {
+      path: '/metrics',
+      method: ['GET'],
+      handler: async (_req: IncomingMessage, res: ServerResponse) => {
+        const body = await this.registry.metrics();
+        res.writeHead(200, { 'content-type': this.registry.contentType });
+        res.end(body);
+      },
+    };
+  }
+}
+
+/** Every audit event is also counted. */
+export function countingAudit(audit: AuditLog, metrics: FlowbotMetrics): AuditLog {
+  return {
+    record(event) {
+      metrics.recordAction(event);
+      audit.record(event);
+    },
+  };
+}

@@ -1,0 +1,29 @@
+import type { StateStore } from './store/state-store.js';
+
+export type RateDecision =
+  | { readonly allowed: true }
+  | { readonly allowed: false; readonly retryAfterMs: number; readonly limit: number };
+
+const NAMESPACE = 'rate';
+
+/**
+ * How many changes one person may make per window (a runaway script or a stuck retry loop in someone's
+ * terminal shouldn't be able to flap production keys). Fixed windows in the shared store, so the limit holds
+ * across replicas.
+ */
+export class MutationRateLimiter {
+  constructor(
+    private readonly store: StateStore,
+    readonly limit: number,
+    readonly windowMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async take(actorId: string): Promise<RateDecision> {
+    const now = this.now();
+    const window = Math.floor(now / this.windowMs);
+    const count = await this.store.increment(NAMESPACE, `${actorId}:${window}`, this.windowMs);
+    if (count <= this.limit) return { allowed: true };
+    return { allowed: false, retryAfterMs: (window + 1) * this.windowMs - now, limit: this.limit };
+  }
+}

@@ -208,7 +208,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const mode = config.slack.appToken ? 'socket' : 'http';
   const started = await app.start(config.port);
   bolt.markListening(true);
-  const port = serverPort(started) ?? config.port;
+  const port = (await bolt.startRoutes(config.port)) ?? serverPort(started) ?? config.port;
   readiness = new ReadinessChecks(environments, bolt.connection, () => opened.health());
   const checked = readiness.refreshAll();
   background.start();

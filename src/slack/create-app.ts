@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
@@ -13,6 +15,12 @@ export interface BoltApp {
   readonly app: App;
   readonly connection: SlackConnection;
   markListening(listening: boolean): void;
+  /**
+   * Socket Mode only: serves the health, metrics and alert routes on `port` (Slack needs no HTTP there) and
+   * resolves to the port actually used. In HTTP mode the Bolt receiver serves them beside /slack/events.
+   */
+  startRoutes(port: number): Promise<number | undefined>;
+  stopRoutes(): Promise<void>;
 }
 
 /**
@@ -37,10 +45,8 @@ export function createBoltApp(config: Config, logger: Logger, routes: CustomRout
     const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
       logger: boltLogger(logger),
-      customRoutes: routes,
-      // The health and alert routes listen here; the WebSocket client uses the same Web API base URL.
+      // The WebSocket client asks the same Web API base URL for its connection.
       installerOptions: {
-        port: config.port,
         clientOptions: config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {},
       },
       autoReconnectEnabled: true,
@@ -58,6 +64,20 @@ export function createBoltApp(config: Config, logger: Logger, routes: CustomRout
       connected = false;
     });
     const app = new App({ ...common, receiver });
+    const server = createServer((req, res) => {
+      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
+      const route = routes.find(
+        (candidate) => candidate.path === path && [candidate.method].flat().includes(req.method ?? 'GET'),
+      );
+      if (!route) {
+        sendJson(res, 404, { error: 'not found' });
+        return;
+      }
+      Promise.resolve(route.handler(Object.assign(req, { params: {} }), res)).catch((error: unknown) => {
+        logger.error({ err: error, path }, 'route failed');
+        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
+      });
+    });
     return {
       app,
       connection: {
@@ -66,6 +86,12 @@ export function createBoltApp(config: Config, logger: Logger, routes: CustomRout
         },
       },
       markListening: () => {},
+      startRoutes: (port) =>
+        new Promise((resolve, reject) => {
+          server.once('error', reject);
+          server.listen(port, () => resolve((server.address() as AddressInfo).port));
+        }),
+      stopRoutes: () => new Promise((resolve) => server.close(() => resolve())),
     };
   }
   const receiver = new HTTPReceiver({
@@ -102,5 +128,7 @@ export function createBoltApp(config: Config, logger: Logger, routes: CustomRout
     markListening: (value) => {
       listening = value;
     },
+    startRoutes: async () => undefined,
+    stopRoutes: async () => {},
   };
 }

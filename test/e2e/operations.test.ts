@@ -29,7 +29,9 @@ describe('GET /metrics', () => {
     expect(text).toMatch(/flowbot_actions_total\{action="resume",outcome="done",source="command"\} 1/);
     expect(text).toMatch(/flowbot_actions_total\{action="resume",outcome="denied",source="command"\} 1/);
     expect(text).toMatch(/flowbot_actions_total\{action="resume",outcome="failed",source="command"\} 1/);
-    expect(text).toMatch(/flowbot_qstash_request_duration_seconds_count\{operation="resume",status="200"\} 1/);
+    expect(text).toMatch(
+      /flowbot_qstash_request_duration_seconds_count\{operation="resume",status="200"\} 1/,
+    );
     expect(text).toMatch(/flowbot_qstash_errors_total\{operation="get",status="404"\} 1/);
     expect(text).toContain('flowbot_inflight_work');
     expect(text).toContain('flowbot_process_resident_memory_bytes');
@@ -42,14 +44,23 @@ describe('GET /readyz', () => {
     const h = await harness();
     const response = await fetch(`${h.url}/readyz`);
     expect(response.status).toBe(200);
-    expect(await response.json()).toEqual({ status: 'ready', checks: { slack: 'ok', store: 'ok', 'qstash:default': 'ok' } });
+    expect(await response.json()).toEqual({
+      status: 'ready',
+      checks: { slack: 'ok', store: 'ok', 'qstash:default': 'ok' },
+    });
   });
 
   it('is not ready when QStash rejects the token, and says which check failed', async () => {
-    const h = await harness({ env: { QSTASH_TOKEN: 'not-the-right-token-000' }, emulator: { token: 'the-right-token-000000' } });
+    const h = await harness({
+      env: { QSTASH_TOKEN: 'not-the-right-token-000' },
+      emulator: { token: 'the-right-token-000000' },
+    });
     const response = await fetch(`${h.url}/readyz`);
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ status: 'not_ready', checks: { 'qstash:default': 'token rejected' } });
+    expect(await response.json()).toMatchObject({
+      status: 'not_ready',
+      checks: { 'qstash:default': 'token rejected' },
+    });
   });
 });
 
@@ -83,29 +94,48 @@ describe('faults on Slack’s side', () => {
     await postToSlackEndpoint(
       h.url,
       SIGNING_SECRET,
-      slashCommandBody({ command: '/flow-resume', text: 'orders', user_id: ALLOWED_USER, channel_id: CHANNEL, response_url: responseUrl }),
+      slashCommandBody({
+        command: '/flow-resume',
+        text: 'orders',
+        user_id: ALLOWED_USER,
+        channel_id: CHANNEL,
+        response_url: responseUrl,
+      }),
     );
-    const posted = await h.slack.waitForCall('chat.postMessage', (c) => String(c.params.text).includes('resumed'));
+    const posted = await h.slack.waitForCall('chat.postMessage', (c) =>
+      String(c.params.text).includes('resumed'),
+    );
     expect(posted.params.channel).toBe(CHANNEL);
     const denied = h.slack.responseUrl();
     h.slack.failResponseUrl(denied, 404, 10);
     await postToSlackEndpoint(
       h.url,
       SIGNING_SECRET,
-      slashCommandBody({ command: '/flow-resume', text: 'orders', user_id: 'USTRANGER', channel_id: CHANNEL, response_url: denied }),
+      slashCommandBody({
+        command: '/flow-resume',
+        text: 'orders',
+        user_id: 'USTRANGER',
+        channel_id: CHANNEL,
+        response_url: denied,
+      }),
     );
     const ephemeral = await h.slack.waitForCall('chat.postEphemeral', (c) => c.params.user === 'USTRANGER');
     expect(String(ephemeral.params.text)).toContain('You can’t resume');
   });
 
   it('Slack Web API 5xx and 429 are retried; the alert still gets posted', async () => {
-    const h = await harness({ env: { ALERTS_TOKEN: 'alerts-token-0123456789abcdef', ALERTS_CHANNEL: CHANNEL } });
+    const h = await harness({
+      env: { ALERTS_TOKEN: 'alerts-token-0123456789abcdef', ALERTS_CHANNEL: CHANNEL },
+    });
     h.slack.failMethod('chat.postMessage', { kind: 'status', status: 503 }, 1);
     h.slack.failMethod('chat.update', { kind: 'ratelimited', retryAfterSeconds: 1 }, 1);
     const post = (body: unknown) =>
       fetch(`${h.url}/alerts`, {
         method: 'POST',
-        headers: { authorization: 'Bearer alerts-token-0123456789abcdef', 'content-type': 'application/json' },
+        headers: {
+          authorization: 'Bearer alerts-token-0123456789abcdef',
+          'content-type': 'application/json',
+        },
         body: JSON.stringify(body),
       });
     const first = await post({ key: 'orders' });

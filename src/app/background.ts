@@ -6,6 +6,11 @@ import type { Scheduler } from '../core/scheduler/scheduler.js';
 import { LeaderElector, Lease } from '../core/store/lease.js';
 import type { StateStore } from '../core/store/state-store.js';
 
+/** Unique per process: host, pid and a random part (pids repeat across containers). */
+export function replicaId(): string {
+  return `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+}
+
 /** The leader holds this long without renewing; a dead leader's work resumes elsewhere within it plus a tick. */
 export const LEADER_LEASE_MS = 10_000;
 
@@ -16,13 +21,13 @@ export const LEADER_LEASE_MS = 10_000;
  */
 export class BackgroundWork {
   private readonly elector: LeaderElector;
-  readonly holderId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
   constructor(
     store: StateStore,
     private readonly scheduler: Scheduler,
     private readonly watcher: Watcher | undefined,
     private readonly logger: Logger,
+    readonly holderId: string,
     leaseMs = LEADER_LEASE_MS,
   ) {
     this.elector = new LeaderElector({

@@ -29,7 +29,7 @@ import { SlackNotifier } from '../slack/notifier.js';
 import { SlackRampReporter } from '../slack/ramp-reporter.js';
 import { healthRoute, readyRoute } from '../slack/routes.js';
 import { SlackScheduledWork } from '../slack/scheduled-work.js';
-import { BackgroundWork } from './background.js';
+import { BackgroundWork, replicaId } from './background.js';
 import { followChanges } from './follow-changes.js';
 import { countingAudit, FlowbotMetrics } from './metrics.js';
 import { type OpenedStore, openStore, StartupProblems } from './open-store.js';
@@ -127,7 +127,8 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     () => new Date(),
     rateLimiter,
   );
-  const timers = new Timers(store);
+  const holderId = replicaId();
+  const timers = new Timers(store, Date.now, holderId);
   const approvals = new Approvals(store);
   const notifier = new SlackNotifier(app.client, logger, (method, error) =>
     metrics.recordSlackError(method, error),
@@ -142,7 +143,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       .followChange(outcome.target, outcome.actorId, outcome.action, outcome.after)
       .catch((error: unknown) => logger.warn({ err: error }, 'could not update the alert of a changed key'));
   });
-  const ramps = new Ramps(store, operations, new SlackRampReporter(notifier, naming));
+  const ramps = new Ramps(store, operations, new SlackRampReporter(notifier, naming), Date.now, holderId);
   operations.onChange(async (outcome, request) => {
     // A hand on the key during a ramp stops the ramp; the ramp's own steps don't count.
     if (outcome.kind !== 'done' || request.source === 'ramp') return;
@@ -189,7 +190,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     options.schedulerIntervalMs,
     [() => ramps.advanceDue()],
   );
-  const background = new BackgroundWork(store, scheduler, watcher, logger, options.leaderLeaseMs);
+  const background = new BackgroundWork(store, scheduler, watcher, logger, holderId, options.leaderLeaseMs);
 
   const reloadPolicy = (): ReloadResult => {
     const result = access.reload();

@@ -22,7 +22,7 @@ export interface Ramp {
   /** Waitlist samples, oldest first, for the trend. */
   readonly history: readonly number[];
   /** A step being applied by some replica until `leaseUntil`; a crash leaves it to be checked, not repeated. */
-  readonly inFlight?: { readonly step: number; readonly leaseUntil: number };
+  readonly inFlight?: { readonly step: number; readonly leaseUntil: number; readonly holder?: string };
   readonly failures: number;
   /** Why it ended or what is wrong, in words. */
   readonly note?: string;
@@ -60,6 +60,11 @@ export class Ramps {
     private readonly operations: FlowOperations,
     private readonly reporter: RampReporter,
     private readonly now: () => number = Date.now,
+    /**
+     * This replica. Steps run only on the leader, so a step left in flight by another holder was left by a
+     * leader that died (or lost the lead): it is checked and finished now instead of after its lease.
+     */
+    private readonly holder = 'local',
   ) {}
 
   async get(id: string): Promise<Ramp | undefined> {
@@ -97,7 +102,7 @@ export class Ramps {
       nextAt: now + plan.stepSeconds * 1000,
       startedAt: now,
       history: [plan.waitlistAtStart],
-      inFlight: { step: 0, leaseUntil: now + STEP_LEASE_MS },
+      inFlight: { step: 0, leaseUntil: now + STEP_LEASE_MS, holder: this.holder },
       failures: 0,
     };
     if (!(await this.store.compareAndSet(NAMESPACE, id, existing?.version, ramp))) {
@@ -123,7 +128,7 @@ export class Ramps {
     const now = this.now();
     for (const { value } of await this.store.list<Ramp>(NAMESPACE)) {
       if (value.status !== 'running' || value.nextAt > now) continue;
-      if (value.inFlight && value.inFlight.leaseUntil > now) continue;
+      if (this.leased(value, now)) continue;
       await this.advance(value.id);
     }
   }
@@ -245,13 +250,17 @@ export class Ramps {
     if (!entry) return undefined;
     const ramp = entry.value;
     const now = this.now();
-    if (ramp.status !== 'running' || ramp.nextAt > now || (ramp.inFlight && ramp.inFlight.leaseUntil > now))
-      return undefined;
+    if (ramp.status !== 'running' || ramp.nextAt > now || this.leased(ramp, now)) return undefined;
     const claimed: Ramp = {
       ...ramp,
-      inFlight: { step: ramp.stepIndex + 1, leaseUntil: now + STEP_LEASE_MS },
+      inFlight: { step: ramp.stepIndex + 1, leaseUntil: now + STEP_LEASE_MS, holder: this.holder },
     };
     return (await this.store.compareAndSet(NAMESPACE, id, entry.version, claimed)) ? claimed : undefined;
+  }
+
+  private leased(ramp: Ramp, now: number): boolean {
+    if (!ramp.inFlight || ramp.inFlight.leaseUntil <= now) return false;
+    return ramp.inFlight.holder === undefined || ramp.inFlight.holder === this.holder;
   }
 
   private async stepFailed(ramp: Ramp, reason: string): Promise<void> {

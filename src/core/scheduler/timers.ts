@@ -16,6 +16,8 @@ export interface Timer {
   readonly reason?: string;
   /** While a replica is firing it: others leave it alone until then. */
   readonly leaseUntil?: number;
+  /** The replica firing it; another leader need not wait for the lease of one that died. */
+  readonly leaseHolder?: string;
   readonly reminders?: number;
 }
 
@@ -36,6 +38,7 @@ export class Timers {
   constructor(
     private readonly store: StateStore,
     private readonly now: () => number = Date.now,
+    private readonly holder = 'local',
   ) {}
 
   async schedule(timer: Omit<Timer, 'id'>): Promise<Timer> {
@@ -67,8 +70,10 @@ export class Timers {
       const entry = await this.store.getEntry<Timer>(NAMESPACE, id);
       if (!entry) continue;
       const timer = entry.value;
-      if (timer.dueAt > now || (timer.leaseUntil !== undefined && timer.leaseUntil > now)) continue;
-      const leased: Timer = { ...timer, leaseUntil: now + FIRING_LEASE_MS };
+      // Timers fire only on the leader: a lease held by another replica was left by a leader that is gone.
+      const ours = timer.leaseHolder === undefined || timer.leaseHolder === this.holder;
+      if (timer.dueAt > now || (timer.leaseUntil !== undefined && timer.leaseUntil > now && ours)) continue;
+      const leased: Timer = { ...timer, leaseUntil: now + FIRING_LEASE_MS, leaseHolder: this.holder };
       if (await this.store.compareAndSet(NAMESPACE, id, entry.version, leased)) claimed.push(leased);
     }
     return claimed;
@@ -79,7 +84,8 @@ export class Timers {
     const entry = await this.store.getEntry<Timer>(NAMESPACE, timer.id);
     if (!entry || entry.value.leaseUntil !== timer.leaseUntil || entry.value.dueAt !== timer.dueAt) return;
     if (next) {
-      await this.store.compareAndSet(NAMESPACE, timer.id, entry.version, { ...next, id: timer.id });
+      const { leaseUntil: _until, leaseHolder: _holder, ...plan } = next;
+      await this.store.compareAndSet(NAMESPACE, timer.id, entry.version, { ...plan, id: timer.id });
       return;
     }
     // Removed by expiring it at once, in the same atomic step as the version check: a plain delete after the

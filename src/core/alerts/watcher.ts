@@ -1,5 +1,6 @@
 import { formatCount } from '../format.js';
 import { matchesGlob } from '../glob.js';
+import { Periodic } from '../periodic.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
 import { QStashError } from '../qstash/errors.js';
 import type { FlowKeyState } from '../qstash/types.js';
@@ -27,8 +28,7 @@ const MAX_BACKOFF_MS = 10 * 60_000;
  * alerting on is kept in the store, so a restart neither repeats nor forgets an alert.
  */
 export class Watcher {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic: Periodic;
   private readonly backoffMs = new Map<string, number>();
   private readonly nextRound = new Map<string, number>();
 
@@ -39,28 +39,21 @@ export class Watcher {
     private readonly raise: (signal: AlertSignal) => Promise<unknown>,
     private readonly onError: (error: unknown, environment: string) => void,
     private readonly now: () => number = Date.now,
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    const every = Math.min(this.settings.intervalMs, 1_000);
-    this.timer = setInterval(() => void this.tick(), every);
-    this.timer.unref();
-    void this.tick();
+  ) {
+    // Rounds come at most every second; each environment is read only when its own interval (or backoff) is up.
+    this.periodic = new Periodic(() => this.round(), Math.min(settings.intervalMs, 1_000));
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    this.periodic.start();
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   tick(): Promise<void> {
-    if (this.running) return this.running;
-    this.running = this.round().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.periodic.tick();
   }
 
   private async round(): Promise<void> {

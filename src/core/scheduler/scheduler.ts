@@ -1,4 +1,5 @@
 import type { ApprovalRequest, Approvals } from '../operations/approvals.js';
+import { Periodic } from '../periodic.js';
 import type { Timer, Timers } from './timers.js';
 
 export interface ScheduledWork {
@@ -11,39 +12,31 @@ export interface ScheduledWork {
  * that fails is logged and the next one tries again, so nothing pending is dropped by a passing error.
  */
 export class Scheduler {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic: Periodic;
 
   constructor(
     private readonly timers: Timers,
     private readonly approvals: Approvals,
     private readonly work: ScheduledWork,
     private readonly onError: (error: unknown) => void,
-    private readonly intervalMs = 1_000,
+    intervalMs = 1_000,
     /** More due work, e.g. ramp steps; each runs every pass, and its failure doesn't stop the others. */
     private readonly jobs: readonly (() => Promise<void>)[] = [],
-  ) {}
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
-    void this.tick();
+  ) {
+    this.periodic = new Periodic(() => this.pass(), intervalMs);
   }
 
-  async stop(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    this.timer = undefined;
-    await this.running;
+  start(): void {
+    this.periodic.start();
+  }
+
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   /** One pass; concurrent calls share the pass in progress. */
   tick(): Promise<void> {
-    if (this.running) return this.running;
-    this.running = this.pass().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.periodic.tick();
   }
 
   private async pass(): Promise<void> {

@@ -1,8 +1,7 @@
 import type { ApprovalRequest } from '../../../core/operations/approvals.js';
 import { type ApprovalStage, approvalCard } from '../../blocks/approval.js';
-import { noteMessage } from '../../blocks/confirmation.js';
-import { refusedMessage } from '../../blocks/outcome.js';
 import { type ListenerContext, reply, runForUser } from '../../context.js';
+import { allowedOrTold, tell } from '../flows/allowed.js';
 import { startRamp } from '../flows/ramp.js';
 import { type ButtonArgs, clickOf } from './button-args.js';
 
@@ -33,51 +32,28 @@ export function flowApproveButton(context: ListenerContext) {
     await runForUser(context, args.respond, async () => {
       const request = await context.approvals.get(click.value);
       if (!request) {
-        await reply(context, args.respond, noteMessage('This request was already decided or has expired.'), {
-          visibility: 'ephemeral',
-        });
+        await tell(context, args.respond, 'This request was already decided or has expired.');
         return;
       }
       if (request.requesterId === click.userId) {
-        await reply(
-          context,
-          args.respond,
-          noteMessage('You can’t approve your own request; someone else has to.'),
-          {
-            visibility: 'ephemeral',
-          },
-        );
+        await tell(context, args.respond, 'You can’t approve your own request; someone else has to.');
         return;
       }
-      const check = await context.operations.check(
-        click.userId,
-        'approve',
-        request.change.target,
-        click.channelId,
-        'button',
-      );
-      if (!check.allowed) {
-        await reply(
+      if (
+        !(await allowedOrTold(
           context,
           args.respond,
-          refusedMessage(
-            {
-              kind: 'refused',
-              action: 'approve',
-              target: request.change.target,
-              explanation: check.explanation,
-            },
-            context.naming,
-          ),
-          { visibility: 'ephemeral' },
-        );
+          click.userId,
+          'approve',
+          request.change.target,
+          click.channelId,
+        ))
+      ) {
         return;
       }
       const decision = await context.approvals.decide(request.id, click.userId);
       if (decision.kind !== 'decided') {
-        await reply(context, args.respond, noteMessage('This request was already decided or has expired.'), {
-          visibility: 'ephemeral',
-        });
+        await tell(context, args.respond, 'This request was already decided or has expired.');
         return;
       }
       const { change } = decision.request;
@@ -138,9 +114,7 @@ export function flowRejectButton(context: ListenerContext) {
     await runForUser(context, args.respond, async () => {
       const request = await context.approvals.get(click.value);
       if (!request) {
-        await reply(context, args.respond, noteMessage('This request was already decided or has expired.'), {
-          visibility: 'ephemeral',
-        });
+        await tell(context, args.respond, 'This request was already decided or has expired.');
         return;
       }
       if (request.requesterId === click.userId) {
@@ -148,28 +122,16 @@ export function flowRejectButton(context: ListenerContext) {
         if (withdrawn) await redraw(context, args, withdrawn, { kind: 'withdrawn' });
         return;
       }
-      const check = await context.operations.check(
-        click.userId,
-        'approve',
-        request.change.target,
-        click.channelId,
-        'button',
-      );
-      if (!check.allowed) {
-        await reply(
+      if (
+        !(await allowedOrTold(
           context,
           args.respond,
-          refusedMessage(
-            {
-              kind: 'refused',
-              action: 'approve',
-              target: request.change.target,
-              explanation: check.explanation,
-            },
-            context.naming,
-          ),
-          { visibility: 'ephemeral' },
-        );
+          click.userId,
+          'approve',
+          request.change.target,
+          click.channelId,
+        ))
+      ) {
         return;
       }
       const decision = await context.approvals.decide(request.id, click.userId);

@@ -1,7 +1,7 @@
 import type { ControlResult } from '../../../core/ramp/ramps.js';
 import { noteMessage } from '../../blocks/confirmation.js';
-import { refusedMessage } from '../../blocks/outcome.js';
 import { type ListenerContext, reply, runForUser } from '../../context.js';
+import { allowedOrTold } from '../flows/allowed.js';
 import { askToConfirm } from '../flows/confirm.js';
 import { type ButtonArgs, buttonTarget, clickOf } from './button-args.js';
 
@@ -42,25 +42,8 @@ export function flowRampControlButton(context: ListenerContext, control: Control
         });
         return;
       }
-      const check = await context.operations.check(
-        click.userId,
-        'ramp',
-        ramp.target,
-        click.channelId,
-        'button',
-      );
-      if (!check.allowed) {
-        await reply(
-          context,
-          args.respond,
-          refusedMessage(
-            { kind: 'refused', action: 'ramp', target: ramp.target, explanation: check.explanation },
-            context.naming,
-          ),
-          { visibility: 'ephemeral' },
-        );
+      if (!(await allowedOrTold(context, args.respond, click.userId, 'ramp', ramp.target, click.channelId)))
         return;
-      }
       let result: ControlResult;
       if (control === 'hold') result = await context.ramps.hold(ramp.id, click.userId);
       else if (control === 'proceed') result = await context.ramps.proceed(ramp.id, click.userId);

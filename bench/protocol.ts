@@ -2,6 +2,7 @@
 
 export interface StandInsConfig {
   readonly latencyMs: number;
+  /** Members of each user group, answered by usergroups.users.list. */
   readonly keys: readonly string[];
   readonly groups: Readonly<Record<string, readonly string[]>>;
 }
@@ -15,8 +16,19 @@ export interface StandInsReady {
   readonly botToken: string;
 }
 
-/** One response_url post: [response id, epoch ms at arrival, HTTP status answered, final (not a progress note)]. */
-export type ReplyRecord = readonly [id: string, time: number, status: number, final: boolean];
+/**
+ * One response_url post: response id, epoch ms at arrival, HTTP status answered, whether it is an outcome (not
+ * a progress note), whether it went to the channel (a resume is announced there; refusals and failures are
+ * private), and the start of its text.
+ */
+export type ReplyRecord = readonly [
+  id: string,
+  time: number,
+  status: number,
+  final: boolean,
+  inChannel: boolean,
+  text: string,
+];
 
 export interface RepliesBatch {
   readonly type: 'replies';

@@ -29,6 +29,10 @@ export interface PhaseReport {
         endToEnd: LatencyStats;
         drainMs: number;
         missing: { command: number; click: number; withSomePost: number };
+        /** Outcomes announced in the channel: the key was resumed. */
+        resumed: number;
+        /** Private outcomes (refusals, failures, duplicates) by how their text begins. */
+        otherOutcomes: Record<string, number>;
       }
     | undefined;
   readonly exitedDuringPhase: boolean;
@@ -80,7 +84,7 @@ export function formatReport(report: Report): string {
     `${ms(p.ackByKind.command.p99)}/${ms(p.ackByKind.click.p99)}`,
     `${p.cpuPercentDuringLoad.toFixed(0)}/${p.standInsCpuPercent.toFixed(0)}/${p.loadGeneratorCpuPercent.toFixed(0)}`,
     p.peakRssMb.toFixed(0),
-    p.replies ? `${p.replies.delivered}/${p.replies.expected}` : '-',
+    p.replies ? `${p.replies.delivered}/${p.replies.expected} (${p.replies.resumed})` : '-',
     p.replies
       ? `${ms(p.replies.endToEnd.p50)}/${ms(p.replies.endToEnd.p99)}/${ms(p.replies.endToEnd.max)}`
       : '-',
@@ -115,13 +119,23 @@ export function formatReport(report: Report): string {
         'p99 cmd/click',
         'cpu% tgt/stand-ins/gen',
         'RSS MB',
-        'replies',
+        'replies (resumed)',
         'e2e p50/p99/max ms',
       ],
       rows,
     ),
     '',
     `Flowbot ack p99 / bare Bolt ack p99: ${ratios.join(' · ')}`,
+    ...report.phases
+      .filter((p) => p.replies && Object.keys(p.replies.otherOutcomes).length > 0)
+      .map(
+        (p) =>
+          `not resumed at ${p.rate}/s: ${Object.entries(p.replies?.otherOutcomes ?? {})
+            .sort((a, b) => b[1] - a[1])
+            .slice(0, 3)
+            .map(([text, count]) => `${count}× ${JSON.stringify(text)}`)
+            .join('; ')}`,
+      ),
     ...report.phases
       .filter((p) => p.replies && p.replies.delivered < p.replies.expected)
       .map(

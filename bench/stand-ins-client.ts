@@ -11,6 +11,9 @@ import { cpuSeconds } from './target-process.js';
 export interface ReplySeen {
   /** Epoch ms of the first post that was an outcome rather than a progress note. */
   finalAt: number | undefined;
+  /** Whether that outcome was announced in the channel, and how it began (to tell a resume from a refusal). */
+  finalInChannel: boolean;
+  finalText: string;
   posts: number;
   rejectedPosts: number;
 }
@@ -53,11 +56,21 @@ export async function startStandIns(
         clearTimeout(timer);
         resolve(message);
       } else if (message.type === 'replies') {
-        for (const [id, time, status, final] of message.replies) {
-          const seen = replies.get(id) ?? { finalAt: undefined, posts: 0, rejectedPosts: 0 };
+        for (const [id, time, status, final, inChannel, text] of message.replies) {
+          const seen = replies.get(id) ?? {
+            finalAt: undefined,
+            finalInChannel: false,
+            finalText: '',
+            posts: 0,
+            rejectedPosts: 0,
+          };
           seen.posts += 1;
           if (status >= 300) seen.rejectedPosts += 1;
-          else if (final && seen.finalAt === undefined) seen.finalAt = time;
+          else if (final && seen.finalAt === undefined) {
+            seen.finalAt = time;
+            seen.finalInChannel = inChannel;
+            seen.finalText = text;
+          }
           replies.set(id, seen);
         }
       } else if (message.type === 'qstash-stats') {

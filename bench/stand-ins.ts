@@ -27,7 +27,14 @@ function flushReplies(): void {
   for (let i = replyCursor; i < posts.length; i++) {
     const post = posts[i]!;
     const text = typeof post.body.text === 'string' ? post.body.text : '';
-    replies.push([post.id, post.time, post.status, !text.startsWith(':hourglass')]);
+    replies.push([
+      post.id,
+      post.time,
+      post.status,
+      !text.startsWith(':hourglass'),
+      post.body.response_type === 'in_channel',
+      text.slice(0, 80),
+    ]);
   }
   replyCursor = posts.length;
   send({ type: 'replies', replies });

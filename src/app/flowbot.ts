@@ -16,6 +16,7 @@ import { Ramps } from '../core/ramp/ramps.js';
 import { MutationRateLimiter } from '../core/rate-limit.js';
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import { Timers } from '../core/scheduler/timers.js';
+import { MemoryStateStore } from '../core/store/memory-store.js';
 import type { StateStore } from '../core/store/state-store.js';
 import { WorkTracker } from '../core/work-tracker.js';
 import { alertRoutes } from '../slack/alert-routes.js';
@@ -116,8 +117,11 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     logger.error({ err: error }, 'unhandled error in a Slack listener');
   });
 
+  // Counters only matter while they count: shared across replicas in Redis, in memory for a single replica
+  // (where they would otherwise cost a disk write on every change).
+  const counters = opened.kind === 'redis' ? store : new MemoryStateStore();
   const rateLimiter = config.rateLimit
-    ? new MutationRateLimiter(store, config.rateLimit.limit, config.rateLimit.windowMs)
+    ? new MutationRateLimiter(counters, config.rateLimit.limit, config.rateLimit.windowMs)
     : undefined;
   const operations = new FlowOperations(
     environments,

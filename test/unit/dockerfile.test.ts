@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
@@ -13,6 +13,7 @@ const dockerfile = readFileSync(join(ROOT, 'Dockerfile'), 'utf8');
 const dockerignore = readFileSync(join(ROOT, '.dockerignore'), 'utf8');
 const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
   main?: string;
+  dependencies?: Record<string, string>;
   engines?: { node?: string };
   scripts: Record<string, string>;
 };
@@ -116,6 +117,31 @@ const ignored = dockerignore
   .map((line) => line.trim())
   .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('!'));
 
+/** Packages the shipped code loads at run time (type-only imports vanish in the build). */
+function runtimeImports(dir: string, found = new Map<string, string>()): Map<string, string> {
+  for (const entry of readdirSync(dir, { withFileTypes: true })) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) runtimeImports(path, found);
+    else if (entry.name.endsWith('.ts')) {
+      const text = readFileSync(path, 'utf8');
+      const specifiers = [
+        ...[...text.matchAll(/(?:^|\n)\s*(?:import|export)\s+(type\s+)?[^;]*?\sfrom\s+['"]([^'"]+)['"]/g)]
+          .filter((match) => match[1] === undefined)
+          .map((match) => match[2]!),
+        ...[...text.matchAll(/(?:^|\n)\s*import\s+['"]([^'"]+)['"]/g)].map((match) => match[1]!),
+        ...[...text.matchAll(/\bimport\(\s*['"]([^'"]+)['"]\s*\)/g)].map((match) => match[1]!),
+      ];
+      for (const specifier of specifiers) {
+        if (specifier.startsWith('.') || specifier.startsWith('node:')) continue;
+        const parts = specifier.split('/');
+        const name = specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
+        if (!found.has(name)) found.set(name, path.slice(ROOT.length + 1));
+      }
+    }
+  }
+  return found;
+}
+
 describe('Dockerfile', () => {
   it('builds in stages and has a separate runtime stage', () => {
     expect(stages.length).toBeGreaterThanOrEqual(3);
@@ -202,6 +228,15 @@ describe('Dockerfile', () => {
     expect(installs.length).toBeGreaterThan(0);
     for (const install of installs) expect(install.args).toMatch(/--omit=dev\b/);
     expect(inherited(runtime, 'RUN').some((i) => /\bnpm (ci|install)\b/.test(i.args))).toBe(false);
+  });
+
+  it('ships code that loads only production dependencies (the rest are omitted from the image)', () => {
+    const production = new Set(Object.keys(pkg.dependencies ?? {}));
+    const imports = runtimeImports(join(ROOT, 'src'));
+    expect(imports.size).toBeGreaterThan(0);
+    for (const [name, file] of imports) {
+      expect(production.has(name), `${file} imports ${name}, which is not in dependencies`).toBe(true);
+    }
   });
 
   it('runs as a non-root user, in production mode, with its data on a volume', () => {

@@ -356,7 +356,8 @@ export class FlowOperations {
       // Reading first names an unknown key before anything is sent, and tells how many messages a resume released.
       const before = await readOptional(client, target.key);
       await apply(client, target.key);
-      const after = await readOptional(client, target.key).catch(() => undefined);
+      const changedAt = Date.now();
+      const after = await readOptional(client, target.key, changedAt).catch(() => undefined);
       record('done');
       const done: Outcome = {
         kind: 'done',
@@ -389,9 +390,13 @@ function asQStashError(error: unknown): QStashError {
 }
 
 /** The key's state, or undefined when QStash could not say; an unknown key is an error (nothing to act on). */
-async function readOptional(client: QStashClient, key: string): Promise<FlowKeyState | undefined> {
+async function readOptional(
+  client: QStashClient,
+  key: string,
+  freshSince?: number,
+): Promise<FlowKeyState | undefined> {
   try {
-    return await client.get(key);
+    return await client.get(key, freshSince);
   } catch (error) {
     if (error instanceof QStashError && (error.kind === 'not_found' || error.kind === 'unauthorized'))
       throw error;

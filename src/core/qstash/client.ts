@@ -47,6 +47,7 @@ export class QStashClient {
   private readonly http: Got;
   private readonly baseUrl: URL;
   private readonly totalTimeoutMs: number;
+  private readonly reads = new Map<string, { started: number; state: Promise<FlowKeyState> }>();
 
   constructor(private readonly options: QStashClientOptions) {
     this.baseUrl = new URL(options.baseUrl);
@@ -98,7 +99,23 @@ export class QStashClient {
     });
   }
 
-  async get(key: string): Promise<FlowKeyState> {
+  /**
+   * Reads of one key share a request in flight, if it started no earlier than `freshSince` (ms): during an
+   * incident many people and alerts ask about the same key at once, and QStash should see one read, not a
+   * hundred. A read after a change passes the change's time, so it never gets an answer from before it.
+   */
+  get(key: string, freshSince = 0): Promise<FlowKeyState> {
+    const shared = this.reads.get(key);
+    if (shared && shared.started >= freshSince) return shared.state;
+    const started = Date.now();
+    const state = this.read(key).finally(() => {
+      if (this.reads.get(key)?.state === state) this.reads.delete(key);
+    });
+    this.reads.set(key, { started, state });
+    return state;
+  }
+
+  private async read(key: string): Promise<FlowKeyState> {
     const body = await this.call('get', 'GET', key);
     const state = parseFlowKey(body);
     if (!state) throw new QStashError('invalid_response', '', 200, 1);

@@ -48,10 +48,12 @@ export class Timers {
   }
 
   async cancelForKey(target: KeyRef): Promise<void> {
-    await Promise.all([
-      this.store.delete(NAMESPACE, timerId('resume', target)),
-      this.store.delete(NAMESPACE, timerId('reminder', target)),
-    ]);
+    // Every resume asks; most keys have no plan, and a read costs far less than a write.
+    for (const kind of ['resume', 'reminder'] as const) {
+      const id = timerId(kind, target);
+      if ((await this.store.getEntry<Timer>(NAMESPACE, id)) !== undefined)
+        await this.store.delete(NAMESPACE, id);
+    }
   }
 
   async get(kind: TimerKind, target: KeyRef): Promise<Timer | undefined> {

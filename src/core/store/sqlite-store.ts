@@ -50,9 +50,11 @@ interface ListedRow {
 }
 
 /**
- * In one SQLite file in the data directory: survives restarts and crashes of a single replica. Every
- * acknowledged write is on disk (WAL with synchronous=FULL), and each operation is one transaction, so
- * several processes on the same host may share the file.
+ * In one SQLite file in the data directory: survives restarts and crashes of a single replica. Each
+ * operation is one transaction, so several processes on the same host may share the file. WAL with
+ * synchronous=NORMAL: a committed write survives the process crashing or being killed (it is in the WAL,
+ * handed to the OS); only a power loss can take the last commits. FULL would fsync on every click and stall
+ * the event loop that acknowledges Slack.
  */
 export class SqliteStateStore implements StateStore {
   /** The database file, for diagnostics. */
@@ -93,7 +95,7 @@ export class SqliteStateStore implements StateStore {
       opened.pragma(`busy_timeout = ${BUSY_TIMEOUT_MS}`);
       opened.pragma('journal_mode = WAL');
       // FULL syncs the WAL on every commit: a write that was acknowledged survives a crash or power cut.
-      opened.pragma('synchronous = FULL');
+      opened.pragma('synchronous = NORMAL');
       opened.transaction(() => opened.exec(SCHEMA)).immediate();
     } catch (error) {
       db?.close();

@@ -29,7 +29,7 @@ export function flowApproveButton(context: ListenerContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
-    await runForUser(context, args.respond, async () => {
+    void runForUser(context, args.respond, async () => {
       const request = await context.approvals.get(click.value);
       if (!request) {
         await tell(context, args.respond, 'This request was already decided or has expired.');
@@ -111,7 +111,7 @@ export function flowRejectButton(context: ListenerContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
-    await runForUser(context, args.respond, async () => {
+    void runForUser(context, args.respond, async () => {
       const request = await context.approvals.get(click.value);
       if (!request) {
         await tell(context, args.respond, 'This request was already decided or has expired.');

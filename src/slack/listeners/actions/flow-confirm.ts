@@ -10,7 +10,7 @@ export function flowConfirmButton(context: ListenerContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
-    await runForUser(context, args.respond, async () => {
+    void runForUser(context, args.respond, async () => {
       const result = await context.confirmations.confirm(click.value, click.userId);
       if (result.kind === 'gone') {
         await reply(
@@ -56,7 +56,7 @@ export function flowCancelButton(context: ListenerContext) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
-    await runForUser(context, args.respond, async () => {
+    void runForUser(context, args.respond, async () => {
       const cancelled = await context.confirmations.cancel(click.value, click.userId);
       const text = cancelled
         ? `Cancelled. ${keyLabel(cancelled.change.target, context.naming)} was not changed.`

@@ -9,7 +9,7 @@ export function flowPauseButton(context: ListenerContext) {
     const target = await buttonTarget(context, args, 'pause');
     if (!target) return;
     const click = clickOf(args);
-    await runForUser(context, args.respond, () =>
+    void runForUser(context, args.respond, () =>
       askToConfirm(
         context,
         args.respond,

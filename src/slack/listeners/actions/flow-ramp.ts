@@ -12,7 +12,7 @@ export function flowRampButton(context: ListenerContext) {
     const target = await buttonTarget(context, args, 'ramp');
     if (!target) return;
     const click = clickOf(args);
-    await runForUser(context, args.respond, () =>
+    void runForUser(context, args.respond, () =>
       askToConfirm(
         context,
         args.respond,
@@ -32,7 +32,7 @@ export function flowRampControlButton(context: ListenerContext, control: Control
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const click = clickOf(args);
-    await runForUser(context, args.respond, async () => {
+    void runForUser(context, args.respond, async () => {
       const ramp = /^[a-z][a-z0-9_-]{0,31}:.+$/s.test(click.value)
         ? await context.ramps.get(click.value)
         : undefined;

@@ -12,7 +12,7 @@ export function flowRefreshButton(context: ListenerContext) {
     const target = await buttonTarget(context, args, 'status');
     if (!target) return;
     const click = clickOf(args);
-    await runForUser(context, args.respond, () =>
+    void runForUser(context, args.respond, () =>
       showStatus(context, args.respond, click.userId, click.channelId, target, 'button', true),
     );
   };
@@ -25,7 +25,7 @@ export function flowStatusButton(context: ListenerContext) {
     const target = await buttonTarget(context, args, 'status');
     if (!target) return;
     const click = clickOf(args);
-    await runForUser(context, args.respond, () =>
+    void runForUser(context, args.respond, () =>
       showStatus(context, args.respond, click.userId, click.channelId, target, 'button'),
     );
   };
@@ -58,7 +58,7 @@ export function flowListRefreshButton(context: ListenerContext) {
       });
       return;
     }
-    await runForUser(context, args.respond, () =>
+    void runForUser(context, args.respond, () =>
       showList(context, args.respond, click.userId, click.channelId, environment, glob, 'button', true),
     );
   };

@@ -19,7 +19,7 @@ export function flowResumeButton(context: ListenerContext) {
     if (!target) return;
     const click = clickOf(args);
     const { body, respond } = args;
-    await runForUser(context, args.respond, async () => {
+    void runForUser(context, args.respond, async () => {
       const outcome = await context.operations.resume({
         actorId: click.userId,
         target,

@@ -30,7 +30,7 @@ export function flowResumeCommand(context: ListenerContext) {
       return;
     }
     await ack({ response_type: 'ephemeral', text: `:hourglass_flowing_sand: Resuming ${code(text)}…` });
-    await runForUser(context, respond, () =>
+    void runForUser(context, respond, () =>
       resumeNow(context, respond, command.user_id, command.channel_id, parsed.ref, 'command'),
     );
   };

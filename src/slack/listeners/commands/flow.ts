@@ -45,7 +45,7 @@ export function flowCommand(context: ListenerContext) {
     } else {
       await ack();
     }
-    await runForUser(context, respond, () =>
+    void runForUser(context, respond, () =>
       run(context, request, command.user_id, command.channel_id, respond),
     );
   };

@@ -17,6 +17,7 @@ import { MutationRateLimiter } from '../core/rate-limit.js';
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import { Timers } from '../core/scheduler/timers.js';
 import { MemoryStateStore } from '../core/store/memory-store.js';
+import { SqliteStateStore } from '../core/store/sqlite-store.js';
 import type { StateStore } from '../core/store/state-store.js';
 import { WorkTracker } from '../core/work-tracker.js';
 import { alertRoutes } from '../slack/alert-routes.js';
@@ -223,6 +224,17 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       .catch((error: unknown) => logger.warn({ err: error }, 'could not sweep expired state'));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
+  const checkpointer =
+    store instanceof SqliteStateStore
+      ? setInterval(() => {
+          try {
+            store.checkpoint();
+          } catch (error) {
+            logger.warn({ err: error }, 'could not checkpoint the embedded store');
+          }
+        }, CHECKPOINT_INTERVAL_MS)
+      : undefined;
+  checkpointer?.unref();
   logger.info(
     {
       mode,
@@ -253,6 +265,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       stopping = true;
       if (policyFile) unwatchFile(policyFile);
       clearInterval(sweeper);
+      clearInterval(checkpointer);
       await background.stop();
       const finished = await work.drain(graceMs);
       if (!finished)
@@ -268,6 +281,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
 }
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;
+const CHECKPOINT_INTERVAL_MS = 30_000;
 
 /**
  * Membership lookups decide whether someone may act right now, so they fail fast (one retry, no waiting out

@@ -195,6 +195,10 @@ export class QStashClient {
     const started = Date.now();
     try {
       const response = await this.http(url, { method, context });
+      // What follows an answer (the next call, the reply to Slack) waits for the event loop's next turn, so
+      // requests from Slack that arrived meanwhile are acknowledged first: acks never queue behind a burst of
+      // QStash answers.
+      await yieldTurn();
       this.report(operation, response.statusCode, undefined, started);
       return parseJson(response.body);
     } catch (error) {
@@ -216,6 +220,10 @@ export class QStashClient {
       // Observers are for metrics only; they must never change an outcome.
     }
   }
+}
+
+function yieldTurn(): Promise<void> {
+  return new Promise((resolve) => setImmediate(resolve));
 }
 
 function attemptsMade(error: unknown, fallback: CallContext): number {

@@ -1,0 +1,30 @@
+import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
+import type { ListenerContext } from '../context.js';
+
+/**
+ * Interactions no listener can take (a click payload without a usable action, shortcuts, modals, events Flowbot
+ * doesn't subscribe to) are acknowledged at once: otherwise Slack would wait for Bolt's 3-second fallback and
+ * show the person an error.
+ */
+export function acknowledgeUnroutable(context: ListenerContext): Middleware<AnyMiddlewareArgs> {
+  return async (args) => {
+    const body = args.body as { type?: unknown; command?: unknown; actions?: unknown };
+    const ack =
+      'ack' in args && typeof args.ack === 'function' ? (args.ack as () => Promise<void>) : undefined;
+    const routable =
+      typeof body.command === 'string' ||
+      (body.type === 'block_actions' &&
+        Array.isArray(body.actions) &&
+        body.actions.length > 0 &&
+        typeof (body.actions[0] as { action_id?: unknown } | null)?.action_id === 'string');
+    if (routable || !ack) {
+      await args.next();
+      return;
+    }
+    context.logger.debug(
+      { type: typeof body.type === 'string' ? body.type.slice(0, 40) : typeof body.type },
+      'acknowledged an interaction Flowbot does not handle',
+    );
+    await ack();
+  };
+}

@@ -7,6 +7,8 @@ export function boltLogger(logger: Logger): SlackLogger {
   const write =
     (level: 'debug' | 'info' | 'warn' | 'error') =>
     (...messages: unknown[]) => {
+      // Bolt and its clients log whole API answers at debug; they are not even formatted unless wanted.
+      if (!current.isLevelEnabled(level)) return;
       const errors = messages.filter((message) => message instanceof Error);
       const text = messages
         .filter((message) => !(message instanceof Error))

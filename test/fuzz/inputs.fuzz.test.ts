@@ -273,9 +273,9 @@ describe('generated input through the real door', () => {
   it('acknowledges block_actions payloads with missing fields and wrong types with 200', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(payloadShape, { minLength: 48, maxLength: 64 }), async (batch) => {
-        // Shapes no listener routes (no actions, unknown type) are only acknowledged by Bolt's 3-second
-        // fallback, so a whole batch goes at once: the wait is idle time, not work.
-        await inBatches(batch, batch.length, async (shape) => {
+        // Shapes no listener routes (no actions, unknown type) are acknowledged at once by Flowbot's
+        // middleware; a few (unreadable to Bolt itself) still wait for its fallback, so batches overlap.
+        await inBatches(batch, 16, async (shape) => {
           counts.shapes += 1;
           const payload = blockActionsPayload({
             userId: ALLOWED_USER,

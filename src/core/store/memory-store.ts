@@ -1,3 +1,4 @@
+import { encodeValue } from './json-value.js';
 import type { StateStore, StoredEntry, WriteOptions } from './state-store.js';
 
 interface Slot {
@@ -102,13 +103,7 @@ export class MemoryStateStore implements StateStore {
 
   private write<T>(namespace: string, id: string, value: T, options: WriteOptions): void {
     // Stored as JSON so callers never share mutable objects with the store, like with a real database.
-    const json = JSON.stringify(value);
-    // Accepting a value with no JSON form would make every later read of the entry, and list, throw.
-    if (json === undefined) {
-      throw new TypeError(
-        `Cannot store a value in ${JSON.stringify(namespace)}: ${typeof value} values are not JSON data`,
-      );
-    }
+    const json = encodeValue(namespace, value);
     this.slots.set(keyOf(namespace, id), {
       json,
       version: ++this.versions,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { encodeValue } from './json-value.js';
 import { type StateStore, type StoredEntry, StoreUnavailable, type WriteOptions } from './state-store.js';
 
 export interface RedisStoreOptions {
@@ -500,24 +501,6 @@ function ttlArgument(ttlMs: number | undefined): string {
     );
   }
   return String(Math.ceil(ttlMs));
-}
-
-function encodeValue(namespace: string, value: unknown): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw new TypeError(
-      `Cannot store a value in ${JSON.stringify(namespace)}: it is not JSON data (${describeError(error)})`,
-      { cause: error },
-    );
-  }
-  if (json === undefined) {
-    throw new TypeError(
-      `Cannot store a value in ${JSON.stringify(namespace)}: ${typeof value} values are not JSON data`,
-    );
-  }
-  return json;
 }
 
 /** A pipeline's replies, failing with the first error: one failed read makes the whole listing unreliable. */

@@ -1,6 +1,7 @@
 import fs from 'node:fs';
 import path from 'node:path';
 import Database from 'better-sqlite3';
+import { encodeValue } from './json-value.js';
 import { type StateStore, type StoredEntry, StoreUnavailable, type WriteOptions } from './state-store.js';
 
 export interface SqliteStoreOptions {
@@ -196,7 +197,7 @@ export class SqliteStateStore implements StateStore {
 
   async set<T>(namespace: string, id: string, value: T, options: WriteOptions = {}): Promise<void> {
     checkKey(namespace, id);
-    const json = encode(namespace, value);
+    const json = encodeValue(namespace, value);
     this.guard(() => this.writeTx(namespace, id, json, this.expiryFor(options)));
   }
 
@@ -208,7 +209,7 @@ export class SqliteStateStore implements StateStore {
     options: WriteOptions = {},
   ): Promise<boolean> {
     checkKey(namespace, id);
-    const json = encode(namespace, value);
+    const json = encodeValue(namespace, value);
     return this.guard(() =>
       this.compareAndSetTx(namespace, id, expectedVersion, json, this.expiryFor(options)),
     );
@@ -302,24 +303,6 @@ function checkKey(namespace: string, id: string): void {
  */
 function checkText(what: string, text: string): void {
   if (/\p{Cs}/u.test(text)) throw new TypeError(`A state store ${what} must be well-formed Unicode text`);
-}
-
-function encode(namespace: string, value: unknown): string {
-  let json: string | undefined;
-  try {
-    json = JSON.stringify(value);
-  } catch (error) {
-    throw new TypeError(
-      `Cannot store a value in ${JSON.stringify(namespace)}: it is not JSON data (${describeError(error)})`,
-      { cause: error },
-    );
-  }
-  if (json === undefined) {
-    throw new TypeError(
-      `Cannot store a value in ${JSON.stringify(namespace)}: ${typeof value} values are not JSON data`,
-    );
-  }
-  return json;
 }
 
 function describeError(error: unknown): string {

@@ -3,7 +3,7 @@ import { type ApprovalStage, approvalCard } from '../../blocks/approval.js';
 import { type ListenerContext, reply, runForUser } from '../../context.js';
 import { allowedOrTold, tell } from '../flows/allowed.js';
 import { startRamp } from '../flows/ramp.js';
-import { type ButtonArgs, clickOf } from './button-args.js';
+import { type ButtonArgs, type Click, clickOf } from './button-args.js';
 
 async function redraw(
   context: ListenerContext,
@@ -21,6 +21,37 @@ async function redraw(
     await context.notifier.update(request.message.channel, request.message.ts, card);
 }
 
+const GONE = 'This request was already decided or has expired.';
+
+/** The open request a card's button names, or undefined after telling the clicker it is over. */
+async function openRequest(
+  context: ListenerContext,
+  args: ButtonArgs,
+  id: string,
+): Promise<ApprovalRequest | undefined> {
+  const request = await context.approvals.get(id);
+  if (!request) await tell(context, args.respond, GONE);
+  return request;
+}
+
+/**
+ * Decides the request for someone who may approve its key (a refusal is told); taking it from the store is
+ * what makes the first decision the only one.
+ */
+async function takeDecision(
+  context: ListenerContext,
+  args: ButtonArgs,
+  click: Click,
+  request: ApprovalRequest,
+): Promise<ApprovalRequest | 'refused' | 'gone'> {
+  const target = request.change.target;
+  if (!(await allowedOrTold(context, args.respond, click.userId, 'approve', target, click.channelId))) {
+    return 'refused';
+  }
+  const decision = await context.approvals.decide(request.id, click.userId);
+  return decision.kind === 'decided' ? decision.request : 'gone';
+}
+
 /**
  * Approve: someone other than the requester, allowed to `approve` on that key, decides; the change then runs
  * once, as the requester's, with the approver recorded.
@@ -30,33 +61,19 @@ export function flowApproveButton(context: ListenerContext) {
     await args.ack();
     const click = clickOf(args);
     void runForUser(context, args.respond, async () => {
-      const request = await context.approvals.get(click.value);
-      if (!request) {
-        await tell(context, args.respond, 'This request was already decided or has expired.');
-        return;
-      }
+      const request = await openRequest(context, args, click.value);
+      if (!request) return;
       if (request.requesterId === click.userId) {
         await tell(context, args.respond, 'You can’t approve your own request; someone else has to.');
         return;
       }
-      if (
-        !(await allowedOrTold(
-          context,
-          args.respond,
-          click.userId,
-          'approve',
-          request.change.target,
-          click.channelId,
-        ))
-      ) {
+      const decided = await takeDecision(context, args, click, request);
+      if (decided === 'refused') return;
+      if (decided === 'gone') {
+        await tell(context, args.respond, GONE);
         return;
       }
-      const decision = await context.approvals.decide(request.id, click.userId);
-      if (decision.kind !== 'decided') {
-        await tell(context, args.respond, 'This request was already decided or has expired.');
-        return;
-      }
-      const { change } = decision.request;
+      const { change } = decided;
       context.audit.record({
         actor: click.userId,
         action: 'approve',
@@ -79,7 +96,7 @@ export function flowApproveButton(context: ListenerContext) {
           change.request,
           click.userId,
         );
-        await redraw(context, args, decision.request, {
+        await redraw(context, args, decided, {
           kind: 'approved',
           by: click.userId,
           outcome: {
@@ -101,7 +118,7 @@ export function flowApproveButton(context: ListenerContext) {
         source: 'approval',
         approvedBy: click.userId,
       });
-      await redraw(context, args, decision.request, { kind: 'approved', by: click.userId, outcome });
+      await redraw(context, args, decided, { kind: 'approved', by: click.userId, outcome });
     });
   };
 }
@@ -112,30 +129,15 @@ export function flowRejectButton(context: ListenerContext) {
     await args.ack();
     const click = clickOf(args);
     void runForUser(context, args.respond, async () => {
-      const request = await context.approvals.get(click.value);
-      if (!request) {
-        await tell(context, args.respond, 'This request was already decided or has expired.');
-        return;
-      }
+      const request = await openRequest(context, args, click.value);
+      if (!request) return;
       if (request.requesterId === click.userId) {
         const withdrawn = await context.approvals.withdraw(request.id, click.userId);
         if (withdrawn) await redraw(context, args, withdrawn, { kind: 'withdrawn' });
         return;
       }
-      if (
-        !(await allowedOrTold(
-          context,
-          args.respond,
-          click.userId,
-          'approve',
-          request.change.target,
-          click.channelId,
-        ))
-      ) {
-        return;
-      }
-      const decision = await context.approvals.decide(request.id, click.userId);
-      if (decision.kind !== 'decided') return;
+      const decided = await takeDecision(context, args, click, request);
+      if (typeof decided === 'string') return;
       context.audit.record({
         actor: click.userId,
         action: 'approve',
@@ -148,7 +150,7 @@ export function flowRejectButton(context: ListenerContext) {
         requester: request.requesterId,
         latencyMs: 0,
       });
-      await redraw(context, args, decision.request, { kind: 'rejected', by: click.userId });
+      await redraw(context, args, decided, { kind: 'rejected', by: click.userId });
     });
   };
 }

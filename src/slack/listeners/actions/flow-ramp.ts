@@ -2,27 +2,12 @@ import type { ControlResult } from '../../../core/ramp/ramps.js';
 import { noteMessage } from '../../blocks/confirmation.js';
 import { type ListenerContext, reply, runForUser } from '../../context.js';
 import { allowedOrTold } from '../flows/allowed.js';
-import { askToConfirm } from '../flows/confirm.js';
-import { type ButtonArgs, buttonTarget, clickOf } from './button-args.js';
+import { type ButtonArgs, clickOf } from './button-args.js';
+import { confirmFromButton } from './confirm-button.js';
 
 /** "Resume gradually": shows the plan privately and asks to confirm, like `/flow ramp`. */
 export function flowRampButton(context: ListenerContext) {
-  return async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    const target = await buttonTarget(context, args, 'ramp');
-    if (!target) return;
-    const click = clickOf(args);
-    void runForUser(context, args.respond, () =>
-      askToConfirm(
-        context,
-        args.respond,
-        click.userId,
-        click.channelId,
-        { action: 'ramp', target, request: {} },
-        'button',
-      ),
-    );
-  };
+  return confirmFromButton(context, 'ramp', (target) => ({ action: 'ramp', target, request: {} }));
 }
 
 type Control = 'hold' | 'proceed' | 'finish' | 'abort';

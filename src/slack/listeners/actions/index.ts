@@ -15,12 +15,6 @@ type Button = BlockAction<ButtonAction>;
 /** `flow_resume` may carry a `#<n>` suffix where several Resume buttons share a block. */
 const RESUME_ACTION = /^flow_resume(?:#\d{1,3})?$/;
 
-/** Every action_id Flowbot handles; the catch-all below answers the rest. */
-const KNOWN: readonly (string | RegExp)[] = [
-  RESUME_ACTION,
-  ...Object.values(ACTION_IDS).filter((id) => id !== ACTION_IDS.resume),
-];
-
 /** Every handler gets a respond that falls back to the Web API when the response_url fails. */
 function resilient(context: ListenerContext, handler: (args: ButtonArgs) => Promise<void>) {
   return (args: ButtonArgs) =>
@@ -36,63 +30,27 @@ function resilient(context: ListenerContext, handler: (args: ButtonArgs) => Prom
 }
 
 export function registerActions(app: App, context: ListenerContext): void {
-  app.action<Button>(
-    { action_id: RESUME_ACTION, type: 'block_actions' },
-    resilient(context, flowResumeButton(context)),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.pause, type: 'block_actions' },
-    resilient(context, flowPauseButton(context)),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.refresh, type: 'block_actions' },
-    resilient(context, flowRefreshButton(context)),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.status, type: 'block_actions' },
-    resilient(context, flowStatusButton(context)),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.listRefresh, type: 'block_actions' },
-    resilient(context, flowListRefreshButton(context)),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.confirm, type: 'block_actions' },
-    resilient(context, flowConfirmButton(context)),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.cancel, type: 'block_actions' },
-    resilient(context, flowCancelButton(context)),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.approve, type: 'block_actions' },
-    resilient(context, flowApproveButton(context)),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.reject, type: 'block_actions' },
-    resilient(context, flowRejectButton(context)),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.ramp, type: 'block_actions' },
-    resilient(context, flowRampButton(context)),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.rampHold, type: 'block_actions' },
-    resilient(context, flowRampControlButton(context, 'hold')),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.rampContinue, type: 'block_actions' },
-    resilient(context, flowRampControlButton(context, 'proceed')),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.rampFinish, type: 'block_actions' },
-    resilient(context, flowRampControlButton(context, 'finish')),
-  );
-  app.action<Button>(
-    { action_id: ACTION_IDS.rampAbort, type: 'block_actions' },
-    resilient(context, flowRampControlButton(context, 'abort')),
-  );
+  const handlers: readonly [string | RegExp, (args: ButtonArgs) => Promise<void>][] = [
+    [RESUME_ACTION, flowResumeButton(context)],
+    [ACTION_IDS.pause, flowPauseButton(context)],
+    [ACTION_IDS.refresh, flowRefreshButton(context)],
+    [ACTION_IDS.status, flowStatusButton(context)],
+    [ACTION_IDS.listRefresh, flowListRefreshButton(context)],
+    [ACTION_IDS.confirm, flowConfirmButton(context)],
+    [ACTION_IDS.cancel, flowCancelButton(context)],
+    [ACTION_IDS.approve, flowApproveButton(context)],
+    [ACTION_IDS.reject, flowRejectButton(context)],
+    [ACTION_IDS.ramp, flowRampButton(context)],
+    [ACTION_IDS.rampHold, flowRampControlButton(context, 'hold')],
+    [ACTION_IDS.rampContinue, flowRampControlButton(context, 'proceed')],
+    [ACTION_IDS.rampFinish, flowRampControlButton(context, 'finish')],
+    [ACTION_IDS.rampAbort, flowRampControlButton(context, 'abort')],
+  ];
+  for (const [actionId, handler] of handlers) {
+    app.action<Button>({ action_id: actionId, type: 'block_actions' }, resilient(context, handler));
+  }
   // Registered last. Link buttons (other systems' alerts) and buttons from another version of Flowbot still
   // send clicks; they are acknowledged, and a `flow_` one the person clicked is told it did nothing.
-  app.action<Button>({ type: 'block_actions' }, resilient(context, unknownButton(context, KNOWN)));
+  const known = handlers.map(([actionId]) => actionId);
+  app.action<Button>({ type: 'block_actions' }, resilient(context, unknownButton(context, known)));
 }

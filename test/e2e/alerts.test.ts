@@ -1,22 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ALLOWED_USER, type Harness, startHarness } from '../support/flowbot-harness.js';
+import { describe, expect, it } from 'vitest';
+import { ALLOWED_USER, type Harness, harnessPerTest } from '../support/flowbot-harness.js';
 
 const TOKEN = 'alerts-token-0123456789abcdef';
 const ALERTS = 'CALERTS01';
 
-const harnesses: Harness[] = [];
-async function harness(options: Parameters<typeof startHarness>[0] = {}) {
-  const h = await startHarness({
-    ...options,
-    env: { ALERTS_TOKEN: TOKEN, ALERTS_CHANNEL: ALERTS, ...options.env },
-  });
-  harnesses.push(h);
-  h.slack.setChannel(ALERTS);
-  return h;
-}
-afterEach(async () => {
-  for (const h of harnesses.splice(0).reverse()) await h.close().catch(() => {});
-});
+const harness = harnessPerTest({ env: { ALERTS_TOKEN: TOKEN, ALERTS_CHANNEL: ALERTS } }, (h) =>
+  h.slack.setChannel(ALERTS),
+);
 
 async function post(h: Harness, path: string, body: unknown, token: string | null = TOKEN, raw?: string) {
   const response = await fetch(`${h.url}${path}`, {

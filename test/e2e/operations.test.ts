@@ -1,15 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { ALLOWED_USER, allText, CHANNEL, type Harness, startHarness } from '../support/flowbot-harness.js';
+import { describe, expect, it } from 'vitest';
+import { ALLOWED_USER, allText, CHANNEL, harnessPerTest } from '../support/flowbot-harness.js';
 
-const harnesses: Harness[] = [];
-async function harness(options: Parameters<typeof startHarness>[0] = {}) {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
-afterEach(async () => {
-  for (const h of harnesses.splice(0).reverse()) await h.close().catch(() => {});
-});
+const harness = harnessPerTest();
 
 describe('GET /metrics', () => {
   it('counts actions by outcome, QStash latency and errors, Slack errors, in-flight work', async () => {

@@ -1,11 +1,11 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import {
   ALLOWED_USER,
   allText,
   CHANNEL,
   type Harness,
+  harnessPerTest,
   STRANGER,
-  startHarness,
 } from '../support/flowbot-harness.js';
 import type { RecordedRequest } from '../support/qstash-emulator.js';
 
@@ -15,16 +15,7 @@ function buttons(body: { blocks?: unknown } | undefined): { action_id: string; v
   );
 }
 
-const harnesses: Harness[] = [];
-async function harness(options: Parameters<typeof startHarness>[0] = {}) {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  h.slack.setChannel(CHANNEL);
-  return h;
-}
-afterEach(async () => {
-  for (const h of harnesses.splice(0).reverse()) await h.close().catch(() => {});
-});
+const harness = harnessPerTest({}, (h) => h.slack.setChannel(CHANNEL));
 
 /** The mutations a ramp made, as `pin:rate=5`, `resume`, `unpin:rate`. */
 function calls(requests: readonly RecordedRequest[]): string[] {

@@ -1,7 +1,7 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Timer } from '../../src/core/scheduler/timers.js';
 import { SqliteStateStore } from '../../src/core/store/sqlite-store.js';
-import { ALLOWED_USER, allText, CHANNEL, type Harness, startHarness } from '../support/flowbot-harness.js';
+import { ALLOWED_USER, allText, CHANNEL, type Harness, harnessPerTest } from '../support/flowbot-harness.js';
 
 function buttons(body: { blocks?: unknown } | undefined): { action_id: string; value: string }[] {
   return ((body?.blocks as any[]) ?? []).flatMap((block: any) =>
@@ -17,15 +17,7 @@ async function confirmPause(h: Harness, text: string) {
   return h.waitForResponse(click.responseUrl, (b) => b.response_type === 'in_channel');
 }
 
-const harnesses: Harness[] = [];
-async function harness(options: Parameters<typeof startHarness>[0] = {}) {
-  const h = await startHarness(options);
-  harnesses.push(h);
-  return h;
-}
-afterEach(async () => {
-  for (const h of harnesses.splice(0).reverse()) await h.close().catch(() => {});
-});
+const harness = harnessPerTest();
 
 describe('timed pause', () => {
   it('resumes the key when the time is up and says so in the channel where it was paused', async () => {

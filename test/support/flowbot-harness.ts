@@ -1,6 +1,7 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterEach } from 'vitest';
 import { type RunningFlowbot, startFlowbot } from '../../src/app/flowbot.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger, secretsOf } from '../../src/logger.js';
@@ -177,4 +178,25 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
 export function allText(body: { text?: string; blocks?: unknown } | undefined): string {
   if (!body) return '';
   return `${body.text ?? ''}\n${JSON.stringify(body.blocks ?? [])}`;
+}
+
+/**
+ * For a test file that starts its own harnesses: returns a starter, and closes every harness it started after
+ * each test (newest first, so a restarted bot goes before the stand-ins it reused). `base` adds settings every
+ * harness of the file shares; `prepare` runs on each one once it is up.
+ */
+export function harnessPerTest(
+  base: HarnessOptions = {},
+  prepare: (h: Harness) => void = () => {},
+): (options?: HarnessOptions) => Promise<Harness> {
+  const started: Harness[] = [];
+  afterEach(async () => {
+    for (const h of started.splice(0).reverse()) await h.close().catch(() => {});
+  });
+  return async (options = {}) => {
+    const h = await startHarness({ ...base, ...options, env: { ...base.env, ...options.env } });
+    started.push(h);
+    prepare(h);
+    return h;
+  };
 }

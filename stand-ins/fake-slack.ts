@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { LoopbackServer, readBody } from './loopback-server.js';
 import { Waiters } from './waiters.js';
 
 /**
@@ -154,15 +154,6 @@ const BOT_USER = 'UBOT';
 const BOT_ID = 'BBOT';
 const TEAM_ID = 'T0001';
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 function sendJson(
   res: ServerResponse,
   status: number,
@@ -243,37 +234,26 @@ class Fake implements FakeSlack {
     { channel: string; ts?: string; ephemeralId?: string }
   >();
   private readonly listeners = new Set<SlackChangeListener>();
-  private readonly sockets = new Set<Socket>();
   private readonly callWaiters = new Waiters<SlackCall>(() => this.calls);
   private readonly postWaiters = new Waiters<ResponsePost>(() => this.posts);
   private tsCounter = 0;
   private responseCounter = 0;
   private closed = false;
-  private readonly server = createServer((req, res) => {
-    this.handle(req, res).catch((err: unknown) => {
-      sendJson(res, 500, { ok: false, error: `fake_slack_failure: ${String(err)}` });
-    });
-  });
+  private readonly http = new LoopbackServer(
+    createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        sendJson(res, 500, { ok: false, error: `fake_slack_failure: ${String(err)}` });
+      });
+    }),
+  );
 
   constructor(opts: FakeSlackOptions) {
     this.botToken = opts.botToken ?? DEFAULT_BOT_TOKEN;
     this.responseUrlLimit = opts.responseUrlLimit ?? 5;
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = await this.http.listen();
     this.apiUrl = `${this.url}/api/`;
   }
 
@@ -702,8 +682,7 @@ class Fake implements FakeSlack {
     this.callWaiters.rejectAll('fake Slack closed');
     this.postWaiters.rejectAll('fake Slack closed');
     this.listeners.clear();
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http.close();
   }
 }
 

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
-import type { AddressInfo, Socket } from 'node:net';
+import { LoopbackServer, readBody } from './loopback-server.js';
 import { Waiters } from './waiters.js';
 
 /**
@@ -263,15 +263,6 @@ function sendAnswer(res: ServerResponse, answer: Answer): number | undefined {
   return answer.status;
 }
 
-function readBody(req: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (c: Buffer) => chunks.push(c));
-    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
-    req.on('error', reject);
-  });
-}
-
 class Emulator implements QStashEmulator {
   url = '';
   latencyMs: number;
@@ -285,16 +276,17 @@ class Emulator implements QStashEmulator {
   private readonly state = new Map<string, FlowControlKeyState>();
   private global: GlobalParallelism = { parallelismMax: 0, parallelismCount: 0 };
   private faults: Array<{ fault: QStashFault; match: FaultMatch; remaining: number }> = [];
-  private readonly sockets = new Set<Socket>();
   private readonly sleepers = new Set<() => void>();
   private readonly requestWaiters = new Waiters<RecordedRequest>(() => this.requests);
   private ticker: NodeJS.Timeout | undefined;
   private closed = false;
-  private readonly server = createServer((req, res) => {
-    this.handle(req, res).catch((err: unknown) => {
-      sendAnswer(res, { status: 500, body: errorBody(`emulator failure: ${String(err)}`) });
-    });
-  });
+  private readonly http = new LoopbackServer(
+    createServer((req, res) => {
+      this.handle(req, res).catch((err: unknown) => {
+        sendAnswer(res, { status: 500, body: errorBody(`emulator failure: ${String(err)}`) });
+      });
+    }),
+  );
 
   constructor(opts: QStashEmulatorOptions) {
     const tokens = [...(opts.tokens ?? [])];
@@ -304,22 +296,10 @@ class Emulator implements QStashEmulator {
     this.listShape = opts.listShape ?? 'array';
     this.unknownKeyMutation = opts.unknownKeyMutation ?? 'ok';
     this.waitlistFieldName = opts.waitlistFieldName ?? 'waitListSize';
-    this.server.on('connection', (socket: Socket) => {
-      this.sockets.add(socket);
-      socket.on('close', () => this.sockets.delete(socket));
-    });
   }
 
   async listen(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
-      this.server.once('error', reject);
-      this.server.listen(0, '127.0.0.1', () => {
-        this.server.off('error', reject);
-        resolve();
-      });
-    });
-    const { port } = this.server.address() as AddressInfo;
-    this.url = `http://127.0.0.1:${port}`;
+    this.url = await this.http.listen();
   }
 
   setKey(init: FlowControlKeyInit): FlowControlKeyState {
@@ -669,8 +649,7 @@ class Emulator implements QStashEmulator {
     this.stopTicking();
     for (const wake of [...this.sleepers]) wake();
     this.requestWaiters.rejectAll('QStash emulator closed');
-    for (const socket of this.sockets) socket.destroy();
-    await new Promise<void>((resolve) => this.server.close(() => resolve()));
+    await this.http.close();
   }
 }
 

@@ -223,6 +223,7 @@ export class FlowOperations {
       }),
     );
     const firstError = results.find((result) => result.error)?.error;
+    const allFailed = firstError !== undefined && results.every((result) => result.error);
     this.audit.record({
       actor: actorId,
       action: 'list',
@@ -230,11 +231,11 @@ export class FlowOperations {
       environment: environment ?? '*',
       channel: channelId,
       source,
-      outcome: firstError && results.every((result) => result.error) ? 'failed' : 'done',
+      outcome: allFailed ? 'failed' : 'done',
       ...(firstError ? { reason: firstError.kind } : {}),
       latencyMs: Date.now() - started,
     });
-    if (firstError && results.every((result) => result.error)) return { kind: 'failed', error: firstError };
+    if (allFailed) return { kind: 'failed', error: firstError };
     return { kind: 'ok', value: results };
   }
 

@@ -1,5 +1,5 @@
 import { appendFileSync } from 'node:fs';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { monitorEventLoopDelay, type PerformanceEntry, PerformanceObserver } from 'node:perf_hooks';
 
 /**
  * Preloaded into a target with `--import` when BENCH_PROBE=1: twice a second it appends the process's memory
@@ -11,6 +11,21 @@ const file = process.env.BENCH_PROBE_FILE;
 if (file) {
   const delay = monitorEventLoopDelay({ resolution: 1 });
   delay.enable();
+  // Collector pauses in the same window, so a stall can be told from a long collection.
+  let gcCount = 0;
+  let gcTotalMs = 0;
+  let gcMaxMs = 0;
+  const gcKinds: Record<string, number> = {};
+  const gcObserver = new PerformanceObserver((list) => {
+    for (const entry of list.getEntries()) {
+      gcCount += 1;
+      gcTotalMs += entry.duration;
+      gcMaxMs = Math.max(gcMaxMs, entry.duration);
+      const kind = String((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? '?');
+      gcKinds[kind] = Math.max(gcKinds[kind] ?? 0, Math.round(entry.duration));
+    }
+  });
+  gcObserver.observe({ entryTypes: ['gc'] });
   const timer = setInterval(() => {
     const memory = process.memoryUsage();
     const mb = (bytes: number) => Math.round((bytes / 1_048_576) * 10) / 10;
@@ -25,8 +40,16 @@ if (file) {
       loopDelayP99Ms: delay.percentile(99) / 1e6,
       loopDelayMaxMs: delay.max / 1e6,
       resources: process.getActiveResourcesInfo().length,
+      gcCount,
+      gcTotalMs: Math.round(gcTotalMs),
+      gcMaxMs: Math.round(gcMaxMs),
+      gcMaxMsByKind: { ...gcKinds },
     };
     delay.reset();
+    gcCount = 0;
+    gcTotalMs = 0;
+    gcMaxMs = 0;
+    for (const kind of Object.keys(gcKinds)) delete gcKinds[kind];
     try {
       appendFileSync(file, `${JSON.stringify(line)}\n`);
     } catch {

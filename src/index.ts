@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   process.on('SIGINT', () => shutdown('SIGINT'));
 
   try {
-    flowbot = await startFlowbot(config, { logger });
+    flowbot = await startFlowbot(config, { logger, frontDoor: true });
   } catch (error) {
     if (error instanceof StartupProblems) {
       process.stderr.write(`${formatConfigProblems(error.problems)}\n`);

@@ -54,6 +54,11 @@ export interface FlowbotOptions {
   readonly store?: StateStore;
   /** How long the scheduler lease lasts without renewal. */
   readonly leaderLeaseMs?: number;
+  /**
+   * HTTP mode: receive and acknowledge Slack's requests in a thread of their own, so acknowledgements never
+   * wait behind Flowbot's work (`npm start` does; tests mostly run everything on one thread).
+   */
+  readonly frontDoor?: boolean;
 }
 
 export interface RunningFlowbot {
@@ -112,7 +117,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       logger,
     ),
   ];
-  const bolt = createBoltApp(config, logger, routes);
+  const bolt = createBoltApp(config, logger, routes, { frontDoor: options.frontDoor ?? false });
   const { app } = bolt;
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');

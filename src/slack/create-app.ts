@@ -1,10 +1,12 @@
-import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { secretsOf } from '../logger.js';
 import { boltLogger } from './bolt-logger.js';
-import { sendJson } from './routes.js';
+import { FrontDoorReceiver } from './front-door/front-door-receiver.js';
+import { receiverFallbacks } from './receiver-fallbacks.js';
+import { createRouteServer } from './route-server.js';
 
 /** Whether Flowbot can hear Slack right now: the HTTP receiver listening, or the Socket Mode connection up. */
 export interface SlackConnection {
@@ -27,7 +29,17 @@ export interface BoltApp {
  * The Bolt app in the mode the config asks for: Socket Mode when an app token is set (no public URL), HTTP
  * otherwise (`POST /slack/events`). Bolt verifies signatures and timestamps itself.
  */
-export function createBoltApp(config: Config, logger: Logger, routes: CustomRoute[]): BoltApp {
+export interface BoltAppOptions {
+  /** HTTP mode only: receive and acknowledge Slack's requests in a thread of their own (see FrontDoorReceiver). */
+  readonly frontDoor?: boolean;
+}
+
+export function createBoltApp(
+  config: Config,
+  logger: Logger,
+  routes: CustomRoute[],
+  options: BoltAppOptions = {},
+): BoltApp {
   const clientOptions = {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     // Bolt's default keeps retrying for about half an hour; a reply that late helps nobody in an incident.
@@ -41,6 +53,30 @@ export function createBoltApp(config: Config, logger: Logger, routes: CustomRout
     deferInitialization: true,
   };
   let listening = false;
+  if (!config.slack.appToken && options.frontDoor) {
+    const receiver = new FrontDoorReceiver({
+      signingSecret: config.slack.signingSecret ?? '',
+      environments: {
+        names: config.qstash.environments.map((environment) => environment.name),
+        defaultName: config.qstash.environments[0]?.name ?? '',
+      },
+      logLevel: config.logLevel,
+      secrets: secretsOf(config),
+      routes,
+      logger,
+    });
+    return {
+      app: new App({ ...common, receiver }),
+      connection: {
+        get up() {
+          return receiver.listening;
+        },
+      },
+      markListening: () => {},
+      startRoutes: async () => receiver.port,
+      stopRoutes: async () => {},
+    };
+  }
   if (config.slack.appToken) {
     const receiver = new SocketModeReceiver({
       appToken: config.slack.appToken,
@@ -64,20 +100,7 @@ export function createBoltApp(config: Config, logger: Logger, routes: CustomRout
       connected = false;
     });
     const app = new App({ ...common, receiver });
-    const server = createServer((req, res) => {
-      const path = new URL(req.url ?? '/', 'http://localhost').pathname;
-      const route = routes.find(
-        (candidate) => candidate.path === path && [candidate.method].flat().includes(req.method ?? 'GET'),
-      );
-      if (!route) {
-        sendJson(res, 404, { error: 'not found' });
-        return;
-      }
-      Promise.resolve(route.handler(Object.assign(req, { params: {} }), res)).catch((error: unknown) => {
-        logger.error({ err: error, path }, 'route failed');
-        if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
-      });
-    });
+    const server = createRouteServer(routes, logger);
     return {
       app,
       connection: {
@@ -101,21 +124,7 @@ export function createBoltApp(config: Config, logger: Logger, routes: CustomRout
     logger: boltLogger(logger),
     processBeforeResponse: false,
     port: config.port,
-    // Slack shows a 500 as a failure with no explanation; a request that broke inside Flowbot is acknowledged,
-    // logged, and (for a command) answered with words.
-    processEventErrorHandler: async ({ error, response }) => {
-      logger.error({ err: error }, 'a Slack request failed before it was acknowledged');
-      if (response.headersSent) return false;
-      sendJson(response, 200, {
-        response_type: 'ephemeral',
-        text: ':warning: Flowbot could not handle this request. It has been logged; nothing was changed.',
-      });
-      return true;
-    },
-    unhandledRequestHandler: ({ logger: boltLog, response }) => {
-      boltLog.warn('a Slack request was not acknowledged in time by any listener');
-      if (!response.headersSent) sendJson(response, 200, {});
-    },
+    ...receiverFallbacks(logger),
   });
   const app = new App({ ...common, receiver });
   return {

@@ -50,6 +50,8 @@ export interface HarnessOptions {
   emulator?: QStashEmulatorOptions;
   /** Extra emulators, one per named environment: `FLOW_ENVIRONMENTS` is set from their names. */
   environments?: Record<string, QStashEmulatorOptions>;
+  /** Receive Slack's requests in the front door thread, as `npm start` does. */
+  frontDoor?: boolean;
 }
 
 export interface Harness {
@@ -121,6 +123,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     qstash: { attemptTimeoutMs: 400, totalTimeoutMs: 2_500, baseDelayMs: 10, maxAttempts: 4 },
     schedulerIntervalMs: 50,
+    frontDoor: options.frontDoor ?? false,
   });
   const url = `http://127.0.0.1:${bot.port}`;
   // The startup readiness check reads QStash once; tests count only what they cause themselves.

@@ -1,13 +1,11 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import { type FlowCommand, parseFlowCommand } from '../../../core/commands/flow-command.js';
-import { formatKeyRef } from '../../../core/keys.js';
-import { helpMessage } from '../../blocks/help.js';
-import { code } from '../../blocks/mrkdwn.js';
 import { type ListenerContext, runForUser } from '../../context.js';
 import { showCan, showWhoami } from '../flows/access.js';
 import { askToConfirm } from '../flows/confirm.js';
 import { showGlobal, showList, showStatus } from '../flows/read.js';
 import { resumeNow } from '../flows/resume.js';
+import { flowAck } from './command-acks.js';
 
 type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
@@ -27,24 +25,10 @@ export function flowCommand(context: ListenerContext) {
         reason: parsed.problem,
         latencyMs: 0,
       });
-      const topic = parsed.topic && parsed.topic.length <= 20 ? parsed.topic : undefined;
-      await ack({
-        response_type: 'ephemeral',
-        ...helpMessage(topic, context.environments.names, parsed.problem),
-      });
-      return;
     }
+    await ack(flowAck(parsed, context.environments));
+    if (!parsed.ok || parsed.command.kind === 'help') return;
     const request = parsed.command;
-    if (request.kind === 'help') {
-      await ack({ response_type: 'ephemeral', ...helpMessage(request.topic, context.environments.names) });
-      return;
-    }
-    if (request.kind === 'resume') {
-      const shown = code(formatKeyRef(request.target, context.environments.count));
-      await ack({ response_type: 'ephemeral', text: `:hourglass_flowing_sand: Resuming ${shown}…` });
-    } else {
-      await ack();
-    }
     void runForUser(context, respond, () =>
       run(context, request, command.user_id, command.channel_id, respond),
     );

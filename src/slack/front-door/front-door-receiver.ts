@@ -1,0 +1,171 @@
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import { Worker } from 'node:worker_threads';
+import type { App, CustomRoute, Receiver } from '@slack/bolt';
+import type { Logger } from 'pino';
+import { createRouteServer } from '../route-server.js';
+import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol.js';
+
+export type FrontDoorOptions = Omit<FrontDoorSettings, 'port' | 'routes' | 'routePort'> & {
+  readonly routes: readonly CustomRoute[];
+  readonly logger: Logger;
+  /** How long a front door that died is given before it is started again. */
+  readonly restartDelayMs?: number;
+};
+
+/**
+ * The front door thread runs the compiled `front-door-thread.js` beside this file. Run from TypeScript sources
+ * (development, tests), it is loaded through tsx's require hook, which (unlike module loader hooks on Node 20)
+ * also works inside a worker thread.
+ */
+function startThread(settings: FrontDoorSettings): Worker {
+  if (!import.meta.url.endsWith('.ts'))
+    return new Worker(new URL('./front-door-thread.js', import.meta.url), { workerData: settings });
+  const entry = fileURLToPath(new URL('./front-door-thread.ts', import.meta.url));
+  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
+  const code = `require(${JSON.stringify(tsx)}).require(${JSON.stringify(entry)}, ${JSON.stringify(entry)});`;
+  return new Worker(code, { eval: true, workerData: settings });
+}
+
+const CLOSE_TIMEOUT_MS = 5_000;
+
+/**
+ * A Bolt receiver whose HTTP side runs in another thread (the front door): Slack's requests are received,
+ * checked and acknowledged there, and arrive here already acknowledged, so the listeners' own `ack` does
+ * nothing. The app's routes are served on a loopback port that the front door passes their requests to.
+ */
+export class FrontDoorReceiver implements Receiver {
+  private app: App | undefined;
+  private thread: Worker | undefined;
+  private routeServer: Server | undefined;
+  private boundPort: number | undefined;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | undefined;
+
+  constructor(private readonly options: FrontDoorOptions) {}
+
+  /** Whether the front door is taking requests right now. */
+  get listening(): boolean {
+    return this.thread !== undefined && this.boundPort !== undefined;
+  }
+
+  get port(): number | undefined {
+    return this.boundPort;
+  }
+
+  init(app: App): void {
+    this.app = app;
+  }
+
+  async start(port: number): Promise<number> {
+    const routeServer = createRouteServer(this.options.routes, this.options.logger);
+    this.routeServer = routeServer;
+    const routePort = await new Promise<number>((resolve, reject) => {
+      routeServer.once('error', reject);
+      routeServer.listen(0, '127.0.0.1', () => resolve((routeServer.address() as AddressInfo).port));
+    });
+    this.boundPort = await this.open(port, routePort);
+    return this.boundPort;
+  }
+
+  async stop(): Promise<void> {
+    this.stopping = true;
+    clearTimeout(this.restartTimer);
+    const thread = this.thread;
+    if (thread) {
+      const exited = new Promise<void>((resolve) => thread.once('exit', () => resolve()));
+      thread.postMessage({ kind: 'close' } satisfies AppMessage);
+      const timer = setTimeout(() => void thread.terminate(), CLOSE_TIMEOUT_MS);
+      await exited;
+      clearTimeout(timer);
+    }
+    this.thread = undefined;
+    const routeServer = this.routeServer;
+    if (routeServer?.listening) {
+      await new Promise<void>((resolve) => {
+        routeServer.close(() => resolve());
+        routeServer.closeAllConnections();
+      });
+    }
+  }
+
+  private open(port: number, routePort: number): Promise<number> {
+    const { logger, routes, restartDelayMs: _, ...shared } = this.options;
+    const settings: FrontDoorSettings = {
+      ...shared,
+      port,
+      routePort,
+      routes: routes.map((route) => ({ path: route.path, methods: [route.method].flat() })),
+    };
+    const thread = startThread(settings);
+    return new Promise<number>((resolve, reject) => {
+      let opened = false;
+      thread.on('message', (message: FrontDoorMessage) => {
+        switch (message.kind) {
+          case 'listening':
+            opened = true;
+            this.thread = thread;
+            resolve(message.port);
+            return;
+          case 'failed':
+            reject(Object.assign(new Error(message.message), { code: message.code }));
+            return;
+          case 'request':
+            this.dispatch(message);
+            return;
+        }
+      });
+      thread.on('error', (error) => {
+        logger.error({ err: error }, 'the front door thread failed');
+        if (!opened) reject(error);
+      });
+      thread.on('exit', (code) => {
+        if (!opened) {
+          reject(new Error(`the front door thread exited while starting (code ${code})`));
+          return;
+        }
+        if (this.thread === thread) this.thread = undefined;
+        if (this.stopping) return;
+        // Requests already handed over are unaffected; new ones are taken again as soon as it is back.
+        logger.error({ code }, 'the front door thread stopped unexpectedly; starting it again');
+        this.restartTimer = setTimeout(
+          () => this.reopen(this.boundPort ?? port, routePort),
+          this.options.restartDelayMs ?? 1_000,
+        );
+      });
+    });
+  }
+
+  private reopen(port: number, routePort: number): void {
+    if (this.stopping) return;
+    this.open(port, routePort).then(
+      (bound) => {
+        this.boundPort = bound;
+        this.options.logger.info({ port: bound }, 'the front door is taking requests again');
+      },
+      (error: unknown) => {
+        this.options.logger.error({ err: error }, 'the front door could not start again; retrying');
+        this.restartTimer = setTimeout(
+          () => this.reopen(port, routePort),
+          this.options.restartDelayMs ?? 1_000,
+        );
+      },
+    );
+  }
+
+  private dispatch(message: Extract<FrontDoorMessage, { kind: 'request' }>): void {
+    const app = this.app;
+    if (!app) return;
+    app
+      .processEvent({
+        body: message.body,
+        // Already acknowledged by the front door, with the same answer the listener decides on.
+        ack: async () => {},
+        ...(message.retryNum !== undefined ? { retryNum: message.retryNum } : {}),
+        ...(message.retryReason !== undefined ? { retryReason: message.retryReason } : {}),
+      })
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'a Slack request failed'));
+  }
+}

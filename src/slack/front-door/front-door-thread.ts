@@ -1,0 +1,110 @@
+import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { parentPort, workerData } from 'node:worker_threads';
+import { type AnyMiddlewareArgs, App, HTTPReceiver } from '@slack/bolt';
+import { createLogger } from '../../logger.js';
+import { boltLogger } from '../bolt-logger.js';
+import { COMMAND_ACKS, type CommandAck } from '../listeners/commands/command-acks.js';
+import { receiverFallbacks } from '../receiver-fallbacks.js';
+import { sendJson } from '../routes.js';
+import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol.js';
+
+/**
+ * The front door: a thread that only receives Slack's requests (Bolt checks their signatures), acknowledges
+ * them and hands them to the app. Acknowledgements never wait behind the app's work (QStash answers, replies,
+ * disk), however much of it there is, so Slack's 3-second deadline is kept under load.
+ */
+
+const channel = parentPort;
+if (!channel) throw new Error('the front door runs as a worker thread');
+const settings = workerData as FrontDoorSettings;
+const logger = createLogger({ level: settings.logLevel, secrets: settings.secrets }).child({
+  thread: 'front-door',
+});
+const send = (message: FrontDoorMessage) => channel.postMessage(message);
+
+const toApp = new Agent({ keepAlive: true });
+/** Passes a request for one of Flowbot's own routes to the app's loopback route server, as it came. */
+function passOn(req: IncomingMessage, res: ServerResponse): void {
+  const upstream = request(
+    {
+      host: '127.0.0.1',
+      port: settings.routePort,
+      method: req.method,
+      path: req.url,
+      headers: req.headers,
+      agent: toApp,
+    },
+    (answer) => {
+      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      answer.pipe(res);
+    },
+  );
+  upstream.on('error', (error) => {
+    logger.warn({ err: error, path: req.url }, 'the app did not answer a route');
+    if (!res.headersSent) sendJson(res, 503, { error: 'unavailable' });
+    else res.destroy();
+  });
+  req.pipe(upstream);
+}
+
+function acknowledgement(body: Record<string, unknown>): CommandAck {
+  const command = body.command;
+  if (typeof command !== 'string' || !Object.hasOwn(COMMAND_ACKS, command)) return undefined;
+  const text = typeof body.text === 'string' ? body.text : '';
+  return COMMAND_ACKS[command]?.(text, settings.environments);
+}
+
+const receiver = new HTTPReceiver({
+  signingSecret: settings.signingSecret,
+  endpoints: '/slack/events',
+  customRoutes: settings.routes.map((route) => ({
+    path: route.path,
+    method: [...route.methods],
+    handler: passOn,
+  })),
+  logger: boltLogger(logger),
+  processBeforeResponse: false,
+  port: settings.port,
+  ...receiverFallbacks(logger),
+});
+// No token here: the front door never calls Slack; the app does, with its own client.
+const app = new App({ receiver, authorize: async () => ({}), ignoreSelf: false, logger: boltLogger(logger) });
+app.use(async (args: AnyMiddlewareArgs & { context: { retryNum?: number; retryReason?: string } }) => {
+  const body = args.body as unknown as Record<string, unknown>;
+  // Events are acknowledged by Bolt itself before middleware runs; everything else is acknowledged here.
+  if ('ack' in args && typeof args.ack === 'function') {
+    const ack = args.ack as (response?: CommandAck) => Promise<void>;
+    await ack(acknowledgement(body));
+  }
+  send({ kind: 'request', body, retryNum: args.context.retryNum, retryReason: args.context.retryReason });
+});
+
+channel.on('message', (message: AppMessage) => {
+  if (message.kind !== 'close') return;
+  // Stops taking connections; requests already received are answered before the thread ends.
+  app
+    .stop()
+    .catch((error: unknown) => logger.warn({ err: error }, 'error while closing the front door'))
+    .finally(() => {
+      toApp.destroy();
+      channel.close();
+    });
+});
+
+app.start(settings.port).then(
+  (server) => {
+    const address = (server as { address(): unknown }).address();
+    const port =
+      typeof address === 'object' && address !== null ? (address as { port: number }).port : settings.port;
+    send({ kind: 'listening', port });
+  },
+  (error: unknown) => {
+    const code = (error as { code?: unknown } | undefined)?.code;
+    send({
+      kind: 'failed',
+      message: error instanceof Error ? error.message : String(error),
+      code: typeof code === 'string' ? code : undefined,
+    });
+    channel.close();
+  },
+);

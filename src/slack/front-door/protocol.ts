@@ -1,0 +1,30 @@
+import type { LogLevel } from '../../config/config.js';
+import type { EnvironmentNames } from '../../core/commands/flow-command.js';
+
+/** What the front door thread is started with (structured-cloned into it). */
+export interface FrontDoorSettings {
+  readonly port: number;
+  readonly signingSecret: string;
+  readonly environments: EnvironmentNames;
+  /** Flowbot's own routes (health, metrics, alert intake): served beside /slack/events, answered by the app. */
+  readonly routes: readonly { readonly path: string; readonly methods: readonly string[] }[];
+  /** The loopback port of the app's route server, where those routes are passed on to. */
+  readonly routePort: number;
+  readonly logLevel: LogLevel;
+  readonly secrets: readonly string[];
+}
+
+/** From the front door to the app. */
+export type FrontDoorMessage =
+  | { readonly kind: 'listening'; readonly port: number }
+  | { readonly kind: 'failed'; readonly message: string; readonly code: string | undefined }
+  | {
+      readonly kind: 'request';
+      /** The payload as Bolt parsed it, signature already checked and acknowledged. */
+      readonly body: Record<string, unknown>;
+      readonly retryNum: number | undefined;
+      readonly retryReason: string | undefined;
+    };
+
+/** From the app to the front door. */
+export type AppMessage = { readonly kind: 'close' };

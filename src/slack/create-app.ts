@@ -51,6 +51,8 @@ export function createBoltApp(
     clientOptions,
     // auth.test runs in init(), so a bad token is a clean startup error instead of a crash at construction.
     deferInitialization: true,
+    // Flowbot keeps no per-conversation state in Bolt; its store would be one more step on every request.
+    convoStore: false as const,
   };
   let listening = false;
   if (!config.slack.appToken && options.frontDoor) {

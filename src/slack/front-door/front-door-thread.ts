@@ -68,7 +68,13 @@ const receiver = new HTTPReceiver({
   ...receiverFallbacks(logger),
 });
 // No token here: the front door never calls Slack; the app does, with its own client.
-const app = new App({ receiver, authorize: async () => ({}), ignoreSelf: false, logger: boltLogger(logger) });
+const app = new App({
+  receiver,
+  authorize: async () => ({}),
+  ignoreSelf: false,
+  convoStore: false,
+  logger: boltLogger(logger),
+});
 app.use(async (args: AnyMiddlewareArgs & { context: { retryNum?: number; retryReason?: string } }) => {
   const body = args.body as unknown as Record<string, unknown>;
   // Events are acknowledged by Bolt itself before middleware runs; everything else is acknowledged here.

@@ -1,5 +1,14 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -22,7 +31,7 @@ import { freePort, spawnTarget, type TargetProcess } from './target-process.js';
  *   BENCH_LOG_LEVEL=warn          Flowbot's LOG_LEVEL (info adds an audit line per request)
  *   BENCH_DATA_PARENT=/tmp        where the data directory goes (/dev/shm takes fsync out of the picture)
  *   BENCH_FLOWBOT_ENTRY=…         measure another build instead of this tree's dist/src/index.js
- *   BENCH_FLOWBOT_NODE_ARGS=…     extra node flags for Flowbot (heap limits, --heapsnapshot-signal=SIGUSR2)
+ *   BENCH_FLOWBOT_NODE_ARGS=…     node flags for Flowbot beyond those `npm start` gives it (heap limits, …)
  *   BENCH_PROFILE=1               CPU profiles of both targets into bench/results/profiles/
  *   BENCH_PROBE=1                 memory and event-loop delay twice a second into bench/results/probe-*.jsonl
  * Results: a table on stdout, bench/results/latest.json, and Flowbot's warnings in bench/results/flowbot.log.
@@ -89,6 +98,16 @@ function settings() {
     /** Extra node flags for the measured Flowbot, e.g. `--max-old-space-size=96` or `--heapsnapshot-signal=SIGUSR2`. */
     flowbotNodeArgs: (process.env.BENCH_FLOWBOT_NODE_ARGS ?? '').split(/\s+/).filter((arg) => arg !== ''),
   };
+}
+
+/** The node flags `npm start` gives Flowbot (between `node` and the entry), so the benchmark runs what ships. */
+function startFlags(): string[] {
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    scripts?: { start?: string };
+  };
+  const words = (pkg.scripts?.start ?? '').trim().split(/\s+/);
+  if (words[0] !== 'node') return [];
+  return words.slice(1).filter((word) => word.startsWith('--'));
 }
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
@@ -286,7 +305,7 @@ async function main(): Promise<void> {
     return spawnTarget({
       name: 'flowbot',
       command: process.execPath,
-      args: [...extraArgs, entry],
+      args: [...startFlags(), ...extraArgs, entry],
       // A working directory without a .env, so dotenv adds nothing to what is set here.
       cwd: dataDir,
       env: childEnv({

@@ -17,7 +17,6 @@ import { MutationRateLimiter } from '../core/rate-limit.js';
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import { Timers } from '../core/scheduler/timers.js';
 import { MemoryStateStore } from '../core/store/memory-store.js';
-import { SqliteStateStore } from '../core/store/sqlite-store.js';
 import type { StateStore } from '../core/store/state-store.js';
 import { WorkTracker } from '../core/work-tracker.js';
 import { alertRoutes } from '../slack/alert-routes.js';
@@ -229,11 +228,12 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       .catch((error: unknown) => logger.warn({ err: error }, 'could not sweep expired state'));
   }, SWEEP_INTERVAL_MS);
   sweeper.unref();
+  const { checkpoint } = opened;
   const checkpointer =
-    store instanceof SqliteStateStore
+    checkpoint !== undefined
       ? setInterval(() => {
           try {
-            store.checkpoint();
+            checkpoint();
           } catch (error) {
             logger.warn({ err: error }, 'could not checkpoint the embedded store');
           }

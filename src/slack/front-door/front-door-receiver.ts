@@ -21,12 +21,14 @@ export type FrontDoorOptions = Omit<FrontDoorSettings, 'port' | 'routes' | 'rout
  * also works inside a worker thread.
  */
 function startThread(settings: FrontDoorSettings): Worker {
+  // Preloads given to the process (`--import` of an agent or a probe) are for the app, not the front door.
+  const options = { workerData: settings, execArgv: [] };
   if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./front-door-thread.js', import.meta.url), { workerData: settings });
+    return new Worker(new URL('./front-door-thread.js', import.meta.url), options);
   const entry = fileURLToPath(new URL('./front-door-thread.ts', import.meta.url));
   const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
   const code = `require(${JSON.stringify(tsx)}).require(${JSON.stringify(entry)}, ${JSON.stringify(entry)});`;
-  return new Worker(code, { eval: true, workerData: settings });
+  return new Worker(code, { ...options, eval: true });
 }
 
 const CLOSE_TIMEOUT_MS = 5_000;

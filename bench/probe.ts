@@ -58,3 +58,25 @@ if (file) {
   }, 500);
   timer.unref();
 }
+
+/**
+ * BENCH_ALLOC_FILE: samples every allocation, including what the collector has already freed, and writes the
+ * profile (Chrome DevTools' .heapprofile) when the process exits: which code makes the garbage.
+ */
+const allocFile = process.env.BENCH_ALLOC_FILE;
+if (allocFile) {
+  const { Session } = await import('node:inspector');
+  const { writeFileSync } = await import('node:fs');
+  const session = new Session();
+  session.connect();
+  session.post('HeapProfiler.startSampling', {
+    samplingInterval: 32_768,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+  process.on('exit', () => {
+    session.post('HeapProfiler.stopSampling', (error, result) => {
+      if (!error) writeFileSync(allocFile, JSON.stringify(result.profile));
+    });
+  });
+}

@@ -34,6 +34,7 @@ import { freePort, spawnTarget, type TargetProcess } from './target-process.js';
  *   BENCH_FLOWBOT_NODE_ARGS=…     node flags for Flowbot beyond those `npm start` gives it (heap limits, …)
  *   BENCH_PROFILE=1               CPU profiles of both targets into bench/results/profiles/
  *   BENCH_PROBE=1                 memory and event-loop delay twice a second into bench/results/probe-*.jsonl
+ *   BENCH_ALLOC=1                 with BENCH_PROBE: every allocation sampled, into bench/results/alloc-*.heapprofile
  * Results: a table on stdout, bench/results/latest.json, and Flowbot's warnings in bench/results/flowbot.log.
  * Missed targets are reported, never turned into a failing exit status.
  */
@@ -278,7 +279,11 @@ async function main(): Promise<void> {
     if (!config.probe) return {};
     const file = join(RESULTS_DIR, `probe-${name}.jsonl`);
     rmSync(file, { force: true });
-    return { BENCH_PROBE_FILE: file };
+    const alloc: Record<string, string> =
+      process.env.BENCH_ALLOC === '1'
+        ? { BENCH_ALLOC_FILE: join(RESULTS_DIR, `alloc-${name}.heapprofile`) }
+        : {};
+    return { BENCH_PROBE_FILE: file, ...alloc };
   };
   mkdirSync(RESULTS_DIR, { recursive: true });
 

@@ -57,6 +57,11 @@ export class FrontDoorReceiver implements Receiver {
     return this.boundPort;
   }
 
+  /** The thread taking requests right now, if any (for diagnostics). */
+  get worker(): Worker | undefined {
+    return this.thread;
+  }
+
   init(app: App): void {
     this.app = app;
   }

@@ -16,6 +16,8 @@ if (file) {
   let gcTotalMs = 0;
   let gcMaxMs = 0;
   const gcKinds: Record<string, number> = {};
+  // Heap in use right after a full collection: close to what is really alive, unlike heapUsed at any moment.
+  let liveAfterMajorMb: number | undefined;
   const gcObserver = new PerformanceObserver((list) => {
     for (const entry of list.getEntries()) {
       gcCount += 1;
@@ -23,6 +25,7 @@ if (file) {
       gcMaxMs = Math.max(gcMaxMs, entry.duration);
       const kind = String((entry as PerformanceEntry & { detail?: { kind?: number } }).detail?.kind ?? '?');
       gcKinds[kind] = Math.max(gcKinds[kind] ?? 0, Math.round(entry.duration));
+      if (kind === '4') liveAfterMajorMb = Math.round(process.memoryUsage().heapUsed / 1_048_576);
     }
   });
   gcObserver.observe({ entryTypes: ['gc'] });
@@ -44,6 +47,7 @@ if (file) {
       gcTotalMs: Math.round(gcTotalMs),
       gcMaxMs: Math.round(gcMaxMs),
       gcMaxMsByKind: { ...gcKinds },
+      liveAfterMajorMb,
     };
     delay.reset();
     gcCount = 0;

@@ -23,7 +23,7 @@ import { freePort, spawnTarget, type TargetProcess } from './target-process.js';
  *
  * Settings (environment):
  *   BENCH_RATES=50,200,500        offered requests per second, one phase per rate and target
- *   BENCH_DURATION_S=10           length of each phase
+ *   BENCH_DURATION_S=20           length of each phase (a p99 needs enough samples at the lowest rate)
  *   BENCH_QSTASH_LATENCY_MS=2000  added by the QStash emulator to every answer
  *   BENCH_WARMUP_S=2              unmeasured warm-up of both targets at the lowest rate
  *   BENCH_DRAIN_TIMEOUT_S=90      how long to wait for Flowbot's replies after a phase
@@ -85,7 +85,7 @@ function settings() {
   return {
     latencyMs: numberSetting('BENCH_QSTASH_LATENCY_MS', 2_000, 0, 30_000),
     rates,
-    durationS: numberSetting('BENCH_DURATION_S', 10, 1, 300),
+    durationS: numberSetting('BENCH_DURATION_S', 20, 1, 300),
     warmupS: numberSetting('BENCH_WARMUP_S', 2, 0, 60),
     drainTimeoutS: numberSetting('BENCH_DRAIN_TIMEOUT_S', 90, 1, 600),
     /** Startup is noisy on a shared machine: Flowbot is started this many times in all, median reported. */

@@ -15,6 +15,8 @@ export interface FlowbotProcess {
   readonly url: string;
   readonly pid: number;
   readonly lines: Record<string, any>[];
+  /** Everything written to stdout and stderr so far, as written. */
+  output(): string;
   readonly exited: Promise<number | null>;
   waitForLog(
     predicate: (line: Record<string, any>) => boolean,
@@ -43,7 +45,9 @@ export async function spawnFlowbot(name: string, env: Record<string, string>): P
   }>();
   let buffer = '';
   let stderr = '';
+  let raw = '';
   child.stdout?.on('data', (chunk: Buffer) => {
+    raw += chunk.toString('utf8');
     buffer += chunk.toString('utf8');
     let newline = buffer.indexOf('\n');
     while (newline >= 0) {
@@ -66,6 +70,7 @@ export async function spawnFlowbot(name: string, env: Record<string, string>): P
     }
   });
   child.stderr?.on('data', (chunk: Buffer) => {
+    raw += chunk.toString('utf8');
     stderr += chunk.toString('utf8');
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
@@ -105,6 +110,7 @@ export async function spawnFlowbot(name: string, env: Record<string, string>): P
     url: `http://127.0.0.1:${port}`,
     pid: child.pid ?? 0,
     lines,
+    output: () => raw,
     exited,
     waitForLog,
     kill: (signal = 'SIGTERM') => {

@@ -84,6 +84,11 @@ describe('front door (HTTP mode as started by npm start)', () => {
       timestamp: Math.floor(Date.now() / 1000) - 3_600,
     });
     expect(stale.status).toBe(401);
+    // The door's own log lines arrive in the app's log, marked as the front door's, without the secret.
+    await expect
+      .poll(() => h.logs.entries().filter((entry) => entry.thread === 'front-door').length)
+      .toBeGreaterThan(0);
+    expect(h.logs.text).not.toContain(SIGNING_SECRET);
     // A request that does get through afterwards is audited; the forged ones never were.
     await h.command('/flow', 'nonsense-subcommand');
     await expect.poll(() => audits(h).length).toBe(1);

@@ -186,154 +186,166 @@ const payloadShape = fc.record({
 
 // --- the real door ----------------------------------------------------------------------------------------
 
-describe('generated input through the real door', () => {
-  let h: Harness;
-  const cursors = new Map<string, number>();
+/** Both ways Flowbot takes Slack's requests: all on one thread, and through the front door thread (npm start). */
+const DOORS = [
+  { name: 'one thread', frontDoor: false, share: 1 },
+  { name: 'front door thread', frontDoor: true, share: 0.4 },
+] as const;
 
-  beforeAll(async () => {
-    h = await startHarness({
-      environments: { prod: {}, staging: {} },
-      env: { LOG_LEVEL: 'warn' },
-    });
-    for (const emulator of Object.values(h.qstashByEnvironment)) {
-      for (const key of [
-        'orders-eu',
-        'a/b',
-        '..%2F..',
-        'tenant:42',
-        '😀',
-        ...HOSTILE_VALID_KEYS.slice(0, 8),
-      ]) {
-        emulator.setKey({ flowControlKey: key, isPaused: true, waitListSize: 7 });
-      }
-    }
-  });
-  afterAll(async () => {
-    await h?.close();
-  });
+for (const door of DOORS) {
+  const runs = (count: number) => Math.max(2, Math.round(count * door.share));
+  describe(`generated input through the real door (${door.name})`, () => {
+    let h: Harness;
+    const cursors = new Map<string, number>();
 
-  /** Every QStash request since the last look took a flow-control route (never a path the key escaped to). */
-  function expectOnlyFlowControlRoutes(): void {
-    for (const [name, emulator] of Object.entries(h.qstashByEnvironment)) {
-      const seen = emulator.requests.slice(cursors.get(name) ?? 0);
-      cursors.set(name, emulator.requests.length);
-      for (const request of seen) {
-        if (request.rawPath !== '/v2/globalParallelism') expect(request.rawPath).toMatch(QSTASH_ROUTE);
-      }
-    }
-  }
-
-  /** A command's answer is in the ack or, after a progress note at most, posted to its response_url. */
-  async function expectDefinitiveReply(ackBody: string, responseUrl: string): Promise<void> {
-    let acked: { text?: unknown } | undefined;
-    try {
-      acked = ackBody === '' ? undefined : JSON.parse(ackBody);
-    } catch {
-      acked = { text: ackBody };
-    }
-    const ackText = typeof acked?.text === 'string' ? acked.text : '';
-    if (acked && !ackText.startsWith(':hourglass')) return;
-    await h.slack.waitForResponse(
-      responseUrl,
-      (body) => !(typeof body.text === 'string' && body.text.startsWith(':hourglass')),
-      8_000,
-    );
-  }
-
-  it('answers every slash command with 200 and a definitive reply, sending only flow-control routes', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.tuple(slashCommand, user), { minLength: 24, maxLength: 48 }),
-        async (batch) => {
-          await inBatches(batch, CONCURRENCY, async ([{ command, text }, who]) => {
-            counts.commands += 1;
-            const result = await h.command(command, text, { user: who });
-            expect(result.status, `${command} ${JSON.stringify(text.slice(0, 80))}`).toBe(200);
-            await expectDefinitiveReply(result.body, result.responseUrl);
-          });
-          expectOnlyFlowControlRoutes();
-        },
-      ),
-      { numRuns: 40, endOnFailure: true },
-    );
-  }, 60_000);
-
-  it('acknowledges every flow_ button click with 200, whatever its action_id and value', async () => {
-    await fc.assert(
-      fc.asyncProperty(
-        fc.array(fc.tuple(actionId, buttonValue, user, fc.boolean()), { minLength: 24, maxLength: 48 }),
-        async (batch) => {
-          await inBatches(batch, CONCURRENCY, async ([id, value, who, isEphemeral]) => {
-            counts.clicks += 1;
-            const result = await h.click({ actionId: id, value, userId: who, isEphemeral });
-            expect(result.status, `${JSON.stringify(id)} = ${JSON.stringify(value.slice(0, 80))}`).toBe(200);
-          });
-          expectOnlyFlowControlRoutes();
-        },
-      ),
-      { numRuns: 25, endOnFailure: true },
-    );
-  }, 60_000);
-
-  it('acknowledges block_actions payloads with missing fields and wrong types with 200', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(payloadShape, { minLength: 48, maxLength: 64 }), async (batch) => {
-        // Shapes no listener routes (no actions, unknown type) are acknowledged at once by Flowbot's
-        // middleware; a few (unreadable to Bolt itself) still wait for its fallback, so batches overlap.
-        await inBatches(batch, 16, async (shape) => {
-          counts.shapes += 1;
-          const payload = blockActionsPayload({
-            userId: ALLOWED_USER,
-            channelId: CHANNEL,
-            actionId: shape.actionId,
-            value: shape.value,
-            responseUrl: h.slack.responseUrl(),
-          });
-          const action = (payload.actions as Record<string, unknown>[])[0]!;
-          for (const { field, change } of shape.action) {
-            if (change === 'delete') delete action[field];
-            else action[field] = change;
-          }
-          for (const { field, change } of shape.top) {
-            if (change === 'delete') delete payload[field];
-            else payload[field] = change;
-          }
-          if (Array.isArray(payload.actions)) payload.actions.push(...shape.extraActions);
-          let json: string;
-          try {
-            json = JSON.stringify(payload);
-          } catch {
-            // The generator can build cyclic values, which no HTTP body (and no Slack payload) can carry.
-            return;
-          }
-          const body = new URLSearchParams({ payload: json }).toString();
-          const result = await postToSlackEndpoint(h.url, SIGNING_SECRET, body, { timeoutMs: 15_000 });
-          expect(result.status, json.slice(0, 400)).toBe(200);
-          if (result.elapsedMs > SLACK_ACK_DEADLINE_MS) counts.lateAcks += 1;
-        });
-        expectOnlyFlowControlRoutes();
-      }),
-      { numRuns: 6, endOnFailure: true },
-    );
-  }, 60_000);
-
-  it('answers 400 to a payload that is not JSON and 401 to an unsigned one, and stays up', async () => {
-    const garbage = fc.sample(fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }), 60);
-    await inBatches(garbage, CONCURRENCY, async (text) => {
-      counts.shapes += 1;
-      const body = new URLSearchParams({ payload: `{${text}` }).toString();
-      expect((await postToSlackEndpoint(h.url, SIGNING_SECRET, body)).status).toBe(400);
-      const unsigned = slashCommandBody({
-        command: '/flow-resume',
-        text,
-        response_url: h.slack.responseUrl(),
+    beforeAll(async () => {
+      h = await startHarness({
+        environments: { prod: {}, staging: {} },
+        env: { LOG_LEVEL: 'warn' },
+        frontDoor: door.frontDoor,
       });
-      expect((await postToSlackEndpoint(h.url, 'not-the-secret-0000000000', unsigned)).status).toBe(401);
+      for (const emulator of Object.values(h.qstashByEnvironment)) {
+        for (const key of [
+          'orders-eu',
+          'a/b',
+          '..%2F..',
+          'tenant:42',
+          '😀',
+          ...HOSTILE_VALID_KEYS.slice(0, 8),
+        ]) {
+          emulator.setKey({ flowControlKey: key, isPaused: true, waitListSize: 7 });
+        }
+      }
     });
-    expectOnlyFlowControlRoutes();
-    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
-  }, 60_000);
-});
+    afterAll(async () => {
+      await h?.close();
+    });
+
+    /** Every QStash request since the last look took a flow-control route (never a path the key escaped to). */
+    function expectOnlyFlowControlRoutes(): void {
+      for (const [name, emulator] of Object.entries(h.qstashByEnvironment)) {
+        const seen = emulator.requests.slice(cursors.get(name) ?? 0);
+        cursors.set(name, emulator.requests.length);
+        for (const request of seen) {
+          if (request.rawPath !== '/v2/globalParallelism') expect(request.rawPath).toMatch(QSTASH_ROUTE);
+        }
+      }
+    }
+
+    /** A command's answer is in the ack or, after a progress note at most, posted to its response_url. */
+    async function expectDefinitiveReply(ackBody: string, responseUrl: string): Promise<void> {
+      let acked: { text?: unknown } | undefined;
+      try {
+        acked = ackBody === '' ? undefined : JSON.parse(ackBody);
+      } catch {
+        acked = { text: ackBody };
+      }
+      const ackText = typeof acked?.text === 'string' ? acked.text : '';
+      if (acked && !ackText.startsWith(':hourglass')) return;
+      await h.slack.waitForResponse(
+        responseUrl,
+        (body) => !(typeof body.text === 'string' && body.text.startsWith(':hourglass')),
+        8_000,
+      );
+    }
+
+    it('answers every slash command with 200 and a definitive reply, sending only flow-control routes', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(slashCommand, user), { minLength: 24, maxLength: 48 }),
+          async (batch) => {
+            await inBatches(batch, CONCURRENCY, async ([{ command, text }, who]) => {
+              counts.commands += 1;
+              const result = await h.command(command, text, { user: who });
+              expect(result.status, `${command} ${JSON.stringify(text.slice(0, 80))}`).toBe(200);
+              await expectDefinitiveReply(result.body, result.responseUrl);
+            });
+            expectOnlyFlowControlRoutes();
+          },
+        ),
+        { numRuns: runs(40), endOnFailure: true },
+      );
+    }, 60_000);
+
+    it('acknowledges every flow_ button click with 200, whatever its action_id and value', async () => {
+      await fc.assert(
+        fc.asyncProperty(
+          fc.array(fc.tuple(actionId, buttonValue, user, fc.boolean()), { minLength: 24, maxLength: 48 }),
+          async (batch) => {
+            await inBatches(batch, CONCURRENCY, async ([id, value, who, isEphemeral]) => {
+              counts.clicks += 1;
+              const result = await h.click({ actionId: id, value, userId: who, isEphemeral });
+              expect(result.status, `${JSON.stringify(id)} = ${JSON.stringify(value.slice(0, 80))}`).toBe(
+                200,
+              );
+            });
+            expectOnlyFlowControlRoutes();
+          },
+        ),
+        { numRuns: runs(25), endOnFailure: true },
+      );
+    }, 60_000);
+
+    it('acknowledges block_actions payloads with missing fields and wrong types with 200', async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(payloadShape, { minLength: 48, maxLength: 64 }), async (batch) => {
+          // Shapes no listener routes (no actions, unknown type) are acknowledged at once by Flowbot's
+          // middleware; a few (unreadable to Bolt itself) still wait for its fallback, so batches overlap.
+          await inBatches(batch, 16, async (shape) => {
+            counts.shapes += 1;
+            const payload = blockActionsPayload({
+              userId: ALLOWED_USER,
+              channelId: CHANNEL,
+              actionId: shape.actionId,
+              value: shape.value,
+              responseUrl: h.slack.responseUrl(),
+            });
+            const action = (payload.actions as Record<string, unknown>[])[0]!;
+            for (const { field, change } of shape.action) {
+              if (change === 'delete') delete action[field];
+              else action[field] = change;
+            }
+            for (const { field, change } of shape.top) {
+              if (change === 'delete') delete payload[field];
+              else payload[field] = change;
+            }
+            if (Array.isArray(payload.actions)) payload.actions.push(...shape.extraActions);
+            let json: string;
+            try {
+              json = JSON.stringify(payload);
+            } catch {
+              // The generator can build cyclic values, which no HTTP body (and no Slack payload) can carry.
+              return;
+            }
+            const body = new URLSearchParams({ payload: json }).toString();
+            const result = await postToSlackEndpoint(h.url, SIGNING_SECRET, body, { timeoutMs: 15_000 });
+            expect(result.status, json.slice(0, 400)).toBe(200);
+            if (result.elapsedMs > SLACK_ACK_DEADLINE_MS) counts.lateAcks += 1;
+          });
+          expectOnlyFlowControlRoutes();
+        }),
+        { numRuns: runs(6), endOnFailure: true },
+      );
+    }, 60_000);
+
+    it('answers 400 to a payload that is not JSON and 401 to an unsigned one, and stays up', async () => {
+      const garbage = fc.sample(fc.string({ unit: 'binary', minLength: 1, maxLength: 200 }), 60);
+      await inBatches(garbage, CONCURRENCY, async (text) => {
+        counts.shapes += 1;
+        const body = new URLSearchParams({ payload: `{${text}` }).toString();
+        expect((await postToSlackEndpoint(h.url, SIGNING_SECRET, body)).status).toBe(400);
+        const unsigned = slashCommandBody({
+          command: '/flow-resume',
+          text,
+          response_url: h.slack.responseUrl(),
+        });
+        expect((await postToSlackEndpoint(h.url, 'not-the-secret-0000000000', unsigned)).status).toBe(401);
+      });
+      expectOnlyFlowControlRoutes();
+      expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    }, 60_000);
+  });
+}
 
 // --- pure functions ---------------------------------------------------------------------------------------
 

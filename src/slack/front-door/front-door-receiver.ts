@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { App, CustomRoute, Receiver } from '@slack/bolt';
-import type { Logger } from 'pino';
+import type { Level, Logger } from 'pino';
 import { createRouteServer } from '../route-server.js';
 import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol.js';
 
@@ -32,6 +32,24 @@ function startThread(settings: FrontDoorSettings): Worker {
 }
 
 const CLOSE_TIMEOUT_MS = 5_000;
+
+/** Writes a line the front door logged through the app's logger (one stream, one set of redactions). */
+function relayLog(logger: Logger, line: string): void {
+  try {
+    const {
+      level,
+      time: _time,
+      msg,
+      service: _service,
+      ...fields
+    } = JSON.parse(line) as Record<string, unknown>;
+    const label = typeof level === 'number' ? logger.levels.labels[level] : undefined;
+    const write = label && label in logger ? logger[label as Level].bind(logger) : logger.info.bind(logger);
+    write(fields, typeof msg === 'string' ? msg : '');
+  } catch {
+    logger.warn({ thread: 'front-door' }, 'the front door wrote a log line that is not JSON');
+  }
+}
 
 /**
  * A Bolt receiver whose HTTP side runs in another thread (the front door): Slack's requests are received,
@@ -121,6 +139,9 @@ export class FrontDoorReceiver implements Receiver {
             return;
           case 'request':
             this.dispatch(message);
+            return;
+          case 'log':
+            relayLog(logger, message.line);
             return;
         }
       });

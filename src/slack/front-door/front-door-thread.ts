@@ -17,10 +17,12 @@ import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol
 const channel = parentPort;
 if (!channel) throw new Error('the front door runs as a worker thread');
 const settings = workerData as FrontDoorSettings;
-const logger = createLogger({ level: settings.logLevel, secrets: settings.secrets }).child({
-  thread: 'front-door',
-});
 const send = (message: FrontDoorMessage) => channel.postMessage(message);
+const logger = createLogger({
+  level: settings.logLevel,
+  secrets: settings.secrets,
+  destination: { write: (line: string) => send({ kind: 'log', line }) },
+}).child({ thread: 'front-door' });
 
 const toApp = new Agent({ keepAlive: true });
 /** Passes a request for one of Flowbot's own routes to the app's loopback route server, as it came. */

@@ -10,6 +10,7 @@ export interface FrontDoorSettings {
   readonly routes: readonly { readonly path: string; readonly methods: readonly string[] }[];
   /** The loopback port of the app's route server, where those routes are passed on to. */
   readonly routePort: number;
+  /** Lines below this level are not even sent to the app. */
   readonly logLevel: LogLevel;
   readonly secrets: readonly string[];
 }
@@ -18,6 +19,8 @@ export interface FrontDoorSettings {
 export type FrontDoorMessage =
   | { readonly kind: 'listening'; readonly port: number }
   | { readonly kind: 'failed'; readonly message: string; readonly code: string | undefined }
+  /** One log line (JSON, secrets already scrubbed), written by the app's logger so that there is one log. */
+  | { readonly kind: 'log'; readonly line: string }
   | {
       readonly kind: 'request';
       /** The payload as Bolt parsed it, signature already checked and acknowledged. */

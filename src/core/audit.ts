@@ -20,6 +20,39 @@ export interface AuditLog {
   record(event: AuditEvent): void;
 }
 
+/** Who did what where: the part of an audit event fixed before the attempt's outcome is known. */
+export type AuditSubject = Pick<
+  AuditEvent,
+  'actor' | 'action' | 'key' | 'environment' | 'channel' | 'source'
+>;
+
+/**
+ * Records the outcome of one attempt: the subject and details are fixed when the attempt starts, and the
+ * latency is measured from then.
+ */
+export type AuditRecorder = (
+  outcome: AuditOutcome,
+  reason?: string,
+  overrides?: Partial<AuditSubject>,
+) => void;
+
+export function auditRecorder(
+  log: AuditLog,
+  subject: AuditSubject,
+  details: Readonly<Record<string, unknown>> = {},
+  started = Date.now(),
+): AuditRecorder {
+  return (outcome, reason, overrides) =>
+    log.record({
+      ...subject,
+      ...overrides,
+      outcome,
+      ...(reason ? { reason } : {}),
+      ...details,
+      latencyMs: Date.now() - started,
+    });
+}
+
 export class PinoAuditLog implements AuditLog {
   private readonly logger: Logger;
 

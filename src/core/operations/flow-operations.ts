@@ -1,5 +1,5 @@
 import type { AccessDecision, AccessPolicy, FlowAction } from '../access/types.js';
-import type { AuditLog } from '../audit.js';
+import { type AuditLog, auditRecorder } from '../audit.js';
 import { matchesGlob } from '../glob.js';
 import type { KeyRef } from '../keys.js';
 import type { OnceGuard } from '../once-guard.js';
@@ -115,17 +115,14 @@ export class FlowOperations {
       channelId,
     });
     if (decision.allowed) return { allowed: true };
-    this.audit.record({
+    auditRecorder(this.audit, {
       actor: actorId,
       action,
       key: target.key,
       environment: target.environment,
       channel: channelId,
       source,
-      outcome: 'denied',
-      reason: decision.reason,
-      latencyMs: 0,
-    });
+    })('denied', decision.reason);
     return { allowed: false, explanation: decision.explanation };
   }
 
@@ -172,9 +169,16 @@ export class FlowOperations {
     channelId: string | undefined,
     source: string,
   ): Promise<ReadOutcome<EnvironmentKeys[]>> {
-    const started = Date.now();
     const names = environment === undefined ? this.environments.names : [environment];
     const pattern = glob ?? '*';
+    const record = auditRecorder(this.audit, {
+      actor: actorId,
+      action: 'list',
+      key: pattern,
+      environment: environment ?? '*',
+      channel: channelId,
+      source,
+    });
     for (const name of names) {
       const decision = await this.policy.authorize({
         actor: { userId: actorId },
@@ -184,17 +188,7 @@ export class FlowOperations {
         channelId,
       });
       if (!decision.allowed) {
-        this.audit.record({
-          actor: actorId,
-          action: 'list',
-          key: pattern,
-          environment: name,
-          channel: channelId,
-          source,
-          outcome: 'denied',
-          reason: decision.reason,
-          latencyMs: Date.now() - started,
-        });
+        record('denied', decision.reason, { environment: name });
         return { kind: 'refused', explanation: decision.explanation };
       }
     }
@@ -224,17 +218,7 @@ export class FlowOperations {
     );
     const firstError = results.find((result) => result.error)?.error;
     const allFailed = firstError !== undefined && results.every((result) => result.error);
-    this.audit.record({
-      actor: actorId,
-      action: 'list',
-      key: pattern,
-      environment: environment ?? '*',
-      channel: channelId,
-      source,
-      outcome: allFailed ? 'failed' : 'done',
-      ...(firstError ? { reason: firstError.kind } : {}),
-      latencyMs: Date.now() - started,
-    });
+    record(allFailed ? 'failed' : 'done', firstError?.kind);
     if (allFailed) return { kind: 'failed', error: firstError };
     return { kind: 'ok', value: results };
   }
@@ -247,19 +231,14 @@ export class FlowOperations {
     target: KeyRef,
     call: (client: QStashClient) => Promise<T>,
   ): Promise<ReadOutcome<T>> {
-    const started = Date.now();
-    const record = (outcome: 'done' | 'denied' | 'failed', reason?: string) =>
-      this.audit.record({
-        actor: actorId,
-        action,
-        key: target.key,
-        environment: target.environment,
-        channel: channelId,
-        source,
-        outcome,
-        ...(reason ? { reason } : {}),
-        latencyMs: Date.now() - started,
-      });
+    const record = auditRecorder(this.audit, {
+      actor: actorId,
+      action,
+      key: target.key,
+      environment: target.environment,
+      channel: channelId,
+      source,
+    });
     const decision = await this.policy.authorize({
       actor: { userId: actorId },
       action,
@@ -288,23 +267,23 @@ export class FlowOperations {
     apply: Mutation,
     details: Record<string, unknown> = {},
   ): Promise<Outcome> {
-    const started = Date.now();
     const { target } = request;
-    const record = (outcome: 'done' | 'denied' | 'failed' | 'duplicate' | 'requested', reason?: string) =>
-      this.audit.record({
+    const record = auditRecorder(
+      this.audit,
+      {
         actor: request.actorId,
         action,
         key: target.key,
         environment: target.environment,
         channel: request.channelId,
         source: request.source,
-        outcome,
-        ...(reason ? { reason } : {}),
+      },
+      {
         ...(request.reason ? { note: request.reason } : {}),
         ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
         ...details,
-        latencyMs: Date.now() - started,
-      });
+      },
+    );
 
     const decision: AccessDecision = request.scheduled
       ? { allowed: true, grantedBy: 'schedule' }

@@ -65,3 +65,22 @@ export class PinoAuditLog implements AuditLog {
     this.logger[level]({ audit: event }, `audit ${event.action} ${event.outcome}`);
   }
 }
+
+/** Input that named nothing Flowbot could act on (bad key, unknown subcommand): audited, with the problem. */
+export function recordInvalidInput(
+  log: AuditLog,
+  attempt: { actor: string; action: string; channel: string | undefined; source: string },
+  problem: string,
+): void {
+  log.record({
+    actor: attempt.actor,
+    action: attempt.action,
+    key: undefined,
+    environment: undefined,
+    channel: attempt.channel,
+    source: attempt.source,
+    outcome: 'invalid',
+    reason: problem,
+    latencyMs: 0,
+  });
+}

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { recordInvalidInput } from '../../../core/audit.js';
 import { type KeyRef, parseKeyRef } from '../../../core/keys.js';
 import { problemMessage } from '../../blocks/outcome.js';
 import { type ListenerContext, reply } from '../../context.js';
@@ -35,17 +36,11 @@ export async function buttonTarget(
   const click = clickOf(args);
   const parsed = parseKeyRef(click.value, context.environments.names, context.environments.defaultName);
   if (parsed.ok) return parsed.ref;
-  context.audit.record({
-    actor: click.userId,
-    action,
-    key: undefined,
-    environment: undefined,
-    channel: click.channelId,
-    source: 'button',
-    outcome: 'invalid',
-    reason: parsed.problem,
-    latencyMs: 0,
-  });
+  recordInvalidInput(
+    context.audit,
+    { actor: click.userId, action, channel: click.channelId, source: 'button' },
+    parsed.problem,
+  );
   await reply(context, args.respond, problemMessage(`This button carries no usable key. ${parsed.problem}`), {
     visibility: 'ephemeral',
   });

@@ -5,31 +5,24 @@ import { type ListenerContext, reply, runForUser } from '../../context.js';
 import { showList, showStatus } from '../flows/read.js';
 import { type ButtonArgs, buttonTarget, clickOf } from './button-args.js';
 
-/** Refresh on a status card: the card is redrawn in place with the live state. */
-export function flowRefreshButton(context: ListenerContext) {
+/** A key's card for the clicker, with the live state: redrawn in place, or shown privately beside the message. */
+function keyCardButton(context: ListenerContext, inPlace: boolean) {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const target = await buttonTarget(context, args, 'status');
     if (!target) return;
     const click = clickOf(args);
     void runForUser(context, args.respond, () =>
-      showStatus(context, args.respond, click.userId, click.channelId, target, 'button', true),
+      showStatus(context, args.respond, click.userId, click.channelId, target, 'button', inPlace),
     );
   };
 }
 
+/** Refresh on a status card: the card is redrawn in place with the live state. */
+export const flowRefreshButton = (context: ListenerContext) => keyCardButton(context, true);
+
 /** Status on an alert: the key's card, privately, for the clicker. */
-export function flowStatusButton(context: ListenerContext) {
-  return async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    const target = await buttonTarget(context, args, 'status');
-    if (!target) return;
-    const click = clickOf(args);
-    void runForUser(context, args.respond, () =>
-      showStatus(context, args.respond, click.userId, click.channelId, target, 'button'),
-    );
-  };
-}
+export const flowStatusButton = (context: ListenerContext) => keyCardButton(context, false);
 
 const listValue = z.object({
   glob: z.string().max(256).nullable(),

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { recordInvalidInput } from '../../../core/audit.js';
 import { type ListenerContext, runForUser } from '../../context.js';
 import { resumeNow } from '../flows/resume.js';
 import { flowResumeAck, parseFlowResume } from './command-acks.js';
@@ -8,17 +9,11 @@ export function flowResumeCommand(context: ListenerContext) {
   return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
     const parsed = parseFlowResume(command.text ?? '', context.environments);
     if (parsed.kind === 'invalid') {
-      context.audit.record({
-        actor: command.user_id,
-        action: 'resume',
-        key: undefined,
-        environment: undefined,
-        channel: command.channel_id,
-        source: 'command',
-        outcome: 'invalid',
-        reason: parsed.problem,
-        latencyMs: 0,
-      });
+      recordInvalidInput(
+        context.audit,
+        { actor: command.user_id, action: 'resume', channel: command.channel_id, source: 'command' },
+        parsed.problem,
+      );
     }
     await ack(flowResumeAck(parsed, context.environments));
     if (parsed.kind !== 'resume') return;

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import { recordInvalidInput } from '../../../core/audit.js';
 import { type FlowCommand, parseFlowCommand } from '../../../core/commands/flow-command.js';
 import { type ListenerContext, runForUser } from '../../context.js';
 import { showCan, showWhoami } from '../flows/access.js';
@@ -14,17 +15,16 @@ export function flowCommand(context: ListenerContext) {
   return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
     const parsed = parseFlowCommand(command.text ?? '', context.environments);
     if (!parsed.ok) {
-      context.audit.record({
-        actor: command.user_id,
-        action: parsed.topic ?? 'unknown',
-        key: undefined,
-        environment: undefined,
-        channel: command.channel_id,
-        source: 'command',
-        outcome: 'invalid',
-        reason: parsed.problem,
-        latencyMs: 0,
-      });
+      recordInvalidInput(
+        context.audit,
+        {
+          actor: command.user_id,
+          action: parsed.topic ?? 'unknown',
+          channel: command.channel_id,
+          source: 'command',
+        },
+        parsed.problem,
+      );
     }
     await ack(flowAck(parsed, context.environments));
     if (!parsed.ok || parsed.command.kind === 'help') return;

@@ -116,7 +116,12 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       logger,
     ),
   ];
-  const bolt = createBoltApp(config, logger, routes, { frontDoor: options.frontDoor ?? false });
+  const bolt = createBoltApp(
+    config,
+    logger,
+    routes,
+    options.frontDoor ? { frontDoor: { environments } } : {},
+  );
   const { app } = bolt;
   app.error(async (error) => {
     logger.error({ err: error }, 'unhandled error in a Slack listener');

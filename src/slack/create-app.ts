@@ -2,7 +2,7 @@ import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { secretsOf } from '../logger.js';
+import type { EnvironmentNames } from '../core/commands/flow-command.js';
 import { boltLogger } from './bolt-logger.js';
 import { FrontDoorReceiver } from './front-door/front-door-receiver.js';
 import { receiverFallbacks } from './receiver-fallbacks.js';
@@ -30,8 +30,11 @@ export interface BoltApp {
  * otherwise (`POST /slack/events`). Bolt verifies signatures and timestamps itself.
  */
 export interface BoltAppOptions {
-  /** HTTP mode only: receive and acknowledge Slack's requests in a thread of their own (see FrontDoorReceiver). */
-  readonly frontDoor?: boolean;
+  /**
+   * HTTP mode only: receive and acknowledge Slack's requests in a thread of their own (see FrontDoorReceiver),
+   * which answers commands with these environments' names.
+   */
+  readonly frontDoor?: { readonly environments: EnvironmentNames };
 }
 
 export function createBoltApp(
@@ -58,12 +61,12 @@ export function createBoltApp(
   if (!config.slack.appToken && options.frontDoor) {
     const receiver = new FrontDoorReceiver({
       signingSecret: config.slack.signingSecret ?? '',
+      // Plain names only: the settings are copied into the thread, the environments' clients are not.
       environments: {
-        names: config.qstash.environments.map((environment) => environment.name),
-        defaultName: config.qstash.environments[0]?.name ?? '',
+        names: options.frontDoor.environments.names,
+        defaultName: options.frontDoor.environments.defaultName,
       },
       logLevel: config.logLevel,
-      secrets: secretsOf(config),
       routes,
       logger,
     });

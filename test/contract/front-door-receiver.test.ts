@@ -19,7 +19,6 @@ async function startReceiver() {
     signingSecret: SECRET,
     environments: ENVIRONMENTS,
     logLevel: 'warn',
-    secrets: [SECRET],
     routes: [
       { path: '/healthz', method: ['GET'], handler: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
       {
@@ -123,7 +122,6 @@ describe('FrontDoorReceiver', () => {
       signingSecret: SECRET,
       environments: ENVIRONMENTS,
       logLevel: 'warn',
-      secrets: [],
       routes: [],
       logger: pino({ level: 'silent' }),
     });

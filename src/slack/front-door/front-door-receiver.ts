@@ -158,12 +158,13 @@ export class FrontDoorReceiver implements Receiver {
         if (this.stopping) return;
         // Requests already handed over are unaffected; new ones are taken again as soon as it is back.
         logger.error({ code }, 'the front door thread stopped unexpectedly; starting it again');
-        this.restartTimer = setTimeout(
-          () => this.reopen(this.boundPort ?? port, routePort),
-          this.options.restartDelayMs ?? 1_000,
-        );
+        this.scheduleReopen(this.boundPort ?? port, routePort);
       });
     });
+  }
+
+  private scheduleReopen(port: number, routePort: number): void {
+    this.restartTimer = setTimeout(() => this.reopen(port, routePort), this.options.restartDelayMs ?? 1_000);
   }
 
   private reopen(port: number, routePort: number): void {
@@ -175,10 +176,7 @@ export class FrontDoorReceiver implements Receiver {
       },
       (error: unknown) => {
         this.options.logger.error({ err: error }, 'the front door could not start again; retrying');
-        this.restartTimer = setTimeout(
-          () => this.reopen(port, routePort),
-          this.options.restartDelayMs ?? 1_000,
-        );
+        this.scheduleReopen(port, routePort);
       },
     );
   }

@@ -12,14 +12,13 @@ export interface FrontDoorSettings {
   readonly routePort: number;
   /** Lines below this level are not even sent to the app. */
   readonly logLevel: LogLevel;
-  readonly secrets: readonly string[];
 }
 
 /** From the front door to the app. */
 export type FrontDoorMessage =
   | { readonly kind: 'listening'; readonly port: number }
   | { readonly kind: 'failed'; readonly message: string; readonly code: string | undefined }
-  /** One log line (JSON, secrets already scrubbed), written by the app's logger so that there is one log. */
+  /** One log line (JSON), written by the app's logger: one log, with the app's redaction and secret scrubbing. */
   | { readonly kind: 'log'; readonly line: string }
   | {
       readonly kind: 'request';

@@ -305,12 +305,13 @@ async function main(): Promise<void> {
     SLACK_API_URL: standIns.ready.slackApiUrl,
   };
   let running: Running | undefined;
+  const nodeFlags = startFlags();
   const startFlowbotProcess = async (run: number, extraArgs: string[], extraEnv: Record<string, string>) => {
     const port = await freePort();
     return spawnTarget({
       name: 'flowbot',
       command: process.execPath,
-      args: [...startFlags(), ...extraArgs, entry],
+      args: [...nodeFlags, ...extraArgs, entry],
       // A working directory without a .env, so dotenv adds nothing to what is set here.
       cwd: dataDir,
       env: childEnv({

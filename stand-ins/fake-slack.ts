@@ -1,10 +1,33 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { type SlackRefusal, type ViewMethod, validateMessage, validateView } from './block-kit.js';
+import { type Clock, systemClock } from './clock.js';
 import { LoopbackServer, readBody } from './loopback-server.js';
+import { type ChannelInfo, type ChannelSetup, SlackChannels } from './slack-channels.js';
+import { resolveRateLimits, SlackRateLimiter, type SlackRateLimitSettings } from './slack-rate-limits.js';
 import { Waiters } from './waiters.js';
 
+export type { ChannelInfo, ChannelSetup } from './slack-channels.js';
+export { SLACK_RATE_LIMITS, type SlackRateLimitSettings, type SlackRateLimits } from './slack-rate-limits.js';
+
 /**
- * A local stand-in for Slack's Web API (point the bot's WebClient at `${url}/api/`) and for the
- * response_url endpoints that Bolt's respond() posts to.
+ * A local stand-in for Slack's Web API (point the bot's WebClient at `${apiUrl}`) and for the response_url
+ * endpoints that Bolt's respond() posts to, as strict as Slack:
+ * - Every message (chat.postMessage / postEphemeral / update, response_url posts) and every view
+ *   (views.publish / open / update / push) is checked with the Block Kit validator (`block-kit.ts`) and refused
+ *   as Slack refuses it: HTTP 200 `{"ok":false,"error":"invalid_blocks","errors":[…]}` from the Web API,
+ *   HTTP 400 with the bare error code from a response_url. On by default; `validate: false` (or
+ *   `validation = false`) for a test that wants a lax Slack.
+ * - Channels answer as Slack does (see `slack-channels.ts`): `channel_not_found` for DMs and private channels
+ *   the bot cannot see, `not_in_channel`, `is_archived`; `conversations.open` opens the bot's DM with someone.
+ * - Scopes: with `scopes` set, a method that needs another scope answers `missing_scope`.
+ * - Rate limits, off by default (`rateLimits: true` for Slack's, see `slack-rate-limits.ts`): 429 with
+ *   `Retry-After` in seconds and `{"ok":false,"error":"ratelimited"}`, and each refusal counted.
+ * - A response_url takes 5 posts within 30 minutes (`used_url`, `expired_url`); a `trigger_id` opens one view
+ *   within 3 seconds of its click (`exchanged_trigger_id`, `expired_trigger_id`); mint them with
+ *   `responseUrl()` and `triggerId()`.
+ * - Time comes from `clock` (default real time), so expiries and rate limits can be tested without waiting.
+ * Faults (`failMethod`, `failResponseUrl`) come before everything else and stand for Slack having trouble.
  */
 
 export type SlackFault =
@@ -19,10 +42,17 @@ export interface SlackCall {
   /** Form or JSON params (plus query params); JSON-encoded values such as `blocks` are parsed. */
   params: Record<string, unknown>;
   authorization?: string;
+  /** Epoch ms, from the fake's clock. */
   time: number;
   fault?: SlackFault['kind'];
+  /** True when the rate limits (not an injected fault) refused the call with 429. */
+  ratelimited?: boolean;
+  /** HTTP status answered (undefined for hang and drop). */
+  status?: number;
   /** The JSON answered, once answered (not for hang/drop/status faults). */
   response?: Record<string, unknown>;
+  /** Why Slack refused the payload, when the Block Kit validator did. */
+  refusal?: SlackRefusal;
 }
 
 export interface SlackMessage {
@@ -64,17 +94,10 @@ export interface ResponsePost {
   rawBody: string;
   status: number;
   time: number;
-}
-
-export interface ChannelInfo {
-  id: string;
-  name: string;
-  is_channel: boolean;
-  is_group: boolean;
-  is_im: boolean;
-  is_private: boolean;
-  is_member: boolean;
-  is_archived: boolean;
+  /** Slack's error code when the post was refused (`used_url`, `expired_url`, `invalid_blocks`, …). */
+  error?: string;
+  /** Why the payload was refused, when the Block Kit validator did. */
+  refusal?: SlackRefusal;
 }
 
 /**
@@ -89,13 +112,22 @@ export interface ResponseOrigin {
   ephemeralId?: string;
 }
 
+/** A view opened (views.open / push) or published (views.publish), as stored by the fake. */
+export interface OpenedView {
+  id: string;
+  /** The Home tab's owner (views.publish). */
+  user?: string;
+  view: Record<string, unknown>;
+}
+
 /** A change to what people in the fake workspace would see; the messages are copies. */
 export type SlackChange =
   | { type: 'message_posted' | 'message_updated'; channel: string; message: SlackMessage }
   | { type: 'message_deleted'; channel: string; ts: string }
   | { type: 'ephemeral_posted' | 'ephemeral_updated'; ephemeral: EphemeralMessage }
   | { type: 'ephemeral_deleted'; channel: string; user: string; message_ts: string }
-  | { type: 'response_posted'; post: ResponsePost };
+  | { type: 'response_posted'; post: ResponsePost }
+  | { type: 'view_opened' | 'view_updated' | 'home_published'; view: OpenedView };
 
 export type SlackChangeListener = (change: SlackChange) => void;
 
@@ -103,7 +135,29 @@ export interface FakeSlackOptions {
   botToken?: string;
   /** Posts accepted per response_url before it answers 404 used_url (Slack allows 5). 0 = unlimited. */
   responseUrlLimit?: number;
+  /** How long a response_url stays usable, ms (Slack: 30 minutes). 0 = forever. */
+  responseUrlTtlMs?: number;
+  /** Check every message and view against Block Kit's rules (default true). */
+  validate?: boolean;
+  /** Slack's rate limits (default off). */
+  rateLimits?: SlackRateLimitSettings;
+  /** The bot token's scopes; unset means every scope. */
+  scopes?: readonly string[];
+  clock?: Clock;
 }
+
+/** Slack's error codes for a payload it could not accept, as opposed to a channel or a fault. */
+export const PAYLOAD_ERRORS: ReadonlySet<string> = new Set([
+  'invalid_blocks',
+  'invalid_blocks_format',
+  'msg_too_long',
+  'msg_blocks_too_long',
+  'no_text',
+  'invalid_attachments',
+  'too_many_attachments',
+  'invalid_arguments',
+  'invalid_payload',
+]);
 
 export interface FakeSlack {
   /** Base URL without a trailing slash; the Web API lives at `${url}/api/`. */
@@ -111,28 +165,49 @@ export interface FakeSlack {
   readonly apiUrl: string;
   readonly botToken: string;
   readonly calls: SlackCall[];
+  /** Block Kit validation, on unless the options or a test turned it off. */
+  validation: boolean;
+  readonly clock: Clock;
 
   callsTo(method: string): SlackCall[];
   waitForCall(method: string, predicate?: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
   failMethod(method: string, fault: SlackFault, times?: number): void;
   clearCalls(): void;
+  /** Turns Slack's rate limits on (true or adjusted limits) or off. Starting them anew forgets past calls. */
+  setRateLimits(settings: SlackRateLimitSettings): void;
+  /** How many calls (to one method, or all) the rate limits refused with 429. */
+  ratelimited(method?: string): number;
+  /**
+   * Every message or view Slack would have refused for its content (Web API calls and response_url posts):
+   * `invalid_blocks`, `msg_too_long`, `no_text`… An empty list means Slack accepted all of it.
+   */
+  payloadRefusals(): Array<{ where: string; refusal: SlackRefusal; payload: unknown }>;
 
   setUserGroup(id: string, users: string[]): void;
-  setChannel(id: string, info?: Partial<ChannelInfo>): void;
+  /** Configures a conversation: its kind, whether the bot is in it, archived, shared, its members. */
+  setChannel(id: string, info?: ChannelSetup): void;
+  channelInfo(id: string): ChannelInfo | undefined;
   messages(channel: string): SlackMessage[];
   getMessage(channel: string, ts: string): SlackMessage | undefined;
   ephemerals(channel?: string): EphemeralMessage[];
+  /** The Home tab last published for `user`. */
+  homeView(user: string): OpenedView | undefined;
+  /** Views opened with views.open / views.push, in order (updates applied). */
+  views(): OpenedView[];
 
   /**
    * A new response_url. With an origin, accepted posts to it also change the channel the way Slack shows
    * them (in_channel, ephemeral, replace_original, delete_original); without one they are only recorded.
    */
   responseUrl(origin?: ResponseOrigin): string;
+  /** A new trigger_id, usable once within 3 seconds (by the fake's clock) to open a view. */
+  triggerId(): string;
   /**
    * Shows a reply at a response_url's origin as Slack would, without counting it as a post to that URL:
-   * this is how Slack shows the body of a slash command's acknowledgement.
+   * this is how Slack shows the body of a slash command's acknowledgement. Returns Slack's refusal instead
+   * when the body is not a valid message (and shows nothing).
    */
-  showResponse(urlOrId: string, body: ResponseBody): void;
+  showResponse(urlOrId: string, body: ResponseBody): SlackRefusal | undefined;
   /** Called after every change people would see; returns a function that unsubscribes. */
   onChange(listener: SlackChangeListener): () => void;
   responses(urlOrId?: string): ResponsePost[];
@@ -153,6 +228,23 @@ const DEFAULT_BOT_TOKEN = 'xoxb-test-bot-token';
 const BOT_USER = 'UBOT';
 const BOT_ID = 'BBOT';
 const TEAM_ID = 'T0001';
+const TRIGGER_TTL_MS = 3_000;
+const USER_ID = /^[UW][A-Z0-9]+$/;
+
+/** Scopes each method needs; conversations.* need the one for the kind of conversation. */
+const METHOD_SCOPES: Record<string, string> = {
+  'chat.postMessage': 'chat:write',
+  'chat.postEphemeral': 'chat:write',
+  'chat.update': 'chat:write',
+  'chat.delete': 'chat:write',
+  'usergroups.users.list': 'usergroups:read',
+};
+
+interface Answer {
+  status: number;
+  body: Record<string, unknown>;
+  headers?: Record<string, string>;
+}
 
 function sendJson(
   res: ServerResponse,
@@ -168,6 +260,15 @@ function sendJson(
     ...headers,
   });
   res.end(payload);
+}
+
+function sendText(res: ServerResponse, status: number, text: string): void {
+  if (res.destroyed || res.writableEnded) return;
+  res.writeHead(status, {
+    'content-type': 'text/plain; charset=utf-8',
+    'content-length': String(Buffer.byteLength(text)),
+  });
+  res.end(text);
 }
 
 /**
@@ -189,7 +290,7 @@ function parseParams(raw: string, contentType: string, query: URLSearchParams): 
       try {
         params[name] = JSON.parse(value);
       } catch {
-        // Plain text that merely starts with a bracket stays a string.
+        // Plain text that merely starts with a bracket stays a string; the validator says what Slack would.
       }
     }
   }
@@ -212,32 +313,60 @@ function str(v: unknown): string | undefined {
   return typeof v === 'string' && v.length > 0 ? v : undefined;
 }
 
+function ok(body: Record<string, unknown> = {}): Answer {
+  return { status: 200, body: { ok: true, ...body } };
+}
+
+function fail(error: string, extra: Record<string, unknown> = {}): Answer {
+  return { status: 200, body: { ok: false, error, ...extra } };
+}
+
+/** How Slack words a refused payload: `errors` for chat.*, `response_metadata.messages` for both. */
+function refused(refusal: SlackRefusal, method: string): Answer {
+  const messages = refusal.details.map((detail) => `[ERROR] ${detail}`);
+  return fail(refusal.error, {
+    ...(method.startsWith('views.') ? {} : { errors: [...refusal.details] }),
+    response_metadata: { messages },
+  });
+}
+
 class Fake implements FakeSlack {
   url = '';
   apiUrl = '';
   readonly botToken: string;
   readonly calls: SlackCall[] = [];
+  validation: boolean;
+  readonly clock: Clock;
 
   private readonly responseUrlLimit: number;
+  private readonly responseUrlTtlMs: number;
+  private readonly scopes: ReadonlySet<string> | undefined;
+  private limiter: SlackRateLimiter | undefined;
   private readonly bodies: string[] = [];
   private readonly posts: ResponsePost[] = [];
   private readonly userGroups = new Map<string, string[]>();
-  private readonly channels = new Map<string, Partial<ChannelInfo>>();
+  private readonly channels = new SlackChannels();
   private readonly channelMessages = new Map<string, SlackMessage[]>();
   private readonly ephemeralMessages: EphemeralMessage[] = [];
   private readonly methodFaults = new Map<string, Array<{ fault: SlackFault; remaining: number }>>();
   private readonly responseFaults = new Map<string, { status: number; remaining: number }>();
+  private readonly responseIssued = new Map<string, number>();
   private readonly responseOrigins = new Map<string, ResponseOrigin>();
   /** The message a response_url's own earlier post created, which a later replace_original replaces. */
   private readonly responseMessages = new Map<
     string,
     { channel: string; ts?: string; ephemeralId?: string }
   >();
+  private readonly triggers = new Map<string, { issued: number; used: boolean }>();
+  private readonly homeViews = new Map<string, OpenedView>();
+  private readonly openedViews: OpenedView[] = [];
   private readonly listeners = new Set<SlackChangeListener>();
   private readonly callWaiters = new Waiters<SlackCall>(() => this.calls);
   private readonly postWaiters = new Waiters<ResponsePost>(() => this.posts);
   private tsCounter = 0;
   private responseCounter = 0;
+  private triggerCounter = 0;
+  private viewCounter = 0;
   private closed = false;
   private readonly http = new LoopbackServer(
     createServer((req, res) => {
@@ -250,6 +379,11 @@ class Fake implements FakeSlack {
   constructor(opts: FakeSlackOptions) {
     this.botToken = opts.botToken ?? DEFAULT_BOT_TOKEN;
     this.responseUrlLimit = opts.responseUrlLimit ?? 5;
+    this.responseUrlTtlMs = opts.responseUrlTtlMs ?? 30 * 60_000;
+    this.validation = opts.validate ?? true;
+    this.clock = opts.clock ?? systemClock;
+    this.scopes = opts.scopes === undefined ? undefined : new Set(opts.scopes);
+    this.setRateLimits(opts.rateLimits ?? false);
   }
 
   async listen(): Promise<void> {
@@ -286,12 +420,37 @@ class Fake implements FakeSlack {
     this.calls.length = 0;
   }
 
+  setRateLimits(settings: SlackRateLimitSettings): void {
+    const limits = resolveRateLimits(settings);
+    this.limiter = limits === undefined ? undefined : new SlackRateLimiter(limits, this.clock);
+  }
+
+  ratelimited(method?: string): number {
+    return this.calls.filter((c) => c.ratelimited && (method === undefined || c.method === method)).length;
+  }
+
+  payloadRefusals(): Array<{ where: string; refusal: SlackRefusal; payload: unknown }> {
+    const out: Array<{ where: string; refusal: SlackRefusal; payload: unknown }> = [];
+    for (const call of this.calls) {
+      if (call.refusal) out.push({ where: call.method, refusal: call.refusal, payload: call.params });
+    }
+    for (const post of this.posts) {
+      if (post.refusal)
+        out.push({ where: `response_url ${post.id}`, refusal: post.refusal, payload: post.body });
+    }
+    return out;
+  }
+
   setUserGroup(id: string, users: string[]): void {
     this.userGroups.set(id, [...users]);
   }
 
-  setChannel(id: string, info: Partial<ChannelInfo> = {}): void {
+  setChannel(id: string, info: ChannelSetup = {}): void {
     this.channels.set(id, info);
+  }
+
+  channelInfo(id: string): ChannelInfo | undefined {
+    return this.channels.info(id);
   }
 
   messages(channel: string): SlackMessage[] {
@@ -307,6 +466,15 @@ class Fake implements FakeSlack {
     return this.ephemeralMessages
       .filter((e) => channel === undefined || e.channel === channel)
       .map((e) => ({ ...e }));
+  }
+
+  homeView(user: string): OpenedView | undefined {
+    const view = this.homeViews.get(user);
+    return view === undefined ? undefined : { ...view };
+  }
+
+  views(): OpenedView[] {
+    return this.openedViews.map((v) => ({ ...v }));
   }
 
   private nextTs(): string {
@@ -339,11 +507,17 @@ class Fake implements FakeSlack {
       params = Object.fromEntries(query);
       invalidJson = true;
     }
-    const call: SlackCall = { method, params, authorization: req.headers.authorization, time: Date.now() };
+    const call: SlackCall = {
+      method,
+      params,
+      authorization: req.headers.authorization,
+      time: this.clock.now(),
+    };
     this.calls.push(call);
     this.callWaiters.notify(call);
 
     const fault = this.takeMethodFault(method);
+    let answer: Answer;
     if (fault !== undefined) {
       call.fault = fault.kind;
       switch (fault.kind) {
@@ -353,43 +527,95 @@ class Fake implements FakeSlack {
           req.socket.resetAndDestroy();
           return;
         case 'status':
-          sendJson(res, fault.status, { ok: false, error: 'fatal_error' });
-          return;
+          answer = { status: fault.status, body: { ok: false, error: 'fatal_error' } };
+          break;
         case 'ratelimited':
-          sendJson(
-            res,
-            429,
-            { ok: false, error: 'ratelimited' },
-            { 'retry-after': String(fault.retryAfterSeconds) },
-          );
-          return;
+          answer = {
+            status: 429,
+            body: { ok: false, error: 'ratelimited' },
+            headers: { 'retry-after': String(fault.retryAfterSeconds) },
+          };
+          break;
         case 'error':
-          call.response = { ok: false, error: fault.error };
-          sendJson(res, 200, call.response);
-          return;
+          answer = fail(fault.error);
+          break;
       }
+    } else if (invalidJson) {
+      answer = fail('invalid_json');
+    } else {
+      answer = this.answer(call, req.headers.authorization);
     }
-    call.response = invalidJson
-      ? { ok: false, error: 'invalid_json' }
-      : this.dispatch(method, params, req.headers.authorization);
-    sendJson(res, 200, call.response);
+    call.status = answer.status;
+    call.response = answer.body;
+    sendJson(res, answer.status, answer.body, answer.headers);
   }
 
-  private dispatch(
-    method: string,
-    p: Record<string, unknown>,
-    authorization: string | undefined,
-  ): Record<string, unknown> {
+  /** Slack's order: the token, then the rate limits, then the scopes, then the method itself. */
+  private answer(call: SlackCall, authorization: string | undefined): Answer {
+    const p = call.params;
     const bearer =
       authorization === undefined ? undefined : /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1];
     const token = bearer ?? str(p.token);
-    if (token === undefined) return { ok: false, error: 'not_authed' };
-    if (token !== this.botToken) return { ok: false, error: 'invalid_auth' };
+    if (token === undefined) return fail('not_authed');
+    if (token !== this.botToken) return fail('invalid_auth');
 
+    const wait = this.limiter?.take(call.method, this.resolveChannel(call.method, str(p.channel)));
+    if (wait !== undefined) {
+      call.ratelimited = true;
+      return {
+        status: 429,
+        body: { ok: false, error: 'ratelimited' },
+        headers: { 'retry-after': String(wait) },
+      };
+    }
+    const needed = this.scopeNeeded(call.method, p);
+    if (needed !== undefined && this.scopes !== undefined && !this.scopes.has(needed))
+      return fail('missing_scope', { needed, provided: [...this.scopes].join(',') });
+
+    const answer = this.dispatch(call.method, p);
+    const error = answer.body.error;
+    if (typeof error === 'string' && PAYLOAD_ERRORS.has(error) && call.refusal === undefined) {
+      const details = (answer.body.response_metadata as { messages?: string[] } | undefined)?.messages ?? [];
+      call.refusal = { error, details: details.map((m) => m.replace(/^\[ERROR\] /, '')) };
+    }
+    return answer;
+  }
+
+  /** A chat.postMessage to a user ID goes to the bot's DM with that person, as in Slack. */
+  private resolveChannel(method: string, channel: string | undefined): string | undefined {
+    if (channel === undefined || method !== 'chat.postMessage' || !USER_ID.test(channel)) return channel;
+    return this.channels.openIm(channel).channel.id;
+  }
+
+  private scopeNeeded(method: string, p: Record<string, unknown>): string | undefined {
+    if (method === 'conversations.info') {
+      const info = this.channels.info(str(p.channel) ?? '');
+      if (info?.is_im) return 'im:read';
+      if (info?.is_mpim) return 'mpim:read';
+      return info?.is_private ? 'groups:read' : 'channels:read';
+    }
+    if (method === 'conversations.open')
+      return (str(p.users) ?? '').includes(',') ? 'mpim:write' : 'im:write';
+    return METHOD_SCOPES[method];
+  }
+
+  private validated(
+    method: 'chat.postMessage' | 'chat.postEphemeral' | 'chat.update',
+    p: Record<string, unknown>,
+  ) {
+    if (!this.validation) {
+      if (str(p.text) === undefined && p.blocks === undefined && p.attachments === undefined)
+        return refused({ error: 'no_text', details: [] }, method);
+      return undefined;
+    }
+    const refusal = validateMessage(p, method);
+    return refusal === undefined ? undefined : refused(refusal, method);
+  }
+
+  private dispatch(method: string, p: Record<string, unknown>): Answer {
     switch (method) {
       case 'auth.test':
-        return {
-          ok: true,
+        return ok({
           url: 'https://example.slack.com/',
           team: 'Example',
           user: 'flowbot',
@@ -397,94 +623,206 @@ class Fake implements FakeSlack {
           user_id: BOT_USER,
           bot_id: BOT_ID,
           is_enterprise_install: false,
-        };
+        });
       case 'usergroups.users.list': {
         const id = str(p.usergroup);
-        if (id === undefined) return { ok: false, error: 'invalid_arguments' };
+        if (id === undefined) return fail('invalid_arguments');
         const users = this.userGroups.get(id);
-        return users === undefined
-          ? { ok: false, error: 'no_such_subteam' }
-          : { ok: true, users: [...users] };
+        return users === undefined ? fail('no_such_subteam') : ok({ users: [...users] });
       }
-      case 'chat.postMessage': {
-        const channel = str(p.channel);
-        if (channel === undefined) return { ok: false, error: 'channel_not_found' };
-        if (str(p.text) === undefined && p.blocks === undefined && p.attachments === undefined) {
-          return { ok: false, error: 'no_text' };
-        }
-        const message: SlackMessage = { type: 'message', ts: this.nextTs(), user: BOT_USER, bot_id: BOT_ID };
-        for (const field of ['text', 'blocks', 'attachments', 'metadata', 'thread_ts'] as const) {
-          if (p[field] !== undefined) Object.assign(message, { [field]: p[field] });
-        }
-        const list = this.channelMessages.get(channel) ?? [];
-        list.push(message);
-        this.channelMessages.set(channel, list);
-        this.emit({ type: 'message_posted', channel, message: { ...message } });
-        return { ok: true, channel, ts: message.ts, message: { ...message } };
-      }
-      case 'chat.update': {
-        const channel = str(p.channel);
+      case 'chat.postMessage':
+        return this.postMessage(p);
+      case 'chat.update':
+        return this.update(p);
+      case 'chat.delete': {
+        const channel = str(p.channel) ?? '';
         const ts = str(p.ts);
-        const message =
-          channel === undefined || ts === undefined
-            ? undefined
-            : this.channelMessages.get(channel)?.find((m) => m.ts === ts);
-        if (message === undefined) return { ok: false, error: 'message_not_found' };
-        for (const field of ['text', 'blocks', 'attachments', 'metadata'] as const) {
-          if (p[field] !== undefined) Object.assign(message, { [field]: p[field] });
-        }
-        message.edited = { user: BOT_USER, ts: this.nextTs() };
-        this.emit({ type: 'message_updated', channel: channel as string, message: { ...message } });
-        return { ok: true, channel, ts, text: message.text ?? '', message: { ...message } };
+        const problem = this.channels.refusal(channel, 'update');
+        if (problem !== undefined) return fail(problem);
+        const list = this.channelMessages.get(channel);
+        const index = list?.findIndex((m) => m.ts === ts) ?? -1;
+        if (list === undefined || index === -1 || ts === undefined) return fail('message_not_found');
+        list.splice(index, 1);
+        this.emit({ type: 'message_deleted', channel, ts });
+        return ok({ channel, ts });
       }
-      case 'chat.postEphemeral': {
-        const channel = str(p.channel);
-        const user = str(p.user);
-        if (channel === undefined) return { ok: false, error: 'channel_not_found' };
-        if (user === undefined) return { ok: false, error: 'user_not_found' };
-        if (str(p.text) === undefined && p.blocks === undefined && p.attachments === undefined) {
-          return { ok: false, error: 'no_text' };
-        }
-        const eph: EphemeralMessage = { channel, user, message_ts: this.nextTs() };
-        if (typeof p.text === 'string') eph.text = p.text;
-        if (p.blocks !== undefined) eph.blocks = p.blocks;
-        if (typeof p.thread_ts === 'string') eph.thread_ts = p.thread_ts;
-        this.ephemeralMessages.push(eph);
-        this.emit({ type: 'ephemeral_posted', ephemeral: { ...eph } });
-        return { ok: true, message_ts: eph.message_ts };
-      }
+      case 'chat.postEphemeral':
+        return this.postEphemeral(p);
       case 'conversations.info': {
-        const id = str(p.channel);
-        if (id === undefined) return { ok: false, error: 'channel_not_found' };
-        const isIm = id.startsWith('D');
-        const isPrivate = id.startsWith('G') || isIm;
-        const channel: ChannelInfo = {
-          id,
-          name: id.toLowerCase(),
-          is_channel: !isPrivate,
-          is_group: id.startsWith('G'),
-          is_im: isIm,
-          is_private: isPrivate,
-          is_member: true,
-          is_archived: false,
-          ...this.channels.get(id),
-        };
-        return { ok: true, channel };
+        const info = this.channels.info(str(p.channel) ?? '');
+        return info === undefined ? fail('channel_not_found') : ok({ channel: info });
       }
+      case 'conversations.open': {
+        const users = (str(p.users) ?? '').split(',').filter(Boolean);
+        if (users.length === 0) return fail('users_list_not_supplied');
+        if (users.some((u) => !USER_ID.test(u))) return fail('user_not_found');
+        if (users.length > 8) return fail('too_many_users');
+        if (users.length === 1) {
+          const { channel, alreadyOpen } = this.channels.openIm(users[0] as string);
+          const full = p.return_im === true || p.return_im === 'true';
+          return ok({
+            channel: full ? channel : { id: channel.id },
+            ...(alreadyOpen ? { already_open: true, no_op: true } : {}),
+          });
+        }
+        return ok({ channel: { id: this.channels.openMpim(users).id } });
+      }
+      case 'views.publish':
+        return this.publishView(p);
+      case 'views.open':
+      case 'views.push':
+        return this.openView(method, p);
+      case 'views.update':
+        return this.updateView(p);
       default:
-        return { ok: false, error: 'unknown_method' };
+        return fail('unknown_method');
     }
+  }
+
+  private postMessage(p: Record<string, unknown>): Answer {
+    const channel = this.resolveChannel('chat.postMessage', str(p.channel));
+    if (channel === undefined) return fail('channel_not_found');
+    const problem = this.channels.refusal(channel, 'post');
+    if (problem !== undefined) return fail(problem);
+    const invalid = this.validated('chat.postMessage', p);
+    if (invalid) return invalid;
+    const message: SlackMessage = { type: 'message', ts: this.nextTs(), user: BOT_USER, bot_id: BOT_ID };
+    for (const field of ['text', 'blocks', 'attachments', 'metadata', 'thread_ts'] as const) {
+      if (p[field] !== undefined) Object.assign(message, { [field]: p[field] });
+    }
+    const list = this.channelMessages.get(channel) ?? [];
+    list.push(message);
+    this.channelMessages.set(channel, list);
+    this.emit({ type: 'message_posted', channel, message: { ...message } });
+    return ok({ channel, ts: message.ts, message: { ...message } });
+  }
+
+  private update(p: Record<string, unknown>): Answer {
+    const channel = str(p.channel);
+    const ts = str(p.ts);
+    if (channel === undefined) return fail('channel_not_found');
+    const problem = this.channels.refusal(channel, 'update');
+    if (problem !== undefined) return fail(problem);
+    const message =
+      ts === undefined ? undefined : this.channelMessages.get(channel)?.find((m) => m.ts === ts);
+    if (message === undefined) return fail('message_not_found');
+    if (message.user !== BOT_USER) return fail('cant_update_message');
+    const invalid = this.validated('chat.update', p);
+    if (invalid) return invalid;
+    for (const field of ['text', 'blocks', 'attachments', 'metadata'] as const) {
+      if (p[field] !== undefined) Object.assign(message, { [field]: p[field] });
+    }
+    message.edited = { user: BOT_USER, ts: this.nextTs() };
+    this.emit({ type: 'message_updated', channel, message: { ...message } });
+    return ok({ channel, ts, text: message.text ?? '', message: { ...message } });
+  }
+
+  private postEphemeral(p: Record<string, unknown>): Answer {
+    const channel = str(p.channel);
+    const user = str(p.user);
+    if (channel === undefined) return fail('channel_not_found');
+    if (user === undefined || !USER_ID.test(user)) return fail('user_not_found');
+    const problem = this.channels.refusal(channel, 'ephemeral', user);
+    if (problem !== undefined) return fail(problem);
+    const invalid = this.validated('chat.postEphemeral', p);
+    if (invalid) return invalid;
+    const eph: EphemeralMessage = { channel, user, message_ts: this.nextTs() };
+    if (typeof p.text === 'string') eph.text = p.text;
+    if (p.blocks !== undefined) eph.blocks = p.blocks;
+    if (typeof p.thread_ts === 'string') eph.thread_ts = p.thread_ts;
+    this.ephemeralMessages.push(eph);
+    this.emit({ type: 'ephemeral_posted', ephemeral: { ...eph } });
+    return ok({ message_ts: eph.message_ts });
+  }
+
+  private checkView(method: ViewMethod, view: unknown): Answer | Record<string, unknown> {
+    if (this.validation) {
+      const refusal = validateView(view, method);
+      if (refusal) return refused(refusal, method);
+    }
+    if (view === null || typeof view !== 'object' || Array.isArray(view)) return fail('invalid_arguments');
+    return view as Record<string, unknown>;
+  }
+
+  private storedView(view: Record<string, unknown>, user?: string): OpenedView {
+    this.viewCounter += 1;
+    return {
+      id: `V${String(this.viewCounter).padStart(8, '0')}`,
+      ...(user === undefined ? {} : { user }),
+      view: { ...view },
+    };
+  }
+
+  private viewAnswer(stored: OpenedView): Answer {
+    return ok({
+      view: { id: stored.id, team_id: TEAM_ID, hash: `${this.clock.now()}.${stored.id}`, ...stored.view },
+    });
+  }
+
+  private publishView(p: Record<string, unknown>): Answer {
+    const user = str(p.user_id);
+    if (user === undefined) return fail('invalid_arguments');
+    if (!USER_ID.test(user)) return fail('user_not_found');
+    const view = this.checkView('views.publish', p.view);
+    if ('status' in view && 'body' in view) return view as Answer;
+    const previous = this.homeViews.get(user);
+    const stored = previous ? { ...previous, view: { ...view } } : this.storedView(view, user);
+    this.homeViews.set(user, stored);
+    this.emit({ type: 'home_published', view: { ...stored } });
+    return this.viewAnswer(stored);
+  }
+
+  /** A trigger_id works once, within 3 seconds of the click that made it, and only if Slack made it. */
+  private openView(method: 'views.open' | 'views.push', p: Record<string, unknown>): Answer {
+    const id = str(p.trigger_id);
+    if (id === undefined) return fail('invalid_arguments');
+    const trigger = this.triggers.get(id);
+    if (trigger === undefined) return fail('invalid_trigger_id');
+    if (trigger.used) return fail('exchanged_trigger_id');
+    if (this.clock.now() - trigger.issued > TRIGGER_TTL_MS) return fail('expired_trigger_id');
+    const view = this.checkView(method, p.view);
+    if ('status' in view && 'body' in view) return view as Answer;
+    trigger.used = true;
+    const stored = this.storedView(view);
+    this.openedViews.push(stored);
+    this.emit({ type: 'view_opened', view: { ...stored } });
+    return this.viewAnswer(stored);
+  }
+
+  private updateView(p: Record<string, unknown>): Answer {
+    const id = str(p.view_id);
+    const external = str(p.external_id);
+    if (id === undefined && external === undefined) return fail('invalid_arguments');
+    const stored = this.openedViews.find(
+      (v) => (id !== undefined && v.id === id) || (external !== undefined && v.view.external_id === external),
+    );
+    if (stored === undefined) return fail('not_found');
+    const view = this.checkView('views.update', p.view);
+    if ('status' in view && 'body' in view) return view as Answer;
+    stored.view = { ...view };
+    this.emit({ type: 'view_updated', view: { ...stored } });
+    return this.viewAnswer(stored);
   }
 
   responseUrl(origin?: ResponseOrigin): string {
     this.responseCounter += 1;
     const id = `r${this.responseCounter}`;
+    this.responseIssued.set(id, this.clock.now());
     if (origin !== undefined) this.responseOrigins.set(id, { ...origin });
     return `${this.url}/respond/${id}`;
   }
 
-  showResponse(urlOrId: string, body: ResponseBody): void {
-    this.applyResponse(this.idOf(urlOrId), body);
+  triggerId(): string {
+    this.triggerCounter += 1;
+    const id = `${Math.floor(this.clock.now() / 1000)}.${this.triggerCounter}.${randomBytes(8).toString('hex')}`;
+    this.triggers.set(id, { issued: this.clock.now(), used: false });
+    return id;
+  }
+
+  showResponse(urlOrId: string, body: ResponseBody): SlackRefusal | undefined {
+    const refusal = this.validation ? validateMessage(body, 'response_url') : undefined;
+    if (refusal === undefined) this.applyResponse(this.idOf(urlOrId), body);
+    return refusal;
   }
 
   onChange(listener: SlackChangeListener): () => void {
@@ -619,7 +957,8 @@ class Fake implements FakeSlack {
           const mine = seen.filter((p) => p.id === id);
           const others = seen.length - mine.length;
           return `no matching response_url post to ${id} within ${timeoutMs} ms; ${id} received: ${
-            mine.map((p) => `[${p.status}] ${p.rawBody}`).join('; ') || 'nothing'
+            mine.map((p) => `[${p.status}${p.error ? ` ${p.error}` : ''}] ${p.rawBody}`).join('; ') ||
+            'nothing'
           }${others > 0 ? ` (plus ${others} post(s) to other response_urls)` : ''}`;
         },
       )
@@ -630,35 +969,61 @@ class Fake implements FakeSlack {
     this.responseFaults.set(this.idOf(urlOrId), { status, remaining: times });
   }
 
+  /**
+   * A response_url post, answered as Slack answers: 404 for a URL it never issued (`no_service`), used five
+   * times (`used_url`) or older than 30 minutes (`expired_url`); 400 with the bare error code for a body it
+   * cannot show (`invalid_payload` for non-JSON, then what the Block Kit validator says); `{"ok":true}`.
+   */
   private handleRespond(id: string, req: IncomingMessage, res: ServerResponse, raw: string): void {
     let body: ResponseBody;
+    let json = true;
     try {
       const parsed: unknown = JSON.parse(raw);
-      body = parsed !== null && typeof parsed === 'object' ? (parsed as ResponseBody) : { text: raw };
+      if (parsed !== null && typeof parsed === 'object' && !Array.isArray(parsed))
+        body = parsed as ResponseBody;
+      else {
+        body = { text: raw };
+        json = false;
+      }
     } catch {
       body = { text: raw };
+      json = false;
     }
-    let status = 200;
-    let answer: Record<string, unknown> = { ok: true };
+    const post: ResponsePost = { id, body, rawBody: raw, status: 200, time: this.clock.now() };
     const fault = this.responseFaults.get(id);
+    const issued = this.responseIssued.get(id);
     const accepted = this.posts.filter((p) => p.id === id && p.status < 300).length;
-    if (req.method !== 'POST') {
-      status = 405;
-      answer = { ok: false, error: 'method_not_allowed' };
-    } else if (fault !== undefined && fault.remaining > 0) {
+    const answer: { json: Record<string, unknown>; text?: string } = { json: { ok: true } };
+    const refuse = (status: number, error: string, asText = false) => {
+      post.status = status;
+      post.error = error;
+      if (asText) answer.text = error;
+      else answer.json = { ok: false, error };
+    };
+    if (req.method !== 'POST') refuse(405, 'method_not_allowed');
+    else if (fault !== undefined && fault.remaining > 0) {
       fault.remaining -= 1;
-      status = fault.status;
-      answer = { ok: false, error: 'fault_injected' };
-    } else if (this.responseUrlLimit > 0 && accepted >= this.responseUrlLimit) {
-      status = 404;
-      answer = { ok: false, error: 'used_url' };
+      refuse(fault.status, 'fault_injected');
+    } else if (issued === undefined) refuse(404, 'no_service', true);
+    else if (this.responseUrlTtlMs > 0 && this.clock.now() - issued > this.responseUrlTtlMs)
+      refuse(404, 'expired_url');
+    else if (this.responseUrlLimit > 0 && accepted >= this.responseUrlLimit) refuse(404, 'used_url');
+    else if (this.validation && !json) {
+      post.refusal = { error: 'invalid_payload', details: ['the body is not a JSON object'] };
+      refuse(400, 'invalid_payload', true);
+    } else if (this.validation) {
+      const refusal = validateMessage(body, 'response_url');
+      if (refusal !== undefined) {
+        post.refusal = refusal;
+        refuse(400, refusal.error, true);
+      }
     }
-    const post: ResponsePost = { id, body, rawBody: raw, status, time: Date.now() };
     this.posts.push(post);
-    if (status < 300) this.applyResponse(id, body);
+    if (post.status < 300) this.applyResponse(id, body);
     this.postWaiters.notify(post);
     this.emit({ type: 'response_posted', post });
-    sendJson(res, status, answer);
+    if (answer.text !== undefined) sendText(res, post.status, answer.text);
+    else sendJson(res, post.status, answer.json);
   }
 
   allBodies(): string[] {

@@ -5,7 +5,14 @@ import { afterEach } from 'vitest';
 import { type RunningFlowbot, startFlowbot } from '../../src/app/flowbot.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger, secretsOf } from '../../src/logger.js';
-import { type FakeSlack, type ResponseBody, startFakeSlack } from './fake-slack.js';
+import {
+  assertSlackAcceptedEverything,
+  type FakeSlack,
+  type FakeSlackOptions,
+  type ResponseBody,
+  SlackRefusedMessages,
+  startFakeSlack,
+} from './fake-slack.js';
 import { type QStashEmulator, type QStashEmulatorOptions, startQStashEmulator } from './qstash-emulator.js';
 import {
   type BlockActionFields,
@@ -48,6 +55,13 @@ export interface HarnessOptions {
   /** Keep the emulator and fake Slack of an earlier harness (for restarts). */
   reuse?: { qstash: QStashEmulator; slack: FakeSlack };
   emulator?: QStashEmulatorOptions;
+  /** Options of the fake Slack (rate limits, a clock…); it is strict unless these say otherwise. */
+  slack?: FakeSlackOptions;
+  /**
+   * The test sends Slack content it knows Slack refuses: skip the check, at close, that Slack accepted every
+   * message and view Flowbot sent.
+   */
+  allowRefusedMessages?: boolean;
   /** Extra emulators, one per named environment: `FLOW_ENVIRONMENTS` is set from their names. */
   environments?: Record<string, QStashEmulatorOptions>;
   /** Receive Slack's requests in the front door thread, as `npm start` does. */
@@ -79,7 +93,7 @@ export interface Harness {
 
 /** The real Flowbot on an ephemeral port, wired to a local QStash emulator and a fake Slack. */
 export async function startHarness(options: HarnessOptions = {}): Promise<Harness> {
-  const slack = options.reuse?.slack ?? (await startFakeSlack());
+  const slack = options.reuse?.slack ?? (await startFakeSlack(options.slack));
   slack.setUserGroup(ALLOWED_GROUP, [GROUP_MEMBER]);
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'flowbot-data-'));
   const qstashByEnvironment: Record<string, QStashEmulator> = {};
@@ -147,6 +161,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const body = slashCommandBody({
         command,
         text,
+        trigger_id: slack.triggerId(),
         user_id: commandOptions.user ?? ALLOWED_USER,
         channel_id: commandOptions.channel ?? CHANNEL,
         response_url: responseUrl,
@@ -159,6 +174,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       const body = blockActionsBody({
         userId: ALLOWED_USER,
         channelId: CHANNEL,
+        triggerId: slack.triggerId(),
         ...fields,
         responseUrl,
       });
@@ -173,6 +189,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (options.reuse) return;
       const emulators = new Set([qstash, ...Object.values(qstashByEnvironment)]);
       await Promise.all([slack.close(), ...[...emulators].map((emulator) => emulator.close())]);
+      if (!options.allowRefusedMessages) assertSlackAcceptedEverything(slack);
     },
   };
 }
@@ -194,7 +211,13 @@ export function harnessPerTest(
 ): (options?: HarnessOptions) => Promise<Harness> {
   const started: Harness[] = [];
   afterEach(async () => {
-    for (const h of started.splice(0).reverse()) await h.close().catch(() => {});
+    const refused: unknown[] = [];
+    for (const h of started.splice(0).reverse())
+      await h.close().catch((error: unknown) => {
+        // Other trouble while closing is not the test's business; Slack refusing a message is.
+        if (error instanceof SlackRefusedMessages) refused.push(error);
+      });
+    if (refused[0] !== undefined) throw refused[0];
   });
   return async (options = {}) => {
     const h = await startHarness({ ...base, ...options, env: { ...base.env, ...options.env } });

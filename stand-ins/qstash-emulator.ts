@@ -1,38 +1,48 @@
 import { createServer, type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
+import { type Clock, systemClock } from './clock.js';
 import { LoopbackServer, readBody } from './loopback-server.js';
+import {
+  type FlowControlKeyInit,
+  type FlowControlKeyState,
+  FlowModel,
+  type GlobalParallelism,
+  type LiveOptions,
+  type MessageFlowControl,
+} from './qstash-flow-model.js';
 import { Waiters } from './waiters.js';
 
+export type {
+  FlowControlKeyInit,
+  FlowControlKeyState,
+  GlobalParallelism,
+  LiveOptions,
+  MessageFlowControl,
+} from './qstash-flow-model.js';
+
 /**
- * A local QStash that answers the flow-control part of the REST API the way the real service does
- * (see the NOTES in the OpenAPI reference), with in-process controls for state, faults and inspection.
+ * A local QStash that answers the flow-control part of the REST API the way the real service does, following
+ * `reference/qstash-flow-control.openapi.yaml` and its NOTES, with in-process controls for state, faults,
+ * time and inspection:
+ * - Every error has the body `{"error": "…"}`: 401 for a token it does not know, 404 `user not found in this
+ *   region` for a token of the same account in another region (`otherRegionTokens`), 404 for reading an
+ *   unknown key or an unknown route, 400 for bad pin/unpin values or an empty key.
+ * - Mutating an unknown key is not documented. The choice kept here (`unknownKeyMutation: 'ok'`, the default)
+ *   is 200 with nothing changed, which is what a client must not take as proof the key exists;
+ *   `'not-found'` answers 404 instead.
+ * - Zero and false fields are left out of answers; the list comes as a bare array or as
+ *   `{"flowControls": [...]}` (`listShape`); the waitlist field is spelled `waitListSize` or, as in the
+ *   Workflow copy of the spec, `waitlistSize` (`waitlistFieldName`, per route if need be).
+ * - Two kinds of 429, with their headers: the per-second burst limit (`Burst-RateLimit-Limit/-Remaining/-Reset`,
+ *   reset within a second) and the daily request quota (`RateLimit-Limit/-Remaining/-Reset`, reset at the
+ *   next UTC midnight). `burstLimitPerSecond` and `dailyQuota` make them fire on their own; `rateLimit()`
+ *   injects either. A 429 never applies the request.
+ * - Keys move with the clock when `live` is on (see `qstash-flow-model.ts`); `clock` is injectable.
+ * Latency (`latencyMs`, real time) and faults (`inject`: status, hang, drop, delay) come on top.
  */
 
 export type MutationAction = 'pause' | 'resume' | 'pin' | 'unpin' | 'resetRate';
 export type RouteName = 'list' | 'get' | 'global' | MutationAction;
 export type RecordedRoute = RouteName | 'unknown';
-
-export interface FlowControlKeyState {
-  flowControlKey: string;
-  waitListSize: number;
-  parallelismMax: number;
-  parallelismCount: number;
-  rateMax: number;
-  rateCount: number;
-  /** Seconds. */
-  ratePeriod: number;
-  /** Unix seconds. */
-  ratePeriodStart: number;
-  isPinnedParallelism: boolean;
-  isPinnedRate: boolean;
-  isPaused: boolean;
-}
-
-export type FlowControlKeyInit = Partial<FlowControlKeyState> & { flowControlKey: string };
-
-export interface GlobalParallelism {
-  parallelismMax: number;
-  parallelismCount: number;
-}
 
 /**
  * What the emulator does instead of (or, with `applyFirst`, after) handling a request.
@@ -77,9 +87,11 @@ export interface RecordedRequest {
   query: Record<string, string>;
   authorization?: string;
   body: string;
-  /** Epoch milliseconds at arrival. */
+  /** Epoch milliseconds at arrival, from the emulator's clock. */
   time: number;
   fault?: QStashFault['kind'];
+  /** The kind of 429 the emulator's own limits answered, when they did. */
+  limited?: RateLimitKind;
   /** Status sent back; stays undefined for hang, drop, or an answer still pending. */
   status?: number;
 }
@@ -96,15 +108,26 @@ export interface AppliedMutation {
 export type ListShape = 'array' | 'object';
 export type UnknownKeyMutation = 'ok' | 'not-found';
 export type WaitlistFieldName = 'waitListSize' | 'waitlistSize';
-export type RateLimitHeaderStyle = 'burst' | 'legacy' | 'retry-after' | 'both';
+/** QStash's two kinds of 429: the per-second burst limit, and the daily request quota. */
+export type RateLimitKind = 'burst' | 'daily';
 
 export interface QStashEmulatorOptions {
   token?: string;
   tokens?: string[];
+  /** Tokens valid in another region: answered 404 `user not found in this region`. */
+  otherRegionTokens?: string[];
   latencyMs?: number;
   listShape?: ListShape;
   unknownKeyMutation?: UnknownKeyMutation;
-  waitlistFieldName?: WaitlistFieldName;
+  /** One spelling for every answer, or one for single-key answers and one for the list. */
+  waitlistFieldName?: WaitlistFieldName | { get: WaitlistFieldName; list: WaitlistFieldName };
+  /** Requests allowed per second (QStash's burst limit on these endpoints); unset means no limit. */
+  burstLimitPerSecond?: number;
+  /** Requests allowed per UTC day; unset means no quota. */
+  dailyQuota?: number;
+  /** Let keys move with the clock (see `qstash-flow-model.ts`); off by default. */
+  live?: boolean | LiveOptions;
+  clock?: Clock;
 }
 
 export interface QStashEmulator {
@@ -116,6 +139,7 @@ export interface QStashEmulator {
   listShape: ListShape;
   unknownKeyMutation: UnknownKeyMutation;
   readonly waitlistFieldName: WaitlistFieldName;
+  readonly clock: Clock;
   readonly requests: RecordedRequest[];
   readonly mutations: AppliedMutation[];
 
@@ -128,6 +152,16 @@ export interface QStashEmulator {
   setGlobal(update: Partial<GlobalParallelism>): GlobalParallelism;
   getGlobal(): GlobalParallelism;
   setListShape(shape: ListShape): void;
+  /** Sets the requests allowed per second (undefined: no limit). */
+  setBurstLimit(perSecond: number | undefined): void;
+  /** Sets the requests allowed per UTC day (undefined: no quota); the day's count is kept. */
+  setDailyQuota(perDay: number | undefined): void;
+  /** Turns the clock-driven model on or off. */
+  setLive(live: boolean | LiveOptions): void;
+  /** New messages for a key (created if need be); their flow control becomes the key's unless pinned. */
+  publish(key: string, count?: number, control?: MessageFlowControl): FlowControlKeyState;
+  /** Messages dispatched for a key so far. */
+  delivered(key: string): number;
 
   clearRequests(): void;
   waitForRequest(match: (r: RecordedRequest) => boolean, timeoutMs?: number): Promise<RecordedRequest>;
@@ -135,16 +169,17 @@ export interface QStashEmulator {
   appliedMutations(key: string, action?: MutationAction): number;
 
   inject(rule: FaultRule): void;
-  rateLimit(
-    times?: number,
-    retryAfterSeconds?: number,
-    opts?: FaultMatch & { style?: RateLimitHeaderStyle },
-  ): void;
+  /**
+   * The next `times` matching requests answer 429 of the given kind (default `burst`) with QStash's headers;
+   * `resetInSeconds` is when the limit resets (default: the next second for burst, the next UTC midnight for
+   * daily).
+   */
+  rateLimit(times?: number, resetInSeconds?: number, opts?: FaultMatch & { kind?: RateLimitKind }): void;
   unavailable(times?: number, opts?: FaultMatch): void;
   pendingFaults(): number;
   clearFaults(): void;
 
-  /** One delivery period for one key or every key; returns how many messages left the waitlist(s). */
+  /** One coarse delivery period for one key or every key, ignoring the clock; returns how many moved. */
   tick(key?: string): number;
   /** Ticks until nothing moves or `ticks` periods have passed; returns the total delivered. */
   drain(ticks?: number, key?: string): number;
@@ -156,6 +191,11 @@ export interface QStashEmulator {
 
 const MUTATIONS: readonly MutationAction[] = ['pause', 'resume', 'pin', 'unpin', 'resetRate'];
 const DEFAULT_TOKEN = 'test-qstash-token';
+const DAY_MS = 86_400_000;
+/** QStash's words are not documented for these; the kind is in the headers, which is what clients read. */
+const BURST_ERROR = 'burst rate limit exceeded';
+const DAILY_ERROR = 'daily request limit exceeded';
+const REGION_ERROR = 'user not found in this region';
 
 interface Answer {
   status: number;
@@ -168,26 +208,6 @@ interface ParsedRoute {
   key?: string;
   /** The path had a key route's shape but the segment cannot be a key. */
   badKey?: string;
-}
-
-function nowSeconds(): number {
-  return Math.floor(Date.now() / 1000);
-}
-
-function emptyKey(flowControlKey: string): FlowControlKeyState {
-  return {
-    flowControlKey,
-    waitListSize: 0,
-    parallelismMax: 0,
-    parallelismCount: 0,
-    rateMax: 0,
-    rateCount: 0,
-    ratePeriod: 0,
-    ratePeriodStart: 0,
-    isPinnedParallelism: false,
-    isPinnedRate: false,
-    isPaused: false,
-  };
 }
 
 function decodeSegments(rawPath: string): string {
@@ -263,18 +283,39 @@ function sendAnswer(res: ServerResponse, answer: Answer): number | undefined {
   return answer.status;
 }
 
+/** The headers of each kind of limit; `reset` in unix seconds, as QStash sends it. */
+function limitHeaders(
+  kind: RateLimitKind,
+  limit: number,
+  remaining: number,
+  reset: number,
+): Record<string, string> {
+  const prefix = kind === 'burst' ? 'Burst-RateLimit' : 'RateLimit';
+  return {
+    [`${prefix}-Limit`]: String(limit),
+    [`${prefix}-Remaining`]: String(Math.max(0, remaining)),
+    [`${prefix}-Reset`]: String(reset),
+  };
+}
+
 class Emulator implements QStashEmulator {
   url = '';
   latencyMs: number;
   listShape: ListShape;
   unknownKeyMutation: UnknownKeyMutation;
   readonly waitlistFieldName: WaitlistFieldName;
+  readonly clock: Clock;
   readonly tokens: readonly string[];
   readonly requests: RecordedRequest[] = [];
   readonly mutations: AppliedMutation[] = [];
 
-  private readonly state = new Map<string, FlowControlKeyState>();
-  private global: GlobalParallelism = { parallelismMax: 0, parallelismCount: 0 };
+  private readonly listWaitlistField: WaitlistFieldName;
+  private readonly otherRegionTokens: ReadonlySet<string>;
+  private readonly model: FlowModel;
+  private burstLimit: number | undefined;
+  private dailyQuota: number | undefined;
+  private burstWindow = { second: -1, count: 0 };
+  private quotaWindow = { day: -1, count: 0 };
   private faults: Array<{ fault: QStashFault; match: FaultMatch; remaining: number }> = [];
   private readonly sleepers = new Set<() => void>();
   private readonly requestWaiters = new Waiters<RecordedRequest>(() => this.requests);
@@ -292,10 +333,17 @@ class Emulator implements QStashEmulator {
     const tokens = [...(opts.tokens ?? [])];
     if (opts.token !== undefined || tokens.length === 0) tokens.push(opts.token ?? DEFAULT_TOKEN);
     this.tokens = tokens;
+    this.otherRegionTokens = new Set(opts.otherRegionTokens ?? []);
     this.latencyMs = opts.latencyMs ?? 0;
     this.listShape = opts.listShape ?? 'array';
     this.unknownKeyMutation = opts.unknownKeyMutation ?? 'ok';
-    this.waitlistFieldName = opts.waitlistFieldName ?? 'waitListSize';
+    const spelling = opts.waitlistFieldName ?? 'waitListSize';
+    this.waitlistFieldName = typeof spelling === 'string' ? spelling : spelling.get;
+    this.listWaitlistField = typeof spelling === 'string' ? spelling : spelling.list;
+    this.burstLimit = opts.burstLimitPerSecond;
+    this.dailyQuota = opts.dailyQuota;
+    this.clock = opts.clock ?? systemClock;
+    this.model = new FlowModel(this.clock, opts.live ?? false);
   }
 
   async listen(): Promise<void> {
@@ -303,48 +351,63 @@ class Emulator implements QStashEmulator {
   }
 
   setKey(init: FlowControlKeyInit): FlowControlKeyState {
-    const current = this.state.get(init.flowControlKey) ?? emptyKey(init.flowControlKey);
-    const next = { ...current, ...init };
-    this.state.set(init.flowControlKey, next);
-    return { ...next };
+    return this.model.set(init);
   }
 
   getKey(key: string): FlowControlKeyState | undefined {
-    const s = this.state.get(key);
-    return s === undefined ? undefined : { ...s };
+    return this.model.get(key);
   }
 
   deleteKey(key: string): boolean {
-    return this.state.delete(key);
+    return this.model.delete(key);
   }
 
   keys(): FlowControlKeyState[] {
-    return [...this.state.values()].map((s) => ({ ...s }));
+    return this.model.all();
   }
 
   serialize(key: string): Record<string, unknown> | undefined {
-    const s = this.state.get(key);
-    return s === undefined ? undefined : this.toWire(s);
+    const s = this.model.get(key);
+    return s === undefined ? undefined : this.toWire(s, this.waitlistFieldName);
   }
 
   setGlobal(update: Partial<GlobalParallelism>): GlobalParallelism {
-    this.global = { ...this.global, ...update };
-    return { ...this.global };
+    return this.model.setGlobal(update);
   }
 
   getGlobal(): GlobalParallelism {
-    return { ...this.global };
+    return this.model.getGlobal();
   }
 
   setListShape(shape: ListShape): void {
     this.listShape = shape;
   }
 
-  private toWire(s: FlowControlKeyState): Record<string, unknown> {
+  setBurstLimit(perSecond: number | undefined): void {
+    this.burstLimit = perSecond;
+  }
+
+  setDailyQuota(perDay: number | undefined): void {
+    this.dailyQuota = perDay;
+  }
+
+  setLive(live: boolean | LiveOptions): void {
+    this.model.setLive(live);
+  }
+
+  publish(key: string, count = 1, control: MessageFlowControl = {}): FlowControlKeyState {
+    return this.model.publish(key, count, control);
+  }
+
+  delivered(key: string): number {
+    return this.model.delivered(key);
+  }
+
+  private toWire(s: FlowControlKeyState, waitlistField: WaitlistFieldName): Record<string, unknown> {
     const out: Record<string, unknown> = { flowControlKey: s.flowControlKey };
     for (const [name, value] of Object.entries(s)) {
       if (name === 'flowControlKey' || value === 0 || value === false || value === undefined) continue;
-      out[name === 'waitListSize' ? this.waitlistFieldName : name] = value;
+      out[name === 'waitListSize' ? waitlistField : name] = value;
     }
     return out;
   }
@@ -374,27 +437,27 @@ class Emulator implements QStashEmulator {
     this.faults.push({ fault: fault as QStashFault, match: { method, route, key }, remaining: times ?? 1 });
   }
 
-  rateLimit(
-    times = 1,
-    retryAfterSeconds = 1,
-    opts: FaultMatch & { style?: RateLimitHeaderStyle } = {},
-  ): void {
-    const { style = 'burst', ...match } = opts;
+  rateLimit(times = 1, resetInSeconds?: number, opts: FaultMatch & { kind?: RateLimitKind } = {}): void {
+    const { kind = 'burst', ...match } = opts;
     const headers = (): Record<string, string> => {
-      const out: Record<string, string> = {};
-      if (style === 'retry-after' || style === 'both') out['Retry-After'] = String(retryAfterSeconds);
-      if (style !== 'retry-after') {
-        const prefix = style === 'legacy' ? 'RateLimit' : 'Burst-RateLimit';
-        out[`${prefix}-Limit`] = '100';
-        out[`${prefix}-Remaining`] = '0';
-        out[`${prefix}-Reset`] = String(Math.ceil(Date.now() / 1000 + retryAfterSeconds));
-      }
-      return out;
+      const now = this.clock.now();
+      const reset =
+        resetInSeconds !== undefined
+          ? Math.ceil(now / 1000 + resetInSeconds)
+          : kind === 'burst'
+            ? Math.floor(now / 1000) + 1
+            : this.nextUtcMidnight(now);
+      return limitHeaders(
+        kind,
+        kind === 'burst' ? (this.burstLimit ?? 100) : (this.dailyQuota ?? 500),
+        0,
+        reset,
+      );
     };
     this.inject({
       kind: 'status',
       status: 429,
-      body: errorBody('rate limit exceeded'),
+      body: errorBody(kind === 'burst' ? BURST_ERROR : DAILY_ERROR),
       headers,
       ...match,
       times,
@@ -427,17 +490,7 @@ class Emulator implements QStashEmulator {
   }
 
   tick(key?: string): number {
-    const targets =
-      key === undefined ? [...this.state.values()] : [this.state.get(key)].filter((s) => s !== undefined);
-    let delivered = 0;
-    for (const s of targets) {
-      if (s.isPaused || s.waitListSize <= 0) continue;
-      const limit = s.rateMax > 0 ? s.rateMax : s.parallelismMax > 0 ? s.parallelismMax : s.waitListSize;
-      const n = Math.min(s.waitListSize, limit);
-      s.waitListSize -= n;
-      delivered += n;
-    }
-    return delivered;
+    return this.model.tick(key);
   }
 
   drain(ticks = Number.POSITIVE_INFINITY, key?: string): number {
@@ -479,7 +532,7 @@ class Emulator implements QStashEmulator {
       query: Object.fromEntries(search),
       authorization: req.headers.authorization,
       body,
-      time: Date.now(),
+      time: this.clock.now(),
     };
     this.requests.push(rec);
     this.requestWaiters.notify(rec);
@@ -512,12 +565,66 @@ class Emulator implements QStashEmulator {
     };
   }
 
-  private authorized(req: IncomingMessage, search: URLSearchParams): boolean {
+  private bearer(req: IncomingMessage, search: URLSearchParams): string | undefined {
     const header = req.headers.authorization;
     const bearer = header === undefined ? undefined : /^Bearer\s+(.+)$/i.exec(header.trim())?.[1];
-    if (bearer !== undefined && this.tokens.includes(bearer)) return true;
-    const queryToken = search.get('qstash_token');
-    return queryToken !== null && this.tokens.includes(queryToken);
+    return bearer ?? search.get('qstash_token') ?? undefined;
+  }
+
+  private nextUtcMidnight(nowMs: number): number {
+    return (Math.floor(nowMs / DAY_MS) + 1) * (DAY_MS / 1000);
+  }
+
+  /**
+   * The account's request limits, counted for every authenticated request: the daily quota first (once it
+   * is used up, nothing passes until midnight UTC), then the per-second burst. Limit headers go on every
+   * answer while a limit is configured.
+   */
+  private limits(rec: RecordedRequest): { refused?: Answer; headers: Record<string, string> } {
+    const now = this.clock.now();
+    const headers: Record<string, string> = {};
+    if (this.dailyQuota !== undefined) {
+      const day = Math.floor(now / DAY_MS);
+      if (this.quotaWindow.day !== day) this.quotaWindow = { day, count: 0 };
+      const reset = this.nextUtcMidnight(now);
+      if (this.quotaWindow.count >= this.dailyQuota) {
+        rec.limited = 'daily';
+        return {
+          refused: {
+            status: 429,
+            body: errorBody(DAILY_ERROR),
+            headers: limitHeaders('daily', this.dailyQuota, 0, reset),
+          },
+          headers,
+        };
+      }
+      this.quotaWindow.count += 1;
+      Object.assign(
+        headers,
+        limitHeaders('daily', this.dailyQuota, this.dailyQuota - this.quotaWindow.count, reset),
+      );
+    }
+    if (this.burstLimit !== undefined) {
+      const second = Math.floor(now / 1000);
+      if (this.burstWindow.second !== second) this.burstWindow = { second, count: 0 };
+      if (this.burstWindow.count >= this.burstLimit) {
+        rec.limited = 'burst';
+        return {
+          refused: {
+            status: 429,
+            body: errorBody(BURST_ERROR),
+            headers: { ...headers, ...limitHeaders('burst', this.burstLimit, 0, second + 1) },
+          },
+          headers,
+        };
+      }
+      this.burstWindow.count += 1;
+      Object.assign(
+        headers,
+        limitHeaders('burst', this.burstLimit, this.burstLimit - this.burstWindow.count, second + 1),
+      );
+    }
+    return { headers };
   }
 
   private process(
@@ -526,22 +633,33 @@ class Emulator implements QStashEmulator {
     search: URLSearchParams,
     req: IncomingMessage,
   ): Answer {
-    if (!this.authorized(req, search)) return { status: 401, body: errorBody('Unauthorized') };
+    const token = this.bearer(req, search);
+    if (token !== undefined && this.otherRegionTokens.has(token))
+      return { status: 404, body: errorBody(REGION_ERROR) };
+    if (token === undefined || !this.tokens.includes(token))
+      return { status: 401, body: errorBody('Unauthorized') };
+    const { refused, headers } = this.limits(rec);
+    if (refused) return refused;
+    const answer = this.route(rec, parsed, search);
+    return { ...answer, headers: { ...headers, ...answer.headers } };
+  }
+
+  private route(rec: RecordedRequest, parsed: ParsedRoute, search: URLSearchParams): Answer {
     if (parsed.route === 'unknown') return { status: 404, body: errorBody('not found') };
     if (parsed.badKey !== undefined) return { status: 400, body: errorBody(parsed.badKey) };
 
     switch (parsed.route) {
       case 'list': {
-        const list = [...this.state.values()].map((s) => this.toWire(s));
+        const list = this.model.all().map((s) => this.toWire(s, this.listWaitlistField));
         return { status: 200, body: this.listShape === 'object' ? { flowControls: list } : list };
       }
       case 'global':
-        return { status: 200, body: { ...this.global } };
+        return { status: 200, body: this.model.getGlobal() };
       case 'get': {
-        const s = this.state.get(parsed.key ?? '');
+        const s = this.model.get(parsed.key ?? '');
         return s === undefined
           ? { status: 404, body: errorBody(`flow control key not found: ${parsed.key}`) }
-          : { status: 200, body: this.toWire(s) };
+          : { status: 200, body: this.toWire(s, this.waitlistFieldName) };
       }
       default:
         return this.mutate(parsed.route, parsed.key ?? '', search, rec);
@@ -563,8 +681,7 @@ class Emulator implements QStashEmulator {
         break;
       case 'resetRate':
         apply = (s) => {
-          s.rateCount = 0;
-          s.ratePeriodStart = nowSeconds();
+          this.model.resetPeriod(s);
         };
         break;
       case 'pin': {
@@ -592,9 +709,7 @@ class Emulator implements QStashEmulator {
             s.ratePeriod = values.period ?? (s.ratePeriod > 0 ? s.ratePeriod : 1);
             s.isPinnedRate = true;
           }
-          // Pinning resets the key's rate count and period upstream.
-          s.rateCount = 0;
-          s.ratePeriodStart = nowSeconds();
+          this.model.resetPeriod(s);
         };
         break;
       }
@@ -616,11 +731,14 @@ class Emulator implements QStashEmulator {
       }
     }
 
-    const s = this.state.get(key);
+    const s = this.model.mutable(key);
     if (s === undefined && this.unknownKeyMutation === 'not-found') {
       return { status: 404, body: errorBody(`flow control key not found: ${key}`) };
     }
-    if (s !== undefined) apply(s);
+    if (s !== undefined) {
+      apply(s);
+      this.model.changed();
+    }
     this.mutations.push({
       key,
       action,

@@ -308,7 +308,7 @@ describe('watcher', () => {
 
   it('backs off when QStash rate-limits the list', async () => {
     const h = await harness({ env: { FLOW_WATCH_KEYS: '*', FLOW_WATCH_INTERVAL: '1s' } });
-    h.qstash.rateLimit(100, 1, { route: 'list', style: 'retry-after' });
+    h.qstash.rateLimit(100, 1, { route: 'list' });
     await expect
       .poll(() => h.logs.text.includes('watcher could not check QStash'), { timeout: 10_000 })
       .toBe(true);

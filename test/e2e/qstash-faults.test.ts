@@ -13,6 +13,7 @@ describe('QStash failing: every request still ends in a clear message', () => {
     h.qstash.clearFaults();
     h.qstash.clearRequests();
     h.qstash.latencyMs = 0;
+    h.qstash.setBurstLimit(undefined);
     h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true, waitListSize: 50 });
   });
 
@@ -39,7 +40,7 @@ describe('QStash failing: every request still ends in a clear message', () => {
   });
 
   it('waits out a 429 as Burst-RateLimit-Reset says, then succeeds', async () => {
-    h.qstash.rateLimit(1, 1, { route: 'resume', style: 'burst' });
+    h.qstash.rateLimit(1, 1, { route: 'resume', kind: 'burst' });
     const reply = await resume();
     expect(reply.response_type).toBe('in_channel');
     const attempts = h.qstash.requests.filter((r) => r.route === 'resume');
@@ -48,16 +49,23 @@ describe('QStash failing: every request still ends in a clear message', () => {
     expect(Math.floor(attempts[1]!.time / 1000)).toBeGreaterThan(Math.floor(attempts[0]!.time / 1000));
   });
 
-  it('honours Retry-After on a 429', async () => {
-    h.qstash.rateLimit(1, 1, { route: 'resume', style: 'retry-after' });
+  it('honours the burst limit QStash enforces on its own: waits for the reset second, then succeeds', async () => {
+    // QStash answers 429 with Burst-RateLimit-* (never Retry-After) once a second's requests are used up.
+    h.qstash.setBurstLimit(1);
     const reply = await resume();
     expect(reply.response_type).toBe('in_channel');
-    const attempts = h.qstash.requests.filter((r) => r.route === 'resume');
-    expect(attempts[1]!.time - attempts[0]!.time).toBeGreaterThanOrEqual(950);
+    expect(h.qstash.getKey('orders-eu')?.isPaused).toBe(false);
+    const requests = h.qstash.requests;
+    expect(requests.some((r) => r.limited === 'burst')).toBe(true);
+    requests.forEach((request, index) => {
+      const next = requests[index + 1];
+      if (request.limited === 'burst' && next)
+        expect(Math.floor(next.time / 1000)).toBeGreaterThan(Math.floor(request.time / 1000));
+    });
   });
 
-  it('says it is rate limited when the limit outlasts the retry budget', async () => {
-    h.qstash.rateLimit(100, 60, { style: 'retry-after' });
+  it('says it is rate limited when the limit outlasts the retry budget (the daily quota)', async () => {
+    h.qstash.rateLimit(100, undefined, { kind: 'daily' });
     const reply = await resume();
     expect(reply.response_type).toBe('ephemeral');
     expect(allText(reply)).toContain('rate-limiting');

@@ -5,6 +5,7 @@ import { afterEach } from 'vitest';
 import { type RunningFlowbot, startFlowbot } from '../../src/app/flowbot.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger, secretsOf } from '../../src/logger.js';
+import { describeRefusal, validateMessage } from '../../stand-ins/block-kit.js';
 import {
   assertSlackAcceptedEverything,
   type FakeSlack,
@@ -131,6 +132,22 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const loaded = loadConfig(env);
   if (!loaded.ok) throw new Error(`harness config invalid:\n${loaded.problems.join('\n')}`);
   const logs = new LogCapture();
+  // Slack shows a command's acknowledgement like a response_url post, so it must be a message Slack accepts.
+  const refusedAcks: string[] = [];
+  const checkAck = (raw: string, request: string) => {
+    let body: unknown;
+    try {
+      body = JSON.parse(raw);
+    } catch {
+      return;
+    }
+    if (body === null || typeof body !== 'object' || Array.isArray(body)) return;
+    const refusal = validateMessage(body as Record<string, unknown>, 'response_url');
+    if (refusal)
+      refusedAcks.push(
+        `acknowledgement of ${request.slice(0, 300)}: ${describeRefusal(refusal)}\n  payload: ${raw.slice(0, 600)}`,
+      );
+  };
   const secrets = secretsOf(loaded.config);
   const logger = createLogger({ level: loaded.config.logLevel, secrets, destination: logs });
   const bot = await startFlowbot(loaded.config, {
@@ -167,6 +184,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         response_url: responseUrl,
       });
       const result = await postToSlackEndpoint(url, SIGNING_SECRET, body);
+      checkAck(result.body, `${command} ${text}`);
       return { ...result, responseUrl };
     },
     async click(fields) {
@@ -189,7 +207,12 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
       if (options.reuse) return;
       const emulators = new Set([qstash, ...Object.values(qstashByEnvironment)]);
       await Promise.all([slack.close(), ...[...emulators].map((emulator) => emulator.close())]);
-      if (!options.allowRefusedMessages) assertSlackAcceptedEverything(slack);
+      if (options.allowRefusedMessages) return;
+      if (refusedAcks.length > 0)
+        throw new SlackRefusedMessages(
+          `Slack would have refused ${refusedAcks.length} acknowledgement(s):\n${refusedAcks.join('\n')}`,
+        );
+      assertSlackAcceptedEverything(slack);
     },
   };
 }

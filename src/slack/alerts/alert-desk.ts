@@ -7,6 +7,7 @@ import { withLock } from '../../core/locks.js';
 import type { FlowOperations } from '../../core/operations/flow-operations.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import type { StateStore } from '../../core/store/state-store.js';
+import { fitted } from '../blocks/fit.js';
 import { livingAlertMessage } from '../blocks/living-alert.js';
 import { escapeMrkdwn, mention } from '../blocks/mrkdwn.js';
 import type { KeyNaming } from '../blocks/outcome.js';
@@ -192,7 +193,7 @@ export class AlertDesk {
   private async thread(incident: Incident, text: string): Promise<void> {
     await this.notifier.post(
       incident.channel,
-      { text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] },
+      fitted({ text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] }),
       incident.ts,
     );
   }

@@ -1,6 +1,7 @@
 import type { AccessDecision, FlowAction } from '../../core/access/types.js';
 import type { KeyRef } from '../../core/keys.js';
 import type { Grant } from '../../core/policy/policy-engine.js';
+import { fitted } from './fit.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import type { SlackMessage } from './types.js';
@@ -33,7 +34,7 @@ export function whoamiMessage(grants: readonly Grant[], uncertain: boolean): Sla
       ':warning: Some of your user groups could not be checked (Slack did not answer); there may be more.',
     );
   const text = lines.join('\n');
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }
 
 /** `/flow can <action> <key>`: yes or no, with the reason. */
@@ -51,5 +52,5 @@ export function canMessage(
     text = `:lock: *Yes, with approval*: you may ${action} ${key}, but a second person must approve it first (${escapeMrkdwn(decision.approval.rule)}).`;
   } else
     text = `:white_check_mark: *Yes*, you may ${action} ${key} (granted by ${escapeMrkdwn(decision.grantedBy)}).`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }

@@ -3,6 +3,7 @@ import { formatKeyRef, type KeyRef } from '../../core/keys.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { resumeButton } from './buttons.js';
+import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
 import { code, escapeAndTruncate, mention, slackDate, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
@@ -30,7 +31,7 @@ export function alertMessage(alert: AlertContent, naming: KeyNaming): SlackMessa
     block_id: 'flow_alert_actions',
     elements: [resumeButton(alert.target, naming)],
   });
-  return { text: escapeAndTruncate(`${title} (${key})`, 3000), blocks };
+  return fitted({ text: escapeAndTruncate(`${title} (${key})`, 3000), blocks });
 }
 
 /**
@@ -65,8 +66,10 @@ export function resolvedAlertMessage(
     ],
   };
   // Slack allows 50 blocks in a message; the resolution lines must fit.
-  const fitted = kept.slice(0, 48);
-  return { text: original.text || 'Flow-control key resumed', blocks: [...fitted, section, state] };
+  return fitted({
+    text: original.text || 'Flow-control key resumed',
+    blocks: [...kept.slice(0, 48), section, state],
+  });
 }
 
 const RESUME_BUTTON = new RegExp(`^${ACTION_IDS.resume}(?:#\\d+)?$`);

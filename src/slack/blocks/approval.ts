@@ -5,6 +5,7 @@ import { describeQStashError } from '../../core/qstash/errors.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { consequence } from './confirmation.js';
+import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
@@ -78,7 +79,7 @@ export function approvalCard(
       ],
     });
   }
-  return { text: `Approval needed: ${verb} ${request.change.target.key}`, blocks };
+  return fitted({ text: `Approval needed: ${verb} ${request.change.target.key}`, blocks });
 }
 
 function approvedLine(by: string, outcome: Outcome): string {

@@ -4,6 +4,7 @@ import type { PendingChange } from '../../core/operations/outcome.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { describeLimit, planRamp, type RampRequest } from '../../core/ramp/ramp-plan.js';
 import { ACTION_IDS } from './action-ids.js';
+import { fitted } from './fit.js';
 import { escapeMrkdwn, formatCount, formatPeriod, plural } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import type { SlackMessage } from './types.js';
@@ -121,9 +122,9 @@ export function confirmationMessage(
       ],
     },
   ];
-  return { text: `${TITLES[change.action]} ${change.target.key}? Confirm or cancel.`, blocks };
+  return fitted({ text: `${TITLES[change.action]} ${change.target.key}? Confirm or cancel.`, blocks });
 }
 
 export function noteMessage(text: string): SlackMessage {
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }

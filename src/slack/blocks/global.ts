@@ -1,4 +1,5 @@
 import type { GlobalParallelism } from '../../core/qstash/types.js';
+import { fitted } from './fit.js';
 import { code, formatCount } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
 import type { SlackMessage } from './types.js';
@@ -14,5 +15,5 @@ export function globalMessage(
     return `${where}*Global parallelism:* ${formatCount(global.parallelismCount)} in use of ${max}`;
   });
   const text = lines.join('\n');
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }

@@ -1,3 +1,4 @@
+import { fitted } from './fit.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import type { SlackMessage } from './types.js';
 
@@ -77,7 +78,8 @@ export function helpMessage(
 ): SlackMessage {
   const lines: string[] = [];
   if (problem) lines.push(`:warning: ${escapeMrkdwn(problem)}`);
-  const chosen = topic ? TOPICS[topic] : undefined;
+  // Own properties only: a topic such as `__proto__` must not select something of Object.prototype.
+  const chosen = topic && Object.hasOwn(TOPICS, topic) ? TOPICS[topic] : undefined;
   if (chosen) {
     lines.push(`*\`${escapeMrkdwn(chosen.usage)}\`*: ${chosen.summary}`, chosen.details);
   } else {
@@ -92,5 +94,5 @@ export function helpMessage(
     );
   }
   const text = lines.join('\n');
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }

@@ -4,6 +4,7 @@ import { describeQStashError } from '../../core/qstash/errors.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { resumeButton } from './buttons.js';
+import { BLOCK_LIMITS, fitted } from './fit.js';
 import { code, escapeMrkdwn, formatCount, plural, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
 import type { SlackMessage } from './types.js';
@@ -11,6 +12,8 @@ import type { SlackMessage } from './types.js';
 /** Lines shown before the rest is summarised: a list must stay readable and inside Slack's limits. */
 export const LIST_LIMIT = 40;
 const LINES_PER_SECTION = 10;
+/** Characters of key lines in one list, leaving room in Slack's total size for the buttons and notes. */
+const LIST_TEXT_BUDGET = 5_000;
 const RESUME_BUTTONS = 5;
 
 /** The special key `$` holds messages published without a flow-control key, waiting on global parallelism. */
@@ -51,14 +54,29 @@ export function listMessage(
   const summary = `*${plural(rows.length, 'flow-control key')}*${filter}: ${formatCount(paused)} paused, ${formatCount(waiting)} messages waiting.`;
   const blocks: KnownBlock[] = [{ type: 'section', text: { type: 'mrkdwn', text: summary } }];
 
-  const shown = rows.slice(0, LIST_LIMIT);
-  for (let i = 0; i < shown.length; i += LINES_PER_SECTION) {
-    const text = shown
-      .slice(i, i + LINES_PER_SECTION)
-      .map((row) => line(row.key, row.environment, naming))
-      .join('\n');
-    blocks.push({ type: 'section', text: { type: 'mrkdwn', text } });
+  // Lines are measured as sent (escaped): long keys of `&` take five times their length, so the list shows
+  // as many as fit the budget, never a section cut through the middle of a line.
+  const lines: string[] = [];
+  let budget = LIST_TEXT_BUDGET;
+  for (const row of rows.slice(0, LIST_LIMIT)) {
+    const text = line(row.key, row.environment, naming);
+    if (text.length + 1 > budget) break;
+    budget -= text.length + 1;
+    lines.push(text);
   }
+  const shown = rows.slice(0, lines.length);
+  let section: string[] = [];
+  const flush = () => {
+    if (section.length > 0)
+      blocks.push({ type: 'section', text: { type: 'mrkdwn', text: section.join('\n') } });
+    section = [];
+  };
+  for (const text of lines) {
+    const length = section.reduce((n, l) => n + l.length + 1, 0) + text.length;
+    if (section.length === LINES_PER_SECTION || length > BLOCK_LIMITS.sectionText) flush();
+    section.push(text);
+  }
+  flush();
   const notes: string[] = [];
   if (rows.length > shown.length) {
     const hidden = rows.slice(shown.length);
@@ -107,5 +125,5 @@ export function listMessage(
     }),
   });
   blocks.push({ type: 'actions', block_id: 'flow_list_actions', elements: buttons });
-  return { text: `${rows.length} flow-control keys, ${paused} paused`, blocks };
+  return fitted({ text: `${rows.length} flow-control keys, ${paused} paused`, blocks });
 }

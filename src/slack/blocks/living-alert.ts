@@ -3,6 +3,7 @@ import type { Incident } from '../../core/alerts/incident.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { buttonValue, pauseButton, resumeButton } from './buttons.js';
+import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
 import { escapeAndTruncate, escapeMrkdwn, formatCount, mention, slackDate } from './mrkdwn.js';
 import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
@@ -101,7 +102,7 @@ export function livingAlertMessage(
     blocks.push({ type: 'actions', block_id: `${LIVING_ALERT_BLOCK}_actions`, elements });
   }
   const plain = `${resolved ? 'Resolved: ' : ''}${incident.title} (${incident.target.key})`;
-  return { text: escapeAndTruncate(plain, 3000), blocks };
+  return fitted({ text: escapeAndTruncate(plain, 3000), blocks });
 }
 
 export function isLivingAlert(blocks: readonly unknown[] | undefined): boolean {

@@ -3,6 +3,7 @@ import type { FlowAction } from '../../core/access/types.js';
 import { formatKeyRef, type KeyRef } from '../../core/keys.js';
 import type { Outcome } from '../../core/operations/outcome.js';
 import { describeQStashError } from '../../core/qstash/errors.js';
+import { fitted } from './fit.js';
 import { releasedByResume, summarizeState } from './key-state.js';
 import { code, escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import type { SlackMessage } from './types.js';
@@ -75,7 +76,10 @@ export function doneMessage(outcome: Extract<Outcome, { kind: 'done' }>, naming:
     },
     { type: 'context', elements: [{ type: 'mrkdwn', text: now }] },
   ];
-  return { text: plainHeadline(outcome.actorId, PAST_TENSE[outcome.action], outcome.target, naming), blocks };
+  return fitted({
+    text: plainHeadline(outcome.actorId, PAST_TENSE[outcome.action], outcome.target, naming),
+    blocks,
+  });
 }
 
 /** A short line for a refreshed card: who just did what. */
@@ -92,7 +96,7 @@ export function refusedMessage(
   naming: KeyNaming,
 ): SlackMessage {
   const text = `:no_entry: You can’t ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)}. ${escapeMrkdwn(outcome.explanation)}`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }
 
 export function failedMessage(
@@ -105,7 +109,7 @@ export function failedMessage(
     ? 'Nothing was changed.'
     : `QStash may or may not have applied it; check with \`/flow status ${escapeMrkdwn(formatKeyRef(outcome.target, naming.environmentCount)).replace(/`/g, 'ˋ')}\` before trying again.`;
   const text = `:warning: Couldn’t ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)}: ${reason}. ${consequence}`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }
 
 export function duplicateMessage(
@@ -113,11 +117,11 @@ export function duplicateMessage(
   naming: KeyNaming,
 ): SlackMessage {
   const text = `:hourglass_flowing_sand: ${mention(outcome.holderId)} already asked to ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)} from this message; Flowbot acts on it once.`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }
 
 /** A private note for input that could not be understood; nothing was done. */
 export function problemMessage(problem: string, hint?: string): SlackMessage {
   const text = `:warning: ${escapeMrkdwn(problem)}${hint ? `\n${hint}` : ''}`;
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }

@@ -5,6 +5,7 @@ import { describeLimit } from '../../core/ramp/ramp-plan.js';
 import type { Ramp } from '../../core/ramp/ramps.js';
 import { ACTION_IDS } from './action-ids.js';
 import { buttonValue } from './buttons.js';
+import { fitted } from './fit.js';
 import { formatCount, mention, slackDate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import type { SlackMessage } from './types.js';
@@ -60,7 +61,7 @@ export function rampMessage(
   ];
   const buttons = rampButtons(ramp);
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: 'flow_ramp_actions', elements: buttons });
-  return { text: `${STATUS[ramp.status].replace(/^:[a-z_]+: /, '')} ${ramp.target.key}`, blocks };
+  return fitted({ text: `${STATUS[ramp.status].replace(/^:[a-z_]+: /, '')} ${ramp.target.key}`, blocks });
 }
 
 function rampButtons(ramp: Ramp): Button[] {

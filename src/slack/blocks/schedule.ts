@@ -5,6 +5,7 @@ import { describeQStashError } from '../../core/qstash/errors.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import type { Timer } from '../../core/scheduler/timers.js';
 import { resumeButton } from './buttons.js';
+import { fitted } from './fit.js';
 import { releasedByResume, summarizeState } from './key-state.js';
 import { escapeMrkdwn, formatCount, mention, slackDate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
@@ -38,7 +39,7 @@ export function timedResumeMessage(
       elements: [{ type: 'mrkdwn', text: `*Now:* ${summarizeState(outcome.after)}` }],
     });
   }
-  return { text: text.trim(), blocks };
+  return fitted({ text: text.trim(), blocks });
 }
 
 /** A key paused through Flowbot for a long time: a nudge with a Resume button. */
@@ -51,11 +52,11 @@ export function pauseReminderMessage(
   const key = keyLabel(timer.target, naming);
   const reason = timer.reason ? ` (“${escapeMrkdwn(timer.reason)}”)` : '';
   const text = `:bell: ${key} has been paused for ${since(timer, now)}, since ${mention(timer.actorId)} paused it${reason} ${slackDate(new Date(timer.pausedAt))}. ${formatCount(state.waitlistSize)} messages are waiting.`;
-  return {
+  return fitted({
     text,
     blocks: [
       { type: 'section', text: { type: 'mrkdwn', text } },
       { type: 'actions', block_id: 'flow_reminder_actions', elements: [resumeButton(timer.target, naming)] },
     ],
-  };
+  });
 }

@@ -3,6 +3,7 @@ import type { KeyRef } from '../../core/keys.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { STATUS_BLOCK_PREFIX } from './action-ids.js';
 import { pauseButton, refreshButton, resumeButton } from './buttons.js';
+import { fitted } from './fit.js';
 import { escapeMrkdwn, formatCount, formatPeriod, slackDate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import { RAMP_WORTHY_WAITLIST, resumeGraduallyButton } from './ramp.js';
@@ -74,7 +75,7 @@ export function statusMessage(
   };
   blocks.push(actions);
   const plain = `${target.key}: ${state.paused ? 'paused' : 'delivering'}, ${formatCount(state.waitlistSize)} waiting`;
-  return { text: plain, blocks };
+  return fitted({ text: plain, blocks });
 }
 
 export function isStatusCard(blocks: readonly unknown[] | undefined): boolean {

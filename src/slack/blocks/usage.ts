@@ -1,3 +1,4 @@
+import { fitted } from './fit.js';
 import { problemMessage } from './outcome.js';
 import type { SlackMessage } from './types.js';
 
@@ -16,7 +17,7 @@ export function flowResumeUsage(environmentNames: readonly string[]): SlackMessa
   ]
     .filter(Boolean)
     .join('\n');
-  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }
 
 export function keyProblem(problem: string, command: string): SlackMessage {

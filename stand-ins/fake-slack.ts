@@ -1,14 +1,15 @@
-import { randomBytes } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type SlackRefusal, type ViewMethod, validateMessage, validateView } from './block-kit.js';
 import { type Clock, systemClock } from './clock.js';
 import { LoopbackServer, readBody } from './loopback-server.js';
 import { type ChannelInfo, type ChannelSetup, SlackChannels } from './slack-channels.js';
 import { resolveRateLimits, SlackRateLimiter, type SlackRateLimitSettings } from './slack-rate-limits.js';
+import { type OpenedView, SlackViews } from './slack-views.js';
 import { Waiters } from './waiters.js';
 
 export type { ChannelInfo, ChannelSetup } from './slack-channels.js';
 export { SLACK_RATE_LIMITS, type SlackRateLimitSettings, type SlackRateLimits } from './slack-rate-limits.js';
+export type { OpenedView } from './slack-views.js';
 
 /**
  * A local stand-in for Slack's Web API (point the bot's WebClient at `${apiUrl}`) and for the response_url
@@ -110,14 +111,6 @@ export interface ResponseOrigin {
   user: string;
   ts?: string;
   ephemeralId?: string;
-}
-
-/** A view opened (views.open / push) or published (views.publish), as stored by the fake. */
-export interface OpenedView {
-  id: string;
-  /** The Home tab's owner (views.publish). */
-  user?: string;
-  view: Record<string, unknown>;
 }
 
 /** A change to what people in the fake workspace would see; the messages are copies. */
@@ -228,7 +221,6 @@ const DEFAULT_BOT_TOKEN = 'xoxb-test-bot-token';
 const BOT_USER = 'UBOT';
 const BOT_ID = 'BBOT';
 const TEAM_ID = 'T0001';
-const TRIGGER_TTL_MS = 3_000;
 const USER_ID = /^[UW][A-Z0-9]+$/;
 
 /** Scopes each method needs; conversations.* need the one for the kind of conversation. */
@@ -357,16 +349,12 @@ class Fake implements FakeSlack {
     string,
     { channel: string; ts?: string; ephemeralId?: string }
   >();
-  private readonly triggers = new Map<string, { issued: number; used: boolean }>();
-  private readonly homeViews = new Map<string, OpenedView>();
-  private readonly openedViews: OpenedView[] = [];
+  private readonly viewStore: SlackViews;
   private readonly listeners = new Set<SlackChangeListener>();
   private readonly callWaiters = new Waiters<SlackCall>(() => this.calls);
   private readonly postWaiters = new Waiters<ResponsePost>(() => this.posts);
   private tsCounter = 0;
   private responseCounter = 0;
-  private triggerCounter = 0;
-  private viewCounter = 0;
   private closed = false;
   private readonly http = new LoopbackServer(
     createServer((req, res) => {
@@ -382,6 +370,7 @@ class Fake implements FakeSlack {
     this.responseUrlTtlMs = opts.responseUrlTtlMs ?? 30 * 60_000;
     this.validation = opts.validate ?? true;
     this.clock = opts.clock ?? systemClock;
+    this.viewStore = new SlackViews(this.clock);
     this.scopes = opts.scopes === undefined ? undefined : new Set(opts.scopes);
     this.setRateLimits(opts.rateLimits ?? false);
   }
@@ -469,12 +458,11 @@ class Fake implements FakeSlack {
   }
 
   homeView(user: string): OpenedView | undefined {
-    const view = this.homeViews.get(user);
-    return view === undefined ? undefined : { ...view };
+    return this.viewStore.home(user);
   }
 
   views(): OpenedView[] {
-    return this.openedViews.map((v) => ({ ...v }));
+    return this.viewStore.all();
   }
 
   private nextTs(): string {
@@ -744,15 +732,6 @@ class Fake implements FakeSlack {
     return view as Record<string, unknown>;
   }
 
-  private storedView(view: Record<string, unknown>, user?: string): OpenedView {
-    this.viewCounter += 1;
-    return {
-      id: `V${String(this.viewCounter).padStart(8, '0')}`,
-      ...(user === undefined ? {} : { user }),
-      view: { ...view },
-    };
-  }
-
   private viewAnswer(stored: OpenedView): Answer {
     return ok({
       view: { id: stored.id, team_id: TEAM_ID, hash: `${this.clock.now()}.${stored.id}`, ...stored.view },
@@ -765,26 +744,18 @@ class Fake implements FakeSlack {
     if (!USER_ID.test(user)) return fail('user_not_found');
     const view = this.checkView('views.publish', p.view);
     if ('status' in view && 'body' in view) return view as Answer;
-    const previous = this.homeViews.get(user);
-    const stored = previous ? { ...previous, view: { ...view } } : this.storedView(view, user);
-    this.homeViews.set(user, stored);
+    const stored = this.viewStore.publish(user, view);
     this.emit({ type: 'home_published', view: { ...stored } });
     return this.viewAnswer(stored);
   }
 
-  /** A trigger_id works once, within 3 seconds of the click that made it, and only if Slack made it. */
   private openView(method: 'views.open' | 'views.push', p: Record<string, unknown>): Answer {
-    const id = str(p.trigger_id);
-    if (id === undefined) return fail('invalid_arguments');
-    const trigger = this.triggers.get(id);
-    if (trigger === undefined) return fail('invalid_trigger_id');
-    if (trigger.used) return fail('exchanged_trigger_id');
-    if (this.clock.now() - trigger.issued > TRIGGER_TTL_MS) return fail('expired_trigger_id');
+    const trigger = str(p.trigger_id);
+    const problem = this.viewStore.triggerProblem(trigger);
+    if (problem !== undefined || trigger === undefined) return fail(problem ?? 'invalid_arguments');
     const view = this.checkView(method, p.view);
     if ('status' in view && 'body' in view) return view as Answer;
-    trigger.used = true;
-    const stored = this.storedView(view);
-    this.openedViews.push(stored);
+    const stored = this.viewStore.open(trigger, view);
     this.emit({ type: 'view_opened', view: { ...stored } });
     return this.viewAnswer(stored);
   }
@@ -793,9 +764,7 @@ class Fake implements FakeSlack {
     const id = str(p.view_id);
     const external = str(p.external_id);
     if (id === undefined && external === undefined) return fail('invalid_arguments');
-    const stored = this.openedViews.find(
-      (v) => (id !== undefined && v.id === id) || (external !== undefined && v.view.external_id === external),
-    );
+    const stored = this.viewStore.find(id, external);
     if (stored === undefined) return fail('not_found');
     const view = this.checkView('views.update', p.view);
     if ('status' in view && 'body' in view) return view as Answer;
@@ -813,10 +782,7 @@ class Fake implements FakeSlack {
   }
 
   triggerId(): string {
-    this.triggerCounter += 1;
-    const id = `${Math.floor(this.clock.now() / 1000)}.${this.triggerCounter}.${randomBytes(8).toString('hex')}`;
-    this.triggers.set(id, { issued: this.clock.now(), used: false });
-    return id;
+    return this.viewStore.issueTrigger();
   }
 
   showResponse(urlOrId: string, body: ResponseBody): SlackRefusal | undefined {

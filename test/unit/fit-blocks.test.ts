@@ -120,6 +120,18 @@ describe('fitted', () => {
     expect(message.blocks).toHaveLength(8);
     expect(blocks).toEqual(copy);
   });
+
+  it('also shortens the text runs of rich_text blocks another system wrote', () => {
+    const richText = (text: string) => ({
+      type: 'rich_text',
+      elements: [{ type: 'rich_text_section', elements: [{ type: 'text', text }] }],
+    });
+    const message = fitted({
+      text: 'x',
+      blocks: [richText('r'.repeat(9000)), richText('s'.repeat(9000))] as unknown as KnownBlock[],
+    });
+    expect(JSON.stringify(message.blocks).length).toBeLessThanOrEqual(BLOCK_LIMITS.blocksJson);
+  });
 });
 
 describe('listMessage within Slack’s limits', () => {

@@ -131,11 +131,15 @@ function fitBlock(block: KnownBlock): KnownBlock {
   }
 }
 
-/** Every text object in the blocks, for shortening the longest while the whole is too large. */
+/**
+ * Every text in the blocks (text objects, and the text runs of rich_text blocks another system wrote), for
+ * shortening the longest while the whole is too large.
+ */
 function textsOf(value: unknown, into: TextObject[] = []): TextObject[] {
   if (Array.isArray(value)) for (const item of value) textsOf(item, into);
   else if (isObject(value)) {
-    if (isText(value)) into.push(value);
+    if (isText(value) || (value.type === 'text' && typeof value.text === 'string'))
+      into.push(value as TextObject);
     else for (const field of Object.values(value)) textsOf(field, into);
   }
   return into;

@@ -42,8 +42,9 @@ function flushReplies(): void {
 
 async function init(config: StandInsConfig): Promise<void> {
   qstash = await startQStashEmulator({ token: QSTASH_TOKEN, latencyMs: config.latencyMs });
-  // Every benchmark request has its own response_url, but a slow run may legitimately post more than once.
-  slack = await startFakeSlack({ responseUrlLimit: 0 });
+  // Every benchmark request has its own response_url, made up by the load generator in its own process, and a
+  // slow run may legitimately post more than once.
+  slack = await startFakeSlack({ responseUrlLimit: 0, acceptUnissuedResponseUrls: true });
   for (const key of config.keys) qstash.setKey({ flowControlKey: key, isPaused: true, waitListSize: 1_000 });
   for (const [group, members] of Object.entries(config.groups)) slack.setUserGroup(group, [...members]);
   flusher = setInterval(flushReplies, 100);

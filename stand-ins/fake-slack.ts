@@ -130,6 +130,11 @@ export interface FakeSlackOptions {
   responseUrlLimit?: number;
   /** How long a response_url stays usable, ms (Slack: 30 minutes). 0 = forever. */
   responseUrlTtlMs?: number;
+  /**
+   * Take posts to response_urls the fake never issued (`${url}/respond/<any id>`), as if issued at the first
+   * post: for a load generator in another process that makes its own. Slack answers them 404 `no_service`.
+   */
+  acceptUnissuedResponseUrls?: boolean;
   /** Check every message and view against Block Kit's rules (default true). */
   validate?: boolean;
   /** Slack's rate limits (default off). */
@@ -332,6 +337,7 @@ class Fake implements FakeSlack {
 
   private readonly responseUrlLimit: number;
   private readonly responseUrlTtlMs: number;
+  private readonly acceptUnissuedResponseUrls: boolean;
   private readonly scopes: ReadonlySet<string> | undefined;
   private limiter: SlackRateLimiter | undefined;
   private readonly bodies: string[] = [];
@@ -368,6 +374,7 @@ class Fake implements FakeSlack {
     this.botToken = opts.botToken ?? DEFAULT_BOT_TOKEN;
     this.responseUrlLimit = opts.responseUrlLimit ?? 5;
     this.responseUrlTtlMs = opts.responseUrlTtlMs ?? 30 * 60_000;
+    this.acceptUnissuedResponseUrls = opts.acceptUnissuedResponseUrls ?? false;
     this.validation = opts.validate ?? true;
     this.clock = opts.clock ?? systemClock;
     this.viewStore = new SlackViews(this.clock);
@@ -957,6 +964,8 @@ class Fake implements FakeSlack {
     }
     const post: ResponsePost = { id, body, rawBody: raw, status: 200, time: this.clock.now() };
     const fault = this.responseFaults.get(id);
+    if (this.acceptUnissuedResponseUrls && !this.responseIssued.has(id))
+      this.responseIssued.set(id, this.clock.now());
     const issued = this.responseIssued.get(id);
     const accepted = this.posts.filter((p) => p.id === id && p.status < 300).length;
     const answer: { json: Record<string, unknown>; text?: string } = { json: { ok: true } };

@@ -160,6 +160,12 @@ describe('fake Slack: Block Kit, answered as Slack answers', () => {
     });
   });
 
+  it('takes made-up response_urls only when told to (a load generator in another process)', async () => {
+    const slack = await fake({ acceptUnissuedResponseUrls: true });
+    expect((await respond(`${slack.url}/respond/load-1`, JSON.stringify({ text: 'x' }))).status).toBe(200);
+    expect(slack.responses('load-1')).toHaveLength(1);
+  });
+
   it('does not show a slash command acknowledgement Slack would refuse', async () => {
     const slack = await fake();
     const url = slack.responseUrl({ channel: 'C1', user: 'U1' });

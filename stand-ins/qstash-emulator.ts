@@ -447,6 +447,7 @@ class Emulator implements QStashEmulator {
           : kind === 'burst'
             ? Math.floor(now / 1000) + 1
             : this.nextUtcMidnight(now);
+      // The configured limit when there is one; otherwise a plausible figure (only the kind and reset matter).
       return limitHeaders(
         kind,
         kind === 'burst' ? (this.burstLimit ?? 100) : (this.dailyQuota ?? 500),

@@ -2,6 +2,7 @@ import 'dotenv/config';
 import { StartupProblems, startFlowbot } from './app/flowbot.js';
 import { formatConfigProblems, loadConfig } from './config/load-config.js';
 import { createLogger, scrubSecrets, secretsOf } from './logger.js';
+import { classifySlackError } from './slack/slack-errors.js';
 
 async function main(): Promise<void> {
   const loaded = loadConfig(process.env);
@@ -61,16 +62,14 @@ async function main(): Promise<void> {
 }
 
 function startupProblem(error: unknown): string {
-  const code = (error as { data?: { error?: unknown }; code?: unknown } | undefined)?.data?.error;
+  const slack = classifySlackError(error);
   if (
-    code === 'invalid_auth' ||
-    code === 'not_authed' ||
-    code === 'account_inactive' ||
-    code === 'token_revoked'
+    slack.kind === 'platform' &&
+    ['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked'].includes(slack.error)
   ) {
-    return `Slack rejected SLACK_BOT_TOKEN (${code}). Check the bot token on your app's OAuth & Permissions page.`;
+    return `Slack rejected SLACK_BOT_TOKEN (${slack.error}). Check the bot token on your app's OAuth & Permissions page.`;
   }
-  if ((error as { code?: unknown })?.code === 'slack_webapi_request_error') {
+  if (slack.kind === 'request') {
     return 'could not reach Slack’s Web API (network error). Check the network, or SLACK_API_URL if you set it.';
   }
   if ((error as { code?: unknown })?.code === 'EADDRINUSE')

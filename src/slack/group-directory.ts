@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import { DirectoryUnavailable, type GroupDirectory } from '../core/access/types.js';
+import { slackErrorCodeOf } from './slack-errors.js';
 
 interface CachedGroup {
   readonly members: ReadonlySet<string>;
@@ -46,8 +47,7 @@ export class SlackGroupDirectory implements GroupDirectory {
       return members;
     } catch (error) {
       if (error instanceof DirectoryUnavailable) throw error;
-      const code = (error as { data?: { error?: unknown } }).data?.error;
-      throw new DirectoryUnavailable(groupId, typeof code === 'string' ? code : 'Slack API error');
+      throw new DirectoryUnavailable(groupId, slackErrorCodeOf(error));
     } finally {
       clearTimeout(timer);
     }

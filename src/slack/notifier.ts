@@ -1,26 +1,10 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { explainSlackError } from './blocks/slack-error.js';
 import type { SlackMessage } from './blocks/types.js';
+import { slackErrorCodeOf } from './slack-errors.js';
 
 export type PostResult = { ok: true; channel: string; ts: string } | { ok: false; error: string };
-
-/** Errors that mean "Flowbot can't post there", as words for the log and for whoever asked. */
-export function explainSlackError(code: string): string {
-  switch (code) {
-    case 'not_in_channel':
-      return 'Flowbot is not in that channel; invite it with /invite @Flowbot';
-    case 'channel_not_found':
-      return 'the channel does not exist or Flowbot cannot see it';
-    case 'is_archived':
-      return 'the channel is archived';
-    case 'msg_too_long':
-      return 'the message is too long for Slack';
-    case 'ratelimited':
-      return 'Slack is rate-limiting Flowbot';
-    default:
-      return `Slack answered ${code}`;
-  }
-}
 
 /**
  * Messages Flowbot posts and updates on its own (approval cards, timed resumes, reminders, alerts), through
@@ -72,13 +56,7 @@ export class SlackNotifier {
   }
 
   private failure(method: string, channel: string, error: unknown): string {
-    const code = (error as { data?: { error?: unknown } }).data?.error;
-    const reason =
-      typeof code === 'string'
-        ? code
-        : (error as { code?: unknown }).code === 'slack_webapi_rate_limited_error'
-          ? 'ratelimited'
-          : 'unreachable';
+    const reason = slackErrorCodeOf(error);
     this.logger.warn(
       { method, channel, reason, detail: explainSlackError(reason) },
       `Slack ${method} failed: ${explainSlackError(reason)}`,

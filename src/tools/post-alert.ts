@@ -5,6 +5,7 @@ import { parseKeyRef } from '../core/keys.js';
 import { QStashEnvironments } from '../core/qstash/environments.js';
 import type { FlowKeyState } from '../core/qstash/types.js';
 import { alertMessage } from '../slack/blocks/alert.js';
+import { slackErrorCodeOf } from '../slack/slack-errors.js';
 
 export const POST_ALERT_USAGE = `Usage: npm run alert -- --channel <channel ID> --key <key> [--title <text>] [--text <text>]
 
@@ -68,11 +69,8 @@ export async function postAlert(argv: readonly string[], config: Config): Promis
     });
     return { ok: true, channel: String(result.channel ?? values.channel), ts: String(result.ts ?? '') };
   } catch (error) {
-    const code = (error as { data?: { error?: unknown } }).data?.error;
+    const code = slackErrorCodeOf(error);
     const hint = code === 'not_in_channel' ? ' Invite Flowbot to the channel first (/invite @Flowbot).' : '';
-    return {
-      ok: false,
-      problem: `Slack refused the message (${typeof code === 'string' ? code : 'error'}).${hint}`,
-    };
+    return { ok: false, problem: `Slack refused the message (${code}).${hint}` };
   }
 }

@@ -45,7 +45,7 @@ const failed = (
   kind: 'failed',
   action: 'resume',
   target: orders,
-  error: new QStashError(kind, detail, undefined, attempts),
+  error: new QStashError({ kind, detail, attempts }),
   ...overrides,
 });
 

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeQStashError, QStashError, type QStashErrorKind } from '../../src/core/qstash/errors.js';
+import { QStashError, type QStashErrorKind } from '../../src/core/qstash/errors.js';
+import { describeQStashError } from '../../src/slack/blocks/qstash-error.js';
 
 const KINDS: QStashErrorKind[] = [
   'bad_request',
@@ -14,8 +15,8 @@ const KINDS: QStashErrorKind[] = [
 const TOKEN = 'eyJGAKEQSTASHTOKENsecret0000==';
 
 describe('QStashError', () => {
-  it('carries kind, detail, status and attempts, with a compact message', () => {
-    const error = new QStashError('unavailable', 'upstream down', 503, 4);
+  it('carries kind, detail, status and attempts as named fields, with a compact message', () => {
+    const error = new QStashError({ kind: 'unavailable', detail: 'upstream down', status: 503, attempts: 4 });
     expect(error).toBeInstanceOf(Error);
     expect(error.name).toBe('QStashError');
     expect(error.kind).toBe('unavailable');
@@ -25,16 +26,29 @@ describe('QStashError', () => {
     expect(error.message).toBe('unavailable (HTTP 503): upstream down');
   });
 
+  it('defaults: no detail, no status, one attempt', () => {
+    const error = new QStashError({ kind: 'timeout' });
+    expect(error).toMatchObject({ kind: 'timeout', detail: '', status: undefined, attempts: 1 });
+  });
+
+  it('turns anything thrown into a QStashError, an unexpected error counting as unavailable', () => {
+    const known = new QStashError({ kind: 'not_found', status: 404 });
+    expect(QStashError.from(known)).toBe(known);
+    expect(QStashError.from(new TypeError('boom'))).toMatchObject({ kind: 'unavailable', detail: '' });
+  });
+
   it('leaves out an absent status and an empty detail', () => {
-    expect(new QStashError('timeout', '', undefined, 1).message).toBe('timeout');
-    expect(new QStashError('bad_request', 'nope', undefined, 0).message).toBe('bad_request: nope');
+    expect(new QStashError({ kind: 'timeout', attempts: 1 }).message).toBe('timeout');
+    expect(new QStashError({ kind: 'bad_request', detail: 'nope', attempts: 0 }).message).toBe(
+      'bad_request: nope',
+    );
   });
 });
 
 describe('describeQStashError', () => {
   it('says each kind in plain words', () => {
     const said = (kind: QStashErrorKind, detail = '', status: number | undefined = undefined, attempts = 1) =>
-      describeQStashError(new QStashError(kind, detail, status, attempts));
+      describeQStashError(new QStashError({ kind, detail, status, attempts }));
     expect(said('bad_request')).toBe('QStash rejected the request as invalid');
     expect(said('bad_request', 'rate must be positive', 400)).toBe(
       'QStash rejected the request as invalid (QStash said: “rate must be positive”)',
@@ -63,7 +77,7 @@ describe('describeQStashError', () => {
   it('is one sentence without a final period, starting with "QStash", for every kind', () => {
     for (const kind of KINDS) {
       for (const attempts of [0, 1, 2, 10]) {
-        const text = describeQStashError(new QStashError(kind, 'detail', 500, attempts));
+        const text = describeQStashError(new QStashError({ kind, detail: 'detail', status: 500, attempts }));
         expect(text, kind).toMatch(/^QStash /);
         expect(text, kind).not.toMatch(/\.$/);
         expect(text, kind).not.toContain('\n');
@@ -75,7 +89,9 @@ describe('describeQStashError', () => {
   it('never repeats QStash’s words for any kind but bad_request, so a token echoed there cannot leak', () => {
     for (const kind of KINDS) {
       if (kind === 'bad_request') continue;
-      const text = describeQStashError(new QStashError(kind, `invalid token Bearer ${TOKEN}`, 401, 2));
+      const text = describeQStashError(
+        new QStashError({ kind, detail: `invalid token Bearer ${TOKEN}`, status: 401, attempts: 2 }),
+      );
       expect(text, kind).not.toContain(TOKEN);
       expect(text, kind).not.toContain('Bearer');
       expect(text, kind).not.toContain('invalid token');
@@ -84,15 +100,25 @@ describe('describeQStashError', () => {
 
   it('never includes a token for any kind when QStash’s words carry none', () => {
     for (const kind of KINDS) {
-      const text = describeQStashError(new QStashError(kind, 'flow control key not found', 404, 3));
+      const text = describeQStashError(
+        new QStashError({ kind, detail: 'flow control key not found', status: 404, attempts: 3 }),
+      );
       expect(text).not.toContain(TOKEN);
       expect(text.toLowerCase()).not.toContain('bearer');
       expect(text.toLowerCase()).not.toContain('authorization');
     }
   });
 
+  it('escapes QStash’s own words: they may echo a hostile key', () => {
+    const text = describeQStashError(
+      new QStashError({ kind: 'bad_request', detail: 'bad key <!channel> & <@U1>', status: 400 }),
+    );
+    expect(text).toContain('bad key &lt;!channel&gt; &amp; &lt;@U1&gt;');
+    expect(text).not.toMatch(/<[!@]/);
+  });
+
   it('reports zero attempts (a refused key, nothing sent) like a single one', () => {
-    expect(describeQStashError(new QStashError('unavailable', '', undefined, 0))).toBe(
+    expect(describeQStashError(new QStashError({ kind: 'unavailable', attempts: 0 }))).toBe(
       'QStash is unavailable',
     );
   });

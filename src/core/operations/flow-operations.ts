@@ -212,7 +212,7 @@ export class FlowOperations {
           }
           return { environment: name, keys: visible, error: undefined };
         } catch (error) {
-          return { environment: name, keys: undefined, error: asQStashError(error) };
+          return { environment: name, keys: undefined, error: QStashError.from(error) };
         }
       }),
     );
@@ -255,7 +255,7 @@ export class FlowOperations {
       record('done');
       return { kind: 'ok', value };
     } catch (error) {
-      const failure = asQStashError(error);
+      const failure = QStashError.from(error);
       record('failed', failure.kind);
       return { kind: 'failed', error: failure };
     }
@@ -356,17 +356,13 @@ export class FlowOperations {
       await this.notifyChange(done, request);
       return done;
     } catch (error) {
-      const failure = asQStashError(error);
+      const failure = QStashError.from(error);
       record('failed', failure.kind);
       // A failed attempt may be retried by the next click.
       if (request.onceId !== undefined) await this.once.release(request.onceId);
       return { kind: 'failed', action, target, error: failure };
     }
   }
-}
-
-function asQStashError(error: unknown): QStashError {
-  return error instanceof QStashError ? error : new QStashError('unavailable', '', undefined, 1);
 }
 
 /** The key's state, or undefined when QStash could not say; an unknown key is an error (nothing to act on). */

@@ -118,21 +118,21 @@ export class QStashClient {
   private async read(key: string): Promise<FlowKeyState> {
     const body = await this.call('get', 'GET', key);
     const state = parseFlowKey(body);
-    if (!state) throw new QStashError('invalid_response', '', 200, 1);
+    if (!state) throw new QStashError({ kind: 'invalid_response', status: 200 });
     return state;
   }
 
   async list(): Promise<FlowKeyState[]> {
     const body = await this.call('list', 'GET', undefined);
     const keys = parseFlowKeyList(body);
-    if (!keys) throw new QStashError('invalid_response', '', 200, 1);
+    if (!keys) throw new QStashError({ kind: 'invalid_response', status: 200 });
     return keys;
   }
 
   async globalParallelism(): Promise<GlobalParallelism> {
     const body = await this.call('global', 'GET', undefined);
     const global = parseGlobalParallelism(body);
-    if (!global) throw new QStashError('invalid_response', '', 200, 1);
+    if (!global) throw new QStashError({ kind: 'invalid_response', status: 200 });
     return global;
   }
 
@@ -176,7 +176,7 @@ export class QStashClient {
       return url;
     }
     const check = checkKey(key);
-    if (!check.ok) throw new QStashError('bad_request', check.problem, undefined, 0);
+    if (!check.ok) throw new QStashError({ kind: 'bad_request', detail: check.problem, attempts: 0 });
     const segment = encodeURIComponent(key);
     url.pathname = `${prefix}/v2/flowControl/${segment}${operation === 'get' ? '' : `/${operation}`}`;
     return url;
@@ -264,13 +264,18 @@ function toQStashError(error: unknown, attempts: number): QStashError {
   if (error instanceof QStashError) return error;
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
-    return new QStashError(kindForStatus(status), errorDetail(error.response.body), status, attempts);
+    return new QStashError({
+      kind: kindForStatus(status),
+      detail: errorDetail(error.response.body),
+      status,
+      attempts,
+    });
   }
-  if (error instanceof TimeoutError) return new QStashError('timeout', '', undefined, attempts);
+  if (error instanceof TimeoutError) return new QStashError({ kind: 'timeout', attempts });
   if (error instanceof RequestError) {
     const status = error.response?.statusCode;
-    if (status !== undefined) return new QStashError(kindForStatus(status), '', status, attempts);
-    return new QStashError('unavailable', '', undefined, attempts);
+    if (status !== undefined) return new QStashError({ kind: kindForStatus(status), status, attempts });
+    return new QStashError({ kind: 'unavailable', attempts });
   }
-  return new QStashError('unavailable', '', undefined, attempts);
+  return new QStashError({ kind: 'unavailable', attempts });
 }

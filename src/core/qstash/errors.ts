@@ -1,6 +1,6 @@
 /**
- * What can go wrong when talking to QStash, as kinds a person can act on. Messages never carry the token,
- * the request headers or the full URL: they end up in Slack.
+ * What can go wrong when talking to QStash, as kinds a person can act on. Errors never carry the token, the
+ * request headers or the full URL: what they say ends up in Slack.
  */
 export type QStashErrorKind =
   | 'bad_request'
@@ -11,38 +11,40 @@ export type QStashErrorKind =
   | 'timeout'
   | 'invalid_response';
 
+/** The named facts about one failed call; further facts (when to retry, which limit) join as optional fields. */
+export interface QStashErrorFields {
+  readonly kind: QStashErrorKind;
+  /** QStash's own words (its `{"error": …}` body), trimmed; empty when it said nothing. */
+  readonly detail?: string;
+  /** The HTTP status of the last answer, when there was one. */
+  readonly status?: number;
+  /** How many requests were sent; 0 when Flowbot refused to send it at all (a key no URL can carry). */
+  readonly attempts?: number;
+}
+
 export class QStashError extends Error {
   override readonly name = 'QStashError';
+  readonly kind: QStashErrorKind;
+  readonly detail: string;
+  readonly status: number | undefined;
+  readonly attempts: number;
 
-  constructor(
-    readonly kind: QStashErrorKind,
-    /** QStash's own words (its `{"error": …}` body), trimmed; may be empty. */
-    readonly detail: string,
-    readonly status: number | undefined,
-    readonly attempts: number,
-  ) {
-    super(`${kind}${status ? ` (HTTP ${status})` : ''}${detail ? `: ${detail}` : ''}`);
+  constructor(fields: QStashErrorFields) {
+    const detail = fields.detail ?? '';
+    super(`${fields.kind}${fields.status ? ` (HTTP ${fields.status})` : ''}${detail ? `: ${detail}` : ''}`);
+    this.kind = fields.kind;
+    this.detail = detail;
+    this.status = fields.status;
+    this.attempts = fields.attempts ?? 1;
+  }
+
+  /** Anything thrown while talking to QStash, as a QStashError (an unexpected error counts as unavailable). */
+  static from(error: unknown): QStashError {
+    return error instanceof QStashError ? error : new QStashError({ kind: 'unavailable' });
   }
 }
 
-/** One sentence for the person who asked, ending without a period so callers can add context. */
-export function describeQStashError(error: QStashError): string {
-  const tries = error.attempts > 1 ? ` after ${error.attempts} tries` : '';
-  const said = error.detail ? ` (QStash said: “${error.detail}”)` : '';
-  switch (error.kind) {
-    case 'bad_request':
-      return `QStash rejected the request as invalid${said}`;
-    case 'unauthorized':
-      return 'QStash refused Flowbot’s token for this environment; an admin needs to check the QStash token';
-    case 'not_found':
-      return 'QStash has no flow-control key by that name (check the spelling, or `/flow list`)';
-    case 'rate_limited':
-      return `QStash is rate-limiting Flowbot and still was${tries}; try again in a minute`;
-    case 'unavailable':
-      return `QStash is unavailable${tries}${error.status ? ` (HTTP ${error.status})` : ''}`;
-    case 'timeout':
-      return `QStash did not answer in time${tries}`;
-    case 'invalid_response':
-      return 'QStash answered with something Flowbot does not understand';
-  }
+/** Failures after which QStash certainly did not apply the change (so "nothing was changed" is true). */
+export function changeCertainlyNotApplied(error: QStashError): boolean {
+  return error.kind === 'not_found' || error.kind === 'unauthorized' || error.kind === 'bad_request';
 }

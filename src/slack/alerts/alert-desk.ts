@@ -11,7 +11,8 @@ import { fitted } from '../blocks/fit.js';
 import { livingAlertMessage } from '../blocks/living-alert.js';
 import { escapeMrkdwn, mention } from '../blocks/mrkdwn.js';
 import type { KeyNaming } from '../blocks/outcome.js';
-import { explainSlackError, type SlackNotifier } from '../notifier.js';
+import { explainSlackError } from '../blocks/slack-error.js';
+import type { SlackNotifier } from '../notifier.js';
 
 const OPEN = 'alert-open';
 const BY_MESSAGE = 'alert-message';

@@ -1,7 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import type { ApprovalRequest } from '../../core/operations/approvals.js';
 import type { Outcome } from '../../core/operations/outcome.js';
-import { describeQStashError } from '../../core/qstash/errors.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { consequence } from './confirmation.js';
@@ -9,6 +8,7 @@ import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
+import { describeQStashError } from './qstash-error.js';
 import type { SlackMessage } from './types.js';
 
 export type ApprovalStage =

@@ -1,12 +1,12 @@
 import type { Button, KnownBlock } from '@slack/types';
 import type { EnvironmentKeys } from '../../core/operations/outcome.js';
-import { describeQStashError } from '../../core/qstash/errors.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { resumeButton } from './buttons.js';
 import { BLOCK_LIMITS, fitted } from './fit.js';
-import { code, escapeMrkdwn, formatCount, plural, truncate } from './mrkdwn.js';
+import { code, formatCount, plural, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
+import { describeQStashError } from './qstash-error.js';
 import type { SlackMessage } from './types.js';
 
 /** Lines shown before the rest is summarised: a list must stay readable and inside Slack's limits. */
@@ -97,7 +97,7 @@ export function listMessage(
   for (const result of results) {
     if (result.error) {
       notes.push(
-        `:warning: Environment ${code(result.environment)} could not be read: ${escapeMrkdwn(describeQStashError(result.error))}.`,
+        `:warning: Environment ${code(result.environment)} could not be read: ${describeQStashError(result.error)}.`,
       );
     }
   }

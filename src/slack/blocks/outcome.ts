@@ -2,10 +2,11 @@ import type { KnownBlock } from '@slack/types';
 import type { FlowAction } from '../../core/access/types.js';
 import { formatKeyRef, type KeyRef } from '../../core/keys.js';
 import type { Outcome } from '../../core/operations/outcome.js';
-import { describeQStashError } from '../../core/qstash/errors.js';
+import { changeCertainlyNotApplied } from '../../core/qstash/errors.js';
 import { fitted } from './fit.js';
 import { releasedByResume, summarizeState } from './key-state.js';
 import { code, escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
+import { describeQStashError } from './qstash-error.js';
 import type { SlackMessage } from './types.js';
 
 /** How keys are written in messages: with the environment once there is more than one. */
@@ -103,8 +104,8 @@ export function failedMessage(
   outcome: Extract<Outcome, { kind: 'failed' }>,
   naming: KeyNaming,
 ): SlackMessage {
-  const reason = escapeMrkdwn(describeQStashError(outcome.error));
-  const certain = ['not_found', 'unauthorized', 'bad_request'].includes(outcome.error.kind);
+  const reason = describeQStashError(outcome.error);
+  const certain = changeCertainlyNotApplied(outcome.error);
   const consequence = certain
     ? 'Nothing was changed.'
     : `QStash may or may not have applied it; check with \`/flow status ${escapeMrkdwn(formatKeyRef(outcome.target, naming.environmentCount)).replace(/`/g, 'ˋ')}\` before trying again.`;

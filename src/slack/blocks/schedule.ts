@@ -1,7 +1,6 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../core/durations.js';
 import type { Outcome } from '../../core/operations/outcome.js';
-import { describeQStashError } from '../../core/qstash/errors.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import type { Timer } from '../../core/scheduler/timers.js';
 import { resumeButton } from './buttons.js';
@@ -9,6 +8,7 @@ import { fitted } from './fit.js';
 import { releasedByResume, summarizeState } from './key-state.js';
 import { escapeMrkdwn, formatCount, mention, slackDate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
+import { describeQStashError } from './qstash-error.js';
 import type { SlackMessage } from './types.js';
 
 function since(timer: Timer, now: number): string {

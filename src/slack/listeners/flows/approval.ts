@@ -3,8 +3,8 @@ import type { Outcome, PendingChange } from '../../../core/operations/outcome.js
 import { approvalCard } from '../../blocks/approval.js';
 import { noteMessage } from '../../blocks/confirmation.js';
 import { keyLabel } from '../../blocks/outcome.js';
+import { explainSlackError } from '../../blocks/slack-error.js';
 import { type ListenerContext, reply } from '../../context.js';
-import { explainSlackError } from '../../notifier.js';
 import { replyWithOutcome } from '../outcome-reply.js';
 
 /**

@@ -1,9 +1,10 @@
 import type { RespondFn } from '@slack/bolt';
 import type { PendingChange } from '../../../core/operations/outcome.js';
-import { describeQStashError, QStashError } from '../../../core/qstash/errors.js';
+import { QStashError } from '../../../core/qstash/errors.js';
 import { planRamp } from '../../../core/ramp/ramp-plan.js';
 import { confirmationMessage } from '../../blocks/confirmation.js';
 import { problemMessage, refusedMessage } from '../../blocks/outcome.js';
+import { describeQStashError } from '../../blocks/qstash-error.js';
 import { type ListenerContext, reply } from '../../context.js';
 
 /**
@@ -33,7 +34,7 @@ export async function askToConfirm(
   }
   const state = await context.operations.peek(change.target);
   if (state === 'not_found') {
-    const problem = describeQStashError(new QStashError('not_found', '', 404, 1));
+    const problem = describeQStashError(new QStashError({ kind: 'not_found', status: 404 }));
     await reply(
       context,
       respond,

@@ -1,10 +1,10 @@
 import type { RespondFn } from '@slack/bolt';
 import type { KeyRef } from '../../../core/keys.js';
 import type { ReadOutcome } from '../../../core/operations/outcome.js';
-import { describeQStashError } from '../../../core/qstash/errors.js';
 import { globalMessage } from '../../blocks/global.js';
 import { listMessage } from '../../blocks/list.js';
 import { keyLabel, problemMessage } from '../../blocks/outcome.js';
+import { describeQStashError } from '../../blocks/qstash-error.js';
 import { statusMessage } from '../../blocks/status.js';
 import type { SlackMessage } from '../../blocks/types.js';
 import { type ListenerContext, reply } from '../../context.js';

@@ -9,7 +9,7 @@ if (!loaded.ok) {
   process.exit(1);
 }
 const result = await postAlert(process.argv.slice(2), loaded.config);
-if (result.ok) {
+if (result.kind === 'posted') {
   process.stdout.write(`Posted to ${result.channel} at ts ${result.ts}\n`);
 } else {
   process.stderr.write(`${scrubSecrets(result.problem, secretsOf(loaded.config))}\n`);

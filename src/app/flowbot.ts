@@ -174,7 +174,8 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
         async (signal) => {
           const result = await alertDesk.receive(signal);
           // Thrown so that the watcher tries again next round instead of forgetting the alert.
-          if (!result.ok) throw new Error(`Slack did not take the alert: ${result.explanation}`);
+          if (result.kind === 'failed')
+            throw new Error(`Slack did not take the alert: ${result.explanation}`);
         },
         (error, environment) =>
           logger.warn({ err: error, environment }, 'watcher could not check QStash; trying again later'),
@@ -208,7 +209,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
 
   const reloadPolicy = (): ReloadResult => {
     const result = access.reload();
-    if (result.ok) logger.info({ rules: result.rules }, 'access policy reloaded');
+    if (result.kind === 'reloaded') logger.info({ rules: result.rules }, 'access policy reloaded');
     else
       logger.error(
         { problems: result.problems },

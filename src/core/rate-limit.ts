@@ -1,8 +1,8 @@
 import type { StateStore } from './store/state-store.js';
 
 export type RateDecision =
-  | { readonly allowed: true }
-  | { readonly allowed: false; readonly retryAfterMs: number; readonly limit: number };
+  | { readonly kind: 'allowed' }
+  | { readonly kind: 'limited'; readonly retryAfterMs: number; readonly limit: number };
 
 const NAMESPACE = 'rate';
 
@@ -23,7 +23,7 @@ export class MutationRateLimiter {
     const now = this.now();
     const window = Math.floor(now / this.windowMs);
     const count = await this.store.increment(NAMESPACE, `${actorId}:${window}`, this.windowMs);
-    if (count <= this.limit) return { allowed: true };
-    return { allowed: false, retryAfterMs: (window + 1) * this.windowMs - now, limit: this.limit };
+    if (count <= this.limit) return { kind: 'allowed' };
+    return { kind: 'limited', retryAfterMs: (window + 1) * this.windowMs - now, limit: this.limit };
   }
 }

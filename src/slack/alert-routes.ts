@@ -53,7 +53,7 @@ export function alertRoutes(
           return sendJson(res, 400, { error: 'body is not valid JSON' });
         }
         const parsed = parse(body);
-        if (!parsed.ok) return sendJson(res, 400, { error: parsed.problem });
+        if (parsed.kind === 'invalid') return sendJson(res, 400, { error: parsed.problem });
         const results: DeskResult[] = [];
         for (const signal of parsed.signals) results.push(await desk().receive(signal));
         return answer(res, results, parsed.skipped, logger);
@@ -82,11 +82,24 @@ export function alertRoutes(
 }
 
 function answer(res: ServerResponse, results: DeskResult[], skipped: string[], logger: Logger): void {
-  const failures = results.filter((result): result is Extract<DeskResult, { ok: false }> => !result.ok);
+  const failures = results.filter(
+    (result): result is Extract<DeskResult, { kind: 'failed' }> => result.kind === 'failed',
+  );
   for (const failure of failures)
     logger.warn({ error: failure.error }, `alert not delivered to Slack: ${failure.explanation}`);
-  const body = (result: DeskResult) =>
-    result.ok ? result : { error: result.error, message: result.explanation };
+  // The answer's shape is public (senders read `ok`, `ts`, `ignored`…).
+  const body = (result: DeskResult) => {
+    switch (result.kind) {
+      case 'delivered': {
+        const { kind: _kind, ...delivered } = result;
+        return { ok: true, ...delivered };
+      }
+      case 'ignored':
+        return { ok: true, ignored: result.reason };
+      case 'failed':
+        return { error: result.error, message: result.explanation };
+    }
+  };
   if (failures.some((failure) => !PERMANENT.has(failure.error))) {
     sendJson(res, 502, {
       error: 'Slack did not accept the alert; try again',
@@ -102,9 +115,9 @@ function answer(res: ServerResponse, results: DeskResult[], skipped: string[], l
       skipped,
     });
   } else if (results.length === 1 && skipped.length === 0) {
-    sendJson(res, 200, results[0]);
+    sendJson(res, 200, body(results[0] as DeskResult));
   } else {
-    sendJson(res, 200, { results, skipped });
+    sendJson(res, 200, { results: results.map(body), skipped });
   }
 }
 

@@ -125,8 +125,8 @@ export function resilientRespond(
           ? await context.notifier.post(channel, fallback)
           : user
             ? await context.notifier.postEphemeral(channel, user, fallback)
-            : { ok: false as const, error: 'no user' };
-      if (!posted.ok) throw error;
+            : { kind: 'failed' as const, error: 'no user' };
+      if (posted.kind === 'failed') throw error;
       return new Response(null, { status: 200 });
     }
   };

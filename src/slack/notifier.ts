@@ -4,7 +4,10 @@ import { explainSlackError } from './blocks/slack-error.js';
 import type { SlackMessage } from './blocks/types.js';
 import { slackErrorCodeOf } from './slack-errors.js';
 
-export type PostResult = { ok: true; channel: string; ts: string } | { ok: false; error: string };
+export type PostResult =
+  | { readonly kind: 'posted'; readonly channel: string; readonly ts: string }
+  /** `error`: the Slack error code (see `slackErrorCode`). */
+  | { readonly kind: 'failed'; readonly error: string };
 
 /**
  * Messages Flowbot posts and updates on its own (approval cards, timed resumes, reminders, alerts), through
@@ -26,9 +29,9 @@ export class SlackNotifier {
         blocks: message.blocks,
         ...(threadTs ? { thread_ts: threadTs } : {}),
       });
-      return { ok: true, channel: String(result.channel ?? channel), ts: String(result.ts ?? '') };
+      return { kind: 'posted', channel: String(result.channel ?? channel), ts: String(result.ts ?? '') };
     } catch (error) {
-      return { ok: false, error: this.failure('chat.postMessage', channel, error) };
+      return { kind: 'failed', error: this.failure('chat.postMessage', channel, error) };
     }
   }
 
@@ -40,18 +43,18 @@ export class SlackNotifier {
         text: message.text,
         blocks: message.blocks,
       });
-      return { ok: true, channel, ts: String(result.message_ts ?? '') };
+      return { kind: 'posted', channel, ts: String(result.message_ts ?? '') };
     } catch (error) {
-      return { ok: false, error: this.failure('chat.postEphemeral', channel, error) };
+      return { kind: 'failed', error: this.failure('chat.postEphemeral', channel, error) };
     }
   }
 
   async update(channel: string, ts: string, message: SlackMessage): Promise<PostResult> {
     try {
       await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
-      return { ok: true, channel, ts };
+      return { kind: 'posted', channel, ts };
     } catch (error) {
-      return { ok: false, error: this.failure('chat.update', channel, error) };
+      return { kind: 'failed', error: this.failure('chat.update', channel, error) };
     }
   }
 

@@ -22,6 +22,6 @@ export class SlackRampReporter implements RampReporter {
     }
     if (!ramp.channelId) return undefined;
     const posted = await this.notifier.post(ramp.channelId, message);
-    return posted.ok ? { channel: posted.channel, ts: posted.ts } : undefined;
+    return posted.kind === 'posted' ? { channel: posted.channel, ts: posted.ts } : undefined;
   }
 }

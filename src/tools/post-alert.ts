@@ -15,7 +15,9 @@ Posts an alert with a Resume button that Flowbot handles, as Flowbot's bot user 
   --title     headline (default: "Flow-control key <key> needs attention")
   --text      more detail, shown under the title`;
 
-export type PostAlertResult = { ok: true; channel: string; ts: string } | { ok: false; problem: string };
+export type PostAlertResult =
+  | { readonly kind: 'posted'; readonly channel: string; readonly ts: string }
+  | { readonly kind: 'failed'; readonly problem: string };
 
 /** Reads the command line, looks up the key's live state (best effort) and posts the alert. */
 export async function postAlert(argv: readonly string[], config: Config): Promise<PostAlertResult> {
@@ -32,15 +34,15 @@ export async function postAlert(argv: readonly string[], config: Config): Promis
       strict: true,
     }));
   } catch (error) {
-    return { ok: false, problem: `${(error as Error).message}\n\n${POST_ALERT_USAGE}` };
+    return { kind: 'failed', problem: `${(error as Error).message}\n\n${POST_ALERT_USAGE}` };
   }
   if (!values.channel || !/^[CGD][A-Z0-9]{2,}$/.test(values.channel)) {
-    return { ok: false, problem: `--channel must be a Slack channel ID (C…).\n\n${POST_ALERT_USAGE}` };
+    return { kind: 'failed', problem: `--channel must be a Slack channel ID (C…).\n\n${POST_ALERT_USAGE}` };
   }
-  if (!values.key) return { ok: false, problem: `--key is required.\n\n${POST_ALERT_USAGE}` };
+  if (!values.key) return { kind: 'failed', problem: `--key is required.\n\n${POST_ALERT_USAGE}` };
   const environments = new QStashEnvironments(config.qstash.environments, { totalTimeoutMs: 5_000 });
   const parsed = parseKeyRef(values.key, environments.names, environments.defaultName);
-  if (!parsed.ok) return { ok: false, problem: parsed.problem };
+  if (!parsed.ok) return { kind: 'failed', problem: parsed.problem };
 
   let state: FlowKeyState | undefined;
   try {
@@ -67,10 +69,10 @@ export async function postAlert(argv: readonly string[], config: Config): Promis
       text: message.text,
       blocks: message.blocks,
     });
-    return { ok: true, channel: String(result.channel ?? values.channel), ts: String(result.ts ?? '') };
+    return { kind: 'posted', channel: String(result.channel ?? values.channel), ts: String(result.ts ?? '') };
   } catch (error) {
     const code = slackErrorCodeOf(error);
     const hint = code === 'not_in_channel' ? ' Invite Flowbot to the channel first (/invite @Flowbot).' : '';
-    return { ok: false, problem: `Slack refused the message (${code}).${hint}` };
+    return { kind: 'failed', problem: `Slack refused the message (${code}).${hint}` };
   }
 }

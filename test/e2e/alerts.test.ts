@@ -64,7 +64,7 @@ describe('POST /alerts', () => {
       links: [{ text: 'Runbook', url: 'https://runbooks.example.com/orders' }],
     });
     expect(ok.status).toBe(200);
-    expect(ok.body).toMatchObject({ channel: ALERTS, created: true, count: 1 });
+    expect(ok.body).toMatchObject({ ok: true, channel: ALERTS, created: true, count: 1, status: 'open' });
     expect(typeof ok.body.ts).toBe('string');
     const message = h.slack.getMessage(ALERTS, ok.body.ts)!;
     const blocks = JSON.stringify(message.blocks);

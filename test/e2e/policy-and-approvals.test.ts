@@ -121,13 +121,13 @@ describe('access policy file through Slack', () => {
       policyPath,
       POLICY.replace('actions: [status, list]\n', 'actions: [status, list, resume]\n'),
     );
-    expect(h.bot.reloadPolicy()).toMatchObject({ ok: true });
+    expect(h.bot.reloadPolicy()).toMatchObject({ kind: 'reloaded' });
     expect((await next(await flow('resume orders', VIEWER))).response_type).toBe('in_channel');
 
     writeFileSync(policyPath, 'rules:\n  - subjects: [bob]\n    actions: [everything]\n');
     const result = h.bot.reloadPolicy();
-    expect(result.ok).toBe(false);
-    expect(!result.ok && result.problems.join('\n')).toContain('rules[0].subjects[0]');
+    expect(result.kind).toBe('invalid');
+    expect(result.kind === 'invalid' && result.problems.join('\n')).toContain('rules[0].subjects[0]');
     const log = h.logs
       .entries()
       .find((entry) => String(entry.msg).includes('previous policy stays in force'));

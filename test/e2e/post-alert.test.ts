@@ -34,7 +34,7 @@ describe('npm run alert', () => {
       ['--channel', 'CALERTS01', '--key', 'orders-eu', '--title', 'Orders paused'],
       config,
     );
-    expect(result).toMatchObject({ ok: true, channel: 'CALERTS01' });
+    expect(result).toMatchObject({ kind: 'posted', channel: 'CALERTS01' });
     const posted = slack.callsTo('chat.postMessage').at(-1)!;
     const blocks = JSON.stringify(posted.params.blocks);
     expect(blocks).toContain('"action_id":"flow_resume"');
@@ -53,7 +53,7 @@ describe('npm run alert', () => {
       ['--channel', 'C123', '--key', '..'],
     ]) {
       const result = await postAlert(argv, config);
-      expect(result.ok).toBe(false);
+      expect(result.kind).toBe('failed');
     }
     expect(slack.callsTo('chat.postMessage').length).toBe(before);
   });
@@ -61,7 +61,7 @@ describe('npm run alert', () => {
   it('explains not_in_channel', async () => {
     slack.failMethod('chat.postMessage', { kind: 'error', error: 'not_in_channel' });
     const result = await postAlert(['--channel', 'CALERTS01', '--key', 'orders-eu'], config);
-    expect(result).toMatchObject({ ok: false });
-    expect(!result.ok && result.problem).toContain('/invite @Flowbot');
+    expect(result).toMatchObject({ kind: 'failed' });
+    expect(result.kind === 'failed' && result.problem).toContain('/invite @Flowbot');
   });
 });

@@ -41,8 +41,8 @@ export interface Environments {
 }
 
 export type SignalParse =
-  | { ok: true; signals: AlertSignal[]; skipped: string[] }
-  | { ok: false; problem: string };
+  | { readonly kind: 'ok'; readonly signals: AlertSignal[]; readonly skipped: string[] }
+  | { readonly kind: 'invalid'; readonly problem: string };
 
 /** `POST /alerts`: one alert in Flowbot's own JSON shape. */
 export function parseAlertBody(
@@ -51,15 +51,15 @@ export function parseAlertBody(
   defaultChannel: string | undefined,
 ): SignalParse {
   const parsed = alertBody.safeParse(body, { reportInput: true });
-  if (!parsed.success) return { ok: false, problem: describe(parsed.error) };
+  if (!parsed.success) return { kind: 'invalid', problem: describe(parsed.error) };
   const input = parsed.data;
   const target = resolveTarget(input.key, input.environment, environments);
-  if (typeof target === 'string') return { ok: false, problem: target };
+  if (typeof target === 'string') return { kind: 'invalid', problem: target };
   const channel = input.channel ?? defaultChannel;
   if (!channel)
-    return { ok: false, problem: 'channel: is required (no ALERTS_CHANNEL default is configured)' };
+    return { kind: 'invalid', problem: 'channel: is required (no ALERTS_CHANNEL default is configured)' };
   return {
-    ok: true,
+    kind: 'ok',
     skipped: [],
     signals: [
       {
@@ -111,10 +111,10 @@ export function parseAlertmanagerBody(
   labels: AlertmanagerLabels,
 ): SignalParse {
   const parsed = alertmanagerBody.safeParse(body, { reportInput: true });
-  if (!parsed.success) return { ok: false, problem: describe(parsed.error) };
+  if (!parsed.success) return { kind: 'invalid', problem: describe(parsed.error) };
   if (parsed.data.version !== undefined && parsed.data.version !== '4') {
     return {
-      ok: false,
+      kind: 'invalid',
       problem: `version: Flowbot reads Alertmanager webhook version 4, not ${parsed.data.version.slice(0, 10)}`,
     };
   }
@@ -151,7 +151,7 @@ export function parseAlertmanagerBody(
       ...(link ? { links: [{ text: 'Source', url: link }] } : {}),
     });
   });
-  return { ok: true, signals, skipped };
+  return { kind: 'ok', signals, skipped };
 }
 
 function resolveTarget(

@@ -300,7 +300,7 @@ export class FlowOperations {
     }
     if (this.rateLimiter && !request.scheduled && request.approvedBy === undefined) {
       const rate = await this.rateLimiter.take(request.actorId);
-      if (!rate.allowed) {
+      if (rate.kind === 'limited') {
         record('denied', 'rate_limited');
         const seconds = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
         return {
@@ -325,7 +325,7 @@ export class FlowOperations {
 
     if (request.onceId !== undefined) {
       const claim = await this.once.claim(request.onceId, request.actorId, ONCE_TTL_MS);
-      if (!claim.claimed) {
+      if (claim.kind === 'held') {
         record('duplicate');
         return { kind: 'duplicate', action, target, holderId: claim.holder };
       }

@@ -3,7 +3,9 @@ import { parseDocument } from 'yaml';
 import type { z } from 'zod';
 import { type PolicyDocument, policySchema } from './policy-schema.js';
 
-export type PolicyLoad = { ok: true; policy: PolicyDocument } | { ok: false; problems: string[] };
+export type PolicyLoad =
+  | { readonly kind: 'ok'; readonly policy: PolicyDocument }
+  | { readonly kind: 'invalid'; readonly problems: string[] };
 
 /** Reads a policy file; every problem points at the rule and field at fault. */
 export function loadPolicyFile(path: string): PolicyLoad {
@@ -12,7 +14,7 @@ export function loadPolicyFile(path: string): PolicyLoad {
     text = readFileSync(path, 'utf8');
   } catch (error) {
     return {
-      ok: false,
+      kind: 'invalid',
       problems: [`cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`],
     };
   }
@@ -20,22 +22,25 @@ export function loadPolicyFile(path: string): PolicyLoad {
 }
 
 export function parsePolicy(text: string): PolicyLoad {
-  if (text.length > 1_000_000) return { ok: false, problems: ['the policy file is larger than 1 MB'] };
+  if (text.length > 1_000_000) return { kind: 'invalid', problems: ['the policy file is larger than 1 MB'] };
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
   if (document.errors.length > 0) {
-    return { ok: false, problems: document.errors.map((error) => `YAML: ${error.message.split('\n')[0]}`) };
+    return {
+      kind: 'invalid',
+      problems: document.errors.map((error) => `YAML: ${error.message.split('\n')[0]}`),
+    };
   }
   let raw: unknown;
   try {
     // Aliases are resolved here; a bad or exploding one (billion laughs) is a problem, not a crash.
     raw = document.toJS({ maxAliasCount: 100 }) ?? {};
   } catch (error) {
-    return { ok: false, problems: [`YAML: ${(error as Error).message.split('\n')[0]}`] };
+    return { kind: 'invalid', problems: [`YAML: ${(error as Error).message.split('\n')[0]}`] };
   }
   const parsed = policySchema.safeParse(raw, { reportInput: true });
   if (!parsed.success)
-    return { ok: false, problems: parsed.error.issues.map((issue) => describeIssue(issue, raw)) };
-  return { ok: true, policy: parsed.data };
+    return { kind: 'invalid', problems: parsed.error.issues.map((issue) => describeIssue(issue, raw)) };
+  return { kind: 'ok', policy: parsed.data };
 }
 
 function describeIssue(issue: z.core.$ZodIssue, raw: unknown): string {

@@ -9,7 +9,9 @@ export interface PolicySources {
   readonly file: string | undefined;
 }
 
-export type ReloadResult = { ok: true; rules: number } | { ok: false; problems: string[] };
+export type ReloadResult =
+  | { readonly kind: 'reloaded'; readonly rules: number }
+  | { readonly kind: 'invalid'; readonly problems: string[] };
 
 /**
  * The access policy in force. Reloading swaps it whole, and only when the new file is valid: a bad edit
@@ -47,9 +49,9 @@ export class PolicyAccess implements AccessPolicy {
 
   reload(): ReloadResult {
     const built = PolicyAccess.build(this.sources, this.directory);
-    if ('problems' in built) return { ok: false, problems: built.problems };
+    if ('problems' in built) return { kind: 'invalid', problems: built.problems };
     this.engine = built;
-    return { ok: true, rules: built.ruleCount };
+    return { kind: 'reloaded', rules: built.ruleCount };
   }
 
   private static build(
@@ -59,7 +61,8 @@ export class PolicyAccess implements AccessPolicy {
     const documents = [PolicyEngine.allowlistDocument(sources.allowlist)];
     if (sources.file !== undefined) {
       const loaded = loadPolicyFile(sources.file);
-      if (!loaded.ok) return { problems: loaded.problems.map((problem) => `${sources.file}: ${problem}`) };
+      if (loaded.kind === 'invalid')
+        return { problems: loaded.problems.map((problem) => `${sources.file}: ${problem}`) };
       documents.push(loaded.policy);
     }
     return new PolicyEngine(PolicyEngine.combine(documents), directory);

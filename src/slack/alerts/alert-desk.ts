@@ -21,15 +21,15 @@ const MESSAGE_TTL_MS = 14 * 86_400_000;
 
 export type DeskResult =
   | {
-      readonly ok: true;
+      readonly kind: 'delivered';
       readonly channel: string;
       readonly ts: string;
       readonly created: boolean;
       readonly count: number;
       readonly status: 'open' | 'resolved';
     }
-  | { readonly ok: true; readonly ignored: string }
-  | { readonly ok: false; readonly error: string; readonly explanation: string };
+  | { readonly kind: 'ignored'; readonly reason: string }
+  | { readonly kind: 'failed'; readonly error: string; readonly explanation: string };
 
 /**
  * Keeps one living message per key incident. Alerts for the same key (and environment) while it is open
@@ -122,10 +122,10 @@ export class AlertDesk {
         updated.ts,
         livingAlertMessage(updated, state, this.naming),
       );
-      if (!result.ok) return this.failed(result.error);
+      if (result.kind === 'failed') return this.failed(result.error);
       await this.save(updated);
       return {
-        ok: true,
+        kind: 'delivered',
         channel: updated.channel,
         ts: updated.ts,
         created: false,
@@ -149,7 +149,7 @@ export class AlertDesk {
       lastSeen: now,
     };
     const posted = await this.notifier.post(signal.channel, livingAlertMessage(draft, state, this.naming));
-    if (!posted.ok) return this.failed(posted.error);
+    if (posted.kind === 'failed') return this.failed(posted.error);
     const incident: Incident = { ...draft, channel: posted.channel, ts: posted.ts };
     await this.save(incident);
     await this.store.set(OPEN, id, `${incident.channel}:${incident.ts}`);
@@ -157,13 +157,20 @@ export class AlertDesk {
       { alert: id, channel: incident.channel, ts: incident.ts, source: signal.source },
       'alert posted',
     );
-    return { ok: true, channel: incident.channel, ts: incident.ts, created: true, count: 1, status: 'open' };
+    return {
+      kind: 'delivered',
+      channel: incident.channel,
+      ts: incident.ts,
+      created: true,
+      count: 1,
+      status: 'open',
+    };
   }
 
   private async resolve(id: string, by: string): Promise<DeskResult> {
     const openTs = await this.store.get<string>(OPEN, id);
     const existing = openTs ? await this.store.get<Incident>(BY_MESSAGE, openTs) : undefined;
-    if (!existing) return { ok: true, ignored: 'no open alert for this key' };
+    if (!existing) return { kind: 'ignored', reason: 'no open alert for this key' };
     const resolved: Incident = { ...existing, status: 'resolved', resolved: { at: this.now(), by } };
     const state = await this.liveState(existing.target);
     const result = await this.notifier.update(
@@ -171,12 +178,12 @@ export class AlertDesk {
       resolved.ts,
       livingAlertMessage(resolved, state, this.naming),
     );
-    if (!result.ok) return this.failed(result.error);
+    if (result.kind === 'failed') return this.failed(result.error);
     await this.save(resolved);
     await this.store.delete(OPEN, id);
     await this.thread(resolved, `Resolved (${escapeMrkdwn(by)}).`);
     return {
-      ok: true,
+      kind: 'delivered',
       channel: resolved.channel,
       ts: resolved.ts,
       created: false,
@@ -205,7 +212,7 @@ export class AlertDesk {
   }
 
   private failed(error: string): DeskResult {
-    return { ok: false, error, explanation: explainSlackError(error) };
+    return { kind: 'failed', error, explanation: explainSlackError(error) };
   }
 }
 

@@ -37,7 +37,7 @@ export async function requestApproval(
     channelId,
     approvalCard(request, live, context.naming, { kind: 'pending' }),
   );
-  if (!posted.ok) {
+  if (posted.kind === 'failed') {
     await context.approvals.withdraw(request.id, outcome.actorId);
     await reply(
       context,

@@ -12,26 +12,35 @@ export interface KeyRef {
   readonly key: string;
 }
 
-export type KeyCheck = { ok: true } | { ok: false; problem: string };
+/** Why a text is not a usable key; the adapter puts it in words. */
+export type KeyProblem =
+  | { readonly code: 'empty' }
+  | { readonly code: 'too_long'; readonly length: number; readonly max: number }
+  | { readonly code: 'control_characters' }
+  | { readonly code: 'spaces' }
+  /** `.` and `..`: no URL can address them as a segment. */
+  | { readonly code: 'dot_segment'; readonly key: string }
+  | { readonly code: 'broken_unicode' }
+  /** `name` is what came before the colon, cut to 40 characters (whole code points). */
+  | { readonly code: 'unknown_environment'; readonly name: string; readonly known: readonly string[] };
+
+export type KeyCheck = { readonly kind: 'ok' } | { readonly kind: 'invalid'; readonly problem: KeyProblem };
 
 // C0 and C1 control characters, plus the Unicode line and paragraph separators that render as line breaks.
 const CONTROL_CHARACTERS = /[\p{Cc}\u2028\u2029]/u;
 
 export function checkKey(key: string): KeyCheck {
-  if (key.length === 0) return { ok: false, problem: 'The key is empty.' };
-  if (key.length > MAX_KEY_LENGTH) {
-    return {
-      ok: false,
-      problem: `That key is ${key.length.toLocaleString('en-US')} characters long; flow-control keys are at most ${MAX_KEY_LENGTH}.`,
-    };
-  }
-  if (CONTROL_CHARACTERS.test(key)) return { ok: false, problem: 'The key contains control characters.' };
-  if (/\s/u.test(key)) return { ok: false, problem: 'The key contains spaces; give one key at a time.' };
+  const invalid = (problem: KeyProblem): KeyCheck => ({ kind: 'invalid', problem });
+  if (key.length === 0) return invalid({ code: 'empty' });
+  if (key.length > MAX_KEY_LENGTH)
+    return invalid({ code: 'too_long', length: key.length, max: MAX_KEY_LENGTH });
+  if (CONTROL_CHARACTERS.test(key)) return invalid({ code: 'control_characters' });
+  if (/\s/u.test(key)) return invalid({ code: 'spaces' });
   // URL parsers collapse "." and ".." (and their %2e forms, which encodeURIComponent leaves as dots) even
   // when percent-encoded, so such a key would address another endpoint.
-  if (key === '.' || key === '..') return { ok: false, problem: `\`${key}\` cannot be a flow-control key.` };
-  if (!isWellFormedUnicode(key)) return { ok: false, problem: 'The key is not valid text (broken Unicode).' };
-  return { ok: true };
+  if (key === '.' || key === '..') return invalid({ code: 'dot_segment', key });
+  if (!isWellFormedUnicode(key)) return invalid({ code: 'broken_unicode' });
+  return { kind: 'ok' };
 }
 
 function isWellFormedUnicode(text: string): boolean {
@@ -39,7 +48,9 @@ function isWellFormedUnicode(text: string): boolean {
   return !/\p{Cs}/u.test(text.replace(/[\uD800-\uDBFF][\uDC00-\uDFFF]/g, ''));
 }
 
-export type KeyRefParse = { ok: true; ref: KeyRef } | { ok: false; problem: string };
+export type KeyRefParse =
+  | { readonly kind: 'ok'; readonly ref: KeyRef }
+  | { readonly kind: 'invalid'; readonly problem: KeyProblem };
 
 /**
  * Reads `<key>` or `<environment>:<key>`. With a single environment the whole text is the key (colons
@@ -60,8 +71,12 @@ export function parseKeyRef(
       const named = trimmed.slice(0, colon);
       if (!environments.includes(named)) {
         return {
-          ok: false,
-          problem: `\`${Array.from(named).slice(0, 40).join('')}\` is not a configured QStash environment. Known environments: ${environments.map((e) => `\`${e}\``).join(', ')}.`,
+          kind: 'invalid',
+          problem: {
+            code: 'unknown_environment',
+            name: Array.from(named).slice(0, 40).join(''),
+            known: environments,
+          },
         };
       }
       environment = named;
@@ -69,8 +84,8 @@ export function parseKeyRef(
     }
   }
   const check = checkKey(key);
-  if (!check.ok) return check;
-  return { ok: true, ref: { environment, key } };
+  if (check.kind === 'invalid') return check;
+  return { kind: 'ok', ref: { environment, key } };
 }
 
 /** The form a person would type to address the same key again. */

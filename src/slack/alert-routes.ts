@@ -3,6 +3,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import type { AlertDesk, DeskResult } from './alerts/alert-desk.js';
 import {
   type Environments,
   MAX_ALERT_BODY_BYTES,
@@ -10,8 +11,7 @@ import {
   parseAlertBody,
   parseAlertmanagerBody,
   type SignalParse,
-} from '../core/alerts/alert-input.js';
-import type { AlertDesk, DeskResult } from './alerts/alert-desk.js';
+} from './alerts/alert-input.js';
 import { sendJson } from './routes.js';
 
 /** Slack errors that will not go away by sending again: the sender should fix something, not retry. */

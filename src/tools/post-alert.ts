@@ -5,6 +5,7 @@ import { parseKeyRef } from '../core/keys.js';
 import { QStashEnvironments } from '../core/qstash/environments.js';
 import type { FlowKeyState } from '../core/qstash/types.js';
 import { alertMessage } from '../slack/blocks/alert.js';
+import { describeKeyProblemPlain } from '../slack/blocks/input-problems.js';
 import { slackErrorCodeOf } from '../slack/slack-errors.js';
 
 export const POST_ALERT_USAGE = `Usage: npm run alert -- --channel <channel ID> --key <key> [--title <text>] [--text <text>]
@@ -42,7 +43,7 @@ export async function postAlert(argv: readonly string[], config: Config): Promis
   if (!values.key) return { kind: 'failed', problem: `--key is required.\n\n${POST_ALERT_USAGE}` };
   const environments = new QStashEnvironments(config.qstash.environments, { totalTimeoutMs: 5_000 });
   const parsed = parseKeyRef(values.key, environments.names, environments.defaultName);
-  if (!parsed.ok) return { kind: 'failed', problem: parsed.problem };
+  if (parsed.kind === 'invalid') return { kind: 'failed', problem: describeKeyProblemPlain(parsed.problem) };
 
   let state: FlowKeyState | undefined;
   try {

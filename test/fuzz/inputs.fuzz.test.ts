@@ -5,6 +5,7 @@ import { checkKey, parseKeyRef } from '../../src/core/keys.js';
 import { QStashClient } from '../../src/core/qstash/client.js';
 import { QStashError } from '../../src/core/qstash/errors.js';
 import { ACTION_IDS } from '../../src/slack/blocks/action-ids.js';
+import { describeCommandProblem, describeKeyProblem } from '../../src/slack/blocks/input-problems.js';
 import {
   ALLOWED_USER,
   CHANNEL,
@@ -397,7 +398,7 @@ describe('generated input to the pure parsers', () => {
         fc.constantFrom(...clients),
         (key, operation, client) => {
           counts.pure += 1;
-          if (!checkKey(key).ok) {
+          if (checkKey(key).kind === 'invalid') {
             expect(() => client.urlFor(operation, key)).toThrow(QStashError);
             return;
           }
@@ -429,11 +430,12 @@ describe('generated input to the pure parsers', () => {
         (text, environments) => {
           counts.pure += 1;
           const parsed = parseKeyRef(text, environments, environments[0]!);
-          if (!parsed.ok) {
-            expect(typeof parsed.problem).toBe('string');
+          if (parsed.kind === 'invalid') {
+            // Whatever was typed, the words about it can't ping, link or format anything.
+            expect(describeKeyProblem(parsed.problem)).not.toMatch(/<[!@#]|<https?:/);
             return;
           }
-          expect(checkKey(parsed.ref.key)).toEqual({ ok: true });
+          expect(checkKey(parsed.ref.key)).toEqual({ kind: 'ok' });
           expect(environments).toContain(parsed.ref.environment);
           if (environments.length === 1) expect(parsed.ref.key).toBe(text.trim());
         },
@@ -446,9 +448,9 @@ describe('generated input to the pure parsers', () => {
     fc.assert(
       fc.property(fc.constantFrom(...ENVIRONMENTS), keyText, (environment, key) => {
         counts.pure += 1;
-        fc.pre(checkKey(key).ok && key.trim() === key);
+        fc.pre(checkKey(key).kind === 'ok' && key.trim() === key);
         expect(parseKeyRef(`${environment}:${key}`, ENVIRONMENTS, 'prod')).toEqual({
-          ok: true,
+          kind: 'ok',
           ref: { environment, key },
         });
       }),
@@ -471,13 +473,15 @@ describe('generated input to the pure parsers', () => {
         (text, environments) => {
           counts.pure += 1;
           const parsed = parseFlowCommand(text, environments);
-          if (!parsed.ok) {
-            expect(typeof parsed.problem).toBe('string');
+          if (parsed.kind === 'invalid') {
+            const words = describeCommandProblem(parsed.problem);
+            expect(words.length).toBeLessThan(400);
+            expect(words).not.toMatch(/<[!@#]|<https?:/);
             return;
           }
           const command = parsed.command as { target?: { key: string; environment: string } };
           if (command.target) {
-            expect(checkKey(command.target.key)).toEqual({ ok: true });
+            expect(checkKey(command.target.key)).toEqual({ kind: 'ok' });
             expect(environments.names).toContain(command.target.environment);
           }
         },

@@ -83,7 +83,7 @@ describe('alertMessage', () => {
     expect(button.confirm?.text.text).toContain('`staging:a:b`');
     expect(firstSection(message)).toContain('Key: `staging:a:b`');
     expect(parseKeyRef(button.value ?? '', ['prod', 'staging'], 'prod')).toEqual({
-      ok: true,
+      kind: 'ok',
       ref: { environment: 'staging', key: 'a:b' },
     });
   });

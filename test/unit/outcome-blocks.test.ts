@@ -348,9 +348,10 @@ describe('usage messages', () => {
     );
   });
 
-  it('keyProblem escapes the problem and shows the command usage', () => {
-    expect(keyProblem('The key <!channel> is bad.', '/flow-resume').text).toBe(
-      ':warning: The key &lt;!channel&gt; is bad.\nUsage: `/flow-resume &lt;key&gt;`',
+  it('keyProblem escapes what was typed and shows the command usage', () => {
+    const problem = { code: 'unknown_environment', name: '<!channel>', known: ['prod'] } as const;
+    expect(keyProblem(problem, '/flow-resume').text).toBe(
+      ':warning: `&lt;!channel&gt;` is not a configured QStash environment. Known environments: `prod`.\nUsage: `/flow-resume &lt;key&gt;`',
     );
   });
 });

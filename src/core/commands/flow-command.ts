@@ -1,6 +1,6 @@
 import { FLOW_ACTIONS, type FlowAction, isFlowAction } from '../access/types.js';
-import { formatDuration, parseDurationSeconds, unitSeconds } from '../durations.js';
-import { checkKey, type KeyRef, parseKeyRef } from '../keys.js';
+import { parseDurationSeconds, unitSeconds } from '../durations.js';
+import { checkKey, type KeyProblem, type KeyRef, parseKeyRef } from '../keys.js';
 import type { PinSettings, UnpinSettings } from '../qstash/types.js';
 import { MAX_RAMP_SECONDS, MIN_RAMP_SECONDS, type RampMode } from '../ramp/ramp-plan.js';
 
@@ -31,24 +31,50 @@ export type FlowCommand =
   | { readonly kind: 'pin'; readonly target: KeyRef; readonly settings: PinSettings }
   | { readonly kind: 'unpin'; readonly target: KeyRef; readonly settings: UnpinSettings };
 
-export type FlowCommandParse =
-  | { readonly ok: true; readonly command: FlowCommand }
-  | { readonly ok: false; readonly problem: string; readonly topic: string | undefined };
+export type Subcommand = FlowCommand['kind'];
 
-export const SUBCOMMANDS = [
-  'status',
-  'list',
-  'pause',
-  'resume',
-  'pin',
-  'unpin',
-  'reset-rate',
-  'global',
-  'ramp',
-  'whoami',
-  'can',
-  'help',
-] as const;
+/** Why `pin`'s settings can't be used; echoed input is cut to a few dozen characters (whole code points). */
+export type PinProblem =
+  | { readonly code: 'nothing_to_pin' }
+  | { readonly code: 'not_a_setting'; readonly word: string }
+  | { readonly code: 'given_twice'; readonly name: 'parallelism' | 'rate' | 'period' }
+  | { readonly code: 'bad_period'; readonly text: string; readonly maxSeconds: number }
+  | {
+      readonly code: 'bad_number';
+      readonly name: 'parallelism' | 'rate';
+      readonly text: string;
+      readonly max: number;
+    }
+  | { readonly code: 'period_without_rate' };
+
+export type RampOptionProblem =
+  | { readonly code: 'bad_start'; readonly text: string }
+  | { readonly code: 'bad_duration'; readonly text: string }
+  | { readonly code: 'not_an_option'; readonly word: string };
+
+/** Why a `/flow` text can't be acted on; the adapter puts it in words (and knows the usage of each subcommand). */
+export type CommandProblem =
+  | { readonly code: 'missing_key' }
+  | { readonly code: 'key'; readonly problem: KeyProblem }
+  | { readonly code: 'one_key_only'; readonly subcommand: Subcommand }
+  | { readonly code: 'bad_pause_duration'; readonly text: string; readonly maxSeconds: number }
+  | { readonly code: 'reason_too_long'; readonly max: number }
+  | { readonly code: 'reason_control_characters' }
+  | { readonly code: 'pin'; readonly problem: PinProblem }
+  | { readonly code: 'bad_unpin' }
+  | { readonly code: 'list_arguments' }
+  | { readonly code: 'pattern'; readonly problem: KeyProblem }
+  | { readonly code: 'global_arguments' }
+  | { readonly code: 'unknown_environment'; readonly name: string }
+  | { readonly code: 'ramp'; readonly problem: RampOptionProblem }
+  | { readonly code: 'no_arguments'; readonly subcommand: Subcommand }
+  | { readonly code: 'can_usage' }
+  | { readonly code: 'not_an_action'; readonly text: string; readonly actions: readonly FlowAction[] }
+  | { readonly code: 'unknown_subcommand'; readonly text: string };
+
+export type FlowCommandParse =
+  | { readonly kind: 'ok'; readonly command: FlowCommand }
+  | { readonly kind: 'invalid'; readonly problem: CommandProblem; readonly topic: string | undefined };
 
 export interface EnvironmentNames {
   readonly names: readonly string[];
@@ -71,124 +97,87 @@ function clip(text: string | undefined, max: number): string {
     .join('');
 }
 
-export function parseFlowCommand(text: string, environments: EnvironmentNames): FlowCommandParse {
-  const words = text.trim().split(/\s+/u).filter(Boolean);
-  const [first, ...rest] = words;
-  const subcommand = first?.toLowerCase();
-  const fail = (problem: string): FlowCommandParse => ({ ok: false, problem, topic: subcommand });
-  const target = (): KeyRef | string => {
-    const keyText = rest[0];
-    if (keyText === undefined) return 'Which key? Give the flow-control key after the subcommand.';
-    const parsed = parseKeyRef(keyText, environments.names, environments.defaultName);
-    return parsed.ok ? parsed.ref : parsed.problem;
-  };
+type Parse = FlowCommand | CommandProblem;
+type SubcommandParser = (rest: readonly string[], environments: EnvironmentNames) => Parse;
 
-  switch (subcommand) {
-    case undefined:
-    case 'help':
-      return { ok: true, command: { kind: 'help', topic: rest[0]?.toLowerCase() } };
-    case 'status':
-    case 'resume':
-    case 'reset-rate': {
-      const ref = target();
-      if (typeof ref === 'string') return fail(ref);
-      if (rest.length > 1) return fail(`\`${subcommand}\` takes one key; keys cannot contain spaces.`);
-      return { ok: true, command: { kind: subcommand, target: ref } };
-    }
-    case 'pause': {
-      const ref = target();
-      if (typeof ref === 'string') return fail(ref);
-      let words = rest.slice(1);
-      let forSeconds: number | undefined;
-      if (words[0]?.toLowerCase() === 'for') {
-        // "for 15 minutes" as well as "for 15m".
-        if (/^\d+$/.test(words[1] ?? '') && words[2] !== undefined && unitSeconds(words[2]) !== undefined) {
-          words = [words[0] ?? 'for', `${words[1]}${words[2]}`, ...words.slice(3)];
-        }
-        forSeconds = parseDurationSeconds(words[1] ?? '', { unitRequired: true });
-        if (
-          forSeconds === undefined ||
-          forSeconds < MIN_TIMED_PAUSE_SECONDS ||
-          forSeconds > MAX_TIMED_PAUSE_SECONDS
-        ) {
-          return fail(
-            `\`for ${clip(words[1] ?? '', 20)}\` is not a pause duration; use something like \`for 15m\` or \`for 2h\` (at most ${formatDuration(MAX_TIMED_PAUSE_SECONDS)}).`,
-          );
-        }
-        words = words.slice(2);
-      }
-      const reason = words.join(' ').trim();
-      if (reason.length > MAX_REASON_LENGTH)
-        return fail(`The reason is too long (at most ${MAX_REASON_LENGTH} characters).`);
-      if (/\p{Cc}/u.test(reason.replace(/[\t]/g, ' ')))
-        return fail('The reason contains control characters.');
-      return { ok: true, command: { kind: 'pause', target: ref, reason: reason || undefined, forSeconds } };
-    }
-    case 'pin': {
-      const ref = target();
-      if (typeof ref === 'string') return fail(ref);
-      const settings = parsePinSettings(rest.slice(1));
-      if (typeof settings === 'string') return fail(settings);
-      return { ok: true, command: { kind: 'pin', target: ref, settings } };
-    }
-    case 'unpin': {
-      const ref = target();
-      if (typeof ref === 'string') return fail(ref);
-      const which = rest[1]?.toLowerCase();
-      if (rest.length > 2 || (which !== 'parallelism' && which !== 'rate' && which !== 'all')) {
-        return fail('Say what to unpin: `parallelism`, `rate` or `all`.');
-      }
-      return {
-        ok: true,
-        command: {
-          kind: 'unpin',
-          target: ref,
-          settings: { parallelism: which !== 'rate', rate: which !== 'parallelism' },
-        },
-      };
-    }
-    case 'list': {
-      if (rest.length > 1) return fail('`list` takes at most one pattern, e.g. `orders-*`.');
-      return parseListArgument(rest[0], environments);
-    }
-    case 'global': {
-      const name = rest[0];
-      if (rest.length > 1) return fail('`global` takes at most one environment name.');
-      if (name !== undefined && !environments.names.includes(name)) {
-        return fail(`\`${clip(name, 40)}\` is not a configured QStash environment.`);
-      }
-      return { ok: true, command: { kind: 'global', environment: name } };
-    }
-    case 'ramp': {
-      const ref = target();
-      if (typeof ref === 'string') return fail(ref);
-      const options = parseRampOptions(rest.slice(1));
-      if (typeof options === 'string') return fail(options);
-      return { ok: true, command: { kind: 'ramp', target: ref, ...options } };
-    }
-    case 'whoami':
-      if (rest.length > 0) return fail('`whoami` takes no arguments.');
-      return { ok: true, command: { kind: 'whoami' } };
-    case 'can': {
-      const [actionText, keyText, ...extra] = rest;
-      if (!actionText || !keyText || extra.length > 0)
-        return fail('Usage: `/flow can <action> <key>`, e.g. `/flow can pause orders-eu`.');
-      const action = actionText.toLowerCase();
-      if (!isFlowAction(action)) {
-        return fail(`\`${clip(actionText, 20)}\` is not an action; actions are ${FLOW_ACTIONS.join(', ')}.`);
-      }
-      const parsed = parseKeyRef(keyText, environments.names, environments.defaultName);
-      if (!parsed.ok) return fail(parsed.problem);
-      return { ok: true, command: { kind: 'can', action, target: parsed.ref } };
-    }
-    default:
-      return { ok: false, problem: `\`${clip(first, 40)}\` is not a Flowbot command.`, topic: undefined };
-  }
+function isProblem(value: Parse): value is CommandProblem {
+  return 'code' in value;
 }
 
-function parseListArgument(argument: string | undefined, environments: EnvironmentNames): FlowCommandParse {
-  if (argument === undefined)
-    return { ok: true, command: { kind: 'list', glob: undefined, environment: undefined } };
+/** The key right after the subcommand. */
+function target(rest: readonly string[], environments: EnvironmentNames): KeyRef | CommandProblem {
+  const keyText = rest[0];
+  if (keyText === undefined) return { code: 'missing_key' };
+  const parsed = parseKeyRef(keyText, environments.names, environments.defaultName);
+  return parsed.kind === 'ok' ? parsed.ref : { code: 'key', problem: parsed.problem };
+}
+
+const oneKey =
+  (kind: 'status' | 'resume' | 'reset-rate'): SubcommandParser =>
+  (rest, environments) => {
+    const ref = target(rest, environments);
+    if ('code' in ref) return ref;
+    if (rest.length > 1) return { code: 'one_key_only', subcommand: kind };
+    return { kind, target: ref };
+  };
+
+const noArguments =
+  (kind: 'whoami'): SubcommandParser =>
+  (rest) =>
+    rest.length > 0 ? { code: 'no_arguments', subcommand: kind } : { kind };
+
+function parsePause(rest: readonly string[], environments: EnvironmentNames): Parse {
+  const ref = target(rest, environments);
+  if ('code' in ref) return ref;
+  let words = rest.slice(1);
+  let forSeconds: number | undefined;
+  if (words[0]?.toLowerCase() === 'for') {
+    // "for 15 minutes" as well as "for 15m".
+    if (/^\d+$/.test(words[1] ?? '') && words[2] !== undefined && unitSeconds(words[2]) !== undefined) {
+      words = [words[0] ?? 'for', `${words[1]}${words[2]}`, ...words.slice(3)];
+    }
+    forSeconds = parseDurationSeconds(words[1] ?? '', { unitRequired: true });
+    if (
+      forSeconds === undefined ||
+      forSeconds < MIN_TIMED_PAUSE_SECONDS ||
+      forSeconds > MAX_TIMED_PAUSE_SECONDS
+    ) {
+      return { code: 'bad_pause_duration', text: clip(words[1], 20), maxSeconds: MAX_TIMED_PAUSE_SECONDS };
+    }
+    words = words.slice(2);
+  }
+  const reason = words.join(' ').trim();
+  if (reason.length > MAX_REASON_LENGTH) return { code: 'reason_too_long', max: MAX_REASON_LENGTH };
+  if (/\p{Cc}/u.test(reason.replace(/[\t]/g, ' '))) return { code: 'reason_control_characters' };
+  return { kind: 'pause', target: ref, reason: reason || undefined, forSeconds };
+}
+
+function parsePin(rest: readonly string[], environments: EnvironmentNames): Parse {
+  const ref = target(rest, environments);
+  if ('code' in ref) return ref;
+  const settings = parsePinSettings(rest.slice(1));
+  if ('code' in settings) return { code: 'pin', problem: settings };
+  return { kind: 'pin', target: ref, settings };
+}
+
+function parseUnpin(rest: readonly string[], environments: EnvironmentNames): Parse {
+  const ref = target(rest, environments);
+  if ('code' in ref) return ref;
+  const which = rest[1]?.toLowerCase();
+  if (rest.length > 2 || (which !== 'parallelism' && which !== 'rate' && which !== 'all')) {
+    return { code: 'bad_unpin' };
+  }
+  return {
+    kind: 'unpin',
+    target: ref,
+    settings: { parallelism: which !== 'rate', rate: which !== 'parallelism' },
+  };
+}
+
+function parseList(rest: readonly string[], environments: EnvironmentNames): Parse {
+  if (rest.length > 1) return { code: 'list_arguments' };
+  const argument = rest[0];
+  if (argument === undefined) return { kind: 'list', glob: undefined, environment: undefined };
   let environment: string | undefined;
   let glob = argument;
   if (environments.names.length > 1) {
@@ -203,68 +192,134 @@ function parseListArgument(argument: string | undefined, environments: Environme
     }
   }
   const check = checkKey(glob);
-  if (!check.ok) return { ok: false, problem: check.problem.replace('key', 'pattern'), topic: 'list' };
-  return { ok: true, command: { kind: 'list', glob, environment } };
+  if (check.kind === 'invalid') return { code: 'pattern', problem: check.problem };
+  return { kind: 'list', glob, environment };
+}
+
+function parseGlobal(rest: readonly string[], environments: EnvironmentNames): Parse {
+  const name = rest[0];
+  if (rest.length > 1) return { code: 'global_arguments' };
+  if (name !== undefined && !environments.names.includes(name)) {
+    return { code: 'unknown_environment', name: clip(name, 40) };
+  }
+  return { kind: 'global', environment: name };
+}
+
+function parseRamp(rest: readonly string[], environments: EnvironmentNames): Parse {
+  const ref = target(rest, environments);
+  if ('code' in ref) return ref;
+  const options = parseRampOptions(rest.slice(1));
+  if ('code' in options) return { code: 'ramp', problem: options };
+  return { kind: 'ramp', target: ref, ...options };
+}
+
+function parseCan(rest: readonly string[], environments: EnvironmentNames): Parse {
+  const [actionText, keyText, ...extra] = rest;
+  if (!actionText || !keyText || extra.length > 0) return { code: 'can_usage' };
+  const action = actionText.toLowerCase();
+  if (!isFlowAction(action))
+    return { code: 'not_an_action', text: clip(actionText, 20), actions: FLOW_ACTIONS };
+  const parsed = parseKeyRef(keyText, environments.names, environments.defaultName);
+  if (parsed.kind === 'invalid') return { code: 'key', problem: parsed.problem };
+  return { kind: 'can', action, target: parsed.ref };
+}
+
+/**
+ * Every subcommand and its parser: the one list of what `/flow` understands. The adapter's command table
+ * pairs each with its acknowledgement and its listener.
+ */
+export const SUBCOMMAND_PARSERS: { readonly [S in Subcommand]: SubcommandParser } = {
+  status: oneKey('status'),
+  list: parseList,
+  pause: parsePause,
+  resume: oneKey('resume'),
+  pin: parsePin,
+  unpin: parseUnpin,
+  'reset-rate': oneKey('reset-rate'),
+  global: parseGlobal,
+  ramp: parseRamp,
+  whoami: noArguments('whoami'),
+  can: parseCan,
+  help: (rest) => ({ kind: 'help', topic: rest[0]?.toLowerCase() }),
+};
+
+export const SUBCOMMANDS = Object.keys(SUBCOMMAND_PARSERS) as Subcommand[];
+
+function isSubcommand(word: string): word is Subcommand {
+  return Object.hasOwn(SUBCOMMAND_PARSERS, word);
+}
+
+export function parseFlowCommand(text: string, environments: EnvironmentNames): FlowCommandParse {
+  const [first, ...rest] = text.trim().split(/\s+/u).filter(Boolean);
+  const subcommand = first?.toLowerCase();
+  if (subcommand === undefined) return { kind: 'ok', command: { kind: 'help', topic: undefined } };
+  if (!isSubcommand(subcommand)) {
+    return {
+      kind: 'invalid',
+      problem: { code: 'unknown_subcommand', text: clip(first, 40) },
+      topic: undefined,
+    };
+  }
+  const parsed = SUBCOMMAND_PARSERS[subcommand](rest, environments);
+  return isProblem(parsed)
+    ? { kind: 'invalid', problem: parsed, topic: subcommand }
+    : { kind: 'ok', command: parsed };
 }
 
 /** `[from rate=N | from parallelism=N] [over <duration>]`, in either order. */
 export function parseRampOptions(
   words: readonly string[],
-): { mode: RampMode | undefined; from: number | undefined; overSeconds: number | undefined } | string {
+):
+  | { mode: RampMode | undefined; from: number | undefined; overSeconds: number | undefined }
+  | RampOptionProblem {
   let mode: RampMode | undefined;
   let from: number | undefined;
   let overSeconds: number | undefined;
-  const usage = 'Usage: `/flow ramp <key> [from rate=N | from parallelism=N] [over 10m]`.';
   for (let i = 0; i < words.length; i += 2) {
     const word = words[i]?.toLowerCase();
     const value = words[i + 1];
     if (word === 'from' && from === undefined) {
       const match = /^(rate|parallelism)=(\d{1,7})$/i.exec(value ?? '');
-      if (!match || Number(match[2]) < 1)
-        return `\`from ${clip(value, 30)}\` is not a starting limit. ${usage}`;
+      if (!match || Number(match[2]) < 1) return { code: 'bad_start', text: clip(value, 30) };
       mode = match[1]?.toLowerCase() === 'rate' ? 'rate' : 'parallelism';
       from = Number(match[2]);
     } else if (word === 'over' && overSeconds === undefined) {
       overSeconds = parseDurationSeconds(value ?? '', { unitRequired: true });
       if (overSeconds === undefined || overSeconds < MIN_RAMP_SECONDS || overSeconds > MAX_RAMP_SECONDS) {
-        return `\`over ${clip(value, 20)}\` is not a ramp duration: from 10s to 24h, e.g. \`over 10m\`. ${usage}`;
+        return { code: 'bad_duration', text: clip(value, 20) };
       }
     } else {
-      return `\`${clip(words[i], 30)}\` is not a ramp option. ${usage}`;
+      return { code: 'not_an_option', word: clip(words[i], 30) };
     }
   }
   return { mode, from, overSeconds };
 }
 
 /** `parallelism=5 rate=50 period=1m` in any order, any subset; period only with rate. */
-export function parsePinSettings(words: readonly string[]): PinSettings | string {
-  if (words.length === 0) {
-    return 'Say what to pin: `parallelism=N`, `rate=N` and/or `period=30s|5m|1h` (period goes with rate).';
-  }
+export function parsePinSettings(words: readonly string[]): PinSettings | PinProblem {
+  if (words.length === 0) return { code: 'nothing_to_pin' };
   const settings: { parallelism?: number; rate?: number; period?: number } = {};
   for (const word of words) {
     const match = /^([a-z]+)=(.*)$/i.exec(word);
     const name = match?.[1]?.toLowerCase();
     const value = match?.[2] ?? '';
     if (!match || (name !== 'parallelism' && name !== 'rate' && name !== 'period')) {
-      return `\`${clip(word, 40)}\` is not a pin setting; use \`parallelism=N\`, \`rate=N\`, \`period=30s|5m|1h\`.`;
+      return { code: 'not_a_setting', word: clip(word, 40) };
     }
-    if (settings[name] !== undefined) return `\`${name}\` is given twice.`;
+    if (settings[name] !== undefined) return { code: 'given_twice', name };
     if (name === 'period') {
       const seconds = parseDurationSeconds(value);
       if (seconds === undefined || seconds > MAX_PERIOD_SECONDS) {
-        return `\`period=${clip(value, 20)}\` is not a period; use a duration such as \`30s\`, \`5m\` or \`1h\` (at most ${formatDuration(MAX_PERIOD_SECONDS)}).`;
+        return { code: 'bad_period', text: clip(value, 20), maxSeconds: MAX_PERIOD_SECONDS };
       }
       settings.period = seconds;
       continue;
     }
     if (!/^\d{1,7}$/.test(value) || Number(value) < 1 || Number(value) > MAX_PIN_VALUE) {
-      return `\`${name}=${clip(value, 20)}\` must be a whole number from 1 to ${MAX_PIN_VALUE.toLocaleString('en-US')}.`;
+      return { code: 'bad_number', name, text: clip(value, 20), max: MAX_PIN_VALUE };
     }
     settings[name] = Number(value);
   }
-  if (settings.period !== undefined && settings.rate === undefined) {
-    return '`period` goes with `rate`: for example `rate=50 period=1m`.';
-  }
+  if (settings.period !== undefined && settings.rate === undefined) return { code: 'period_without_rate' };
   return settings;
 }

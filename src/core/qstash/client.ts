@@ -176,7 +176,13 @@ export class QStashClient {
       return url;
     }
     const check = checkKey(key);
-    if (!check.ok) throw new QStashError({ kind: 'bad_request', detail: check.problem, attempts: 0 });
+    // Refused before anything is sent: the detail names the problem's code, never the key.
+    if (check.kind === 'invalid')
+      throw new QStashError({
+        kind: 'bad_request',
+        detail: `invalid key (${check.problem.code})`,
+        attempts: 0,
+      });
     const segment = encodeURIComponent(key);
     url.pathname = `${prefix}/v2/flowControl/${segment}${operation === 'get' ? '' : `/${operation}`}`;
     return url;

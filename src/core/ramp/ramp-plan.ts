@@ -36,7 +36,25 @@ export interface RampPlan {
   readonly drainSeconds: number | undefined;
 }
 
-export type PlanResult = { ok: true; plan: RampPlan } | { ok: false; problem: string };
+/** Why no ramp can be planned for the key as it is; the adapter puts it in words. */
+export type RampPlanProblem =
+  /** Neither a rate nor a parallelism limit: nothing to ramp up to. */
+  | { readonly code: 'no_limit' }
+  /** The mode asked for (or chosen) has no limit on this key. */
+  | { readonly code: 'no_mode_limit'; readonly mode: RampMode }
+  | { readonly code: 'limit_too_low'; readonly mode: RampMode; readonly limit: number }
+  | { readonly code: 'bad_start' }
+  | {
+      readonly code: 'start_not_below';
+      readonly mode: RampMode;
+      readonly limit: number;
+      readonly start: number;
+    }
+  | { readonly code: 'bad_duration'; readonly minSeconds: number; readonly maxSeconds: number };
+
+export type PlanResult =
+  | { readonly kind: 'ok'; readonly plan: RampPlan }
+  | { readonly kind: 'invalid'; readonly problem: RampPlanProblem };
 
 /**
  * Plans a controlled release: start low, raise the pinned limit in steps to the key's configured limit.
@@ -47,36 +65,18 @@ export type PlanResult = { ok: true; plan: RampPlan } | { ok: false; problem: st
 export function planRamp(state: FlowKeyState, request: RampRequest): PlanResult {
   const mode: RampMode = request.mode ?? (state.rateMax !== undefined ? 'rate' : 'parallelism');
   const target = mode === 'rate' ? state.rateMax : state.parallelismMax;
+  const invalid = (problem: RampPlanProblem): PlanResult => ({ kind: 'invalid', problem });
   if (request.mode === undefined && state.rateMax === undefined && state.parallelismMax === undefined) {
-    return {
-      ok: false,
-      problem:
-        'This key has no rate or parallelism limit to ramp up to: it delivers as fast as it can once resumed. Pin a limit first (`/flow pin <key> rate=N`), or resume it.',
-    };
+    return invalid({ code: 'no_limit' });
   }
-  if (target === undefined) {
-    return {
-      ok: false,
-      problem:
-        mode === 'rate'
-          ? 'This key has no rate limit to ramp up to. Ramp parallelism instead (`from parallelism=N`), or pin a rate first.'
-          : 'This key has no parallelism limit to ramp up to. Ramp its rate instead (`from rate=N`), or pin a limit first.',
-    };
-  }
-  if (target < 2)
-    return { ok: false, problem: `The key’s ${mode} limit is ${target}; there is nothing to ramp.` };
+  if (target === undefined) return invalid({ code: 'no_mode_limit', mode });
+  if (target < 2) return invalid({ code: 'limit_too_low', mode, limit: target });
   const start = request.from ?? Math.max(1, Math.floor(target / 10));
-  if (!Number.isInteger(start) || start < 1)
-    return { ok: false, problem: 'The starting limit must be a whole number of at least 1.' };
-  if (start >= target) {
-    return {
-      ok: false,
-      problem: `Start below the key’s ${mode} limit (${target}); \`from ${mode}=${start}\` would not ramp.`,
-    };
-  }
+  if (!Number.isInteger(start) || start < 1) return invalid({ code: 'bad_start' });
+  if (start >= target) return invalid({ code: 'start_not_below', mode, limit: target, start });
   const over = request.overSeconds ?? DEFAULT_RAMP_SECONDS;
   if (over < MIN_RAMP_SECONDS || over > MAX_RAMP_SECONDS) {
-    return { ok: false, problem: 'A ramp lasts from 10s to 24h.' };
+    return invalid({ code: 'bad_duration', minSeconds: MIN_RAMP_SECONDS, maxSeconds: MAX_RAMP_SECONDS });
   }
   const period = mode === 'rate' ? (state.ratePeriod ?? 1) : undefined;
   let stepSeconds = Math.max(MIN_STEP_SECONDS, Math.ceil(over / MAX_STEPS));
@@ -86,7 +86,7 @@ export function planRamp(state: FlowKeyState, request: RampRequest): PlanResult 
   for (let i = 0; i <= steps; i++) values.push(Math.floor(start + ((target - start) * i) / steps));
   const distinct = values.filter((value, index) => index === 0 || value !== values[index - 1]);
   return {
-    ok: true,
+    kind: 'ok',
     plan: {
       mode,
       values: distinct,
@@ -131,13 +131,4 @@ export function estimateDrainSeconds(
   }
   const last = values.at(-1) ?? 1;
   return elapsed + (left / last) * period;
-}
-
-/** "5/s", "50 per 1m", "12 in parallel". */
-export function describeLimit(mode: RampMode, value: number, period: number | undefined): string {
-  if (mode === 'parallelism') return `${value.toLocaleString('en-US')} in parallel`;
-  if (period === undefined || period === 1) return `${value.toLocaleString('en-US')}/s`;
-  const unit =
-    period % 3600 === 0 ? `${period / 3600}h` : period % 60 === 0 ? `${period / 60}m` : `${period}s`;
-  return `${value.toLocaleString('en-US')} per ${unit}`;
 }

@@ -2,9 +2,10 @@ import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../core/durations.js';
 import type { PendingChange } from '../../core/operations/outcome.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
-import { describeLimit, planRamp, type RampRequest } from '../../core/ramp/ramp-plan.js';
+import { planRamp, type RampRequest } from '../../core/ramp/ramp-plan.js';
 import { ACTION_IDS } from './action-ids.js';
 import { fitted } from './fit.js';
+import { describeLimit, describeRampPlanProblem } from './input-problems.js';
 import { escapeMrkdwn, formatCount, formatPeriod, plural } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import type { SlackMessage } from './types.js';
@@ -58,7 +59,7 @@ function rampConsequence(request: RampRequest, state: FlowKeyState | undefined):
   if (!state)
     return 'Resumes the key at a low limit and raises it step by step to the key’s configured limit.';
   const planned = planRamp(state, request);
-  if (!planned.ok) return planned.problem;
+  if (planned.kind === 'invalid') return describeRampPlanProblem(planned.problem);
   const { plan } = planned;
   const first = describeLimit(plan.mode, plan.values[0] ?? 1, plan.period);
   const last = describeLimit(plan.mode, plan.values.at(-1) ?? 1, plan.period);

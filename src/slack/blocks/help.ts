@@ -74,10 +74,11 @@ const TOPICS: Record<string, Topic> = {
 export function helpMessage(
   topic: string | undefined,
   environmentNames: readonly string[],
+  /** mrkdwn, from `describeCommandProblem`. */
   problem?: string,
 ): SlackMessage {
   const lines: string[] = [];
-  if (problem) lines.push(`:warning: ${escapeMrkdwn(problem)}`);
+  if (problem) lines.push(`:warning: ${problem}`);
   // Own properties only: a topic such as `__proto__` must not select something of Object.prototype.
   const chosen = topic && Object.hasOwn(TOPICS, topic) ? TOPICS[topic] : undefined;
   if (chosen) {

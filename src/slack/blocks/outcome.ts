@@ -121,8 +121,21 @@ export function duplicateMessage(
   return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }
 
-/** A private note for input that could not be understood; nothing was done. */
+/** A private note for input that could not be understood; nothing was done. `problem` is plain text. */
 export function problemMessage(problem: string, hint?: string): SlackMessage {
-  const text = `:warning: ${escapeMrkdwn(problem)}${hint ? `\n${hint}` : ''}`;
+  return warningMessage(escapeMrkdwn(problem), hint);
+}
+
+/**
+ * The same for words already in mrkdwn: the blocks' own describers, which escape whatever came from outside.
+ * `hint` is mrkdwn too.
+ */
+export function warningMessage(mrkdwn: string, hint?: string): SlackMessage {
+  const text = `:warning: ${mrkdwn}${
+    hint
+      ? `
+${hint}`
+      : ''
+  }`;
   return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }

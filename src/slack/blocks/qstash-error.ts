@@ -11,6 +11,8 @@ export function describeQStashError(error: QStashError): string {
   const said = error.detail ? ` (QStash said: “${escapeMrkdwn(error.detail)}”)` : '';
   switch (error.kind) {
     case 'bad_request':
+      // Refused before sending: the key is not one any URL can carry (it was checked on the way in, so rare).
+      if (error.attempts === 0) return 'QStash was not asked: the key cannot be sent as one URL segment';
       return `QStash rejected the request as invalid${said}`;
     case 'unauthorized':
       return 'QStash refused Flowbot’s token for this environment; an admin needs to check the QStash token';

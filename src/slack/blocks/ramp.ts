@@ -1,11 +1,11 @@
 import type { Button, KnownBlock } from '@slack/types';
 import { formatDuration } from '../../core/durations.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
-import { describeLimit } from '../../core/ramp/ramp-plan.js';
 import type { Ramp } from '../../core/ramp/ramps.js';
 import { ACTION_IDS } from './action-ids.js';
 import { buttonValue } from './buttons.js';
 import { fitted } from './fit.js';
+import { describeLimit } from './input-problems.js';
 import { formatCount, mention, slackDate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import type { SlackMessage } from './types.js';

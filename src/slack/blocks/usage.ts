@@ -1,5 +1,7 @@
+import type { KeyProblem } from '../../core/keys.js';
 import { fitted } from './fit.js';
-import { problemMessage } from './outcome.js';
+import { describeKeyProblem } from './input-problems.js';
+import { warningMessage } from './outcome.js';
 import type { SlackMessage } from './types.js';
 
 export function flowResumeUsage(environmentNames: readonly string[]): SlackMessage {
@@ -20,6 +22,6 @@ export function flowResumeUsage(environmentNames: readonly string[]): SlackMessa
   return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }
 
-export function keyProblem(problem: string, command: string): SlackMessage {
-  return problemMessage(problem, `Usage: \`${command} &lt;key&gt;\``);
+export function keyProblem(problem: KeyProblem, command: string): SlackMessage {
+  return warningMessage(describeKeyProblem(problem), `Usage: \`${command} &lt;key&gt;\``);
 }

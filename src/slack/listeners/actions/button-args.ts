@@ -1,7 +1,8 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { recordInvalidInput } from '../../../core/audit.js';
 import { type KeyRef, parseKeyRef } from '../../../core/keys.js';
-import { problemMessage } from '../../blocks/outcome.js';
+import { describeKeyProblem } from '../../blocks/input-problems.js';
+import { warningMessage } from '../../blocks/outcome.js';
 import { type ListenerContext, reply } from '../../context.js';
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
@@ -35,13 +36,14 @@ export async function buttonTarget(
 ): Promise<KeyRef | undefined> {
   const click = clickOf(args);
   const parsed = parseKeyRef(click.value, context.environments.names, context.environments.defaultName);
-  if (parsed.ok) return parsed.ref;
+  if (parsed.kind === 'ok') return parsed.ref;
   recordInvalidInput(
     context.audit,
     { actor: click.userId, action, channel: click.channelId, source: 'button' },
-    parsed.problem,
+    parsed.problem.code,
   );
-  await reply(context, args.respond, problemMessage(`This button carries no usable key. ${parsed.problem}`), {
+  const problem = `This button carries no usable key. ${describeKeyProblem(parsed.problem)}`;
+  await reply(context, args.respond, warningMessage(problem), {
     visibility: 'ephemeral',
   });
   return undefined;

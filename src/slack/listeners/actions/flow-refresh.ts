@@ -44,7 +44,7 @@ export function flowListRefreshButton(context: ListenerContext) {
     const environment = parsed?.environment ?? undefined;
     const glob = parsed?.glob ?? undefined;
     const validEnvironment = environment === undefined || context.environments.names.includes(environment);
-    const validGlob = glob === undefined || checkKey(glob).ok;
+    const validGlob = glob === undefined || checkKey(glob).kind === 'ok';
     if (!parsed || !validEnvironment || !validGlob) {
       await reply(context, args.respond, problemMessage('This Refresh button carries no usable list.'), {
         visibility: 'ephemeral',

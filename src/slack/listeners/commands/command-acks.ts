@@ -3,8 +3,9 @@ import {
   type FlowCommandParse,
   parseFlowCommand,
 } from '../../../core/commands/flow-command.js';
-import { formatKeyRef, type KeyRef, parseKeyRef } from '../../../core/keys.js';
+import { formatKeyRef, type KeyProblem, type KeyRef, parseKeyRef } from '../../../core/keys.js';
 import { helpMessage } from '../../blocks/help.js';
+import { describeCommandProblem } from '../../blocks/input-problems.js';
 import { code } from '../../blocks/mrkdwn.js';
 import type { SlackMessage } from '../../blocks/types.js';
 import { flowResumeUsage, keyProblem } from '../../blocks/usage.js';
@@ -17,9 +18,12 @@ export type CommandAck = (Partial<SlackMessage> & { response_type: 'ephemeral' }
  * decided wherever the request is received, before any of Flowbot's state is touched.
  */
 export function flowAck(parsed: FlowCommandParse, environments: EnvironmentNames): CommandAck {
-  if (!parsed.ok) {
+  if (parsed.kind === 'invalid') {
     const topic = parsed.topic && parsed.topic.length <= 20 ? parsed.topic : undefined;
-    return { response_type: 'ephemeral', ...helpMessage(topic, environments.names, parsed.problem) };
+    return {
+      response_type: 'ephemeral',
+      ...helpMessage(topic, environments.names, describeCommandProblem(parsed.problem)),
+    };
   }
   const request = parsed.command;
   if (request.kind === 'help')
@@ -33,14 +37,14 @@ export function flowAck(parsed: FlowCommandParse, environments: EnvironmentNames
 
 export type FlowResumeParse =
   | { readonly kind: 'help' }
-  | { readonly kind: 'invalid'; readonly problem: string }
+  | { readonly kind: 'invalid'; readonly problem: KeyProblem }
   | { readonly kind: 'resume'; readonly ref: KeyRef; readonly text: string };
 
 export function parseFlowResume(text: string, environments: EnvironmentNames): FlowResumeParse {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed === 'help') return { kind: 'help' };
   const parsed = parseKeyRef(trimmed, environments.names, environments.defaultName);
-  return parsed.ok
+  return parsed.kind === 'ok'
     ? { kind: 'resume', ref: parsed.ref, text: trimmed }
     : { kind: 'invalid', problem: parsed.problem };
 }

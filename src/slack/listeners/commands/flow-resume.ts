@@ -12,7 +12,7 @@ export function flowResumeCommand(context: ListenerContext) {
       recordInvalidInput(
         context.audit,
         { actor: command.user_id, action: 'resume', channel: command.channel_id, source: 'command' },
-        parsed.problem,
+        parsed.problem.code,
       );
     }
     await ack(flowResumeAck(parsed, context.environments));

@@ -14,7 +14,7 @@ type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 export function flowCommand(context: ListenerContext) {
   return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
     const parsed = parseFlowCommand(command.text ?? '', context.environments);
-    if (!parsed.ok) {
+    if (parsed.kind === 'invalid') {
       recordInvalidInput(
         context.audit,
         {
@@ -23,11 +23,11 @@ export function flowCommand(context: ListenerContext) {
           channel: command.channel_id,
           source: 'command',
         },
-        parsed.problem,
+        parsed.problem.code,
       );
     }
     await ack(flowAck(parsed, context.environments));
-    if (!parsed.ok || parsed.command.kind === 'help') return;
+    if (parsed.kind === 'invalid' || parsed.command.kind === 'help') return;
     const request = parsed.command;
     void runForUser(context, respond, () =>
       run(context, request, command.user_id, command.channel_id, respond),

@@ -3,6 +3,8 @@ import type { PendingChange } from '../../../core/operations/outcome.js';
 import { QStashError } from '../../../core/qstash/errors.js';
 import { planRamp } from '../../../core/ramp/ramp-plan.js';
 import { confirmationMessage } from '../../blocks/confirmation.js';
+import { describeRampPlanProblem } from '../../blocks/input-problems.js';
+import { code, truncate } from '../../blocks/mrkdwn.js';
 import { problemMessage, refusedMessage } from '../../blocks/outcome.js';
 import { describeQStashError } from '../../blocks/qstash-error.js';
 import { type ListenerContext, reply } from '../../context.js';
@@ -38,7 +40,7 @@ export async function askToConfirm(
     await reply(
       context,
       respond,
-      problemMessage(`${problem}: ${change.target.key.slice(0, 80)}. Nothing was changed.`),
+      problemMessage(`${problem}: ${code(truncate(change.target.key, 80))}. Nothing was changed.`),
       {
         visibility: 'ephemeral',
       },
@@ -51,7 +53,7 @@ export async function askToConfirm(
         ? 'QStash did not say what the key’s limits are, so no ramp can be planned; try again.'
         : (() => {
             const planned = planRamp(state, change.request);
-            return planned.ok ? undefined : planned.problem;
+            return planned.kind === 'ok' ? undefined : describeRampPlanProblem(planned.problem);
           })();
     if (problem) {
       await reply(context, respond, problemMessage(problem), { visibility: 'ephemeral' });

@@ -2,6 +2,8 @@ import type { RespondFn } from '@slack/bolt';
 import type { KeyRef } from '../../../core/keys.js';
 import { planRamp, type RampRequest } from '../../../core/ramp/ramp-plan.js';
 import { noteMessage } from '../../blocks/confirmation.js';
+import { describeRampPlanProblem } from '../../blocks/input-problems.js';
+import { escapeMrkdwn } from '../../blocks/mrkdwn.js';
 import { problemMessage, refusedMessage } from '../../blocks/outcome.js';
 import { type ListenerContext, reply } from '../../context.js';
 import { requestApproval } from './approval.js';
@@ -89,15 +91,17 @@ export async function startRamp(
     return;
   }
   const planned = planRamp(state, request);
-  if (!planned.ok) {
+  if (planned.kind === 'invalid') {
     audit('failed', 'no plan');
-    await reply(context, respond, problemMessage(planned.problem), { visibility: 'ephemeral' });
+    await reply(context, respond, problemMessage(describeRampPlanProblem(planned.problem)), {
+      visibility: 'ephemeral',
+    });
     return;
   }
   const result = await context.ramps.start(target, planned.plan, actorId, channelId);
   if (!result.ok) {
     audit('failed', result.problem);
-    await reply(context, respond, problemMessage(result.problem), { visibility: 'ephemeral' });
+    await reply(context, respond, problemMessage(escapeMrkdwn(result.problem)), { visibility: 'ephemeral' });
     return;
   }
   audit('done');

@@ -3,6 +3,7 @@ import type { KeyRef } from '../../../core/keys.js';
 import type { ReadOutcome } from '../../../core/operations/outcome.js';
 import { globalMessage } from '../../blocks/global.js';
 import { listMessage } from '../../blocks/list.js';
+import { escapeMrkdwn } from '../../blocks/mrkdwn.js';
 import { keyLabel, problemMessage } from '../../blocks/outcome.js';
 import { describeQStashError } from '../../blocks/qstash-error.js';
 import { statusMessage } from '../../blocks/status.js';
@@ -20,7 +21,7 @@ async function answer<T>(
 ): Promise<void> {
   let message: SlackMessage;
   if (outcome.kind === 'ok') message = render(outcome.value);
-  else if (outcome.kind === 'refused') message = problemMessage(outcome.explanation);
+  else if (outcome.kind === 'refused') message = problemMessage(escapeMrkdwn(outcome.explanation));
   else message = problemMessage(`${failure(describeQStashError(outcome.error))}.`);
   const replace = replaceOriginal && outcome.kind === 'ok';
   await reply(context, respond, message, { visibility: 'ephemeral', replaceOriginal: replace });
@@ -84,7 +85,9 @@ export async function showGlobal(
   );
   const refused = results.find((result) => result.outcome.kind === 'refused');
   if (refused && refused.outcome.kind === 'refused') {
-    await reply(context, respond, problemMessage(refused.outcome.explanation), { visibility: 'ephemeral' });
+    await reply(context, respond, problemMessage(escapeMrkdwn(refused.outcome.explanation)), {
+      visibility: 'ephemeral',
+    });
     return;
   }
   const message = globalMessage(

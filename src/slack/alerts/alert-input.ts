@@ -1,6 +1,7 @@
 import { z } from 'zod';
-import { type KeyRef, parseKeyRef } from '../keys.js';
-import type { AlertSignal, Severity } from './alert-signal.js';
+import type { AlertSignal, Severity } from '../../core/alerts/alert-signal.js';
+import { type KeyRef, parseKeyRef } from '../../core/keys.js';
+import { describeKeyProblemPlain } from '../blocks/input-problems.js';
 
 export const MAX_ALERT_BODY_BYTES = 64 * 1024;
 export const MAX_ALERTMANAGER_BODY_BYTES = 1024 * 1024;
@@ -164,10 +165,10 @@ function resolveTarget(
       return `environment: "${environment.slice(0, 32)}" is not a configured QStash environment`;
     }
     const parsed = parseKeyRef(key, [environment], environment);
-    return parsed.ok ? parsed.ref : `key: ${parsed.problem}`;
+    return parsed.kind === 'ok' ? parsed.ref : `key: ${describeKeyProblemPlain(parsed.problem)}`;
   }
   const parsed = parseKeyRef(key, environments.names, environments.defaultName);
-  return parsed.ok ? parsed.ref : `key: ${parsed.problem}`;
+  return parsed.kind === 'ok' ? parsed.ref : `key: ${describeKeyProblemPlain(parsed.problem)}`;
 }
 
 function describe(error: z.ZodError): string {

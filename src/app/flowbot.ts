@@ -12,9 +12,9 @@ import { Confirmations } from '../core/operations/confirmations.js';
 import { FlowOperations } from '../core/operations/flow-operations.js';
 import { PolicyAccess, type ReloadResult } from '../core/policy/policy-access.js';
 import { QStashEnvironments } from '../core/qstash/environments.js';
-import { Ramps } from '../core/ramp/ramps.js';
 import { MutationRateLimiter } from '../core/rate-limit.js';
 import { Scheduler } from '../core/scheduler/scheduler.js';
+import { TimedWork } from '../core/scheduler/timed-work.js';
 import { Timers } from '../core/scheduler/timers.js';
 import { MemoryStateStore } from '../core/store/memory-store.js';
 import type { StateStore } from '../core/store/state-store.js';
@@ -22,14 +22,14 @@ import { WorkTracker } from '../core/work-tracker.js';
 import { alertRoutes } from '../slack/alert-routes.js';
 import { AlertDesk } from '../slack/alerts/alert-desk.js';
 import { boltLogger } from '../slack/bolt-logger.js';
-import type { ListenerContext } from '../slack/context.js';
 import { createBoltApp } from '../slack/create-app.js';
 import { SlackGroupDirectory } from '../slack/group-directory.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { SlackNotifier } from '../slack/notifier.js';
 import { SlackRampReporter } from '../slack/ramp-reporter.js';
 import { healthRoute, readyRoute } from '../slack/routes.js';
-import { SlackScheduledWork } from '../slack/scheduled-work.js';
+import type { Services } from '../slack/services.js';
+import { SlackTimedWorkReporter } from '../slack/timed-work-reporter.js';
 import { BackgroundWork, replicaId } from './background.js';
 import { followChanges } from './follow-changes.js';
 import { countingAudit, FlowbotMetrics } from './metrics.js';
@@ -133,14 +133,6 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const rateLimiter = config.rateLimit
     ? new MutationRateLimiter(counters, config.rateLimit.limit, config.rateLimit.windowMs)
     : undefined;
-  const operations = new FlowOperations(
-    environments,
-    access,
-    audit,
-    new StoreOnceGuard(store),
-    () => new Date(),
-    rateLimiter,
-  );
   const holderId = replicaId();
   const timers = new Timers(store, Date.now, holderId);
   const approvals = new Approvals(store);
@@ -148,6 +140,18 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     metrics.recordSlackError(method, error),
   );
   const naming = { environmentCount: environments.count };
+  const operations = new FlowOperations({
+    environments,
+    policy: access,
+    audit,
+    once: new StoreOnceGuard(store),
+    store,
+    approvals,
+    confirmations: new Confirmations(store),
+    rampReporter: new SlackRampReporter(notifier, naming),
+    ...(rateLimiter ? { rateLimiter } : {}),
+    holderId,
+  });
   followChanges(operations, timers, config.pauseReminderMs, logger);
   const alertDesk = new AlertDesk(store, operations, notifier, naming, logger);
   desk = alertDesk;
@@ -157,7 +161,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       .followChange(outcome.target, outcome.actorId, outcome.action, outcome.after)
       .catch((error: unknown) => logger.warn({ err: error }, 'could not update the alert of a changed key'));
   });
-  const ramps = new Ramps(store, operations, new SlackRampReporter(notifier, naming), Date.now, holderId);
+  const { ramps } = operations;
   operations.onChange(async (outcome, request) => {
     // A hand on the key during a ramp stops the ramp; the ramp's own steps don't count.
     if (outcome.kind !== 'done' || request.source === 'ramp') return;
@@ -181,26 +185,26 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
           logger.warn({ err: error, environment }, 'watcher could not check QStash; trying again later'),
       )
     : undefined;
-  const context: ListenerContext = {
+  const services: Services = {
     operations,
-    confirmations: new Confirmations(store),
-    approvals,
-    access,
     notifier,
     desk: alertDesk,
-    ramps,
     environments,
     naming,
-    audit,
     work,
     logger,
     onSlackError: (method, error) => metrics.recordSlackError(method, error),
   };
-  registerListeners(app, context);
+  registerListeners(app, services);
   const scheduler = new Scheduler(
     timers,
     approvals,
-    new SlackScheduledWork(operations, notifier, naming, config.pauseReminderMs, logger),
+    new TimedWork(
+      { run: (request) => operations.change(request), peek: (target) => operations.peek(target) },
+      new SlackTimedWorkReporter(notifier, naming),
+      audit,
+      config.pauseReminderMs,
+    ),
     (error) => logger.error({ err: error }, 'scheduled work failed; it will be tried again'),
     options.schedulerIntervalMs,
     [() => ramps.advanceDue()],

@@ -4,7 +4,8 @@ import type { Timers } from '../core/scheduler/timers.js';
 
 /**
  * Plans follow changes, whatever made them: a pause schedules its timed resume (or a reminder), a resume
- * cancels what was planned for the key.
+ * cancels what was planned for the key. A timed resume keeps the pause's request id and approver: it runs
+ * later through the pipeline as the person who paused the key, authorized again then.
  */
 export function followChanges(
   operations: FlowOperations,
@@ -26,6 +27,8 @@ export function followChanges(
         target: outcome.target,
         channelId: request.channelId,
         actorId: outcome.actorId,
+        requestId: outcome.requestId,
+        ...(outcome.approvedBy ? { approvedBy: outcome.approvedBy } : {}),
         pausedAt: now(),
         ...(outcome.reason ? { reason: outcome.reason } : {}),
       };

@@ -1,6 +1,16 @@
 import type { Logger } from 'pino';
 
-export type AuditOutcome = 'allowed' | 'done' | 'denied' | 'failed' | 'invalid' | 'duplicate' | 'requested';
+export type AuditOutcome =
+  | 'done'
+  | 'denied'
+  | 'failed'
+  | 'invalid'
+  | 'duplicate'
+  | 'requested'
+  /** Scheduled work waiting out the person's rate limit: tried again later, not dropped. */
+  | 'deferred'
+  /** An approval request nobody decided in time. */
+  | 'expired';
 
 /** One structured line per attempted action, allowed or not; the record of who did what. */
 export interface AuditEvent {
@@ -9,7 +19,10 @@ export interface AuditEvent {
   readonly key: string | undefined;
   readonly environment: string | undefined;
   readonly channel: string | undefined;
+  /** What started it (`command`, `button`, `confirm`, `approval`, `timer`, `ramp`…). */
   readonly source: string;
+  /** Ties the events of one request together (and to the adapter's log lines for it). */
+  readonly requestId?: string;
   readonly outcome: AuditOutcome;
   readonly reason?: string;
   readonly latencyMs: number;
@@ -23,7 +36,7 @@ export interface AuditLog {
 /** Who did what where: the part of an audit event fixed before the attempt's outcome is known. */
 export type AuditSubject = Pick<
   AuditEvent,
-  'actor' | 'action' | 'key' | 'environment' | 'channel' | 'source'
+  'actor' | 'action' | 'key' | 'environment' | 'channel' | 'source' | 'requestId'
 >;
 
 /**
@@ -34,6 +47,8 @@ export type AuditRecorder = (
   outcome: AuditOutcome,
   reason?: string,
   overrides?: Partial<AuditSubject>,
+  /** Facts only this outcome has (the scope of a refusal, the id of an approval request). */
+  extra?: Readonly<Record<string, unknown>>,
 ) => void;
 
 export function auditRecorder(
@@ -42,13 +57,14 @@ export function auditRecorder(
   details: Readonly<Record<string, unknown>> = {},
   started = Date.now(),
 ): AuditRecorder {
-  return (outcome, reason, overrides) =>
+  return (outcome, reason, overrides, extra) =>
     log.record({
       ...subject,
       ...overrides,
       outcome,
       ...(reason ? { reason } : {}),
       ...details,
+      ...extra,
       latencyMs: Date.now() - started,
     });
 }
@@ -69,7 +85,13 @@ export class PinoAuditLog implements AuditLog {
 /** Input that named nothing Flowbot could act on (bad key, unknown subcommand): audited, with the problem. */
 export function recordInvalidInput(
   log: AuditLog,
-  attempt: { actor: string; action: string; channel: string | undefined; source: string },
+  attempt: {
+    actor: string;
+    action: string;
+    channel: string | undefined;
+    source: string;
+    requestId?: string;
+  },
   problem: string,
 ): void {
   log.record({
@@ -79,6 +101,7 @@ export function recordInvalidInput(
     environment: undefined,
     channel: attempt.channel,
     source: attempt.source,
+    ...(attempt.requestId ? { requestId: attempt.requestId } : {}),
     outcome: 'invalid',
     reason: problem,
     latencyMs: 0,

@@ -19,10 +19,14 @@ export class MutationRateLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
-  async take(actorId: string): Promise<RateDecision> {
+  /** Counts `changes` changes (a ramp's start is two: its first pin and its resume) for the person. */
+  async take(actorId: string, changes = 1): Promise<RateDecision> {
     const now = this.now();
     const window = Math.floor(now / this.windowMs);
-    const count = await this.store.increment(NAMESPACE, `${actorId}:${window}`, this.windowMs);
+    let count = 0;
+    for (let taken = 0; taken < Math.max(1, changes); taken++) {
+      count = await this.store.increment(NAMESPACE, `${actorId}:${window}`, this.windowMs);
+    }
     if (count <= this.limit) return { kind: 'allowed' };
     return { kind: 'limited', retryAfterMs: (window + 1) * this.windowMs - now, limit: this.limit };
   }

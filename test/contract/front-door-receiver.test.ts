@@ -2,8 +2,8 @@ import type { App, ReceiverEvent } from '@slack/bolt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFlowCommand } from '../../src/core/commands/flow-command.js';
+import { flowAck } from '../../src/slack/commands/command-table.js';
 import { FrontDoorReceiver } from '../../src/slack/front-door/front-door-receiver.js';
-import { flowAck } from '../../src/slack/listeners/commands/command-acks.js';
 import { sendJson } from '../../src/slack/routes.js';
 import { blockActionsBody, postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
 

@@ -1,12 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { isGroupId, isSubjectId, isUserId } from '../../src/core/access/subjects.js';
 import {
+  type AccessDecision,
   type AccessPolicy,
   type AccessRequest,
   DirectoryUnavailable,
   type GroupDirectory,
 } from '../../src/core/access/types.js';
 import { PolicyAccess } from '../../src/core/policy/policy-access.js';
+import { describeRefusal } from '../../src/slack/blocks/refusal.js';
 
 /** Groups map to their members, or to an error the lookup throws. Every lookup is recorded. */
 class FakeDirectory implements GroupDirectory {
@@ -95,6 +97,11 @@ describe('DirectoryUnavailable', () => {
   });
 });
 
+/** The refusal in the words the person reads. */
+function said(decision: AccessDecision): string {
+  return decision.kind === 'refused' ? describeRefusal(decision.refusal, 'pause') : '';
+}
+
 /** The FLOW_ALLOWED_USERS form of access: the listed users and group members may do everything. */
 function allowlist(subjects: readonly string[], directory: GroupDirectory): AccessPolicy {
   const policy = PolicyAccess.create({ allowlist: subjects, file: undefined }, directory);
@@ -102,7 +109,7 @@ function allowlist(subjects: readonly string[], directory: GroupDirectory): Acce
   return policy;
 }
 
-const GRANTED = { allowed: true, grantedBy: 'FLOW_ALLOWED_USERS' };
+const GRANTED = { kind: 'allowed', grantedBy: 'FLOW_ALLOWED_USERS' };
 
 describe('allowlist access (FLOW_ALLOWED_USERS)', () => {
   const subjects = ['U0ALICE', 'W0BOB', 'S0ONCALL', 'S0BROKEN', 'S0SRE'];
@@ -158,11 +165,17 @@ describe('allowlist access (FLOW_ALLOWED_USERS)', () => {
       request('U0MALLORY', { action: 'list', key: undefined, channelId: undefined }),
       request('U0MALLORY', { environment: '__proto__', key: '<!channel>' }),
     ]) {
-      expect(await policy.authorize(req)).toEqual({
-        allowed: false,
-        reason: 'not_granted',
-        explanation: NOT_GRANTED,
+      const decision = await policy.authorize(req);
+      expect(decision).toEqual({
+        kind: 'refused',
+        refusal: {
+          code: 'not_granted',
+          action: req.action,
+          scope: 'not_listed',
+          onKey: req.key !== undefined,
+        },
       });
+      expect(said(decision)).toBe(NOT_GRANTED);
     }
   });
 
@@ -173,7 +186,7 @@ describe('allowlist access (FLOW_ALLOWED_USERS)', () => {
         const decision = await policy.authorize(
           request('U0ALICE', { action, key, environment: 'eu-west', channelId: undefined }),
         );
-        expect(decision.allowed, `${action} ${key}`).toBe(true);
+        expect(decision.kind, `${action} ${key}`).toBe('allowed');
       }
     }
   });
@@ -184,11 +197,9 @@ describe('allowlist access (FLOW_ALLOWED_USERS)', () => {
       S0BROKEN: new DirectoryUnavailable('S0BROKEN', 'secret-internal-detail'),
       S0SRE: ['U0DAVE'],
     });
-    expect(await allowlist(subjects, directory).authorize(request('U0MALLORY'))).toEqual({
-      allowed: false,
-      reason: 'directory_unavailable',
-      explanation: UNAVAILABLE,
-    });
+    const decision = await allowlist(subjects, directory).authorize(request('U0MALLORY'));
+    expect(decision).toEqual({ kind: 'refused', refusal: { code: 'directory_unavailable' } });
+    expect(said(decision)).toBe(UNAVAILABLE);
   });
 
   it('treats any thrown value from the directory as unavailable', async () => {
@@ -198,7 +209,7 @@ describe('allowlist access (FLOW_ALLOWED_USERS)', () => {
       },
     };
     const decision = await allowlist(['S0ONCALL'], directory).authorize(request('U0MALLORY'));
-    expect(decision).toMatchObject({ allowed: false, reason: 'directory_unavailable' });
+    expect(decision).toMatchObject({ kind: 'refused', refusal: { code: 'directory_unavailable' } });
   });
 
   it('never lists who else has access (or the directory’s words) in an explanation', async () => {
@@ -210,8 +221,8 @@ describe('allowlist access (FLOW_ALLOWED_USERS)', () => {
     const fine = new FakeDirectory({ S0ONCALL: ['U0CAROL'], S0BROKEN: [], S0SRE: ['U0DAVE'] });
     for (const directory of [broken, fine]) {
       const decision = await allowlist(subjects, directory).authorize(request('U0MALLORY'));
-      expect(decision.allowed).toBe(false);
-      if (decision.allowed) continue;
+      expect(decision.kind).toBe('refused');
+      if (decision.kind === 'allowed') continue;
       for (const id of [
         ...subjects,
         'U0CAROL',
@@ -220,16 +231,20 @@ describe('allowlist access (FLOW_ALLOWED_USERS)', () => {
         'secret-internal-detail',
         'FLOW_ALLOWED_USERS',
       ]) {
-        expect(decision.explanation).not.toContain(id);
+        expect(said(decision)).not.toContain(id);
       }
-      expect(decision.explanation).not.toMatch(/<@|[UWS]0[A-Z]/);
+      expect(said(decision)).not.toMatch(/<@|[UWS]0[A-Z]/);
     }
   });
 
   it('refuses everyone when the list is empty (deny by default), without lookups', async () => {
     const directory = new FakeDirectory();
     const decision = await allowlist([], directory).authorize(request('U0ALICE'));
-    expect(decision).toEqual({ allowed: false, reason: 'not_granted', explanation: NOT_GRANTED });
+    expect(decision).toMatchObject({
+      kind: 'refused',
+      refusal: { code: 'not_granted', scope: 'not_listed' },
+    });
+    expect(said(decision)).toBe(NOT_GRANTED);
     expect(directory.calls).toEqual([]);
   });
 
@@ -247,7 +262,7 @@ describe('allowlist access (FLOW_ALLOWED_USERS)', () => {
       '*',
     ]) {
       const decision = await policy.authorize(request(userId));
-      expect(decision.allowed, JSON.stringify(userId)).toBe(false);
+      expect(decision.kind, JSON.stringify(userId)).toBe('refused');
     }
   });
 });

@@ -1,8 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { Approvals } from '../../src/core/operations/approvals.js';
+import type { PendingChange } from '../../src/core/operations/change.js';
 import { Confirmations } from '../../src/core/operations/confirmations.js';
-import type { PendingChange } from '../../src/core/operations/outcome.js';
 import { MemoryStateStore } from '../../src/core/store/memory-store.js';
 
 const T0 = 1_700_000_000_000;

@@ -266,7 +266,7 @@ describe('parsePolicy: good files', () => {
       key: 'orders',
       channelId: 'C0INC',
     });
-    expect(decision).toMatchObject({ allowed: false, reason: 'not_granted' });
+    expect(decision).toMatchObject({ kind: 'refused', refusal: { code: 'not_granted' } });
   });
 
   it('fills in the defaults: allow, every key, every environment, any channel', () => {
@@ -344,12 +344,12 @@ describe('policy.example.yml', () => {
   });
 
   it('gives on-call resume in prod, only from #incidents', async () => {
-    expect(await ask('U0ONCALL')).toEqual({ allowed: true, grantedBy: 'on-call in #incidents' });
-    expect(await ask('U0ONCALL', { channelId: 'C0GENERAL' })).toMatchObject({ allowed: false });
-    expect(await ask('U0ONCALL', { channelId: undefined })).toMatchObject({ allowed: false });
-    expect(await ask('U0ONCALL', { environment: 'staging' })).toMatchObject({ allowed: false });
-    expect(await ask('U0ENG')).toMatchObject({ allowed: false });
-    expect(await ask('U0ENG', { environment: 'staging' })).toMatchObject({ allowed: true });
+    expect(await ask('U0ONCALL')).toEqual({ kind: 'allowed', grantedBy: 'on-call in #incidents' });
+    expect(await ask('U0ONCALL', { channelId: 'C0GENERAL' })).toMatchObject({ kind: 'refused' });
+    expect(await ask('U0ONCALL', { channelId: undefined })).toMatchObject({ kind: 'refused' });
+    expect(await ask('U0ONCALL', { environment: 'staging' })).toMatchObject({ kind: 'refused' });
+    expect(await ask('U0ENG')).toMatchObject({ kind: 'refused' });
+    expect(await ask('U0ENG', { environment: 'staging' })).toMatchObject({ kind: 'allowed' });
   });
 
   it('makes prod payments-* pause and resume need approval, for 30 minutes', async () => {
@@ -361,7 +361,7 @@ describe('policy.example.yml', () => {
     }
     expect(engine().approvalFor({ action: 'pin', environment: 'prod', key: 'payments-eu' })).toBeUndefined();
     expect(await ask('U0ONCALL', { key: 'payments-eu' })).toEqual({
-      allowed: true,
+      kind: 'allowed',
       grantedBy: 'on-call in #incidents',
       approval: needs,
     });
@@ -369,12 +369,12 @@ describe('policy.example.yml', () => {
 
   it('keeps engineering and on-call from pinning payments keys, but not the platform team', async () => {
     expect(await ask('U0ENG', { action: 'pin', environment: 'staging', key: 'payments-eu' })).toMatchObject({
-      allowed: false,
-      reason: 'not_granted',
+      kind: 'refused',
+      refusal: { code: 'not_granted', scope: 'deny_rule' },
     });
     expect(await ask('U0ENG', { action: 'pin', environment: 'staging', key: 'orders' })).toMatchObject({
-      allowed: true,
+      kind: 'allowed',
     });
-    expect(await ask('U0PLAT', { action: 'pin', key: 'payments-eu' })).toMatchObject({ allowed: true });
+    expect(await ask('U0PLAT', { action: 'pin', key: 'payments-eu' })).toMatchObject({ kind: 'allowed' });
   });
 });

@@ -5,6 +5,7 @@ import type { Outcome } from '../../src/core/operations/outcome.js';
 import { QStashError, type QStashErrorKind } from '../../src/core/qstash/errors.js';
 import {
   actionVerb,
+  type DoneFacts,
   doneMessage,
   duplicateMessage,
   failedMessage,
@@ -22,11 +23,10 @@ const TWO = { environmentCount: 2 };
 const ACTOR = 'U0ALICE';
 const orders: KeyRef = { environment: 'prod', key: 'orders' };
 
-type Done = Extract<Outcome, { kind: 'done' }>;
+type Done = DoneFacts;
 type Failed = Extract<Outcome, { kind: 'failed' }>;
 
 const done = (overrides: Partial<Done> = {}): Done => ({
-  kind: 'done',
   action: 'pause',
   target: orders,
   actorId: ACTOR,
@@ -190,11 +190,15 @@ describe('doneMessage', () => {
 describe('refusedMessage', () => {
   it('tells the person what they cannot do and why', () => {
     const message = refusedMessage(
-      { kind: 'refused', action: 'reset-rate', target: orders, explanation: 'You are not on the list.' },
+      {
+        action: 'reset-rate',
+        target: orders,
+        refusal: { code: 'not_granted', action: 'reset-rate', scope: 'not_listed', onKey: true },
+      },
       TWO,
     );
     expect(message.text).toBe(
-      ':no_entry: You can’t reset the rate of `prod:orders`. You are not on the list.',
+      ':no_entry: You can’t reset the rate of `prod:orders`. You are not on Flowbot’s access list. Ask your Flowbot admin to add you or one of your user groups.',
     );
     expect(sectionText(message)).toBe(message.text);
   });
@@ -203,10 +207,10 @@ describe('refusedMessage', () => {
     for (const key of HOSTILE_VALID_KEYS) {
       const message = refusedMessage(
         {
-          kind: 'refused',
           action: 'pause',
           target: { environment: 'prod', key },
-          explanation: '<!here> <@U0BOB> nope',
+          // The one free text a refusal carries: an approval rule's name, from the policy file.
+          refusal: { code: 'approval_required', rule: '<!here> <@U0BOB> nope' },
         },
         ONE,
       );

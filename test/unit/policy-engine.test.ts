@@ -7,6 +7,7 @@ import {
 } from '../../src/core/access/types.js';
 import { DEFAULT_APPROVAL_EXPIRY_MS, PolicyEngine } from '../../src/core/policy/policy-engine.js';
 import { type PolicyDocument, policySchema } from '../../src/core/policy/policy-schema.js';
+import { describeRefusal } from '../../src/slack/blocks/refusal.js';
 import { allStrings } from './fixtures.js';
 
 /** Groups map to members; a group mapped to an Error (or not listed) throws. Every lookup is recorded. */
@@ -359,15 +360,18 @@ const CASES: Case[] = [
 
 function check(decision: AccessDecision, expected: Expected): void {
   if (expected.allowed) {
-    expect(decision).toMatchObject({ allowed: true, grantedBy: expected.by });
+    expect(decision).toMatchObject({ kind: 'allowed', grantedBy: expected.by });
     return;
   }
-  expect(decision).toMatchObject({ allowed: false, reason: expected.reason });
-  if (decision.allowed) return;
-  if (expected.says) expect(decision.explanation).toContain(expected.says);
+  expect(decision).toMatchObject({ kind: 'refused', refusal: { code: expected.reason } });
+  if (decision.kind === 'allowed') return;
+  // The words the person reads, from the refusal's code and facts.
+  const asked = decision.refusal.code === 'not_granted' ? decision.refusal.action : 'pause';
+  const explanation = describeRefusal(decision.refusal, asked);
+  if (expected.says) expect(explanation).toContain(expected.says);
   // A refusal never says who else has access, nor the directory's own words.
-  for (const id of ALL_IDS) expect(decision.explanation).not.toContain(id);
-  expect(decision.explanation).not.toMatch(/<@|[UWS]0[A-Z]|secret-internal-detail/);
+  for (const id of ALL_IDS) expect(explanation).not.toContain(id);
+  expect(explanation).not.toMatch(/<@|[UWS]0[A-Z]|secret-internal-detail/);
 }
 
 describe('PolicyEngine.decide', () => {
@@ -413,7 +417,7 @@ describe('PolicyEngine.decide', () => {
         const decision = await new PolicyEngine(policy(c.rules), directory()).decide(
           request({ actor: { userId }, ...c.request }),
         );
-        expect(decision.allowed, c.name).toBe(false);
+        expect(decision.kind, c.name).toBe('refused');
         for (const text of allStrings(decision)) {
           for (const id of ALL_IDS) expect(text, c.name).not.toContain(id);
         }
@@ -453,17 +457,17 @@ describe('PolicyEngine.approvalFor and approvals in decisions', () => {
 
   it('an allowed decision carries the approval it needs; one that needs none carries none', async () => {
     expect(await engine.decide(request({ key: 'payments-eu' }))).toEqual({
-      allowed: true,
+      kind: 'allowed',
       grantedBy: 'all',
       approval: { rule: 'two people', expiresMs: DEFAULT_APPROVAL_EXPIRY_MS },
     });
-    expect(await engine.decide(request({ key: 'orders' }))).toEqual({ allowed: true, grantedBy: 'all' });
+    expect(await engine.decide(request({ key: 'orders' }))).toEqual({ kind: 'allowed', grantedBy: 'all' });
   });
 
   it('a refused decision carries no approval', async () => {
     const refused = await engine.decide(request({ key: 'payments-eu', actor: { userId: OTHER } }));
     expect(refused).not.toHaveProperty('approval');
-    expect(refused.allowed).toBe(false);
+    expect(refused.kind).toBe('refused');
   });
 });
 
@@ -522,7 +526,7 @@ describe('PolicyEngine.grantsFor', () => {
       ]),
       directory(),
     );
-    expect(await engine.decide(request())).toMatchObject({ allowed: true, grantedBy: 'ops' });
+    expect(await engine.decide(request())).toMatchObject({ kind: 'allowed', grantedBy: 'ops' });
     expect((await engine.grantsFor(ME)).grants.map((grant) => grant.rule)).toEqual(['mine', 'ops']);
   });
 
@@ -586,7 +590,7 @@ describe('PolicyEngine.allowlistDocument and combine', () => {
     expect(engine.ruleCount).toBe(3);
     check(await engine.decide(request({ action: 'pin' })), no(DENIED));
     expect(await engine.decide(request())).toEqual({
-      allowed: true,
+      kind: 'allowed',
       grantedBy: 'FLOW_ALLOWED_USERS',
       approval: { rule: 'ap', expiresMs: DEFAULT_APPROVAL_EXPIRY_MS },
     });

@@ -36,7 +36,7 @@ function created(access: PolicyAccess | { problems: string[] }): PolicyAccess {
 }
 
 async function allowed(access: PolicyAccess, request: AccessRequest): Promise<boolean> {
-  return (await access.authorize(request)).allowed;
+  return (await access.authorize(request)).kind === 'allowed';
 }
 
 describe('PolicyAccess', () => {
@@ -110,11 +110,11 @@ describe('PolicyAccess', () => {
     const access = created(PolicyAccess.create({ allowlist: ['U0ADMIN'], file }, directory));
     expect(access.current.ruleCount).toBe(2);
     expect(await access.authorize(ask('U0ADMIN', 'reset-rate'))).toEqual({
-      allowed: true,
+      kind: 'allowed',
       grantedBy: 'FLOW_ALLOWED_USERS',
     });
     expect(await access.authorize(ask('U0ALICE', 'pause'))).toEqual({
-      allowed: true,
+      kind: 'allowed',
       grantedBy: 'alice pauses',
     });
     writeFileSync(file, '');

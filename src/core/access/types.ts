@@ -31,22 +31,56 @@ export interface AccessRequest {
   readonly channelId: string | undefined;
 }
 
+/** Why the policy does not grant an action: the rule's effect, never who else has access. */
+export type NotGrantedScope =
+  /** A deny rule covers it. */
+  | 'deny_rule'
+  /** An allow rule would cover it, but only from other channels. */
+  | 'other_channels'
+  /** No rule names this person at all. */
+  | 'not_listed'
+  /** Rules name this person, but none covers this action, key and environment. */
+  | 'not_covered';
+
+export type AccessRefusal =
+  | {
+      readonly code: 'not_granted';
+      readonly action: FlowAction;
+      readonly scope: NotGrantedScope;
+      /** Whether the action was asked for one key (rather than a whole environment, as list is). */
+      readonly onKey: boolean;
+    }
+  /** A user group that could decide it could not be read (Slack did not answer): refused, never guessed. */
+  | { readonly code: 'directory_unavailable' };
+
+export interface ApprovalNeed {
+  readonly rule: string;
+  readonly expiresMs: number;
+}
+
 export type AccessDecision =
   | {
-      readonly allowed: true;
+      readonly kind: 'allowed';
       readonly grantedBy: string;
       /** Set when a second person must approve before the action runs. */
-      readonly approval?: { readonly rule: string; readonly expiresMs: number };
+      readonly approval?: ApprovalNeed;
     }
-  | {
-      readonly allowed: false;
-      readonly reason: 'not_granted' | 'directory_unavailable';
-      /** Said to the person refused; never lists who else has access. */
-      readonly explanation: string;
-    };
+  | { readonly kind: 'refused'; readonly refusal: AccessRefusal };
+
+/** One rule that names a person, as `/flow whoami` shows it. */
+export interface Grant {
+  readonly rule: string;
+  readonly effect: 'allow' | 'deny';
+  readonly actions: readonly string[];
+  readonly keys: readonly string[];
+  readonly environments: readonly string[];
+  readonly channels: readonly string[] | undefined;
+}
 
 export interface AccessPolicy {
   authorize(request: AccessRequest): Promise<AccessDecision>;
+  /** What a person may do: the rules naming them; `uncertain` when a user group could not be read. */
+  grantsFor(userId: string): Promise<{ grants: Grant[]; uncertain: boolean }>;
 }
 
 /** Who belongs to a Slack user group; implementations cache, and throw DirectoryUnavailable when they can't tell. */

@@ -72,6 +72,11 @@ export type CommandProblem =
   | { readonly code: 'not_an_action'; readonly text: string; readonly actions: readonly FlowAction[] }
   | { readonly code: 'unknown_subcommand'; readonly text: string };
 
+/** A problem's code for the audit trail, with the code of the key (or setting) problem inside it. */
+export function problemCode(problem: CommandProblem): string {
+  return 'problem' in problem ? `${problem.code}:${problem.problem.code}` : problem.code;
+}
+
 export type FlowCommandParse =
   | { readonly kind: 'ok'; readonly command: FlowCommand }
   | { readonly kind: 'invalid'; readonly problem: CommandProblem; readonly topic: string | undefined };

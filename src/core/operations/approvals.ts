@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StateStore } from '../store/state-store.js';
-import type { PendingChange } from './outcome.js';
+import type { PendingChange, Source } from './change.js';
 
 export interface ApprovalRequest {
   readonly id: string;
@@ -12,6 +12,9 @@ export interface ApprovalRequest {
   readonly expiresAt: number;
   /** Where the approval card is, once posted. */
   readonly message?: { readonly channel: string; readonly ts: string };
+  /** What the request came from, and its id (absent in requests stored by older versions). */
+  readonly source?: Source;
+  readonly requestId?: string;
 }
 
 export type ApprovalDecision =
@@ -39,6 +42,7 @@ export class Approvals {
     change: PendingChange,
     rule: string,
     expiresMs: number,
+    origin: { readonly source?: Source; readonly requestId?: string } = {},
   ): Promise<ApprovalRequest> {
     const createdAt = this.now();
     const request: ApprovalRequest = {
@@ -49,6 +53,8 @@ export class Approvals {
       rule,
       createdAt,
       expiresAt: createdAt + expiresMs,
+      ...(origin.source ? { source: origin.source } : {}),
+      ...(origin.requestId ? { requestId: origin.requestId } : {}),
     };
     await this.store.set(NAMESPACE, request.id, request, { ttlMs: expiresMs + AFTERLIFE_MS });
     return request;
@@ -79,6 +85,18 @@ export class Approvals {
     const taken = await this.store.take<ApprovalRequest>(NAMESPACE, id);
     if (!taken || taken.expiresAt <= this.now()) return { kind: 'gone' };
     return { kind: 'decided', request: taken };
+  }
+
+  /**
+   * Puts a decided request back, unchanged, while it has time left (the approved change could not run yet);
+   * false when it has expired meanwhile.
+   */
+  async reopen(request: ApprovalRequest): Promise<boolean> {
+    const left = request.expiresAt - this.now();
+    if (left <= 0) return false;
+    return this.store.compareAndSet(NAMESPACE, request.id, undefined, request, {
+      ttlMs: left + AFTERLIFE_MS,
+    });
   }
 
   /** The requester may withdraw their own request. */

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { StateStore } from '../store/state-store.js';
-import type { PendingChange } from './outcome.js';
+import type { PendingChange } from './change.js';
 
 export interface PendingConfirmation {
   readonly id: string;

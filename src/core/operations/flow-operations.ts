@@ -1,381 +1,329 @@
-import type { AccessDecision, AccessPolicy, FlowAction } from '../access/types.js';
-import { type AuditLog, auditRecorder } from '../audit.js';
-import { matchesGlob } from '../glob.js';
+import type { AccessPolicy, FlowAction, Grant } from '../access/types.js';
+import { type AuditLog, recordInvalidInput } from '../audit.js';
 import type { KeyRef } from '../keys.js';
 import type { OnceGuard } from '../once-guard.js';
-import type { QStashClient } from '../qstash/client.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
 import { QStashError } from '../qstash/errors.js';
-import type { FlowKeyState, GlobalParallelism, PinSettings, UnpinSettings } from '../qstash/types.js';
+import type { FlowKeyState, GlobalParallelism } from '../qstash/types.js';
+import { planRamp, type RampPlan } from '../ramp/ramp-plan.js';
+import { type RampReporter, Ramps } from '../ramp/ramps.js';
 import type { MutationRateLimiter } from '../rate-limit.js';
-import type { EnvironmentKeys, OperationRequest, Outcome, PendingChange, ReadOutcome } from './outcome.js';
+import type { StateStore } from '../store/state-store.js';
+import { ApprovalDecisions, type DecisionOutcome, type DecisionRequest } from './approval-decisions.js';
+import type { ApprovalRequest, Approvals } from './approvals.js';
+import { type Authorization, authorizeAll, refusalDetails } from './authorize.js';
+import {
+  type Change,
+  type ChangeRequest,
+  impliedActions,
+  pendingChange,
+  type ReadRequest,
+} from './change.js';
+import type { Confirmations, ConfirmResult, PendingConfirmation } from './confirmations.js';
+import type { EnvironmentKeys, Outcome, ReadOutcome } from './outcome.js';
+import { type ChangeListener, ChangePipeline } from './pipeline.js';
+import { controlRamp, type RampControlOutcome, type RampControlRequest } from './ramp-controls.js';
+import { Reads } from './reads.js';
 
-export type ChangeListener = (outcome: Outcome, request: OperationRequest) => Promise<void> | void;
-
-/** Long enough to cover Slack's retries and a person's impatient second click. */
-const ONCE_TTL_MS = 10 * 60_000;
-
-type Mutation = (client: QStashClient, key: string) => Promise<void>;
-
-/**
- * The flow operations, free of Slack: authorize → call QStash → audit → outcome. Every call ends in an
- * outcome (never throws for QStash trouble) and leaves exactly one audit event.
- */
-export class FlowOperations {
-  constructor(
-    private readonly environments: QStashEnvironments,
-    private readonly policy: AccessPolicy,
-    private readonly audit: AuditLog,
-    private readonly once: OnceGuard,
-    private readonly now: () => Date = () => new Date(),
-    private readonly rateLimiter?: MutationRateLimiter,
-  ) {}
-
-  private readonly changeListeners: ChangeListener[] = [];
-
-  /** Called after every successful change, whatever started it (timers and reminders follow changes). */
-  onChange(listener: ChangeListener): void {
-    this.changeListeners.push(listener);
-  }
-
-  private async notifyChange(outcome: Outcome, request: OperationRequest): Promise<void> {
-    for (const listener of this.changeListeners) {
-      try {
-        await listener(outcome, request);
-      } catch {
-        // A follow-up that fails must not turn a done change into a failure; listeners log for themselves.
-      }
-    }
-  }
-
-  resume(request: OperationRequest): Promise<Outcome> {
-    return this.mutate('resume', request, (client, key) => client.resume(key));
-  }
-
-  pause(request: OperationRequest): Promise<Outcome> {
-    return this.mutate('pause', request, (client, key) => client.pause(key));
-  }
-
-  resetRate(request: OperationRequest): Promise<Outcome> {
-    return this.mutate('reset-rate', request, (client, key) => client.resetRate(key));
-  }
-
-  pin(request: OperationRequest, settings: PinSettings): Promise<Outcome> {
-    return this.mutate('pin', request, (client, key) => client.pin(key, settings), { ...settings });
-  }
-
-  unpin(request: OperationRequest, settings: UnpinSettings): Promise<Outcome> {
-    return this.mutate('unpin', request, (client, key) => client.unpin(key, settings), { ...settings });
-  }
-
-  /** Carries out a change asked for earlier (confirmed, approved), authorizing the actor again. */
-  perform(change: PendingChange, request: OperationRequest): Promise<Outcome> {
-    switch (change.action) {
-      case 'pause':
-        return this.pause({
-          ...request,
-          ...(change.reason ? { reason: change.reason } : {}),
-          ...(change.forMs ? { resumeAfterMs: change.forMs } : {}),
-        });
-      case 'resume':
-        return this.resume(request);
-      case 'reset-rate':
-        return this.resetRate(request);
-      case 'pin':
-        return this.pin(request, change.settings);
-      case 'unpin':
-        return this.unpin(request, change.settings);
-      case 'ramp':
-        // A ramp is a process, not one call: it is started by the ramp runner, never here.
-        return Promise.resolve({
-          kind: 'refused',
-          action: 'ramp',
-          target: change.target,
-          explanation: 'A ramp cannot be carried out as a single change.',
-        });
-    }
-  }
-
-  /**
-   * May this person take this action? Used before showing a confirmation, so nobody is asked to confirm what
-   * they may not do; refusals are audited like any other.
-   */
-  async check(
-    actorId: string,
-    action: FlowAction,
-    target: KeyRef,
-    channelId: string | undefined,
-    source: string,
-  ): Promise<{ allowed: true } | { allowed: false; explanation: string }> {
-    const decision = await this.policy.authorize({
-      actor: { userId: actorId },
-      action,
-      environment: target.environment,
-      key: target.key,
-      channelId,
-    });
-    if (decision.allowed) return { allowed: true };
-    auditRecorder(this.audit, {
-      actor: actorId,
-      action,
-      key: target.key,
-      environment: target.environment,
-      channel: channelId,
-      source,
-    })('denied', decision.reason);
-    return { allowed: false, explanation: decision.explanation };
-  }
-
-  /**
-   * The key's state for a confirmation the caller has already authorized: 'not_found' for an unknown key,
-   * undefined when QStash could not say.
-   */
-  async peek(target: KeyRef): Promise<FlowKeyState | 'not_found' | undefined> {
-    try {
-      return await this.environments.client(target.environment).get(target.key);
-    } catch (error) {
-      if (error instanceof QStashError && error.kind === 'not_found') return 'not_found';
-      return undefined;
-    }
-  }
-
-  /** The key's state as it is now, for the person allowed to see it. */
-  async status(request: OperationRequest): Promise<ReadOutcome<FlowKeyState>> {
-    return this.read('status', request.actorId, request.channelId, request.source, request.target, (client) =>
-      client.get(request.target.key),
-    );
-  }
-
-  /** Global parallelism of one environment. */
-  async global(
-    actorId: string,
-    environment: string,
-    channelId: string | undefined,
-    source: string,
-  ): Promise<ReadOutcome<GlobalParallelism>> {
-    return this.read('list', actorId, channelId, source, { environment, key: '*' }, (client) =>
-      client.globalParallelism(),
-    );
-  }
-
-  /**
-   * Keys of the named environment, or of every environment, matching the glob. Environments are read side by
-   * side; one that fails is reported as such without hiding the others.
-   */
-  async list(
-    actorId: string,
-    environment: string | undefined,
-    glob: string | undefined,
-    channelId: string | undefined,
-    source: string,
-  ): Promise<ReadOutcome<EnvironmentKeys[]>> {
-    const names = environment === undefined ? this.environments.names : [environment];
-    const pattern = glob ?? '*';
-    const record = auditRecorder(this.audit, {
-      actor: actorId,
-      action: 'list',
-      key: pattern,
-      environment: environment ?? '*',
-      channel: channelId,
-      source,
-    });
-    for (const name of names) {
-      const decision = await this.policy.authorize({
-        actor: { userId: actorId },
-        action: 'list',
-        environment: name,
-        key: undefined,
-        channelId,
-      });
-      if (!decision.allowed) {
-        record('denied', decision.reason, { environment: name });
-        return { kind: 'refused', explanation: decision.explanation };
-      }
-    }
-    const results = await Promise.all(
-      names.map(async (name): Promise<EnvironmentKeys> => {
-        try {
-          const keys = (await this.environments.client(name).list()).filter((key) =>
-            matchesGlob(key.key, pattern),
-          );
-          // A grant of `list` on some key patterns shows those keys only.
-          const visible: FlowKeyState[] = [];
-          for (const key of keys) {
-            const decision = await this.policy.authorize({
-              actor: { userId: actorId },
-              action: 'list',
-              environment: name,
-              key: key.key,
-              channelId,
-            });
-            if (decision.allowed) visible.push(key);
-          }
-          return { environment: name, keys: visible, error: undefined };
-        } catch (error) {
-          return { environment: name, keys: undefined, error: QStashError.from(error) };
-        }
-      }),
-    );
-    const firstError = results.find((result) => result.error)?.error;
-    const allFailed = firstError !== undefined && results.every((result) => result.error);
-    record(allFailed ? 'failed' : 'done', firstError?.kind);
-    if (allFailed) return { kind: 'failed', error: firstError };
-    return { kind: 'ok', value: results };
-  }
-
-  private async read<T>(
-    action: FlowAction,
-    actorId: string,
-    channelId: string | undefined,
-    source: string,
-    target: KeyRef,
-    call: (client: QStashClient) => Promise<T>,
-  ): Promise<ReadOutcome<T>> {
-    const record = auditRecorder(this.audit, {
-      actor: actorId,
-      action,
-      key: target.key,
-      environment: target.environment,
-      channel: channelId,
-      source,
-    });
-    const decision = await this.policy.authorize({
-      actor: { userId: actorId },
-      action,
-      environment: target.environment,
-      key: target.key === '*' ? undefined : target.key,
-      channelId,
-    });
-    if (!decision.allowed) {
-      record('denied', decision.reason);
-      return { kind: 'refused', explanation: decision.explanation };
-    }
-    try {
-      const value = await call(this.environments.client(target.environment));
-      record('done');
-      return { kind: 'ok', value };
-    } catch (error) {
-      const failure = QStashError.from(error);
-      record('failed', failure.kind);
-      return { kind: 'failed', error: failure };
-    }
-  }
-
-  private async mutate(
-    action: FlowAction,
-    request: OperationRequest,
-    apply: Mutation,
-    details: Record<string, unknown> = {},
-  ): Promise<Outcome> {
-    const { target } = request;
-    const record = auditRecorder(
-      this.audit,
-      {
-        actor: request.actorId,
-        action,
-        key: target.key,
-        environment: target.environment,
-        channel: request.channelId,
-        source: request.source,
-      },
-      {
-        ...(request.reason ? { note: request.reason } : {}),
-        ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
-        ...details,
-      },
-    );
-
-    const decision: AccessDecision = request.scheduled
-      ? { allowed: true, grantedBy: 'schedule' }
-      : await this.policy.authorize({
-          actor: { userId: request.actorId },
-          action,
-          environment: target.environment,
-          key: target.key,
-          channelId: request.channelId,
-        });
-    if (!decision.allowed) {
-      record('denied', decision.reason);
-      return { kind: 'refused', action, target, explanation: decision.explanation };
-    }
-    if (this.rateLimiter && !request.scheduled && request.approvedBy === undefined) {
-      const rate = await this.rateLimiter.take(request.actorId);
-      if (rate.kind === 'limited') {
-        record('denied', 'rate_limited');
-        const seconds = Math.max(1, Math.ceil(rate.retryAfterMs / 1000));
-        return {
-          kind: 'refused',
-          action,
-          target,
-          explanation: `You have made ${rate.limit} changes in a short time, which is as many as Flowbot allows one person per ${Math.round(this.rateLimiter.windowMs / 1000)} seconds. Try again in ${seconds} seconds.`,
-        };
-      }
-    }
-    if (decision.approval && request.approvedBy === undefined) {
-      record('requested', 'approval required');
-      return {
-        kind: 'needs_approval',
-        action,
-        target,
-        actorId: request.actorId,
-        rule: decision.approval.rule,
-        expiresMs: decision.approval.expiresMs,
-      };
-    }
-
-    if (request.onceId !== undefined) {
-      const claim = await this.once.claim(request.onceId, request.actorId, ONCE_TTL_MS);
-      if (claim.kind === 'held') {
-        record('duplicate');
-        return { kind: 'duplicate', action, target, holderId: claim.holder };
-      }
-    }
-
-    const client = this.environments.client(target.environment);
-    try {
-      // Reading first names an unknown key before anything is sent, and tells how many messages a resume released.
-      const before = await readOptional(client, target.key);
-      await apply(client, target.key);
-      const changedAt = Date.now();
-      const after = await readOptional(client, target.key, changedAt).catch(() => undefined);
-      record('done');
-      const done: Outcome = {
-        kind: 'done',
-        action,
-        target,
-        actorId: request.actorId,
-        before,
-        after,
-        at: this.now(),
-        ...(request.reason ? { reason: request.reason } : {}),
-        ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
-        ...(action === 'pause' && request.resumeAfterMs
-          ? { resumeAt: new Date(this.now().getTime() + request.resumeAfterMs) }
-          : {}),
-      };
-      await this.notifyChange(done, request);
-      return done;
-    } catch (error) {
-      const failure = QStashError.from(error);
-      record('failed', failure.kind);
-      // A failed attempt may be retried by the next click.
-      if (request.onceId !== undefined) await this.once.release(request.onceId);
-      return { kind: 'failed', action, target, error: failure };
-    }
-  }
+export interface FlowOperationsParts {
+  readonly environments: QStashEnvironments;
+  readonly policy: AccessPolicy;
+  readonly audit: AuditLog;
+  readonly once: OnceGuard;
+  readonly store: StateStore;
+  readonly approvals: Approvals;
+  readonly confirmations: Confirmations;
+  /** Draws a ramp's progress message (the adapter's). */
+  readonly rampReporter: RampReporter;
+  /** `FLOW_RATE_LIMIT`; undefined → no limit. */
+  readonly rateLimiter?: MutationRateLimiter;
+  readonly now?: () => number;
+  /** This replica, for the leases of ramp steps. */
+  readonly holderId?: string;
 }
 
-/** The key's state, or undefined when QStash could not say; an unknown key is an error (nothing to act on). */
-async function readOptional(
-  client: QStashClient,
-  key: string,
-  freshSince?: number,
-): Promise<FlowKeyState | undefined> {
-  try {
-    return await client.get(key, freshSince);
-  } catch (error) {
-    if (error instanceof QStashError && (error.kind === 'not_found' || error.kind === 'unauthorized'))
-      throw error;
-    return undefined;
+/** A change shown to the person first (Confirm / Cancel), or why it can't even be asked for. */
+export type Proposal =
+  | {
+      readonly kind: 'proposed';
+      readonly confirmation: PendingConfirmation;
+      /** The key now, when QStash said. */
+      readonly state: FlowKeyState | undefined;
+      /** For a ramp: the plan from the key's live limits. */
+      readonly plan: RampPlan | undefined;
+      readonly expiresInMs: number;
+    }
+  | Extract<Outcome, { kind: 'refused' | 'failed' }>;
+
+/**
+ * Everything Flowbot does to QStash, free of Slack. Changes have one entry point, `change`, whatever starts
+ * them (command, button, confirmation, approval, timer, ramp step, and the entry points to come): authorize
+ * every implied action → rate limit → approval → once → QStash → audit → outcome. Reads, proposals,
+ * approval decisions and ramp controls are decided here too; the adapter only asks and renders.
+ */
+export class FlowOperations {
+  /** Ramps in progress: their steps run through this pipeline as their starters. */
+  readonly ramps: Ramps;
+  private readonly pipeline: ChangePipeline;
+  private readonly reads: Reads;
+  private readonly decisions: ApprovalDecisions;
+  private readonly now: () => number;
+
+  constructor(private readonly parts: FlowOperationsParts) {
+    this.now = parts.now ?? Date.now;
+    this.pipeline = new ChangePipeline({
+      environments: parts.environments,
+      policy: parts.policy,
+      audit: parts.audit,
+      once: parts.once,
+      approvals: parts.approvals,
+      rateLimiter: parts.rateLimiter,
+      now: this.now,
+    });
+    this.reads = new Reads(parts.environments, parts.policy, parts.audit);
+    this.ramps = new Ramps(
+      parts.store,
+      { run: (request, options) => this.pipeline.run(request, options), peek: (target) => this.peek(target) },
+      parts.rampReporter,
+      this.now,
+      parts.holderId,
+    );
+    this.decisions = new ApprovalDecisions(parts.approvals, parts.policy, parts.audit, (request) =>
+      this.change(request),
+    );
+  }
+
+  /** Called after every successful change, whatever started it (timers, alerts and ramps follow changes). */
+  onChange(listener: ChangeListener): void {
+    this.pipeline.onChange(listener);
+  }
+
+  /** The one entry point for changes. */
+  change(request: ChangeRequest): Promise<Outcome> {
+    const { change } = request;
+    if (change.action === 'ramp') return this.startRamp({ ...request, change });
+    return this.pipeline.run({ ...request, change });
+  }
+
+  /**
+   * Before a change that can hurt: may this person ask for it (every implied action), and what does the key
+   * look like now? A ramp is planned from the key's live limits here. Refusals are audited.
+   */
+  async propose(request: ChangeRequest): Promise<Proposal> {
+    const { target, change } = request;
+    const refused = await this.refusal(request);
+    if (refused) return refused;
+    const state = await this.peek(target);
+    if (state === 'not_found')
+      return {
+        kind: 'failed',
+        action: change.action,
+        target,
+        error: new QStashError({ kind: 'not_found', status: 404 }),
+      };
+    let plan: RampPlan | undefined;
+    if (change.action === 'ramp') {
+      const planned = this.plan(request, change, state);
+      if (planned.kind !== 'ok') return planned;
+      plan = planned.plan;
+    }
+    const confirmation = await this.parts.confirmations.create(
+      request.actorId,
+      request.channelId,
+      pendingChange(target, change),
+    );
+    return { kind: 'proposed', confirmation, state, plan, expiresInMs: this.parts.confirmations.ttlMs };
+  }
+
+  /** Confirm: the pending change, for the person who asked only, once; then `change` carries it out. */
+  takeConfirmation(id: string, actorId: string): Promise<ConfirmResult> {
+    return this.parts.confirmations.confirm(id, actorId);
+  }
+
+  cancelConfirmation(id: string, actorId: string): Promise<PendingConfirmation | undefined> {
+    return this.parts.confirmations.cancel(id, actorId);
+  }
+
+  approve(request: DecisionRequest): Promise<DecisionOutcome> {
+    return this.decisions.approve(request);
+  }
+
+  reject(request: DecisionRequest): Promise<DecisionOutcome> {
+    return this.decisions.reject(request);
+  }
+
+  /** Where the approval card of a request was posted, so expiry can update it. */
+  approvalCardPosted(id: string, message: { channel: string; ts: string }): Promise<void> {
+    return this.parts.approvals.attachMessage(id, message);
+  }
+
+  /** The card could not be posted: nobody can approve, so the request is dropped (nothing was changed). */
+  async approvalCardFailed(approval: ApprovalRequest): Promise<void> {
+    await this.parts.approvals.withdraw(approval.id, approval.requesterId);
+  }
+
+  controlRamp(request: RampControlRequest): Promise<RampControlOutcome> {
+    return controlRamp({ ramps: this.ramps, policy: this.parts.policy, audit: this.parts.audit }, request);
+  }
+
+  peek(target: KeyRef): Promise<FlowKeyState | 'not_found' | undefined> {
+    return this.reads.peek(target);
+  }
+
+  status(request: ReadRequest & { readonly target: KeyRef }): Promise<ReadOutcome<FlowKeyState>> {
+    return this.reads.status(request);
+  }
+
+  global(request: ReadRequest & { readonly environment: string }): Promise<ReadOutcome<GlobalParallelism>> {
+    return this.reads.global(request);
+  }
+
+  list(
+    request: ReadRequest & { readonly environment: string | undefined; readonly glob: string | undefined },
+  ): Promise<ReadOutcome<EnvironmentKeys[]>> {
+    return this.reads.list(request);
+  }
+
+  /**
+   * `/flow can`: may this person take this action on the key, from here? Answered as the pipeline would, for
+   * every action it implies (a ramp also resumes, pins and unpins).
+   */
+  can(request: {
+    readonly actorId: string;
+    readonly channelId: string | undefined;
+    readonly action: FlowAction;
+    readonly target: KeyRef;
+  }): Promise<Authorization> {
+    const actions =
+      request.action === 'ramp' ? impliedActions({ action: 'ramp', request: {} }) : [request.action];
+    return authorizeAll(this.parts.policy, request.actorId, actions, request.target, request.channelId);
+  }
+
+  /** `/flow whoami`: the rules naming this person. */
+  grants(actorId: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
+    return this.parts.policy.grantsFor(actorId);
+  }
+
+  /** Input that named nothing Flowbot could act on: audited with its problem's code, nothing else happens. */
+  recordInvalid(request: ReadRequest & { readonly action: string; readonly problem: string }): void {
+    recordInvalidInput(
+      this.parts.audit,
+      {
+        actor: request.actorId,
+        action: request.action,
+        channel: request.channelId,
+        source: request.source,
+        requestId: request.requestId,
+      },
+      request.problem,
+    );
+  }
+
+  /**
+   * A ramp is a resume in steps: authorized (ramp, resume, pin, unpin), counted as its first two changes,
+   * approved as a whole, planned from the key's live limits, then started by the ramp runner, whose own
+   * changes go through the pipeline as the starter's.
+   */
+  private async startRamp(
+    request: ChangeRequest & { readonly change: Extract<Change, { action: 'ramp' }> },
+  ): Promise<Outcome> {
+    const { target } = request;
+    const record = this.pipeline.recorder(request, 'ramp');
+    const admitted = await this.pipeline.admit(request, record, { changes: 2 });
+    if (admitted.kind !== 'admitted') return admitted;
+    const state = await this.peek(target);
+    if (state === 'not_found') {
+      record('failed', 'not_found');
+      return {
+        kind: 'failed',
+        action: 'ramp',
+        target,
+        error: new QStashError({ kind: 'not_found', status: 404 }),
+      };
+    }
+    const planned = this.plan(request, request.change, state);
+    if (planned.kind !== 'ok') return planned;
+    const started = await this.ramps.start({
+      target,
+      plan: planned.plan,
+      startedBy: request.actorId,
+      channelId: request.channelId,
+      requestId: request.requestId,
+      ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
+    });
+    switch (started.kind) {
+      case 'in_progress':
+        record('denied', 'ramp_in_progress');
+        return {
+          kind: 'refused',
+          action: 'ramp',
+          target,
+          refusal: { code: 'ramp_in_progress', startedBy: started.startedBy },
+        };
+      case 'not_started':
+        record(
+          started.outcome.kind === 'refused' ? 'denied' : 'failed',
+          started.outcome.kind === 'failed' ? started.outcome.error.kind : started.outcome.kind,
+        );
+        return { ...started.outcome, action: 'ramp' };
+      case 'started':
+        record('done', undefined, {}, { ramp: 'started' });
+        return {
+          kind: 'done',
+          action: 'ramp',
+          target,
+          actorId: request.actorId,
+          source: request.source,
+          requestId: request.requestId,
+          before: state,
+          after: started.after,
+          at: new Date(this.now()),
+          ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
+          ramp: started.ramp,
+        };
+    }
+  }
+
+  /** A ramp's plan from the key's live limits; an unplannable one is refused (and audited). */
+  private plan(
+    request: ChangeRequest,
+    change: Extract<Change, { action: 'ramp' }>,
+    state: FlowKeyState | undefined,
+  ): { kind: 'ok'; plan: RampPlan } | Extract<Outcome, { kind: 'refused' }> {
+    const record = this.pipeline.recorder(request, 'ramp');
+    if (state === undefined) {
+      record('failed', 'ramp_state_unknown');
+      return {
+        kind: 'refused',
+        action: 'ramp',
+        target: request.target,
+        refusal: { code: 'ramp_state_unknown' },
+      };
+    }
+    const planned = planRamp(state, change.request);
+    if (planned.kind === 'ok') return planned;
+    record('invalid', planned.problem.code);
+    return {
+      kind: 'refused',
+      action: 'ramp',
+      target: request.target,
+      refusal: { code: 'ramp_unplannable', problem: planned.problem },
+    };
+  }
+
+  /** Whether the person may ask for this change at all (every implied action); the refusal is audited. */
+  private async refusal(request: ChangeRequest): Promise<Extract<Outcome, { kind: 'refused' }> | undefined> {
+    const { change, target } = request;
+    const auth = await authorizeAll(
+      this.parts.policy,
+      request.actorId,
+      impliedActions(change),
+      target,
+      request.channelId,
+    );
+    if (auth.kind === 'allowed') return undefined;
+    const { reason, details } = refusalDetails(auth.refusal, change.action);
+    this.pipeline.recorder(request, change.action)('denied', reason, {}, details);
+    return { kind: 'refused', action: change.action, target, refusal: auth.refusal };
   }
 }

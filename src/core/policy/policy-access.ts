@@ -1,4 +1,4 @@
-import type { AccessDecision, AccessPolicy, AccessRequest, GroupDirectory } from '../access/types.js';
+import type { AccessDecision, AccessPolicy, AccessRequest, Grant, GroupDirectory } from '../access/types.js';
 import { loadPolicyFile } from './load-policy.js';
 import { PolicyEngine } from './policy-engine.js';
 
@@ -45,6 +45,10 @@ export class PolicyAccess implements AccessPolicy {
 
   authorize(request: AccessRequest): Promise<AccessDecision> {
     return this.engine.decide(request);
+  }
+
+  grantsFor(userId: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
+    return this.engine.grantsFor(userId);
   }
 
   reload(): ReloadResult {

@@ -1,19 +1,18 @@
 import { isGroupId } from '../access/subjects.js';
-import type { AccessDecision, AccessRequest, FlowAction, GroupDirectory } from '../access/types.js';
+import type {
+  AccessDecision,
+  AccessRequest,
+  ApprovalNeed,
+  FlowAction,
+  Grant,
+  GroupDirectory,
+  NotGrantedScope,
+} from '../access/types.js';
 import { parseDurationSeconds } from '../durations.js';
 import { matchesGlob } from '../glob.js';
 import type { ApprovalRule, PolicyDocument, PolicyRule } from './policy-schema.js';
 
 export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
-
-export interface Grant {
-  readonly rule: string;
-  readonly effect: 'allow' | 'deny';
-  readonly actions: readonly string[];
-  readonly keys: readonly string[];
-  readonly environments: readonly string[];
-  readonly channels: readonly string[] | undefined;
-}
 
 export type PolicyDecision = AccessDecision;
 
@@ -74,9 +73,7 @@ export class PolicyEngine {
     const membership = await this.membership(request.actor.userId, candidates);
     const named = await this.namesUser(request.actor.userId, candidates, membership);
     const mine = applicable.filter((rule) => membership.matches(rule));
-    if (mine.some((rule) => rule.effect === 'deny')) {
-      return refusal('not_granted', describeRefusal(request, 'a deny rule covers it'));
-    }
+    if (mine.some((rule) => rule.effect === 'deny')) return notGranted(request, 'deny_rule');
     // A deny rule we could not check might apply: refusing is the only safe answer.
     if (applicable.some((rule) => rule.effect === 'deny' && membership.unknown(rule))) return unavailable();
     const allow = mine.find((rule) => rule.effect === 'allow');
@@ -86,22 +83,12 @@ export class PolicyEngine {
       const channelOnly = candidates.some(
         (rule) => rule.effect === 'allow' && rule.channels !== undefined && membership.matches(rule),
       );
-      if (channelOnly)
-        return refusal(
-          'not_granted',
-          describeRefusal(request, 'your access to it is limited to other channels'),
-        );
-      if (!named) {
-        return refusal(
-          'not_granted',
-          'You are not on Flowbot’s access list. Ask your Flowbot admin to add you or one of your user groups.',
-        );
-      }
-      return refusal('not_granted', describeRefusal(request, 'your access doesn’t cover it'));
+      if (channelOnly) return notGranted(request, 'other_channels');
+      return notGranted(request, named ? 'not_covered' : 'not_listed');
     }
     const approval = this.approvalFor(request);
     return {
-      allowed: true,
+      kind: 'allowed',
       grantedBy: allow.name ?? 'policy rule',
       ...(approval ? { approval } : {}),
     };
@@ -124,9 +111,7 @@ export class PolicyEngine {
     return { grants, uncertain: this.document.rules.some((rule) => membership.unknown(rule)) };
   }
 
-  approvalFor(
-    request: Pick<AccessRequest, 'action' | 'environment' | 'key'>,
-  ): { rule: string; expiresMs: number } | undefined {
+  approvalFor(request: Pick<AccessRequest, 'action' | 'environment' | 'key'>): ApprovalNeed | undefined {
     const rule = this.document.approvals.find((candidate) => approvalCovers(candidate, request));
     if (!rule) return undefined;
     const seconds = rule.expires ? parseDurationSeconds(rule.expires) : undefined;
@@ -215,20 +200,13 @@ function approvalCovers(
   );
 }
 
-function describeRefusal(request: AccessRequest, why: string): string {
-  const what = request.key === undefined ? `${request.action}` : `${request.action} on this key`;
-  return `Flowbot’s access policy does not let you ${what}: ${why}. Ask your Flowbot admin if you need it.`;
-}
-
-function refusal(reason: 'not_granted', explanation: string): PolicyDecision {
-  return { allowed: false, reason, explanation };
+function notGranted(request: AccessRequest, scope: NotGrantedScope): PolicyDecision {
+  return {
+    kind: 'refused',
+    refusal: { code: 'not_granted', action: request.action, scope, onKey: request.key !== undefined },
+  };
 }
 
 function unavailable(): PolicyDecision {
-  return {
-    allowed: false,
-    reason: 'directory_unavailable',
-    explanation:
-      'Flowbot could not check your user-group membership because Slack did not answer. Nothing was changed; try again in a moment.',
-  };
+  return { kind: 'refused', refusal: { code: 'directory_unavailable' } };
 }

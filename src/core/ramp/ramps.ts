@@ -1,15 +1,65 @@
+import type { FlowAction } from '../access/types.js';
 import type { KeyRef } from '../keys.js';
-import type { FlowOperations } from '../operations/flow-operations.js';
-import type { OperationRequest, Outcome } from '../operations/outcome.js';
+import type { ChangeRequest, QStashChange } from '../operations/change.js';
+import type { Outcome } from '../operations/outcome.js';
+import type { RunOptions } from '../operations/pipeline.js';
+import type { Refusal } from '../operations/refusal.js';
+import type { QStashErrorFields } from '../qstash/errors.js';
 import type { FlowKeyState, PinSettings } from '../qstash/types.js';
 import type { StateStore } from '../store/state-store.js';
 import type { RampPlan } from './ramp-plan.js';
 
 export type RampStatus = 'running' | 'held' | 'done' | 'aborted' | 'stopped' | 'failed';
 
+export type RampControl = 'hold' | 'proceed' | 'finish' | 'abort';
+
+/** Why part of a ramp did not happen: a refusal (its code and facts), or QStash's error (its named facts). */
+export type RampFailure = { readonly refusal: Refusal } | { readonly error: QStashErrorFields };
+
+/**
+ * What happened to a ramp last, as data: who, when, and what went wrong. The progress message says it in
+ * words; nothing here is wording.
+ */
+export type RampEvent =
+  | { readonly kind: 'held'; readonly by: string; readonly at: number }
+  | { readonly kind: 'continued'; readonly by: string; readonly at: number }
+  /** Reached the key's configured limit (restored: its pinning put back as it was). */
+  | { readonly kind: 'finished'; readonly at: number; readonly restored: boolean }
+  | { readonly kind: 'finished_early'; readonly by: string; readonly at: number; readonly restored: boolean }
+  | {
+      readonly kind: 'aborted';
+      readonly by: string;
+      readonly at: number;
+      /** Undefined when the key was paused again; else why it was not. */
+      readonly pauseFailure: RampFailure | undefined;
+      readonly restored: boolean;
+    }
+  /** Someone changed the key by hand: the ramp stops where it is. */
+  | { readonly kind: 'stopped'; readonly by: string; readonly at: number; readonly action: FlowAction }
+  /** A step QStash failed: retried with backoff, and after `MAX_STEP_FAILURES` the ramp is stuck. */
+  | {
+      readonly kind: 'step_failed';
+      readonly at: number;
+      readonly step: number;
+      readonly failure: RampFailure;
+      readonly stuck: boolean;
+    }
+  /** A step its starter may no longer take: the ramp stops where it is. */
+  | { readonly kind: 'refused'; readonly at: number; readonly step: number; readonly refusal: Refusal }
+  /** The starter's rate limit: the step (or the restore) waits until `until`. */
+  | { readonly kind: 'deferred'; readonly at: number; readonly step: number; readonly until: number }
+  | {
+      readonly kind: 'not_started';
+      readonly at: number;
+      readonly stage: 'pin' | 'resume';
+      readonly failure: RampFailure;
+      readonly restored: boolean;
+    };
+
 export interface Ramp {
   readonly id: string;
   readonly target: KeyRef;
+  /** On whose behalf every step and the restore run (and are authorized again). */
   readonly startedBy: string;
   readonly channelId: string | undefined;
   readonly message?: { readonly channel: string; readonly ts: string };
@@ -24,8 +74,13 @@ export interface Ramp {
   /** A step being applied by some replica until `leaseUntil`; a crash leaves it to be checked, not repeated. */
   readonly inFlight?: { readonly step: number; readonly leaseUntil: number; readonly holder?: string };
   readonly failures: number;
-  /** Why it ended or what is wrong, in words. */
-  readonly note?: string;
+  /** The request that started it (its steps' audit events carry the id) and who approved it, if anyone did. */
+  readonly requestId?: string;
+  readonly approvedBy?: string;
+  /** What happened last. */
+  readonly event?: RampEvent;
+  /** Pinning still to put back, from this change on (the restore is waiting out the starter's rate limit). */
+  readonly restore?: 'pin' | 'unpin';
   readonly endedBy?: string;
 }
 
@@ -34,30 +89,68 @@ export interface RampReporter {
   report(ramp: Ramp, state: FlowKeyState | undefined): Promise<{ channel: string; ts: string } | undefined>;
 }
 
+/** What a ramp needs from the pipeline: its changes go through it like anyone's. */
+export interface RampPipeline {
+  run(request: ChangeRequest & { readonly change: QStashChange }, options?: RunOptions): Promise<Outcome>;
+  peek(target: KeyRef): Promise<FlowKeyState | 'not_found' | undefined>;
+}
+
+export type RampStart =
+  | { readonly kind: 'started'; readonly ramp: Ramp; readonly after: FlowKeyState | undefined }
+  | { readonly kind: 'in_progress'; readonly startedBy: string }
+  /** The first pin or the resume did not happen (the ramp is recorded as aborted, pinning restored). */
+  | { readonly kind: 'not_started'; readonly outcome: Exclude<Outcome, { kind: 'done' }> };
+
+export type RampControlResult =
+  | { readonly kind: 'done'; readonly ramp: Ramp }
+  | { readonly kind: 'gone' }
+  | { readonly kind: 'not_applicable'; readonly status: RampStatus }
+  | { readonly kind: 'busy' };
+
 const NAMESPACE = 'ramp';
 const STEP_LEASE_MS = 60_000;
-const MAX_STEP_FAILURES = 5;
+export const MAX_STEP_FAILURES = 5;
 const HISTORY = 24;
 /** Finished ramps stay readable for late clicks and for "only one ramp per key" checks. */
 const KEEP_FINISHED_MS = 7 * 86_400_000;
-
-export type StartResult = { ok: true; ramp: Ramp } | { ok: false; problem: string };
-export type ControlResult = { ok: true; ramp: Ramp } | { ok: false; problem: string };
 
 function rampId(target: KeyRef): string {
   return `${target.environment}:${target.key}`;
 }
 
+/** A ramp id as buttons carry it (`<environment>:<key>`); anything else names no ramp. */
+export function isRampId(value: string): boolean {
+  return /^[a-z][a-z0-9_-]{0,31}:.+$/s.test(value);
+}
+
 const ACTIVE: readonly RampStatus[] = ['running', 'held', 'failed'];
+
+/** Still holding its key: running, held or stuck, or with pinning still to put back. */
+export function isActive(ramp: Ramp): boolean {
+  return ACTIVE.includes(ramp.status) || ramp.restore !== undefined;
+}
+
+/** The actions the restore takes: a pin back to the full limit, and an unpin if the key was not pinned. */
+export function restoreActions(ramp: Ramp): FlowAction[] {
+  const { prior, mode } = ramp.plan;
+  const wasPinned = mode === 'rate' ? prior.pinnedRate : prior.pinnedParallelism;
+  return wasPinned ? ['pin'] : ['pin', 'unpin'];
+}
+
+type Restored =
+  | { readonly kind: 'restored' }
+  | { readonly kind: 'waiting'; readonly from: 'pin' | 'unpin'; readonly until: number }
+  | { readonly kind: 'incomplete' };
 
 /**
  * Ramped resumes: durable, one per key, each step applied once. Every change of a ramp is a compare-and-set
- * on its record, so two replicas (or a double click) can't both take a step or both finish it.
+ * on its record, so two replicas (or a double click) can't both take a step or both finish it. Every change
+ * to QStash goes through the pipeline as the ramp's starter, authorized again each time.
  */
 export class Ramps {
   constructor(
     private readonly store: StateStore,
-    private readonly operations: FlowOperations,
+    private readonly pipeline: RampPipeline,
     private readonly reporter: RampReporter,
     private readonly now: () => number = Date.now,
     /**
@@ -68,6 +161,7 @@ export class Ramps {
   ) {}
 
   async get(id: string): Promise<Ramp | undefined> {
+    if (!isRampId(id)) return undefined;
     return this.store.get<Ramp>(NAMESPACE, id);
   }
 
@@ -75,27 +169,29 @@ export class Ramps {
     return this.get(rampId(target));
   }
 
-  /** Pins the first limit, resumes the key and posts the progress message. */
-  async start(
-    target: KeyRef,
-    plan: RampPlan,
-    startedBy: string,
-    channelId: string | undefined,
-  ): Promise<StartResult> {
+  /**
+   * Pins the first limit, resumes the key and posts the progress message. The caller has authorized the whole
+   * ramp (and counted its two changes against the starter's rate limit).
+   */
+  async start(input: {
+    readonly target: KeyRef;
+    readonly plan: RampPlan;
+    readonly startedBy: string;
+    readonly channelId: string | undefined;
+    readonly requestId: string;
+    readonly approvedBy?: string;
+  }): Promise<RampStart> {
+    const { target, plan } = input;
     const id = rampId(target);
     const existing = await this.store.getEntry<Ramp>(NAMESPACE, id);
-    if (existing && ACTIVE.includes(existing.value.status)) {
-      return {
-        ok: false,
-        problem: `A ramp is already in progress on this key (started by <@${existing.value.startedBy}>).`,
-      };
-    }
+    if (existing && isActive(existing.value))
+      return { kind: 'in_progress', startedBy: existing.value.startedBy };
     const now = this.now();
     const ramp: Ramp = {
       id,
       target,
-      startedBy,
-      channelId,
+      startedBy: input.startedBy,
+      channelId: input.channelId,
       plan,
       stepIndex: 0,
       status: 'running',
@@ -104,15 +200,21 @@ export class Ramps {
       history: [plan.waitlistAtStart],
       inFlight: { step: 0, leaseUntil: now + STEP_LEASE_MS, holder: this.holder },
       failures: 0,
+      requestId: input.requestId,
+      ...(input.approvedBy ? { approvedBy: input.approvedBy } : {}),
     };
     if (!(await this.store.compareAndSet(NAMESPACE, id, existing?.version, ramp))) {
-      return { ok: false, problem: 'A ramp was just started on this key by someone else.' };
+      const raced = await this.store.get<Ramp>(NAMESPACE, id);
+      return { kind: 'in_progress', startedBy: raced?.startedBy ?? input.startedBy };
     }
-    const pinned = await this.operations.pin(this.request(ramp), this.pinFor(ramp, 0));
-    if (pinned.kind !== 'done')
-      return this.abandon(ramp, `could not pin the starting limit: ${words(pinned)}`);
-    const resumed = await this.operations.resume(this.request(ramp));
-    if (resumed.kind !== 'done') return this.abandon(ramp, `could not resume the key: ${words(resumed)}`);
+    const counted = { rateCounted: true };
+    const pinned = await this.pipeline.run(
+      this.request(ramp, { action: 'pin', settings: this.pinFor(ramp, 0) }),
+      counted,
+    );
+    if (pinned.kind !== 'done') return this.abandon(ramp, 'pin', pinned, false);
+    const resumed = await this.pipeline.run(this.request(ramp, { action: 'resume' }), counted);
+    if (resumed.kind !== 'done') return this.abandon(ramp, 'resume', resumed, true);
     const started = await this.update(ramp.id, (current) => ({
       ...current,
       inFlight: undefined,
@@ -120,86 +222,91 @@ export class Ramps {
     }));
     const posted = await this.reporter.report(started ?? ramp, resumed.after);
     if (posted) await this.update(ramp.id, (current) => ({ ...current, message: posted }));
-    return { ok: true, ramp: (await this.get(id)) ?? ramp };
+    return { kind: 'started', ramp: (await this.get(id)) ?? ramp, after: resumed.after };
   }
 
-  /** Ramps whose next step is due, for the scheduler. */
+  /** Ramps whose next step (or pending restore) is due, for the scheduler. */
   async advanceDue(): Promise<void> {
     const now = this.now();
     for (const { value } of await this.store.list<Ramp>(NAMESPACE)) {
-      if (value.status !== 'running' || value.nextAt > now) continue;
-      if (this.leased(value, now)) continue;
-      await this.advance(value.id);
+      if (value.nextAt > now) continue;
+      if (value.restore !== undefined) await this.retryRestore(value.id);
+      else if (value.status === 'running' && !this.leased(value, now)) await this.advance(value.id);
     }
   }
 
   /** Holds the current limit until Continue. */
-  hold(id: string, actorId: string): Promise<ControlResult> {
+  hold(id: string, by: string): Promise<RampControlResult> {
     return this.control(id, ['running', 'failed'], (ramp) => ({
       ...ramp,
       status: 'held',
-      note: `Held by <@${actorId}>.`,
+      event: { kind: 'held', by, at: this.now() },
     }));
   }
 
-  proceed(id: string, actorId: string): Promise<ControlResult> {
+  proceed(id: string, by: string): Promise<RampControlResult> {
     return this.control(id, ['held', 'failed'], (ramp) => ({
       ...ramp,
       status: 'running',
       failures: 0,
       nextAt: this.now() + ramp.plan.stepSeconds * 1000,
-      note: `Continued by <@${actorId}>.`,
+      event: { kind: 'continued', by, at: this.now() },
     }));
   }
 
-  /** Full limit now, pinning restored. */
-  async finish(id: string, actorId: string): Promise<ControlResult> {
+  /** Full limit now, pinning restored (as the starter). */
+  async finish(id: string, by: string): Promise<RampControlResult> {
     const claimed = await this.control(id, ['running', 'held', 'failed'], (ramp) => ({
       ...ramp,
       status: 'done',
-      endedBy: actorId,
-      note: `Finished early by <@${actorId}>.`,
+      endedBy: by,
+      event: { kind: 'finished_early', by, at: this.now(), restored: false },
     }));
-    if (!claimed.ok) return claimed;
-    const restored = await this.restore(claimed.ramp);
-    return this.closeWith(
-      claimed.ramp,
-      restored,
-      restored ? undefined : 'Finished, but the pinning could not be fully restored; check `/flow status`.',
+    if (claimed.kind !== 'done') return claimed;
+    const restored = await this.restore(claimed.ramp, 'pin');
+    return this.closeWith(claimed.ramp, restored, (event) =>
+      event.kind === 'finished_early' ? { ...event, restored: restored.kind === 'restored' } : event,
     );
   }
 
-  /** Pauses the key again and restores pinning. */
-  async abort(id: string, actorId: string): Promise<ControlResult> {
+  /** Pauses the key again (the `pause` request is the clicker's own change) and restores pinning. */
+  async abort(
+    id: string,
+    by: string,
+    pause: ChangeRequest & { change: QStashChange },
+  ): Promise<RampControlResult> {
     const claimed = await this.control(id, ['running', 'held', 'failed'], (ramp) => ({
       ...ramp,
       status: 'aborted',
-      endedBy: actorId,
-      note: `Aborted by <@${actorId}>: the key is paused again.`,
+      endedBy: by,
+      event: { kind: 'aborted', by, at: this.now(), pauseFailure: undefined, restored: false },
     }));
-    if (!claimed.ok) return claimed;
-    const paused = await this.operations.pause(this.request(claimed.ramp));
-    const restored = await this.restore(claimed.ramp);
-    const problem =
-      paused.kind !== 'done'
-        ? `Aborted, but pausing the key failed (${words(paused)}): it may still be delivering at the current limit.`
-        : restored
-          ? undefined
-          : 'Aborted and paused, but the pinning could not be fully restored; check `/flow status`.';
-    return this.closeWith(claimed.ramp, restored && paused.kind === 'done', problem);
+    if (claimed.kind !== 'done') return claimed;
+    const paused = await this.pipeline.run(pause);
+    const restored = await this.restore(claimed.ramp, 'pin');
+    return this.closeWith(claimed.ramp, restored, (event) =>
+      event.kind === 'aborted'
+        ? {
+            ...event,
+            pauseFailure: paused.kind === 'done' ? undefined : failureOf(paused),
+            restored: restored.kind === 'restored',
+          }
+        : event,
+    );
   }
 
   /** Someone changed the key by hand: the ramp stops where it is and says so. */
-  async interrupted(target: KeyRef, actorId: string, action: string): Promise<void> {
+  async interrupted(target: KeyRef, actorId: string, action: FlowAction): Promise<void> {
     const ramp = await this.forKey(target);
     if (!ramp || !ACTIVE.includes(ramp.status)) return;
     const stopped = await this.control(ramp.id, ACTIVE, (current) => ({
       ...current,
       status: 'stopped',
       endedBy: actorId,
-      note: `Stopped: <@${actorId}> used ${action} on the key by hand. The key’s pinning is left as it is now.`,
+      restore: undefined,
+      event: { kind: 'stopped', by: actorId, at: this.now(), action },
     }));
-    if (stopped.ok) await this.reporter.report(stopped.ramp, undefined);
+    if (stopped.kind === 'done') await this.reporter.report(stopped.ramp, undefined);
   }
 
   private async advance(id: string): Promise<void> {
@@ -209,13 +316,15 @@ export class Ramps {
     const value = claimed.plan.values[step];
     if (value === undefined) return;
     // A step left in flight by a replica that died may have reached QStash: look before pinning again.
-    const current = await this.operations.peek(claimed.target);
+    const current = await this.pipeline.peek(claimed.target);
     const already = typeof current === 'object' && this.pinnedValue(claimed, current) === value;
     let state: FlowKeyState | undefined = typeof current === 'object' ? current : undefined;
     if (!already) {
-      const outcome = await this.operations.pin(this.request(claimed), this.pinFor(claimed, step));
+      const outcome = await this.pipeline.run(
+        this.request(claimed, { action: 'pin', settings: this.pinFor(claimed, step) }),
+      );
       if (outcome.kind !== 'done') {
-        await this.stepFailed(claimed, words(outcome));
+        await this.stepNotTaken(claimed, step, outcome);
         return;
       }
       state = outcome.after;
@@ -229,20 +338,56 @@ export class Ramps {
       nextAt: this.now() + ramp.plan.stepSeconds * 1000,
       history: sample(ramp.history, state?.waitlistSize),
       ...(last
-        ? { status: 'done' as const, note: 'Reached the key’s configured limit; pinning restored.' }
+        ? { status: 'done' as const, event: { kind: 'finished' as const, at: this.now(), restored: false } }
         : {}),
     }));
     if (!advanced) return;
     if (last) {
-      const restored = await this.restore(advanced, true);
-      if (!restored) {
-        await this.update(id, (ramp) => ({
-          ...ramp,
-          note: 'Reached the full limit, but the pinning could not be fully restored; check `/flow status`.',
-        }));
-      }
+      const restored = await this.restore(advanced, 'unpin');
+      await this.settleRestore(id, restored);
     }
     await this.reporter.report((await this.get(id)) ?? advanced, state);
+  }
+
+  /** A step that did not happen: waits out a rate limit, stops when no longer allowed, retries QStash trouble. */
+  private async stepNotTaken(
+    ramp: Ramp,
+    step: number,
+    outcome: Exclude<Outcome, { kind: 'done' }>,
+  ): Promise<void> {
+    if (outcome.kind === 'refused' && outcome.refusal.code === 'rate_limited') {
+      const until = this.now() + outcome.refusal.retryAfterMs;
+      const deferred = await this.update(ramp.id, (current) => ({
+        ...current,
+        inFlight: undefined,
+        nextAt: until,
+        event: { kind: 'deferred', at: this.now(), step, until },
+      }));
+      if (deferred) await this.reporter.report(deferred, undefined);
+      return;
+    }
+    if (outcome.kind === 'refused' && outcome.refusal.code !== 'directory_unavailable') {
+      const stopped = await this.update(ramp.id, (current) => ({
+        ...current,
+        status: 'stopped',
+        inFlight: undefined,
+        event: { kind: 'refused', at: this.now(), step, refusal: outcome.refusal },
+      }));
+      if (stopped) await this.reporter.report(stopped, undefined);
+      return;
+    }
+    const failures = ramp.failures + 1;
+    const stuck = failures >= MAX_STEP_FAILURES;
+    const updated = await this.update(ramp.id, (current) => ({
+      ...current,
+      inFlight: undefined,
+      failures,
+      // Backing off: the client already retried; the next attempts wait longer each time.
+      nextAt: this.now() + Math.min(300_000, current.plan.stepSeconds * 1000 * 2 ** (failures - 1)),
+      ...(stuck ? { status: 'failed' as const } : {}),
+      event: { kind: 'step_failed', at: this.now(), step, failure: failureOf(outcome), stuck },
+    }));
+    if (updated && (stuck || failures === 1)) await this.reporter.report(updated, undefined);
   }
 
   private async claimStep(id: string): Promise<Ramp | undefined> {
@@ -263,84 +408,118 @@ export class Ramps {
     return ramp.inFlight.holder === undefined || ramp.inFlight.holder === this.holder;
   }
 
-  private async stepFailed(ramp: Ramp, reason: string): Promise<void> {
-    const failures = ramp.failures + 1;
-    const giveUp = failures >= MAX_STEP_FAILURES;
-    const updated = await this.update(ramp.id, (current) => ({
-      ...current,
-      inFlight: undefined,
-      failures,
-      // Backing off: the client already retried; the next attempts wait longer each time.
-      nextAt: this.now() + Math.min(300_000, current.plan.stepSeconds * 1000 * 2 ** (failures - 1)),
-      ...(giveUp
-        ? {
-            status: 'failed' as const,
-            note: `Ramp stuck at step ${current.stepIndex + 1} of ${current.plan.values.length}: ${reason}. The key is delivering at the current, lower limit. Use Continue to try again, Finish now or Abort.`,
-          }
-        : { note: `Step ${current.stepIndex + 2} failed (${reason}); retrying.` }),
-    }));
-    if (updated && (giveUp || failures === 1)) await this.reporter.report(updated, undefined);
-  }
-
-  /** Puts the ramped limit back exactly as it was: re-pinned if it was pinned, else full limit then unpinned. */
-  private async restore(ramp: Ramp, atFullLimit = false): Promise<boolean> {
+  /**
+   * Puts the ramped limit back exactly as it was, as the starter: re-pinned if it was pinned, else the full
+   * limit then unpinned. `from` skips the pin when the last step already pinned the full limit.
+   */
+  private async restore(ramp: Ramp, from: 'pin' | 'unpin'): Promise<Restored> {
     const { prior, mode, values } = ramp.plan;
-    const full = values.at(-1) ?? 1;
-    if (!atFullLimit) {
-      const pin = await this.operations.pin(this.request(ramp), this.pinValue(ramp, full));
-      if (pin.kind !== 'done') return false;
+    if (from === 'pin') {
+      const pin = await this.pipeline.run(
+        this.request(ramp, { action: 'pin', settings: this.pinValue(ramp, values.at(-1) ?? 1) }),
+      );
+      if (pin.kind !== 'done') return this.restoreNotDone(pin, 'pin');
     }
     const wasPinned = mode === 'rate' ? prior.pinnedRate : prior.pinnedParallelism;
-    if (wasPinned) return true;
-    const unpin = await this.operations.unpin(this.request(ramp), {
-      parallelism: mode === 'parallelism',
-      rate: mode === 'rate',
-    });
-    return unpin.kind === 'done';
+    if (wasPinned) return { kind: 'restored' };
+    const unpin = await this.pipeline.run(
+      this.request(ramp, {
+        action: 'unpin',
+        settings: { parallelism: mode === 'parallelism', rate: mode === 'rate' },
+      }),
+    );
+    return unpin.kind === 'done' ? { kind: 'restored' } : this.restoreNotDone(unpin, 'unpin');
   }
 
-  private async abandon(ramp: Ramp, reason: string): Promise<StartResult> {
-    await this.update(ramp.id, (current) => ({
-      ...current,
-      status: 'failed',
-      inFlight: undefined,
-      note: `Could not start: ${reason}.`,
+  private restoreNotDone(outcome: Outcome, from: 'pin' | 'unpin'): Restored {
+    if (outcome.kind === 'refused' && outcome.refusal.code === 'rate_limited')
+      return { kind: 'waiting', from, until: this.now() + outcome.refusal.retryAfterMs };
+    return { kind: 'incomplete' };
+  }
+
+  /** Remembers a restore that waits for the rate limit; the scheduler tries it again then. */
+  private async settleRestore(id: string, restored: Restored): Promise<Ramp | undefined> {
+    return this.update(id, (ramp) => ({
+      ...ramp,
+      restore: restored.kind === 'waiting' ? restored.from : undefined,
+      ...(restored.kind === 'waiting' ? { nextAt: restored.until } : {}),
+      ...(ramp.event && 'restored' in ramp.event
+        ? { event: { ...ramp.event, restored: restored.kind === 'restored' } }
+        : {}),
     }));
-    const restored = await this.restore(ramp);
+  }
+
+  private async retryRestore(id: string): Promise<void> {
+    const entry = await this.store.getEntry<Ramp>(NAMESPACE, id);
+    const from = entry?.value.restore;
+    if (!entry || from === undefined) return;
+    // Claimed by clearing it: one replica retries, and a failure below puts it back.
+    const claimed: Ramp = { ...entry.value, restore: undefined };
+    if (!(await this.store.compareAndSet(NAMESPACE, id, entry.version, claimed, keep(claimed)))) return;
+    const restored = await this.restore(claimed, from);
+    const settled = await this.settleRestore(id, restored);
+    if (settled && restored.kind !== 'waiting') await this.reporter.report(settled, undefined);
+  }
+
+  private async abandon(
+    ramp: Ramp,
+    stage: 'pin' | 'resume',
+    outcome: Exclude<Outcome, { kind: 'done' }>,
+    pinned: boolean,
+  ): Promise<RampStart> {
+    // Nothing to put back when the first pin did not happen.
+    const restored: Restored = pinned ? await this.restore(ramp, 'pin') : { kind: 'restored' };
     const failed = await this.update(ramp.id, (current) => ({
       ...current,
       status: 'aborted',
-      note: `Could not start: ${reason}. ${restored ? 'Pinning was restored.' : 'Pinning may not be restored; check `/flow status`.'}`,
+      inFlight: undefined,
+      restore: restored.kind === 'waiting' ? restored.from : undefined,
+      ...(restored.kind === 'waiting' ? { nextAt: restored.until } : {}),
+      event: {
+        kind: 'not_started',
+        at: this.now(),
+        stage,
+        failure: failureOf(outcome),
+        restored: restored.kind === 'restored',
+      },
     }));
     if (failed) await this.reporter.report(failed, undefined);
-    return { ok: false, problem: `The ramp could not start: ${reason}.` };
+    return { kind: 'not_started', outcome };
   }
 
-  private async closeWith(ramp: Ramp, ok: boolean, problem: string | undefined): Promise<ControlResult> {
-    const updated = problem ? await this.update(ramp.id, (current) => ({ ...current, note: problem })) : ramp;
-    const state = await this.operations.peek(ramp.target);
-    await this.reporter.report(updated ?? ramp, typeof state === 'object' ? state : undefined);
-    return ok || updated ? { ok: true, ramp: updated ?? ramp } : { ok: false, problem: problem ?? 'failed' };
+  private async closeWith(
+    ramp: Ramp,
+    restored: Restored,
+    settle: (event: RampEvent) => RampEvent,
+  ): Promise<RampControlResult> {
+    const settled =
+      (await this.update(ramp.id, (current) => ({
+        ...current,
+        restore: restored.kind === 'waiting' ? restored.from : undefined,
+        ...(restored.kind === 'waiting' ? { nextAt: restored.until } : {}),
+        ...(current.event ? { event: settle(current.event) } : {}),
+      }))) ?? ramp;
+    const state = await this.pipeline.peek(ramp.target);
+    await this.reporter.report(settled, typeof state === 'object' ? state : undefined);
+    return { kind: 'done', ramp: settled };
   }
 
   private async control(
     id: string,
     from: readonly RampStatus[],
     change: (ramp: Ramp) => Ramp,
-  ): Promise<ControlResult> {
+  ): Promise<RampControlResult> {
     for (let attempt = 0; attempt < 5; attempt++) {
       const entry = await this.store.getEntry<Ramp>(NAMESPACE, id);
-      if (!entry) return { ok: false, problem: 'There is no such ramp any more.' };
-      if (!from.includes(entry.value.status)) {
-        return { ok: false, problem: `The ramp is ${entry.value.status}; that button no longer applies.` };
-      }
+      if (!entry) return { kind: 'gone' };
+      if (!from.includes(entry.value.status)) return { kind: 'not_applicable', status: entry.value.status };
       const next = change(entry.value);
       if (await this.store.compareAndSet(NAMESPACE, id, entry.version, next, keep(next))) {
         if (next.status === 'held' || next.status === 'running') await this.reporter.report(next, undefined);
-        return { ok: true, ramp: next };
+        return { kind: 'done', ramp: next };
       }
     }
-    return { ok: false, problem: 'The ramp is changing right now; try again.' };
+    return { kind: 'busy' };
   }
 
   private async update(id: string, change: (ramp: Ramp) => Ramp): Promise<Ramp | undefined> {
@@ -353,13 +532,16 @@ export class Ramps {
     return undefined;
   }
 
-  private request(ramp: Ramp): OperationRequest {
+  /** One of the ramp's own changes: the starter's, with the ramp's request id and approval. */
+  private request(ramp: Ramp, change: QStashChange): ChangeRequest & { change: QStashChange } {
     return {
+      requestId: ramp.requestId ?? ramp.id,
       actorId: ramp.startedBy,
       target: ramp.target,
       channelId: ramp.channelId,
       source: 'ramp',
-      scheduled: true,
+      change,
+      ...(ramp.approvedBy ? { approvedBy: ramp.approvedBy } : {}),
     };
   }
 
@@ -385,7 +567,7 @@ export class Ramps {
 }
 
 function keep(ramp: Ramp): { ttlMs?: number } {
-  return ACTIVE.includes(ramp.status) ? {} : { ttlMs: KEEP_FINISHED_MS };
+  return isActive(ramp) ? {} : { ttlMs: KEEP_FINISHED_MS };
 }
 
 function sample(history: readonly number[], value: number | undefined): number[] {
@@ -393,13 +575,18 @@ function sample(history: readonly number[], value: number | undefined): number[]
   return [...history, value].slice(-HISTORY);
 }
 
-function words(outcome: Outcome): string {
+/** What went wrong, as data to keep in the record (a QStashError's named facts, not the error object). */
+export function failureOf(outcome: Exclude<Outcome, { kind: 'done' }>): RampFailure {
   switch (outcome.kind) {
-    case 'failed':
-      return `QStash ${outcome.error.kind.replace('_', ' ')}`;
+    case 'failed': {
+      const { kind, detail, status, attempts } = outcome.error;
+      return { error: { kind, detail, ...(status !== undefined ? { status } : {}), attempts } };
+    }
     case 'refused':
-      return outcome.explanation;
-    default:
-      return outcome.kind;
+      return { refusal: outcome.refusal };
+    case 'needs_approval':
+      return { refusal: { code: 'approval_required', rule: outcome.approval.rule } };
+    case 'duplicate':
+      return { error: { kind: 'unavailable' } };
   }
 }

@@ -9,8 +9,11 @@ export interface Timer {
   readonly kind: TimerKind;
   readonly target: KeyRef;
   readonly channelId: string | undefined;
-  /** Who paused the key. */
+  /** Who paused the key: a timed resume runs as them, authorized again when it runs. */
   readonly actorId: string;
+  /** The pause's request (the resume's audit event carries it too) and its approver, when it was approved. */
+  readonly requestId?: string;
+  readonly approvedBy?: string;
   readonly pausedAt: number;
   readonly dueAt: number;
   readonly reason?: string;

@@ -1,9 +1,10 @@
-import type { AccessDecision, FlowAction } from '../../core/access/types.js';
+import type { FlowAction, Grant } from '../../core/access/types.js';
 import type { KeyRef } from '../../core/keys.js';
-import type { Grant } from '../../core/policy/policy-engine.js';
+import type { Authorization } from '../../core/operations/authorize.js';
 import { fitted } from './fit.js';
 import { code, escapeMrkdwn } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
+import { describeRefusal } from './refusal.js';
 import type { SlackMessage } from './types.js';
 
 const list = (values: readonly string[]) =>
@@ -41,13 +42,13 @@ export function whoamiMessage(grants: readonly Grant[], uncertain: boolean): Sla
 export function canMessage(
   action: FlowAction,
   target: KeyRef,
-  decision: AccessDecision,
+  decision: Authorization,
   naming: KeyNaming,
 ): SlackMessage {
   const key = keyLabel(target, naming);
   let text: string;
-  if (!decision.allowed)
-    text = `:no_entry: *No*, you can’t ${action} ${key}. ${escapeMrkdwn(decision.explanation)}`;
+  if (decision.kind === 'refused')
+    text = `:no_entry: *No*, you can’t ${action} ${key}. ${describeRefusal(decision.refusal, action)}`;
   else if (decision.approval) {
     text = `:lock: *Yes, with approval*: you may ${action} ${key}, but a second person must approve it first (${escapeMrkdwn(decision.approval.rule)}).`;
   } else

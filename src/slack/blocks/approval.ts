@@ -3,12 +3,14 @@ import type { ApprovalRequest } from '../../core/operations/approvals.js';
 import type { Outcome } from '../../core/operations/outcome.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
-import { consequence } from './confirmation.js';
+import { consequence, noteMessage } from './confirmation.js';
 import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
 import { describeQStashError } from './qstash-error.js';
+import { describeRefusal } from './refusal.js';
+import { explainSlackError } from './slack-error.js';
 import type { SlackMessage } from './types.js';
 
 export type ApprovalStage =
@@ -79,7 +81,7 @@ export function approvalCard(
       ],
     });
   }
-  return fitted({ text: `Approval needed: ${verb} ${request.change.target.key}`, blocks });
+  return fitted({ text: `Approval needed: ${verb} ${escapeMrkdwn(request.change.target.key)}`, blocks });
 }
 
 function approvedLine(by: string, outcome: Outcome): string {
@@ -90,8 +92,31 @@ function approvedLine(by: string, outcome: Outcome): string {
     case 'failed':
       return `${approved}, but it failed: ${describeQStashError(outcome.error)}.`;
     case 'refused':
-      return `${approved}, but the requester may no longer do this: ${escapeMrkdwn(outcome.explanation)}`;
+      return `${approved}, but it was not carried out: ${describeRefusal(outcome.refusal, outcome.action)}`;
     default:
       return `${approved}.`;
   }
+}
+
+/** Told to the requester: the card is in the channel, and when it expires. */
+export function approvalRequestedNote(request: ApprovalRequest, naming: KeyNaming): SlackMessage {
+  const minutes = Math.round((request.expiresAt - request.createdAt) / 60_000);
+  return noteMessage(
+    `:lock: ${keyLabel(request.change.target, naming)} needs a second person’s approval. I posted your request in the channel; it expires in ${minutes} minutes.`,
+  );
+}
+
+/** Told to the requester when the card could not be posted (`error`: the Slack error code). */
+export function approvalUnpostedNote(error: string): SlackMessage {
+  return noteMessage(
+    `:warning: This change needs approval, but the approval card could not be posted: ${escapeMrkdwn(explainSlackError(error))}. Nothing was changed.`,
+  );
+}
+
+/** Told to an approver whose approval could not run yet: the requester is over the rate limit. */
+export function approvalPostponedNote(request: ApprovalRequest, retryAfterMs: number): SlackMessage {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return noteMessage(
+    `:hourglass_flowing_sand: Not carried out yet: ${mention(request.requesterId)} has made as many changes as Flowbot allows one person in a short time. The request stays open; approve it again in ${seconds} seconds.`,
+  );
 }

@@ -1,21 +1,23 @@
 import type { KnownBlock } from '@slack/types';
 import { formatDuration } from '../../core/durations.js';
-import type { PendingChange } from '../../core/operations/outcome.js';
+import type { PendingChange } from '../../core/operations/change.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
-import { planRamp, type RampRequest } from '../../core/ramp/ramp-plan.js';
+import type { RampPlan } from '../../core/ramp/ramp-plan.js';
 import { ACTION_IDS } from './action-ids.js';
 import { fitted } from './fit.js';
-import { describeLimit, describeRampPlanProblem } from './input-problems.js';
+import { describeLimit } from './input-problems.js';
 import { escapeMrkdwn, formatCount, formatPeriod, plural } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import type { SlackMessage } from './types.js';
 
-/** What the change will do, in the words someone deciding at 3 a.m. needs. */
-export function consequence(change: PendingChange, state?: FlowKeyState): string {
+/** What the change will do, in the words someone deciding at 3 a.m. needs (a ramp's, from its plan). */
+export function consequence(change: PendingChange, plan?: RampPlan): string {
   switch (change.action) {
     case 'ramp':
-      return rampConsequence(change.request, state);
+      return rampConsequence(plan);
     case 'pause':
+      if (change.forMs)
+        return `Pausing stops all delivery for this key; new messages join the waitlist. Flowbot resumes it by itself after ${formatDuration(Math.round(change.forMs / 1000))}.`;
       return 'Pausing stops all delivery for this key; new messages join the waitlist until someone resumes it.';
     case 'resume':
       return 'Resuming delivers the waiting messages at the key’s configured rate.';
@@ -55,12 +57,9 @@ function liveState(state: FlowKeyState | undefined): string {
 }
 
 /** "12,340 waiting: start at 5/s, reach 50/s in 10m, ~4m to drain." */
-function rampConsequence(request: RampRequest, state: FlowKeyState | undefined): string {
-  if (!state)
+function rampConsequence(plan: RampPlan | undefined): string {
+  if (!plan)
     return 'Resumes the key at a low limit and raises it step by step to the key’s configured limit.';
-  const planned = planRamp(state, request);
-  if (planned.kind === 'invalid') return describeRampPlanProblem(planned.problem);
-  const { plan } = planned;
   const first = describeLimit(plan.mode, plan.values[0] ?? 1, plan.period);
   const last = describeLimit(plan.mode, plan.values.at(-1) ?? 1, plan.period);
   const duration = formatDuration(Math.max(plan.stepSeconds, (plan.values.length - 1) * plan.stepSeconds));
@@ -87,11 +86,13 @@ export function confirmationMessage(
   confirmationId: string,
   naming: KeyNaming,
   expiresInMinutes: number,
+  /** A ramp's plan, from the key's live limits. */
+  plan?: RampPlan,
 ): SlackMessage {
   const key = keyLabel(change.target, naming);
   const reason =
     change.action === 'pause' && change.reason ? `\n*Reason:* ${escapeMrkdwn(change.reason)}` : '';
-  const text = `*${TITLES[change.action]} ${key}?*\n${key}: ${liveState(state)}. ${consequence(change, state)}${reason}`;
+  const text = `*${TITLES[change.action]} ${key}?*\n${key}: ${liveState(state)}. ${consequence(change, plan)}${reason}`;
   const blocks: KnownBlock[] = [
     { type: 'section', text: { type: 'mrkdwn', text } },
     {

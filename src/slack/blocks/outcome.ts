@@ -2,11 +2,13 @@ import type { KnownBlock } from '@slack/types';
 import type { FlowAction } from '../../core/access/types.js';
 import { formatKeyRef, type KeyRef } from '../../core/keys.js';
 import type { Outcome } from '../../core/operations/outcome.js';
+import type { Refusal } from '../../core/operations/refusal.js';
 import { changeCertainlyNotApplied } from '../../core/qstash/errors.js';
 import { fitted } from './fit.js';
 import { releasedByResume, summarizeState } from './key-state.js';
 import { code, escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { describeQStashError } from './qstash-error.js';
+import { describeRefusal } from './refusal.js';
 import type { SlackMessage } from './types.js';
 
 /** How keys are written in messages: with the environment once there is more than one. */
@@ -55,7 +57,13 @@ export function actionVerb(action: FlowAction): string {
 }
 
 /** The public message for a change: who did what to which key, and how the key looks now. */
-export function doneMessage(outcome: Extract<Outcome, { kind: 'done' }>, naming: KeyNaming): SlackMessage {
+/** What the public message of a change needs from its outcome (any action: cards reuse the wording). */
+export type DoneFacts = Pick<
+  Extract<Outcome, { kind: 'done' }>,
+  'target' | 'actorId' | 'before' | 'after' | 'at' | 'reason' | 'approvedBy' | 'resumeAt'
+> & { readonly action: FlowAction };
+
+export function doneMessage(outcome: DoneFacts, naming: KeyNaming): SlackMessage {
   const key = keyLabel(outcome.target, naming);
   const headline = `${EMOJI[outcome.action] ?? ':white_check_mark:'} ${mention(outcome.actorId)} ${PAST_TENSE[outcome.action]} ${key}.`;
   const extra = outcome.action === 'resume' ? releasedByResume(outcome.before) : undefined;
@@ -84,7 +92,7 @@ export function doneMessage(outcome: Extract<Outcome, { kind: 'done' }>, naming:
 }
 
 /** A short line for a refreshed card: who just did what. */
-export function noteFromOutcome(outcome: Extract<Outcome, { kind: 'done' }>): string {
+export function noteFromOutcome(outcome: DoneFacts): string {
   return `${EMOJI[outcome.action] ?? ':white_check_mark:'} ${mention(outcome.actorId)} ${PAST_TENSE[outcome.action]} it`;
 }
 
@@ -92,11 +100,12 @@ function plainHeadline(actorId: string, verb: string, target: KeyRef, naming: Ke
   return `${mention(actorId)} ${verb} ${escapeMrkdwn(formatKeyRef(target, naming.environmentCount))}`;
 }
 
+/** A private refusal: what, on which key, and why (`refusal`, put in words here). */
 export function refusedMessage(
-  outcome: Extract<Outcome, { kind: 'refused' }>,
+  outcome: { readonly action: FlowAction; readonly target: KeyRef; readonly refusal: Refusal },
   naming: KeyNaming,
 ): SlackMessage {
-  const text = `:no_entry: You can’t ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)}. ${escapeMrkdwn(outcome.explanation)}`;
+  const text = `:no_entry: You can’t ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)}. ${describeRefusal(outcome.refusal, outcome.action)}`;
   return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }
 

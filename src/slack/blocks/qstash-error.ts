@@ -1,4 +1,4 @@
-import type { QStashError } from '../../core/qstash/errors.js';
+import type { QStashErrorFields } from '../../core/qstash/errors.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 
 /**
@@ -6,13 +6,14 @@ import { escapeMrkdwn } from './mrkdwn.js';
  * callers can add context. Only `bad_request` repeats QStash's words: for the other kinds they could echo
  * what was sent, token included.
  */
-export function describeQStashError(error: QStashError): string {
-  const tries = error.attempts > 1 ? ` after ${error.attempts} tries` : '';
+export function describeQStashError(error: QStashErrorFields): string {
+  const attempts = error.attempts ?? 1;
+  const tries = attempts > 1 ? ` after ${attempts} tries` : '';
   const said = error.detail ? ` (QStash said: “${escapeMrkdwn(error.detail)}”)` : '';
   switch (error.kind) {
     case 'bad_request':
       // Refused before sending: the key is not one any URL can carry (it was checked on the way in, so rare).
-      if (error.attempts === 0) return 'QStash was not asked: the key cannot be sent as one URL segment';
+      if (attempts === 0) return 'QStash was not asked: the key cannot be sent as one URL segment';
       return `QStash rejected the request as invalid${said}`;
     case 'unauthorized':
       return 'QStash refused Flowbot’s token for this environment; an admin needs to check the QStash token';

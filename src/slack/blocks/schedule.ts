@@ -9,6 +9,7 @@ import { releasedByResume, summarizeState } from './key-state.js';
 import { escapeMrkdwn, formatCount, mention, slackDate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import { describeQStashError } from './qstash-error.js';
+import { describeRefusal } from './refusal.js';
 import type { SlackMessage } from './types.js';
 
 function since(timer: Timer, now: number): string {
@@ -29,6 +30,11 @@ export function timedResumeMessage(
     text = `:alarm_clock: Timed pause over: Flowbot resumed ${key}, paused by ${mention(timer.actorId)} ${since(timer, now)} ago. ${released}`;
   } else if (outcome.kind === 'failed') {
     text = `:warning: Timed pause of ${key} is over, but Flowbot could not resume it: ${describeQStashError(outcome.error)}. It is still paused; Flowbot will keep trying. Use \`/flow resume\` to do it by hand.`;
+  } else if (outcome.kind === 'refused' && outcome.refusal.code === 'directory_unavailable') {
+    text = `:warning: Timed pause of ${key} is over, but Flowbot could not check that ${mention(timer.actorId)} may still resume it (Slack did not answer a user-group lookup). It is still paused; Flowbot will keep trying.`;
+  } else if (outcome.kind === 'refused') {
+    // The resume runs as the person who paused the key, and their access is checked again now.
+    text = `:warning: Timed pause of ${key} is over, but Flowbot did not resume it: it resumes as ${mention(timer.actorId)}, who may no longer do that. ${describeRefusal(outcome.refusal, 'resume', 'they')} It is still paused; someone allowed to can resume it with \`/flow resume\`.`;
   } else {
     text = `:warning: Timed pause of ${key} is over, but Flowbot could not resume it. It is still paused.`;
   }

@@ -3,7 +3,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { type AnyMiddlewareArgs, App, HTTPReceiver } from '@slack/bolt';
 import { createLogger } from '../../logger.js';
 import { boltLogger } from '../bolt-logger.js';
-import { COMMAND_ACKS, type CommandAck } from '../listeners/commands/command-acks.js';
+import { acknowledge, type CommandAck, isSlashCommand } from '../commands/command-table.js';
 import { receiverFallbacks } from '../receiver-fallbacks.js';
 import { sendJson } from '../routes.js';
 import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol.js';
@@ -52,9 +52,8 @@ function passOn(req: IncomingMessage, res: ServerResponse): void {
 
 function acknowledgement(body: Record<string, unknown>): CommandAck {
   const command = body.command;
-  if (typeof command !== 'string' || !Object.hasOwn(COMMAND_ACKS, command)) return undefined;
-  const text = typeof body.text === 'string' ? body.text : '';
-  return COMMAND_ACKS[command]?.(text, settings.environments);
+  if (!isSlashCommand(command)) return undefined;
+  return acknowledge(command, typeof body.text === 'string' ? body.text : '', settings.environments);
 }
 
 const receiver = new HTTPReceiver({

@@ -1,12 +1,15 @@
 import type { App } from '@slack/bolt';
-import type { ListenerContext } from '../context.js';
+import type { Services } from '../services.js';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
 import { acknowledgeUnroutable } from './unroutable.js';
 
-/** The one place where Flowbot's listeners are attached to the Bolt app. */
-export function registerListeners(app: App, context: ListenerContext): void {
-  app.use(acknowledgeUnroutable(context));
-  registerCommands(app, context);
-  registerActions(app, context);
+/**
+ * The one place where Flowbot's listeners are attached to the Bolt app. Every listener parses, builds a
+ * request for core, calls it and renders the answer: what may be done, and what is audited, is core's.
+ */
+export function registerListeners(app: App, services: Services): void {
+  app.use(acknowledgeUnroutable(services));
+  registerCommands(app, services);
+  registerActions(app, services);
 }

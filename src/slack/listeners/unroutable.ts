@@ -1,12 +1,12 @@
 import type { AnyMiddlewareArgs, Middleware } from '@slack/bolt';
-import type { ListenerContext } from '../context.js';
+import type { Services } from '../services.js';
 
 /**
  * Interactions no listener can take (a click payload without a usable action, shortcuts, modals, events Flowbot
  * doesn't subscribe to) are acknowledged at once: otherwise Slack would wait for Bolt's 3-second fallback and
  * show the person an error.
  */
-export function acknowledgeUnroutable(context: ListenerContext): Middleware<AnyMiddlewareArgs> {
+export function acknowledgeUnroutable(services: Services): Middleware<AnyMiddlewareArgs> {
   return async (args) => {
     const body = args.body as { type?: unknown; command?: unknown; actions?: unknown };
     const ack =
@@ -21,7 +21,7 @@ export function acknowledgeUnroutable(context: ListenerContext): Middleware<AnyM
       await args.next();
       return;
     }
-    context.logger.debug(
+    services.logger.debug(
       { type: typeof body.type === 'string' ? body.type.slice(0, 40) : typeof body.type },
       'acknowledged an interaction Flowbot does not handle',
     );

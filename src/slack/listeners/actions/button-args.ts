@@ -1,9 +1,10 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
-import { recordInvalidInput } from '../../../core/audit.js';
 import { type KeyRef, parseKeyRef } from '../../../core/keys.js';
+import type { Source } from '../../../core/operations/change.js';
 import { describeKeyProblem } from '../../blocks/input-problems.js';
 import { warningMessage } from '../../blocks/outcome.js';
-import { type ListenerContext, reply } from '../../context.js';
+import { type SlackRequest, slackRequest } from '../../request.js';
+import type { Services } from '../../services.js';
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -25,26 +26,36 @@ export function clickOf({ body, action }: ButtonArgs): Click {
   };
 }
 
+/** The click as one request: the clicker, where, and how to answer them. */
+export function clickRequest(services: Services, args: ButtonArgs, source: Source = 'button'): SlackRequest {
+  const click = clickOf(args);
+  return slackRequest(services, {
+    actorId: click.userId,
+    channelId: click.channelId,
+    source,
+    respond: args.respond,
+  });
+}
+
 /**
  * The key a button names. Anyone can put a `flow_` button on a message, so its value is untrusted input:
- * a bad one is answered privately and audited, and nothing else happens.
+ * a bad one is answered privately and audited (by core), and nothing else happens.
  */
 export async function buttonTarget(
-  context: ListenerContext,
+  services: Services,
+  request: SlackRequest,
   args: ButtonArgs,
   action: string,
 ): Promise<KeyRef | undefined> {
-  const click = clickOf(args);
-  const parsed = parseKeyRef(click.value, context.environments.names, context.environments.defaultName);
-  if (parsed.kind === 'ok') return parsed.ref;
-  recordInvalidInput(
-    context.audit,
-    { actor: click.userId, action, channel: click.channelId, source: 'button' },
-    parsed.problem.code,
+  const parsed = parseKeyRef(
+    clickOf(args).value,
+    services.environments.names,
+    services.environments.defaultName,
   );
-  const problem = `This button carries no usable key. ${describeKeyProblem(parsed.problem)}`;
-  await reply(context, args.respond, warningMessage(problem), {
-    visibility: 'ephemeral',
-  });
+  if (parsed.kind === 'ok') return parsed.ref;
+  services.operations.recordInvalid({ ...request.asking, action, problem: parsed.problem.code });
+  await request.tell(
+    warningMessage(`This button carries no usable key. ${describeKeyProblem(parsed.problem)}`),
+  );
   return undefined;
 }

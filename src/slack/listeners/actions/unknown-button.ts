@@ -1,21 +1,18 @@
 import { noteMessage } from '../../blocks/confirmation.js';
-import { type ListenerContext, reply } from '../../context.js';
-import type { ButtonArgs } from './button-args.js';
+import type { Services } from '../../services.js';
+import { type ButtonArgs, clickRequest } from './button-args.js';
 
 /** Acknowledges clicks no other listener claims, so Slack never shows an error for them. */
-export function unknownButton(context: ListenerContext, known: readonly (string | RegExp)[]) {
+export function unknownButton(services: Services, known: readonly (string | RegExp)[]) {
   return async (args: ButtonArgs): Promise<void> => {
     const actionId = typeof args.action?.action_id === 'string' ? args.action.action_id : '';
     if (known.some((id) => (typeof id === 'string' ? id === actionId : id.test(actionId)))) return;
     await args.ack();
     if (!actionId.startsWith('flow_')) return;
-    await reply(
-      context,
-      args.respond,
+    await clickRequest(services, args).tell(
       noteMessage(
         'This button is not one this version of Flowbot knows, so it did nothing. Use `/flow help` to see what Flowbot can do.',
       ),
-      { visibility: 'ephemeral' },
     );
   };
 }

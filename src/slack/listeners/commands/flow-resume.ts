@@ -1,24 +1,28 @@
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { recordInvalidInput } from '../../../core/audit.js';
-import { type ListenerContext, runForUser } from '../../context.js';
-import { resumeNow } from '../flows/resume.js';
-import { flowResumeAck, parseFlowResume } from './command-acks.js';
+import { SLASH_COMMANDS } from '../../commands/command-table.js';
+import { slackRequest } from '../../request.js';
+import type { Services } from '../../services.js';
+import { changeNow } from '../flows/settle.js';
+import type { CommandArgs } from './index.js';
 
 /** `/flow-resume <key>`: the one-step way out of an incident. */
-export function flowResumeCommand(context: ListenerContext) {
-  return async ({ command, ack, respond }: SlackCommandMiddlewareArgs & AllMiddlewareArgs): Promise<void> => {
-    const parsed = parseFlowResume(command.text ?? '', context.environments);
-    if (parsed.kind === 'invalid') {
-      recordInvalidInput(
-        context.audit,
-        { actor: command.user_id, action: 'resume', channel: command.channel_id, source: 'command' },
-        parsed.problem.code,
-      );
-    }
-    await ack(flowResumeAck(parsed, context.environments));
+export function flowResumeCommand(services: Services) {
+  const entry = SLASH_COMMANDS['/flow-resume'];
+  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+    const request = slackRequest(services, {
+      actorId: command.user_id,
+      channelId: command.channel_id,
+      source: 'command',
+      respond,
+    });
+    const parsed = entry.parse(command.text ?? '', services.environments);
+    if (parsed.kind === 'invalid')
+      services.operations.recordInvalid({
+        ...request.asking,
+        action: 'resume',
+        problem: parsed.problem.code,
+      });
+    await ack(entry.ack(parsed, services.environments));
     if (parsed.kind !== 'resume') return;
-    void runForUser(context, respond, () =>
-      resumeNow(context, respond, command.user_id, command.channel_id, parsed.ref, 'command'),
-    );
+    void request.run(() => changeNow(services, request, parsed.ref, { action: 'resume' }));
   };
 }

@@ -1,118 +1,81 @@
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { recordInvalidInput } from '../../../core/audit.js';
-import { type FlowCommand, parseFlowCommand } from '../../../core/commands/flow-command.js';
-import { type ListenerContext, runForUser } from '../../context.js';
+import { type FlowCommand, problemCode, type Subcommand } from '../../../core/commands/flow-command.js';
+import { SLASH_COMMANDS } from '../../commands/command-table.js';
+import { type SlackRequest, slackRequest } from '../../request.js';
+import type { Services } from '../../services.js';
 import { showCan, showWhoami } from '../flows/access.js';
 import { askToConfirm } from '../flows/confirm.js';
 import { showGlobal, showList, showStatus } from '../flows/read.js';
-import { resumeNow } from '../flows/resume.js';
-import { flowAck } from './command-acks.js';
+import { changeNow } from '../flows/settle.js';
+import type { CommandArgs } from './index.js';
 
-type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+type Handler<S extends Subcommand> = (
+  services: Services,
+  request: SlackRequest,
+  command: Extract<FlowCommand, { kind: S }>,
+) => Promise<void>;
 
-/** `/flow <subcommand> …`: the whole toolbox. Input problems and help are answered in the ack, privately. */
-export function flowCommand(context: ListenerContext) {
-  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
-    const parsed = parseFlowCommand(command.text ?? '', context.environments);
-    if (parsed.kind === 'invalid') {
-      recordInvalidInput(
-        context.audit,
-        {
-          actor: command.user_id,
-          action: parsed.topic ?? 'unknown',
-          channel: command.channel_id,
-          source: 'command',
-        },
-        parsed.problem.code,
-      );
-    }
-    await ack(flowAck(parsed, context.environments));
-    if (parsed.kind === 'invalid' || parsed.command.kind === 'help') return;
-    const request = parsed.command;
-    void runForUser(context, respond, () =>
-      run(context, request, command.user_id, command.channel_id, respond),
-    );
-  };
+/**
+ * What each subcommand does, once parsed and acknowledged: the same keys as core's parsers and the command
+ * table's acknowledgements (`help` is answered in the acknowledgement alone).
+ */
+const HANDLERS: { readonly [S in Exclude<Subcommand, 'help'>]: Handler<S> } = {
+  status: (services, request, command) => showStatus(services, request, command.target),
+  list: (services, request, command) => showList(services, request, command.environment, command.glob),
+  global: (services, request, command) => showGlobal(services, request, command.environment),
+  resume: (services, request, command) => changeNow(services, request, command.target, { action: 'resume' }),
+  pause: (services, request, command) =>
+    askToConfirm(services, request, command.target, {
+      action: 'pause',
+      ...(command.reason ? { reason: command.reason } : {}),
+      ...(command.forSeconds ? { forMs: command.forSeconds * 1000 } : {}),
+    }),
+  ramp: (services, request, command) =>
+    askToConfirm(services, request, command.target, {
+      action: 'ramp',
+      request: {
+        ...(command.mode ? { mode: command.mode } : {}),
+        ...(command.from ? { from: command.from } : {}),
+        ...(command.overSeconds ? { overSeconds: command.overSeconds } : {}),
+      },
+    }),
+  pin: (services, request, command) =>
+    askToConfirm(services, request, command.target, { action: 'pin', settings: command.settings }),
+  unpin: (services, request, command) =>
+    askToConfirm(services, request, command.target, { action: 'unpin', settings: command.settings }),
+  'reset-rate': (services, request, command) =>
+    askToConfirm(services, request, command.target, { action: 'reset-rate' }),
+  whoami: (services, request) => showWhoami(services, request),
+  can: (services, request, command) => showCan(services, request, command.action, command.target),
+};
+
+type Asked = Exclude<FlowCommand, { kind: 'help' }>;
+
+function handle(services: Services, request: SlackRequest, command: Asked): Promise<void> {
+  const handler = HANDLERS[command.kind] as Handler<Asked['kind']>;
+  return handler(services, request, command as never);
 }
 
-function run(
-  context: ListenerContext,
-  request: Exclude<FlowCommand, { kind: 'help' }>,
-  actorId: string,
-  channelId: string,
-  respond: CommandArgs['respond'],
-): Promise<void> {
-  const source = 'command';
-  switch (request.kind) {
-    case 'status':
-      return showStatus(context, respond, actorId, channelId, request.target, source);
-    case 'list':
-      return showList(context, respond, actorId, channelId, request.environment, request.glob, source);
-    case 'global':
-      return showGlobal(context, respond, actorId, channelId, request.environment, source);
-    case 'resume':
-      return resumeNow(context, respond, actorId, channelId, request.target, source);
-    case 'pause':
-      return askToConfirm(
-        context,
-        respond,
-        actorId,
-        channelId,
-        {
-          action: 'pause',
-          target: request.target,
-          ...(request.reason ? { reason: request.reason } : {}),
-          ...(request.forSeconds ? { forMs: request.forSeconds * 1000 } : {}),
-        },
-        source,
-      );
-    case 'ramp':
-      return askToConfirm(
-        context,
-        respond,
-        actorId,
-        channelId,
-        {
-          action: 'ramp',
-          target: request.target,
-          request: {
-            ...(request.mode ? { mode: request.mode } : {}),
-            ...(request.from ? { from: request.from } : {}),
-            ...(request.overSeconds ? { overSeconds: request.overSeconds } : {}),
-          },
-        },
-        source,
-      );
-    case 'whoami':
-      return showWhoami(context, respond, actorId);
-    case 'can':
-      return showCan(context, respond, actorId, channelId, request.action, request.target);
-    case 'reset-rate':
-      return askToConfirm(
-        context,
-        respond,
-        actorId,
-        channelId,
-        { action: 'reset-rate', target: request.target },
-        source,
-      );
-    case 'pin':
-      return askToConfirm(
-        context,
-        respond,
-        actorId,
-        channelId,
-        { action: 'pin', target: request.target, settings: request.settings },
-        source,
-      );
-    case 'unpin':
-      return askToConfirm(
-        context,
-        respond,
-        actorId,
-        channelId,
-        { action: 'unpin', target: request.target, settings: request.settings },
-        source,
-      );
-  }
+/** `/flow <subcommand> …`: the whole toolbox. Input problems and help are answered in the ack, privately. */
+export function flowCommand(services: Services) {
+  const entry = SLASH_COMMANDS['/flow'];
+  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+    const request = slackRequest(services, {
+      actorId: command.user_id,
+      channelId: command.channel_id,
+      source: 'command',
+      respond,
+    });
+    const parsed = entry.parse(command.text ?? '', services.environments);
+    if (parsed.kind === 'invalid') {
+      services.operations.recordInvalid({
+        ...request.asking,
+        action: parsed.topic ?? 'unknown',
+        problem: problemCode(parsed.problem),
+      });
+    }
+    await ack(entry.ack(parsed, services.environments));
+    if (parsed.kind === 'invalid' || parsed.command.kind === 'help') return;
+    const asked = parsed.command;
+    void request.run(() => handle(services, request, asked));
+  };
 }

@@ -1,20 +1,19 @@
 import type { AllMiddlewareArgs, App, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import { type ListenerContext, resilientRespond } from '../../context.js';
+import type { SlashCommandName } from '../../commands/command-table.js';
+import type { Services } from '../../services.js';
 import { flowCommand } from './flow.js';
 import { flowResumeCommand } from './flow-resume.js';
 
-type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
+export type CommandArgs = SlackCommandMiddlewareArgs & AllMiddlewareArgs;
 
-/** Every handler gets a respond that falls back to the Web API when the response_url fails. */
-function resilient(context: ListenerContext, handler: (args: CommandArgs) => Promise<void>) {
-  return (args: CommandArgs) =>
-    handler({
-      ...args,
-      respond: resilientRespond(context, args.respond, args.command.channel_id, args.command.user_id),
-    });
-}
+/** A listener for every slash command of the command table (the type makes a missing one an error). */
+const LISTENERS: {
+  readonly [N in SlashCommandName]: (services: Services) => (args: CommandArgs) => Promise<void>;
+} = {
+  '/flow-resume': flowResumeCommand,
+  '/flow': flowCommand,
+};
 
-export function registerCommands(app: App, context: ListenerContext): void {
-  app.command('/flow-resume', resilient(context, flowResumeCommand(context)));
-  app.command('/flow', resilient(context, flowCommand(context)));
+export function registerCommands(app: App, services: Services): void {
+  for (const [name, listener] of Object.entries(LISTENERS)) app.command(name, listener(services));
 }

@@ -1,34 +1,22 @@
-import type { RespondFn } from '@slack/bolt';
 import type { FlowAction } from '../../../core/access/types.js';
 import type { KeyRef } from '../../../core/keys.js';
 import { canMessage, whoamiMessage } from '../../blocks/access.js';
-import { type ListenerContext, reply } from '../../context.js';
+import type { SlackRequest } from '../../request.js';
+import type { Services } from '../../services.js';
 
-export async function showWhoami(
-  context: ListenerContext,
-  respond: RespondFn,
-  actorId: string,
-): Promise<void> {
-  const { grants, uncertain } = await context.access.current.grantsFor(actorId);
-  await reply(context, respond, whoamiMessage(grants, uncertain), { visibility: 'ephemeral' });
+/** `/flow whoami`: only the asker's own grants. */
+export async function showWhoami(services: Services, request: SlackRequest): Promise<void> {
+  const { grants, uncertain } = await services.operations.grants(request.actorId);
+  await request.tell(whoamiMessage(grants, uncertain));
 }
 
+/** `/flow can <action> <key>`: core answers as the pipeline would; the words are the blocks'. */
 export async function showCan(
-  context: ListenerContext,
-  respond: RespondFn,
-  actorId: string,
-  channelId: string | undefined,
+  services: Services,
+  request: SlackRequest,
   action: FlowAction,
   target: KeyRef,
 ): Promise<void> {
-  const decision = await context.access.current.decide({
-    actor: { userId: actorId },
-    action,
-    environment: target.environment,
-    key: target.key,
-    channelId,
-  });
-  await reply(context, respond, canMessage(action, target, decision, context.naming), {
-    visibility: 'ephemeral',
-  });
+  const decision = await services.operations.can({ ...request.asking, action, target });
+  await request.tell(canMessage(action, target, decision, services.naming));
 }

@@ -1,68 +1,46 @@
-import type { RespondFn } from '@slack/bolt';
-import type { PendingChange } from '../../../core/operations/outcome.js';
-import { QStashError } from '../../../core/qstash/errors.js';
-import { planRamp } from '../../../core/ramp/ramp-plan.js';
+import type { KeyRef } from '../../../core/keys.js';
+import { type Change, pendingChange } from '../../../core/operations/change.js';
 import { confirmationMessage } from '../../blocks/confirmation.js';
-import { describeRampPlanProblem } from '../../blocks/input-problems.js';
 import { code, truncate } from '../../blocks/mrkdwn.js';
-import { problemMessage, refusedMessage } from '../../blocks/outcome.js';
+import { refusedMessage, warningMessage } from '../../blocks/outcome.js';
 import { describeQStashError } from '../../blocks/qstash-error.js';
-import { type ListenerContext, reply } from '../../context.js';
+import type { SlackRequest } from '../../request.js';
+import type { Services } from '../../services.js';
 
 /**
- * Changes that can hurt (pause, pin, unpin, reset-rate) are shown first, privately, with the live state and
- * what will happen; only Confirm acts. Someone who may not take the action is told so instead of being asked.
+ * Changes that can hurt (pause, pin, unpin, reset-rate, ramp) are shown first, privately, with the live state
+ * and what will happen; only Confirm acts. Someone who may not take the action is told so instead of being
+ * asked (core decides).
  */
 export async function askToConfirm(
-  context: ListenerContext,
-  respond: RespondFn,
-  actorId: string,
-  channelId: string | undefined,
-  change: PendingChange,
-  source: string,
+  services: Services,
+  request: SlackRequest,
+  target: KeyRef,
+  change: Change,
 ): Promise<void> {
-  const check = await context.operations.check(actorId, change.action, change.target, channelId, source);
-  if (!check.allowed) {
-    await reply(
-      context,
-      respond,
-      refusedMessage(
-        { kind: 'refused', action: change.action, target: change.target, explanation: check.explanation },
-        context.naming,
-      ),
-      { visibility: 'ephemeral' },
-    );
-    return;
-  }
-  const state = await context.operations.peek(change.target);
-  if (state === 'not_found') {
-    const problem = describeQStashError(new QStashError({ kind: 'not_found', status: 404 }));
-    await reply(
-      context,
-      respond,
-      problemMessage(`${problem}: ${code(truncate(change.target.key, 80))}. Nothing was changed.`),
-      {
-        visibility: 'ephemeral',
-      },
-    );
-    return;
-  }
-  if (change.action === 'ramp') {
-    const problem =
-      state === undefined
-        ? 'QStash did not say what the key’s limits are, so no ramp can be planned; try again.'
-        : (() => {
-            const planned = planRamp(state, change.request);
-            return planned.kind === 'ok' ? undefined : describeRampPlanProblem(planned.problem);
-          })();
-    if (problem) {
-      await reply(context, respond, problemMessage(problem), { visibility: 'ephemeral' });
+  const proposal = await services.operations.propose(request.change(target, change));
+  switch (proposal.kind) {
+    case 'refused':
+      await request.tell(refusedMessage(proposal, services.naming));
       return;
-    }
+    case 'failed':
+      await request.tell(
+        warningMessage(
+          `${describeQStashError(proposal.error)}: ${code(truncate(target.key, 80))}. Nothing was changed.`,
+        ),
+      );
+      return;
+    case 'proposed':
+      await request.tell(
+        confirmationMessage(
+          pendingChange(target, change),
+          proposal.state,
+          proposal.confirmation.id,
+          services.naming,
+          Math.round(proposal.expiresInMs / 60_000),
+          proposal.plan,
+        ),
+      );
+      return;
   }
-  const pending = await context.confirmations.create(actorId, channelId, change);
-  const minutes = Math.round(context.confirmations.ttlMs / 60_000);
-  await reply(context, respond, confirmationMessage(change, state, pending.id, context.naming, minutes), {
-    visibility: 'ephemeral',
-  });
 }

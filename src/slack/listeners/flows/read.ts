@@ -1,19 +1,20 @@
-import type { RespondFn } from '@slack/bolt';
+import type { FlowAction } from '../../../core/access/types.js';
 import type { KeyRef } from '../../../core/keys.js';
 import type { ReadOutcome } from '../../../core/operations/outcome.js';
 import { globalMessage } from '../../blocks/global.js';
 import { listMessage } from '../../blocks/list.js';
-import { escapeMrkdwn } from '../../blocks/mrkdwn.js';
-import { keyLabel, problemMessage } from '../../blocks/outcome.js';
+import { keyLabel, warningMessage } from '../../blocks/outcome.js';
 import { describeQStashError } from '../../blocks/qstash-error.js';
+import { describeRefusal } from '../../blocks/refusal.js';
 import { statusMessage } from '../../blocks/status.js';
 import type { SlackMessage } from '../../blocks/types.js';
-import { type ListenerContext, reply } from '../../context.js';
+import type { SlackRequest } from '../../request.js';
+import type { Services } from '../../services.js';
 
 /** Reads change nothing, so their answers are private; `replaceOriginal` refreshes a card in place. */
 async function answer<T>(
-  context: ListenerContext,
-  respond: RespondFn,
+  request: SlackRequest,
+  action: FlowAction,
   outcome: ReadOutcome<T>,
   render: (value: T) => SlackMessage,
   failure: (reason: string) => string,
@@ -21,73 +22,61 @@ async function answer<T>(
 ): Promise<void> {
   let message: SlackMessage;
   if (outcome.kind === 'ok') message = render(outcome.value);
-  else if (outcome.kind === 'refused') message = problemMessage(escapeMrkdwn(outcome.explanation));
-  else message = problemMessage(`${failure(describeQStashError(outcome.error))}.`);
-  const replace = replaceOriginal && outcome.kind === 'ok';
-  await reply(context, respond, message, { visibility: 'ephemeral', replaceOriginal: replace });
+  else if (outcome.kind === 'refused') message = warningMessage(describeRefusal(outcome.refusal, action));
+  else message = warningMessage(`${failure(describeQStashError(outcome.error))}.`);
+  await request.tell(message, { replaceOriginal: replaceOriginal && outcome.kind === 'ok' });
 }
 
 export async function showStatus(
-  context: ListenerContext,
-  respond: RespondFn,
-  actorId: string,
-  channelId: string | undefined,
+  services: Services,
+  request: SlackRequest,
   target: KeyRef,
-  source: string,
   replaceOriginal = false,
 ): Promise<void> {
-  const outcome = await context.operations.status({ actorId, target, channelId, source });
+  const outcome = await services.operations.status({ ...request.asking, target });
   await answer(
-    context,
-    respond,
+    request,
+    'status',
     outcome,
-    (state) => statusMessage(target, state, context.naming),
-    (reason) => `Couldn’t read ${keyLabel(target, context.naming)}: ${reason}`,
+    (state) => statusMessage(target, state, services.naming),
+    (reason) => `Couldn’t read ${keyLabel(target, services.naming)}: ${reason}`,
     replaceOriginal,
   );
 }
 
 export async function showList(
-  context: ListenerContext,
-  respond: RespondFn,
-  actorId: string,
-  channelId: string | undefined,
+  services: Services,
+  request: SlackRequest,
   environment: string | undefined,
   glob: string | undefined,
-  source: string,
   replaceOriginal = false,
 ): Promise<void> {
-  const outcome = await context.operations.list(actorId, environment, glob, channelId, source);
+  const outcome = await services.operations.list({ ...request.asking, environment, glob });
   await answer(
-    context,
-    respond,
+    request,
+    'list',
     outcome,
-    (results) => listMessage(results, glob, context.naming),
+    (results) => listMessage(results, glob, services.naming),
     (reason) => `Couldn’t list the keys: ${reason}`,
     replaceOriginal,
   );
 }
 
 export async function showGlobal(
-  context: ListenerContext,
-  respond: RespondFn,
-  actorId: string,
-  channelId: string | undefined,
+  services: Services,
+  request: SlackRequest,
   environment: string | undefined,
-  source: string,
 ): Promise<void> {
-  const names = environment === undefined ? context.environments.names : [environment];
+  const names = environment === undefined ? services.environments.names : [environment];
   const results = await Promise.all(
     names.map(async (name) => ({
       name,
-      outcome: await context.operations.global(actorId, name, channelId, source),
+      outcome: await services.operations.global({ ...request.asking, environment: name }),
     })),
   );
   const refused = results.find((result) => result.outcome.kind === 'refused');
   if (refused && refused.outcome.kind === 'refused') {
-    await reply(context, respond, problemMessage(escapeMrkdwn(refused.outcome.explanation)), {
-      visibility: 'ephemeral',
-    });
+    await request.tell(warningMessage(describeRefusal(refused.outcome.refusal, 'list')));
     return;
   }
   const message = globalMessage(
@@ -100,7 +89,7 @@ export async function showGlobal(
             problem: outcome.kind === 'failed' ? describeQStashError(outcome.error) : 'refused',
           },
     ),
-    context.naming,
+    services.naming,
   );
-  await reply(context, respond, message, { visibility: 'ephemeral' });
+  await request.tell(message);
 }

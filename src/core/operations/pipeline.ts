@@ -1,0 +1,258 @@
+import type { AccessPolicy } from '../access/types.js';
+import { type AuditLog, type AuditRecorder, auditRecorder } from '../audit.js';
+import type { OnceGuard } from '../once-guard.js';
+import type { QStashClient } from '../qstash/client.js';
+import type { QStashEnvironments } from '../qstash/environments.js';
+import { QStashError } from '../qstash/errors.js';
+import type { FlowKeyState } from '../qstash/types.js';
+import type { MutationRateLimiter } from '../rate-limit.js';
+import type { Approvals } from './approvals.js';
+import { authorizeAll, refusalDetails } from './authorize.js';
+import {
+  type ChangeAction,
+  type ChangeRequest,
+  impliedActions,
+  isScheduled,
+  pendingChange,
+  type QStashChange,
+} from './change.js';
+import type { Outcome } from './outcome.js';
+import type { Refusal } from './refusal.js';
+
+export type ChangeListener = (outcome: Outcome, request: ChangeRequest) => Promise<void> | void;
+
+/** Long enough to cover Slack's retries and a person's impatient second click. */
+const ONCE_TTL_MS = 10 * 60_000;
+
+export interface RunOptions {
+  /**
+   * Already counted against the person's rate limit, as part of a whole (a ramp's start counts its pin and its
+   * resume when it is asked for, so that it is refused before it begins rather than halfway).
+   */
+  readonly rateCounted?: boolean;
+}
+
+export interface PipelineParts {
+  readonly environments: QStashEnvironments;
+  readonly policy: AccessPolicy;
+  readonly audit: AuditLog;
+  readonly once: OnceGuard;
+  readonly approvals: Approvals;
+  readonly rateLimiter: MutationRateLimiter | undefined;
+  readonly now: () => number;
+}
+
+/** What the gate let through, or the outcome that ends the request there. */
+export type Admission = { readonly kind: 'admitted' } | Exclude<Outcome, { kind: 'done' | 'failed' }>;
+
+/**
+ * The one way a key changes: authorize every implied action → rate limit → approval → once → QStash → audit →
+ * outcome. Every call ends in an outcome (QStash trouble included, never thrown) and leaves exactly one audit
+ * event; a change that reached QStash is one event naming that change.
+ */
+export class ChangePipeline {
+  private readonly listeners: ChangeListener[] = [];
+
+  constructor(private readonly parts: PipelineParts) {}
+
+  /** Called after every successful change, whatever started it (timers, alerts and ramps follow changes). */
+  onChange(listener: ChangeListener): void {
+    this.listeners.push(listener);
+  }
+
+  /** The audit recorder of one request, its subject fixed now (latency is measured from here). */
+  recorder(
+    request: ChangeRequest,
+    action: ChangeAction,
+    details: Record<string, unknown> = {},
+  ): AuditRecorder {
+    return auditRecorder(
+      this.parts.audit,
+      {
+        actor: request.actorId,
+        action,
+        key: request.target.key,
+        environment: request.target.environment,
+        channel: request.channelId,
+        source: request.source,
+        requestId: request.requestId,
+      },
+      {
+        ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
+        ...details,
+      },
+    );
+  }
+
+  /**
+   * The steps before anything happens: authorization of every action the change implies, the rate limit
+   * (`changes` of them), approval and the once-claim. Refusals are audited here.
+   */
+  async admit(
+    request: ChangeRequest,
+    record: AuditRecorder,
+    options: { readonly changes: number },
+  ): Promise<Admission> {
+    const { target, change } = request;
+    const action = change.action;
+    const auth = await authorizeAll(
+      this.parts.policy,
+      request.actorId,
+      impliedActions(change),
+      target,
+      request.channelId,
+    );
+    if (auth.kind === 'refused') {
+      const { reason, details } = refusalDetails(auth.refusal, action);
+      record('denied', reason, {}, details);
+      return { kind: 'refused', action, target, refusal: auth.refusal };
+    }
+    const { rateLimiter } = this.parts;
+    if (rateLimiter && options.changes > 0) {
+      const rate = await rateLimiter.take(request.actorId, options.changes);
+      if (rate.kind === 'limited') {
+        // Scheduled work waits the limit out (its caller tries again); a person is told when to try again.
+        record(isScheduled(request.source) ? 'deferred' : 'denied', 'rate_limited');
+        return {
+          kind: 'refused',
+          action,
+          target,
+          refusal: {
+            code: 'rate_limited',
+            limit: rate.limit,
+            windowMs: rateLimiter.windowMs,
+            retryAfterMs: rate.retryAfterMs,
+          },
+        };
+      }
+    }
+    if (auth.approval && request.approvedBy === undefined) {
+      const refused = (refusal: Refusal): Admission => {
+        record('denied', refusal.code);
+        return { kind: 'refused', action, target, refusal };
+      };
+      // Nobody is there to ask (scheduled work), or nowhere to ask (a card needs a channel).
+      if (isScheduled(request.source))
+        return refused({ code: 'approval_required', rule: auth.approval.rule });
+      if (request.channelId === undefined) return refused({ code: 'approval_needs_channel' });
+      const approval = await this.parts.approvals.create(
+        request.actorId,
+        request.channelId,
+        pendingChange(target, change),
+        auth.approval.rule,
+        auth.approval.expiresMs,
+        { source: request.source, requestId: request.requestId },
+      );
+      record('requested', 'approval required', {}, { approval: approval.id });
+      return { kind: 'needs_approval', action, target, actorId: request.actorId, approval };
+    }
+    if (request.onceId !== undefined) {
+      const claim = await this.parts.once.claim(request.onceId, request.actorId, ONCE_TTL_MS);
+      if (claim.kind === 'held') {
+        record('duplicate');
+        return { kind: 'duplicate', action, target, holderId: claim.holder };
+      }
+    }
+    return { kind: 'admitted' };
+  }
+
+  /** One QStash change, through every step. */
+  async run(
+    request: ChangeRequest & { readonly change: QStashChange },
+    options: RunOptions = {},
+  ): Promise<Outcome> {
+    const { target, change } = request;
+    const record = this.recorder(request, change.action, changeDetails(change));
+    const admitted = await this.admit(request, record, { changes: options.rateCounted ? 0 : 1 });
+    if (admitted.kind !== 'admitted') return admitted;
+
+    const client = this.parts.environments.client(target.environment);
+    try {
+      // Reading first names an unknown key before anything is sent, and tells how many messages a resume released.
+      const before = await readOptional(client, target.key);
+      await apply(client, target.key, change);
+      const changedAt = Date.now();
+      const after = await readOptional(client, target.key, changedAt).catch(() => undefined);
+      record('done');
+      const at = this.parts.now();
+      const done: Outcome = {
+        kind: 'done',
+        action: change.action,
+        target,
+        actorId: request.actorId,
+        source: request.source,
+        requestId: request.requestId,
+        before,
+        after,
+        at: new Date(at),
+        ...(change.action === 'pause' && change.reason ? { reason: change.reason } : {}),
+        ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
+        ...(change.action === 'pause' && change.forMs ? { resumeAt: new Date(at + change.forMs) } : {}),
+      };
+      await this.notify(done, request);
+      return done;
+    } catch (error) {
+      const failure = QStashError.from(error);
+      record('failed', failure.kind);
+      // A failed attempt may be retried by the next click.
+      if (request.onceId !== undefined) await this.parts.once.release(request.onceId);
+      return { kind: 'failed', action: change.action, target, error: failure };
+    }
+  }
+
+  private async notify(outcome: Outcome, request: ChangeRequest): Promise<void> {
+    for (const listener of this.listeners) {
+      try {
+        await listener(outcome, request);
+      } catch {
+        // A follow-up that fails must not turn a done change into a failure; listeners log for themselves.
+      }
+    }
+  }
+}
+
+/** What the audit event says about the change itself: the reason of a pause, the settings of a pin. */
+function changeDetails(change: QStashChange): Record<string, unknown> {
+  switch (change.action) {
+    case 'pause':
+      return {
+        ...(change.reason ? { note: change.reason } : {}),
+        ...(change.forMs ? { forMs: change.forMs } : {}),
+      };
+    case 'pin':
+    case 'unpin':
+      return { ...change.settings };
+    default:
+      return {};
+  }
+}
+
+function apply(client: QStashClient, key: string, change: QStashChange): Promise<void> {
+  switch (change.action) {
+    case 'pause':
+      return client.pause(key);
+    case 'resume':
+      return client.resume(key);
+    case 'reset-rate':
+      return client.resetRate(key);
+    case 'pin':
+      return client.pin(key, change.settings);
+    case 'unpin':
+      return client.unpin(key, change.settings);
+  }
+}
+
+/** The key's state, or undefined when QStash could not say; an unknown key is an error (nothing to act on). */
+async function readOptional(
+  client: QStashClient,
+  key: string,
+  freshSince?: number,
+): Promise<FlowKeyState | undefined> {
+  try {
+    return await client.get(key, freshSince);
+  } catch (error) {
+    if (error instanceof QStashError && (error.kind === 'not_found' || error.kind === 'unauthorized'))
+      throw error;
+    return undefined;
+  }
+}

@@ -1,0 +1,147 @@
+import type { AccessPolicy, FlowAction } from '../access/types.js';
+import { type AuditLog, auditRecorder } from '../audit.js';
+import { matchesGlob } from '../glob.js';
+import type { KeyRef } from '../keys.js';
+import type { QStashClient } from '../qstash/client.js';
+import type { QStashEnvironments } from '../qstash/environments.js';
+import { QStashError } from '../qstash/errors.js';
+import type { FlowKeyState, GlobalParallelism } from '../qstash/types.js';
+import { refusalDetails } from './authorize.js';
+import type { ReadRequest } from './change.js';
+import type { EnvironmentKeys, ReadOutcome } from './outcome.js';
+
+/** Reads: authorized and audited like changes, but nothing is claimed, limited or approved. */
+export class Reads {
+  constructor(
+    private readonly environments: QStashEnvironments,
+    private readonly policy: AccessPolicy,
+    private readonly audit: AuditLog,
+  ) {}
+
+  /**
+   * The key's state for work already authorized (a confirmation, a card, the scheduler): 'not_found' for an
+   * unknown key, undefined when QStash could not say. Not audited: it decides nothing.
+   */
+  async peek(target: KeyRef): Promise<FlowKeyState | 'not_found' | undefined> {
+    try {
+      return await this.environments.client(target.environment).get(target.key);
+    } catch (error) {
+      if (error instanceof QStashError && error.kind === 'not_found') return 'not_found';
+      return undefined;
+    }
+  }
+
+  /** The key's state as it is now, for the person allowed to see it. */
+  status(request: ReadRequest & { readonly target: KeyRef }): Promise<ReadOutcome<FlowKeyState>> {
+    return this.read('status', request, request.target, (client) => client.get(request.target.key));
+  }
+
+  /** Global parallelism of one environment (authorized as `list`). */
+  global(request: ReadRequest & { readonly environment: string }): Promise<ReadOutcome<GlobalParallelism>> {
+    return this.read('list', request, { environment: request.environment, key: '*' }, (client) =>
+      client.globalParallelism(),
+    );
+  }
+
+  /**
+   * Keys of the named environment, or of every environment, matching the glob. Environments are read side by
+   * side; one that fails is reported as such without hiding the others.
+   */
+  async list(
+    request: ReadRequest & { readonly environment: string | undefined; readonly glob: string | undefined },
+  ): Promise<ReadOutcome<EnvironmentKeys[]>> {
+    const { actorId, channelId } = request;
+    const names = request.environment === undefined ? this.environments.names : [request.environment];
+    const pattern = request.glob ?? '*';
+    const record = auditRecorder(this.audit, {
+      actor: actorId,
+      action: 'list',
+      key: pattern,
+      environment: request.environment ?? '*',
+      channel: channelId,
+      source: request.source,
+      requestId: request.requestId,
+    });
+    for (const name of names) {
+      const decision = await this.policy.authorize({
+        actor: { userId: actorId },
+        action: 'list',
+        environment: name,
+        key: undefined,
+        channelId,
+      });
+      if (decision.kind === 'refused') {
+        const { reason, details } = refusalDetails(decision.refusal, 'list');
+        record('denied', reason, { environment: name }, details);
+        return { kind: 'refused', refusal: decision.refusal };
+      }
+    }
+    const results = await Promise.all(
+      names.map(async (name): Promise<EnvironmentKeys> => {
+        try {
+          const keys = (await this.environments.client(name).list()).filter((key) =>
+            matchesGlob(key.key, pattern),
+          );
+          // A grant of `list` on some key patterns shows those keys only.
+          const visible: FlowKeyState[] = [];
+          for (const key of keys) {
+            const decision = await this.policy.authorize({
+              actor: { userId: actorId },
+              action: 'list',
+              environment: name,
+              key: key.key,
+              channelId,
+            });
+            if (decision.kind === 'allowed') visible.push(key);
+          }
+          return { environment: name, keys: visible, error: undefined };
+        } catch (error) {
+          return { environment: name, keys: undefined, error: QStashError.from(error) };
+        }
+      }),
+    );
+    const firstError = results.find((result) => result.error)?.error;
+    const allFailed = firstError !== undefined && results.every((result) => result.error);
+    record(allFailed ? 'failed' : 'done', firstError?.kind);
+    if (allFailed) return { kind: 'failed', error: firstError };
+    return { kind: 'ok', value: results };
+  }
+
+  private async read<T>(
+    action: FlowAction,
+    request: ReadRequest,
+    target: KeyRef,
+    call: (client: QStashClient) => Promise<T>,
+  ): Promise<ReadOutcome<T>> {
+    const record = auditRecorder(this.audit, {
+      actor: request.actorId,
+      action,
+      key: target.key,
+      environment: target.environment,
+      channel: request.channelId,
+      source: request.source,
+      requestId: request.requestId,
+    });
+    const decision = await this.policy.authorize({
+      actor: { userId: request.actorId },
+      action,
+      environment: target.environment,
+      key: target.key === '*' ? undefined : target.key,
+      channelId: request.channelId,
+    });
+    if (decision.kind === 'refused') {
+      const { reason, details } = refusalDetails(decision.refusal, action);
+      record('denied', reason, {}, details);
+      return { kind: 'refused', refusal: decision.refusal };
+    }
+    try {
+      const value = await call(this.environments.client(target.environment));
+      record('done');
+      return { kind: 'ok', value };
+    } catch (error) {
+      const failure = QStashError.from(error);
+      record('failed', failure.kind);
+      return { kind: 'failed', error: failure };
+    }
+  }
+}

@@ -1,0 +1,81 @@
+import type { AccessRefusal, FlowAction, NotGrantedScope } from '../../core/access/types.js';
+import type { Refusal } from '../../core/operations/refusal.js';
+import { describeRampPlanProblem } from './input-problems.js';
+import { code, escapeMrkdwn, mention } from './mrkdwn.js';
+
+/**
+ * Whom a refusal is about: the person reading it (`you`), or someone else, for scheduled work done in their
+ * name and told to the channel (`they`).
+ */
+export type Person = 'you' | 'they';
+
+const WORDS = {
+  you: { subject: 'you', object: 'you', possessive: 'your', are: 'You are' },
+  they: { subject: 'they', object: 'them', possessive: 'their', are: 'They are' },
+} as const;
+
+function why(scope: Exclude<NotGrantedScope, 'not_listed'>, person: Person): string {
+  const their = WORDS[person].possessive;
+  switch (scope) {
+    case 'deny_rule':
+      return 'a deny rule covers it';
+    case 'other_channels':
+      return `${their} access to it is limited to other channels`;
+    case 'not_covered':
+      return `${their} access doesn’t cover it`;
+  }
+}
+
+/** Why an action needs another the person was refused. */
+function needs(asked: FlowAction, refused: FlowAction): string {
+  if (asked === 'pause' && refused === 'resume')
+    return 'Flowbot resumes a timed pause for you when the time is up';
+  if (asked === 'ramp' && refused === 'pause') return 'aborting a ramp pauses the key again';
+  if (asked === 'ramp')
+    return 'a ramp resumes the key, pins its limit step by step and puts its pinning back at the end';
+  return `${asked} takes ${refused}`;
+}
+
+function accessWords(refusal: AccessRefusal, asked: FlowAction, person: Person): string {
+  const words = WORDS[person];
+  if (refusal.code === 'directory_unavailable')
+    return `Flowbot could not check ${words.possessive} user-group membership because Slack did not answer. Nothing was changed; try again in a moment.`;
+  if (refusal.scope === 'not_listed')
+    return person === 'you'
+      ? 'You are not on Flowbot’s access list. Ask your Flowbot admin to add you or one of your user groups.'
+      : 'They are not on Flowbot’s access list.';
+  const what = refusal.onKey ? `${refusal.action} on this key` : refusal.action;
+  const policy = `Flowbot’s access policy does not let ${words.object} ${what}: ${why(refusal.scope, person)}.`;
+  const advice = person === 'you' ? ' Ask your Flowbot admin if you need it.' : '';
+  if (refusal.action === asked || person === 'they') return `${policy}${advice}`;
+  return `This needs ${code(refusal.action)} as well (${needs(asked, refusal.action)}). ${policy}${advice}`;
+}
+
+/**
+ * Why Flowbot did not do what was asked (`asked`), in words: never who else has access. mrkdwn: rule names
+ * and the like are escaped here.
+ */
+export function describeRefusal(refusal: Refusal, asked: FlowAction, person: Person = 'you'): string {
+  switch (refusal.code) {
+    case 'not_granted':
+    case 'directory_unavailable':
+      return accessWords(refusal, asked, person);
+    case 'rate_limited': {
+      const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+      const who = person === 'you' ? 'You have' : 'They have';
+      return `${who} made ${refusal.limit} changes in a short time, which is as many as Flowbot allows one person per ${Math.round(refusal.windowMs / 1000)} seconds. Try again in ${seconds} seconds.`;
+    }
+    case 'approval_needs_channel':
+      return 'This change needs approval, which only works in a channel.';
+    case 'approval_required':
+      return person === 'you'
+        ? `It needs a second person’s approval (${escapeMrkdwn(refusal.rule)}), which Flowbot can’t ask for from here. Ask with the command (\`/flow pause\`, \`/flow resume\`…), which posts an approval card.`
+        : `It now needs a second person’s approval (${escapeMrkdwn(refusal.rule)}), which Flowbot can’t ask for on its own.`;
+    case 'ramp_in_progress':
+      return `A ramp is already in progress on this key (started by ${mention(refusal.startedBy)}).`;
+    case 'ramp_unplannable':
+      return describeRampPlanProblem(refusal.problem);
+    case 'ramp_state_unknown':
+      return 'QStash did not say what the key’s limits are, so no ramp can be planned; try again.';
+  }
+}

@@ -1,0 +1,118 @@
+import {
+  type EnvironmentNames,
+  type FlowCommand,
+  type FlowCommandParse,
+  parseFlowCommand,
+  type Subcommand,
+} from '../../core/commands/flow-command.js';
+import { formatKeyRef, type KeyProblem, type KeyRef, parseKeyRef } from '../../core/keys.js';
+import { helpMessage } from '../blocks/help.js';
+import { describeCommandProblem } from '../blocks/input-problems.js';
+import { code } from '../blocks/mrkdwn.js';
+import type { SlackMessage } from '../blocks/types.js';
+import { flowResumeUsage, keyProblem } from '../blocks/usage.js';
+
+/** What a slash command is answered with in its acknowledgement: nothing, or a private message. */
+export type CommandAck = (Partial<SlackMessage> & { response_type: 'ephemeral' }) | undefined;
+
+const privately = (message: SlackMessage): CommandAck => ({ response_type: 'ephemeral', ...message });
+
+type SubcommandAck<S extends Subcommand> = (
+  command: Extract<FlowCommand, { kind: S }>,
+  environments: EnvironmentNames,
+) => CommandAck;
+
+/**
+ * Every `/flow` subcommand and how it is acknowledged. The acknowledgement depends on the command text
+ * alone (help, input problems, "Resuming…"), so it is decided wherever the request is received (the front
+ * door thread, or the listener on one thread), before any of Flowbot's state is touched. The subcommands
+ * themselves (and their parsers) are core's list; the listeners' table of what each does has the same keys.
+ */
+export const SUBCOMMAND_ACKS: { readonly [S in Subcommand]: SubcommandAck<S> } = {
+  help: (command, environments) => privately(helpMessage(command.topic, environments.names)),
+  resume: (command, environments) => ({
+    response_type: 'ephemeral',
+    text: `:hourglass_flowing_sand: Resuming ${code(formatKeyRef(command.target, environments.names.length))}…`,
+  }),
+  status: () => undefined,
+  list: () => undefined,
+  pause: () => undefined,
+  pin: () => undefined,
+  unpin: () => undefined,
+  'reset-rate': () => undefined,
+  global: () => undefined,
+  ramp: () => undefined,
+  whoami: () => undefined,
+  can: () => undefined,
+};
+
+function ackSubcommand<S extends Subcommand>(
+  command: Extract<FlowCommand, { kind: S }>,
+  environments: EnvironmentNames,
+): CommandAck {
+  return (SUBCOMMAND_ACKS[command.kind as S] as SubcommandAck<S>)(command, environments);
+}
+
+export function flowAck(parsed: FlowCommandParse, environments: EnvironmentNames): CommandAck {
+  if (parsed.kind === 'invalid') {
+    const topic = parsed.topic && parsed.topic.length <= 20 ? parsed.topic : undefined;
+    return privately(helpMessage(topic, environments.names, describeCommandProblem(parsed.problem)));
+  }
+  return ackSubcommand(parsed.command, environments);
+}
+
+export type FlowResumeParse =
+  | { readonly kind: 'help' }
+  | { readonly kind: 'invalid'; readonly problem: KeyProblem }
+  | { readonly kind: 'resume'; readonly ref: KeyRef; readonly text: string };
+
+export function parseFlowResume(text: string, environments: EnvironmentNames): FlowResumeParse {
+  const trimmed = text.trim();
+  if (trimmed === '' || trimmed === 'help') return { kind: 'help' };
+  const parsed = parseKeyRef(trimmed, environments.names, environments.defaultName);
+  return parsed.kind === 'ok'
+    ? { kind: 'resume', ref: parsed.ref, text: trimmed }
+    : { kind: 'invalid', problem: parsed.problem };
+}
+
+export function flowResumeAck(parsed: FlowResumeParse, environments: EnvironmentNames): CommandAck {
+  switch (parsed.kind) {
+    case 'help':
+      return privately(flowResumeUsage(environments.names));
+    case 'invalid':
+      return privately(keyProblem(parsed.problem, '/flow-resume'));
+    case 'resume':
+      return { response_type: 'ephemeral', text: `:hourglass_flowing_sand: Resuming ${code(parsed.text)}…` };
+  }
+}
+
+export interface SlashCommand<P> {
+  readonly parse: (text: string, environments: EnvironmentNames) => P;
+  readonly ack: (parsed: P, environments: EnvironmentNames) => CommandAck;
+}
+
+/** Flowbot's slash commands: how each is parsed and acknowledged. The listeners are registered for these names. */
+export const SLASH_COMMANDS = {
+  '/flow': { parse: parseFlowCommand, ack: flowAck } satisfies SlashCommand<FlowCommandParse>,
+  '/flow-resume': { parse: parseFlowResume, ack: flowResumeAck } satisfies SlashCommand<FlowResumeParse>,
+} as const;
+
+export type SlashCommandName = keyof typeof SLASH_COMMANDS;
+
+export function isSlashCommand(name: unknown): name is SlashCommandName {
+  return typeof name === 'string' && Object.hasOwn(SLASH_COMMANDS, name);
+}
+
+/** The acknowledgement of a slash command's text, as both the front door and the listeners give it. */
+export function acknowledge(
+  name: SlashCommandName,
+  text: string,
+  environments: EnvironmentNames,
+): CommandAck {
+  switch (name) {
+    case '/flow':
+      return flowAck(parseFlowCommand(text, environments), environments);
+    case '/flow-resume':
+      return flowResumeAck(parseFlowResume(text, environments), environments);
+  }
+}

@@ -1,0 +1,148 @@
+import { randomUUID } from 'node:crypto';
+import type { RespondArguments, RespondFn } from '@slack/bolt';
+import type { Logger } from 'pino';
+import type { KeyRef } from '../core/keys.js';
+import type { Change, ChangeRequest, ReadRequest, Source } from '../core/operations/change.js';
+import { StoreUnavailable } from '../core/store/state-store.js';
+import type { SlackMessage } from './blocks/types.js';
+import type { Services } from './services.js';
+
+export type Visibility = 'in_channel' | 'ephemeral';
+
+/**
+ * One request from Slack, as the listeners see it: who asks, from where, what started it, how to answer, and
+ * a logger bound to the request id that core's audit events carry too. Built once where the request enters.
+ */
+export interface SlackRequest {
+  readonly requestId: string;
+  readonly actorId: string;
+  readonly channelId: string | undefined;
+  readonly source: Source;
+  readonly logger: Logger;
+  /** Who asks, from where, for core's reads (and the base of its other requests). */
+  readonly asking: ReadRequest;
+  /** This person's change to a key, from here. */
+  change(target: KeyRef, change: Change, options?: { readonly onceId?: string }): ChangeRequest;
+  /**
+   * Answers through `response_url` (falling back to the Web API when that fails). A failure is logged (the
+   * person may not see it, so the log is the last record) and never thrown: the work behind it has happened.
+   */
+  reply(
+    message: SlackMessage,
+    options: { visibility: Visibility; replaceOriginal?: boolean },
+  ): Promise<boolean>;
+  /** A private answer. */
+  tell(message: SlackMessage, options?: { replaceOriginal?: boolean }): Promise<boolean>;
+  /**
+   * Runs the work behind the request after the ack, tracked for graceful shutdown. Whatever goes wrong inside
+   * still ends in a message to the person: shared state unreachable, or an unexpected error.
+   */
+  run(work: () => Promise<unknown>): Promise<void>;
+}
+
+export function slackRequest(
+  services: Services,
+  input: {
+    readonly actorId: string;
+    readonly channelId: string | undefined;
+    readonly source: Source;
+    readonly respond: RespondFn;
+  },
+): SlackRequest {
+  const requestId = randomUUID();
+  const logger = services.logger.child({ requestId, actor: input.actorId, source: input.source });
+  const respond = resilientRespond(services, logger, input.respond, input.channelId, input.actorId);
+  const asking: ReadRequest = {
+    requestId,
+    actorId: input.actorId,
+    channelId: input.channelId,
+    source: input.source,
+  };
+  const reply: SlackRequest['reply'] = async (message, options) => {
+    const payload: RespondArguments = {
+      text: message.text,
+      blocks: message.blocks,
+      response_type: options.visibility,
+      replace_original: options.replaceOriginal ?? false,
+    };
+    try {
+      await respond(payload);
+      return true;
+    } catch (error) {
+      services.onSlackError?.('response_url', 'failed');
+      logger.error(
+        { err: error, visibility: options.visibility, reply: message.text.slice(0, 200) },
+        'could not deliver a reply through response_url',
+      );
+      return false;
+    }
+  };
+  return {
+    ...asking,
+    logger,
+    asking,
+    change: (target, change, options = {}) => ({
+      ...asking,
+      target,
+      change,
+      ...(options.onceId !== undefined ? { onceId: options.onceId } : {}),
+    }),
+    reply,
+    tell: (message, options = {}) => reply(message, { visibility: 'ephemeral', ...options }),
+    run: (work) =>
+      services.work.run(async () => {
+        try {
+          await work();
+        } catch (error) {
+          const stateDown = error instanceof StoreUnavailable;
+          logger.error(
+            { err: error },
+            stateDown ? 'shared state unavailable' : 'a Slack request failed unexpectedly',
+          );
+          const text = stateDown
+            ? ':warning: Flowbot can’t reach its shared state (Redis) right now, so it did not act. Nothing was changed; try again in a moment.'
+            : ':warning: Something went wrong inside Flowbot while handling this. It has been logged; check `/flow status` before trying again.';
+          await reply(
+            { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] },
+            { visibility: 'ephemeral' },
+          );
+        }
+      }),
+  };
+}
+
+/**
+ * `respond`, with a second way out: when the response_url fails (expired, used up, Slack trouble there), the
+ * message goes through the Web API instead (privately with chat.postEphemeral, publicly with
+ * chat.postMessage), so the person still hears the outcome. Updates in place have no such fallback.
+ */
+function resilientRespond(
+  services: Services,
+  logger: Logger,
+  respond: RespondFn,
+  channel: string | undefined,
+  user: string | undefined,
+): RespondFn {
+  return async (message) => {
+    try {
+      return await respond(message);
+    } catch (error) {
+      const payload = typeof message === 'string' ? { text: message } : message;
+      if (!channel || payload.replace_original || payload.delete_original) throw error;
+      const blocks =
+        'blocks' in payload && Array.isArray(payload.blocks)
+          ? (payload.blocks as SlackMessage['blocks'])
+          : [];
+      const fallback = { text: String(payload.text ?? ''), blocks };
+      logger.warn({ err: error, channel }, 'response_url failed; answering through the Web API instead');
+      const posted =
+        payload.response_type === 'in_channel'
+          ? await services.notifier.post(channel, fallback)
+          : user
+            ? await services.notifier.postEphemeral(channel, user, fallback)
+            : { kind: 'failed' as const, error: 'no user' };
+      if (posted.kind === 'failed') throw error;
+      return new Response(null, { status: 200 });
+    }
+  };
+}

@@ -1,0 +1,24 @@
+import type { Logger } from 'pino';
+import type { EnvironmentNames } from '../core/commands/flow-command.js';
+import type { FlowOperations } from '../core/operations/flow-operations.js';
+import type { WorkTracker } from '../core/work-tracker.js';
+import type { AlertDesk } from './alerts/alert-desk.js';
+import type { KeyNaming } from './blocks/outcome.js';
+import type { SlackNotifier } from './notifier.js';
+
+/**
+ * What the listeners are built with, once, in the composition root. Not called `context`: Bolt's per-request
+ * `context` has that name. Policy, audit and approvals are not here: they are core's, behind `operations`.
+ */
+export interface Services {
+  readonly operations: FlowOperations;
+  readonly notifier: SlackNotifier;
+  readonly desk: AlertDesk;
+  readonly environments: EnvironmentNames;
+  readonly naming: KeyNaming;
+  /** Work that outlives the ack, waited for on shutdown. */
+  readonly work: WorkTracker;
+  readonly logger: Logger;
+  /** Counts failed Slack calls (metrics). */
+  readonly onSlackError?: (method: string, error: string) => void;
+}

@@ -1,0 +1,37 @@
+import type { ApprovalRequest } from '../core/operations/approvals.js';
+import type { Outcome } from '../core/operations/outcome.js';
+import type { FlowKeyState } from '../core/qstash/types.js';
+import type { TimedWorkReporter } from '../core/scheduler/timed-work.js';
+import type { Timer } from '../core/scheduler/timers.js';
+import { approvalCard } from './blocks/approval.js';
+import type { KeyNaming } from './blocks/outcome.js';
+import { pauseReminderMessage, timedResumeMessage } from './blocks/schedule.js';
+import type { SlackNotifier } from './notifier.js';
+
+/** Scheduled work told in Slack: the end of a timed pause and reminders in their channel, expired approval cards. */
+export class SlackTimedWorkReporter implements TimedWorkReporter {
+  constructor(
+    private readonly notifier: SlackNotifier,
+    private readonly naming: KeyNaming,
+    private readonly now: () => number = Date.now,
+  ) {}
+
+  async timedResume(timer: Timer, outcome: Outcome): Promise<void> {
+    if (!timer.channelId) return;
+    await this.notifier.post(timer.channelId, timedResumeMessage(timer, outcome, this.naming, this.now()));
+  }
+
+  async reminder(timer: Timer, state: FlowKeyState): Promise<void> {
+    if (!timer.channelId) return;
+    await this.notifier.post(timer.channelId, pauseReminderMessage(timer, state, this.naming, this.now()));
+  }
+
+  async approvalExpired(request: ApprovalRequest): Promise<void> {
+    if (!request.message) return;
+    await this.notifier.update(
+      request.message.channel,
+      request.message.ts,
+      approvalCard(request, undefined, this.naming, { kind: 'expired' }),
+    );
+  }
+}

@@ -289,6 +289,8 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       await app
         .stop()
         .catch((error: unknown) => logger.warn({ err: error }, 'error while stopping the Slack app'));
+      // Socket Mode serves health, metrics and alerts on a server of its own: it closes with the rest.
+      await bolt.stopRoutes();
       if (!options.store) await store.close();
       logger.info('Flowbot stopped');
     },

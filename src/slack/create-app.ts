@@ -119,7 +119,12 @@ export function createBoltApp(
           server.once('error', reject);
           server.listen(port, () => resolve((server.address() as AddressInfo).port));
         }),
-      stopRoutes: () => new Promise((resolve) => server.close(() => resolve())),
+      stopRoutes: () =>
+        new Promise((resolve) => {
+          // Requests in flight finish; idle keep-alive connections would otherwise hold the port open.
+          server.close(() => resolve());
+          server.closeIdleConnections();
+        }),
     };
   }
   const receiver = new HTTPReceiver({

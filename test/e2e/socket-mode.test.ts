@@ -210,4 +210,14 @@ describe('Socket Mode', () => {
     );
     expect(String(reply.text)).toContain('resumed');
   }, 45_000);
+
+  // Last: it stops the shared bot (afterAll's stop is then a no-op).
+  it('stop() closes everything it opened: the route server on PORT and the socket', async () => {
+    const url = `http://127.0.0.1:${bot.port}/healthz`;
+    expect((await fetch(url)).status).toBe(200);
+    await bot.stop(2_000);
+    await expect(fetch(url)).rejects.toThrow();
+    await expect.poll(() => socketSlack.live(), { timeout: 5_000 }).toBeUndefined();
+    expect(logs.entries().some((entry) => entry.msg === 'Flowbot stopped')).toBe(true);
+  });
 });

@@ -100,7 +100,7 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
       PORT: '0',
       LOG_LEVEL: options.logLevel ?? 'warn',
     });
-    if (!loaded.ok) throw new Error(formatConfigProblems(loaded.problems));
+    if (loaded.kind === 'invalid') throw new Error(formatConfigProblems(loaded.problems));
     const logger = createLogger({
       level: loaded.config.logLevel,
       secrets: secretsOf(loaded.config),

@@ -4,7 +4,7 @@ import { scrubSecrets, secretsOf } from '../src/logger.js';
 import { postAlert } from '../src/tools/post-alert.js';
 
 const loaded = loadConfig(process.env);
-if (!loaded.ok) {
+if (loaded.kind === 'invalid') {
   process.stderr.write(`${formatConfigProblems(loaded.problems)}\n`);
   process.exit(1);
 }

@@ -6,7 +6,7 @@ import { classifySlackError } from './slack/slack-errors.js';
 
 async function main(): Promise<void> {
   const loaded = loadConfig(process.env);
-  if (!loaded.ok) {
+  if (loaded.kind === 'invalid') {
     process.stderr.write(`${formatConfigProblems(loaded.problems)}\n`);
     process.exit(1);
   }

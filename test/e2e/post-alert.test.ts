@@ -16,7 +16,7 @@ describe('npm run alert', () => {
       QSTASH_URL: q.url,
       QSTASH_TOKEN: q.tokens[0],
     });
-    if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+    if (loaded.kind === 'invalid') throw new Error(loaded.problems.join('\n'));
     return loaded.config;
   };
   beforeAll(async () => {

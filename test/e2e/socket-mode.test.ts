@@ -110,7 +110,7 @@ describe('Socket Mode', () => {
       FLOW_DATA_DIR: mkdtempSync(join(tmpdir(), 'flowbot-socket-')),
       LOG_LEVEL: 'debug',
     });
-    if (!loaded.ok) throw new Error(loaded.problems.join('\n'));
+    if (loaded.kind === 'invalid') throw new Error(loaded.problems.join('\n'));
     bot = await startFlowbot(loaded.config, {
       logger: createLogger({ level: 'debug', secrets: [], destination: logs }),
       qstash: { attemptTimeoutMs: 400, totalTimeoutMs: 2_500, baseDelayMs: 10 },

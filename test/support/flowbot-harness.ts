@@ -130,7 +130,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   }
   Object.assign(env, options.env);
   const loaded = loadConfig(env);
-  if (!loaded.ok) throw new Error(`harness config invalid:\n${loaded.problems.join('\n')}`);
+  if (loaded.kind === 'invalid') throw new Error(`harness config invalid:\n${loaded.problems.join('\n')}`);
   const logs = new LogCapture();
   // Slack shows a command's acknowledgement like a response_url post, so it must be a message Slack accepts.
   const refusedAcks: string[] = [];

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config/defaults.js';
 import { DEFAULT_QSTASH_URL, formatConfigProblems, loadConfig } from '../../src/config/load-config.js';
 
 // Distinctive fake secrets: if any of these (or a recognisable part) shows up in a problem, it leaked.
@@ -13,13 +15,14 @@ const http: Env = { SLACK_BOT_TOKEN: BOT, SLACK_SIGNING_SECRET: SIGNING, QSTASH_
 
 function problemsOf(env: Env): string[] {
   const result = loadConfig(env);
-  if (result.ok) throw new Error('expected problems, got a config');
+  if (result.kind === 'ok') throw new Error('expected problems, got a config');
   return result.problems;
 }
 
 function configOf(env: Env) {
   const result = loadConfig(env);
-  if (!result.ok) throw new Error(`expected a config, got problems: ${result.problems.join(' | ')}`);
+  if (result.kind === 'invalid')
+    throw new Error(`expected a config, got problems: ${result.problems.join(' | ')}`);
   return result.config;
 }
 
@@ -93,6 +96,22 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
   it('does not modify the environment it reads', () => {
     const env = Object.freeze({ ...http, PORT: '1234' });
     expect(configOf(env).port).toBe(1234);
+  });
+});
+
+describe('the table of defaults', () => {
+  it('is what an unset variable means: setting each to its default changes nothing', () => {
+    const all = Object.fromEntries(Object.entries(DEFAULTS));
+    expect(configOf({ ...http, ...all, FLOW_WATCH_KEYS: undefined })).toEqual(configOf(http));
+  });
+
+  it('is what .env.example shows for each variable', () => {
+    const example = readFileSync(new URL('../../.env.example', import.meta.url), 'utf8');
+    for (const [name, value] of Object.entries(DEFAULTS)) {
+      expect(example, name).toMatch(
+        new RegExp(`^(# )?${name}=${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'),
+      );
+    }
   });
 });
 

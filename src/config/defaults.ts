@@ -1,0 +1,20 @@
+/**
+ * Every default, as a person would write it in `.env`: the value used when the variable is unset, read by the
+ * same parser as a value that is set. `.env.example` and the README list the same values.
+ */
+export const DEFAULTS = {
+  PORT: '3000',
+  QSTASH_URL: 'https://qstash.upstash.io',
+  FLOW_GROUP_CACHE_SECONDS: '300',
+  FLOW_PAUSE_REMINDER: '1h',
+  FLOW_RATE_LIMIT: '30/1m',
+  ALERTS_KEY_LABEL: 'flow_control_key',
+  ALERTS_ENVIRONMENT_LABEL: 'flow_environment',
+  ALERTS_CHANNEL_LABEL: 'slack_channel',
+  FLOW_WATCH_INTERVAL: '60s',
+  FLOW_WATCH_WAITLIST: '1000',
+  FLOW_DATA_DIR: './data',
+  LOG_LEVEL: 'info',
+} as const;
+
+export type Defaulted = keyof typeof DEFAULTS;

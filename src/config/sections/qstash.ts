@@ -1,0 +1,74 @@
+import type { QStashEnvironmentSettings } from '../../core/qstash/environments.js';
+import type { Config } from '../config.js';
+import { DEFAULTS } from '../defaults.js';
+import { type EnvReader, splitList } from '../env-reader.js';
+import { httpUrl } from './checks.js';
+
+const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
+
+/**
+ * The QStash environments: `QSTASH_URL`/`QSTASH_TOKEN` for one, or `FLOW_ENVIRONMENTS` naming several, each
+ * with `QSTASH_URL_<NAME>` and `QSTASH_TOKEN_<NAME>`. The first is the default.
+ */
+export function readQStash(env: EnvReader): Config['qstash'] {
+  const listed = env.read('FLOW_ENVIRONMENTS');
+  return { environments: listed === undefined ? [single(env)] : several(env, listed) };
+}
+
+function url(env: EnvReader, name: string, value: string): string {
+  if (!httpUrl.safeParse(value).success) env.invalid(name, 'must be an http(s) URL without credentials');
+  return value;
+}
+
+function single(env: EnvReader): QStashEnvironmentSettings {
+  const token = env.required('QSTASH_TOKEN', 'the QStash token from the Upstash console (QStash → Settings)');
+  return {
+    name: 'default',
+    url: url(env, 'QSTASH_URL', env.read('QSTASH_URL') ?? DEFAULTS.QSTASH_URL),
+    token: token ?? '',
+  };
+}
+
+function several(env: EnvReader, listed: string): QStashEnvironmentSettings[] {
+  const names = splitList(listed);
+  if (names.length === 0)
+    env.invalid('FLOW_ENVIRONMENTS', 'list at least one environment name, e.g. prod,staging');
+  const environments: QStashEnvironmentSettings[] = [];
+  const seen = new Set<string>();
+  const suffixes = new Map<string, string>();
+  for (const name of names) {
+    if (!ENVIRONMENT_NAME.test(name)) {
+      env.invalid(
+        'FLOW_ENVIRONMENTS',
+        `${JSON.stringify(name.slice(0, 32))} is not a valid name (lower-case letters, digits, - and _, starting with a letter)`,
+      );
+      continue;
+    }
+    if (seen.has(name)) {
+      env.invalid('FLOW_ENVIRONMENTS', `"${name}" is listed twice`);
+      continue;
+    }
+    seen.add(name);
+    const suffix = name.toUpperCase().replace(/-/g, '_');
+    if (suffixes.has(suffix)) {
+      env.invalid(
+        'FLOW_ENVIRONMENTS',
+        `"${name}" and "${suffixes.get(suffix)}" would both read QSTASH_*_${suffix}`,
+      );
+      continue;
+    }
+    suffixes.set(suffix, name);
+    const token = env.required(`QSTASH_TOKEN_${suffix}`, `the QStash token of the "${name}" environment`);
+    const urlName = `QSTASH_URL_${suffix}`;
+    const given = env.required(
+      urlName,
+      `the QStash URL of the "${name}" environment (e.g. ${DEFAULTS.QSTASH_URL})`,
+    );
+    environments.push({
+      name,
+      url: given === undefined ? DEFAULTS.QSTASH_URL : url(env, urlName, given),
+      token: token ?? '',
+    });
+  }
+  return environments;
+}

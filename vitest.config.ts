@@ -3,8 +3,10 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    testTimeout: 15_000,
-    hookTimeout: 15_000,
+    // Generous upper bounds, not expectations: each end-to-end harness starts the front door thread (a second
+    // isolate loading Bolt), which on a busy machine takes seconds.
+    testTimeout: 30_000,
+    hookTimeout: 30_000,
     // The end-to-end suites start real servers; two cores run two files at a time comfortably.
     maxWorkers: 2,
   },

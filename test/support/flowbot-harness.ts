@@ -65,7 +65,10 @@ export interface HarnessOptions {
   allowRefusedMessages?: boolean;
   /** Extra emulators, one per named environment: `FLOW_ENVIRONMENTS` is set from their names. */
   environments?: Record<string, QStashEmulatorOptions>;
-  /** Receive Slack's requests in the front door thread, as `npm start` does. */
+  /**
+   * Receive Slack's requests in the front door thread, as `npm start` does (the default); false runs
+   * everything on one thread, as Bolt's own HTTP receiver does.
+   */
   frontDoor?: boolean;
 }
 
@@ -154,7 +157,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     logger,
     qstash: { attemptTimeoutMs: 400, totalTimeoutMs: 2_500, baseDelayMs: 10, maxAttempts: 4 },
     schedulerIntervalMs: 50,
-    frontDoor: options.frontDoor ?? false,
+    frontDoor: options.frontDoor ?? true,
   });
   const url = `http://127.0.0.1:${bot.port}`;
   // The startup readiness check reads QStash once; tests count only what they cause themselves.

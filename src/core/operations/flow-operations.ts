@@ -11,7 +11,7 @@ import type { MutationRateLimiter } from '../rate-limit.js';
 import type { StateStore } from '../store/state-store.js';
 import { ApprovalDecisions, type DecisionOutcome, type DecisionRequest } from './approval-decisions.js';
 import type { ApprovalRequest, Approvals } from './approvals.js';
-import { type Authorization, authorizeAll, refusalDetails } from './authorize.js';
+import { type Authorization, authorizeAll } from './authorize.js';
 import {
   type Change,
   type ChangeRequest,
@@ -313,17 +313,10 @@ export class FlowOperations {
 
   /** Whether the person may ask for this change at all (every implied action); the refusal is audited. */
   private async refusal(request: ChangeRequest): Promise<Extract<Outcome, { kind: 'refused' }> | undefined> {
-    const { change, target } = request;
-    const auth = await authorizeAll(
-      this.parts.policy,
-      request.actorId,
-      impliedActions(change),
-      target,
-      request.channelId,
+    const auth = await this.pipeline.authorize(
+      request,
+      this.pipeline.recorder(request, request.change.action),
     );
-    if (auth.kind === 'allowed') return undefined;
-    const { reason, details } = refusalDetails(auth.refusal, change.action);
-    this.pipeline.recorder(request, change.action)('denied', reason, {}, details);
-    return { kind: 'refused', action: change.action, target, refusal: auth.refusal };
+    return auth.kind === 'refused' ? auth : undefined;
   }
 }

@@ -7,7 +7,7 @@ import { QStashError } from '../qstash/errors.js';
 import type { FlowKeyState } from '../qstash/types.js';
 import type { MutationRateLimiter } from '../rate-limit.js';
 import type { Approvals } from './approvals.js';
-import { authorizeAll, refusalDetails } from './authorize.js';
+import { type Authorization, authorizeAll, refusalDetails } from './authorize.js';
 import {
   type ChangeAction,
   type ChangeRequest,
@@ -95,18 +95,8 @@ export class ChangePipeline {
   ): Promise<Admission> {
     const { target, change } = request;
     const action = change.action;
-    const auth = await authorizeAll(
-      this.parts.policy,
-      request.actorId,
-      impliedActions(change),
-      target,
-      request.channelId,
-    );
-    if (auth.kind === 'refused') {
-      const { reason, details } = refusalDetails(auth.refusal, action);
-      record('denied', reason, {}, details);
-      return { kind: 'refused', action, target, refusal: auth.refusal };
-    }
+    const auth = await this.authorize(request, record);
+    if (auth.kind === 'refused') return auth;
     const { rateLimiter } = this.parts;
     if (rateLimiter && options.changes > 0) {
       const rate = await rateLimiter.take(request.actorId, options.changes);
@@ -154,6 +144,28 @@ export class ChangePipeline {
       }
     }
     return { kind: 'admitted' };
+  }
+
+  /**
+   * Step one alone: is the person allowed every action the change implies? A refusal is audited (and names
+   * the action refused); an allowed change says which approval rule, if any, covers it.
+   */
+  async authorize(
+    request: ChangeRequest,
+    record: AuditRecorder,
+  ): Promise<Extract<Outcome, { kind: 'refused' }> | Extract<Authorization, { kind: 'allowed' }>> {
+    const { target, change } = request;
+    const auth = await authorizeAll(
+      this.parts.policy,
+      request.actorId,
+      impliedActions(change),
+      target,
+      request.channelId,
+    );
+    if (auth.kind === 'allowed') return auth;
+    const { reason, details } = refusalDetails(auth.refusal, change.action);
+    record('denied', reason, {}, details);
+    return { kind: 'refused', action: change.action, target, refusal: auth.refusal };
   }
 
   /** One QStash change, through every step. */

@@ -55,28 +55,20 @@ async function render(services: Services, request: SlackRequest, decided: Decisi
 }
 
 /**
- * Approve: someone other than the requester, allowed to `approve` on that key, decides (core checks); the
- * change then runs once, as the requester's, with the approver recorded.
+ * A decision on an approval card. Approve: someone other than the requester, allowed to `approve` on that key,
+ * decides (core checks); the change then runs once, as the requester's, with the approver recorded. Reject:
+ * anyone allowed to approve, or the requester withdrawing; nothing changes.
  */
-export function flowApproveButton(services: Services) {
+function decisionButton(services: Services, decision: 'approve' | 'reject') {
   return async (args: ButtonArgs): Promise<void> => {
     await args.ack();
     const request = clickRequest(services, args);
     const approvalId = clickOf(args).value;
     void request.run(async () =>
-      render(services, request, await services.operations.approve({ ...request.asking, approvalId })),
+      render(services, request, await services.operations[decision]({ ...request.asking, approvalId })),
     );
   };
 }
 
-/** Reject: anyone allowed to approve, or the requester withdrawing; nothing changes. */
-export function flowRejectButton(services: Services) {
-  return async (args: ButtonArgs): Promise<void> => {
-    await args.ack();
-    const request = clickRequest(services, args);
-    const approvalId = clickOf(args).value;
-    void request.run(async () =>
-      render(services, request, await services.operations.reject({ ...request.asking, approvalId })),
-    );
-  };
-}
+export const flowApproveButton = (services: Services) => decisionButton(services, 'approve');
+export const flowRejectButton = (services: Services) => decisionButton(services, 'reject');

@@ -1,12 +1,16 @@
-import { type FlowCommand, problemCode, type Subcommand } from '../../../core/commands/flow-command.js';
-import { SLASH_COMMANDS } from '../../commands/command-table.js';
-import { type SlackRequest, slackRequest } from '../../request.js';
+import {
+  type FlowCommand,
+  type FlowCommandParse,
+  problemCode,
+  type Subcommand,
+} from '../../../core/commands/flow-command.js';
+import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 import { showCan, showWhoami } from '../flows/access.js';
 import { askToConfirm } from '../flows/confirm.js';
 import { showGlobal, showList, showStatus } from '../flows/read.js';
 import { changeNow } from '../flows/settle.js';
-import type { CommandArgs } from './index.js';
+import type { SlashHandling } from './slash-listener.js';
 
 type Handler<S extends Subcommand> = (
   services: Services,
@@ -56,26 +60,14 @@ function handle(services: Services, request: SlackRequest, command: Asked): Prom
 }
 
 /** `/flow <subcommand> …`: the whole toolbox. Input problems and help are answered in the ack, privately. */
-export function flowCommand(services: Services) {
-  const entry = SLASH_COMMANDS['/flow'];
-  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
-    const request = slackRequest(services, {
-      actorId: command.user_id,
-      channelId: command.channel_id,
-      source: 'command',
-      respond,
-    });
-    const parsed = entry.parse(command.text ?? '', services.environments);
-    if (parsed.kind === 'invalid') {
-      services.operations.recordInvalid({
-        ...request.asking,
-        action: parsed.topic ?? 'unknown',
-        problem: problemCode(parsed.problem),
-      });
-    }
-    await ack(entry.ack(parsed, services.environments));
-    if (parsed.kind === 'invalid' || parsed.command.kind === 'help') return;
+export const flow: SlashHandling<FlowCommandParse> = {
+  invalid: (parsed) =>
+    parsed.kind === 'invalid'
+      ? { action: parsed.topic ?? 'unknown', problem: problemCode(parsed.problem) }
+      : undefined,
+  work: (parsed) => {
+    if (parsed.kind === 'invalid' || parsed.command.kind === 'help') return undefined;
     const asked = parsed.command;
-    void request.run(() => handle(services, request, asked));
-  };
-}
+    return (services, request) => handle(services, request, asked);
+  },
+};

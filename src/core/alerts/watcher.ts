@@ -1,4 +1,3 @@
-import { formatCount } from '../format.js';
 import { matchesGlob } from '../glob.js';
 import { Periodic } from '../periodic.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
@@ -124,11 +123,11 @@ export class Watcher {
           status: 'firing',
           source: 'watcher',
           severity: condition === 'paused' ? 'warning' : 'info',
-          title: condition === 'paused' ? `${state.key} is paused` : `${state.key} has a backlog`,
-          text:
-            condition === 'paused'
-              ? `${formatCount(state.waitlistSize)} messages are waiting while the key is paused.`
-              : `${formatCount(state.waitlistSize)} messages are waiting (threshold ${formatCount(this.settings.waitlistThreshold)}).`,
+          watched: {
+            kind: condition,
+            waitlist: state.waitlistSize,
+            threshold: this.settings.waitlistThreshold,
+          },
         });
         await this.store.set(NAMESPACE, id, condition);
       } else if (!condition && previous) {

@@ -2,14 +2,13 @@ import type { Logger } from 'pino';
 import type { FlowAction } from '../../core/access/types.js';
 import type { AlertSignal } from '../../core/alerts/alert-signal.js';
 import { type Incident, incidentId } from '../../core/alerts/incident.js';
-import { formatKeyRef, type KeyRef } from '../../core/keys.js';
+import type { KeyRef } from '../../core/keys.js';
 import { withLock } from '../../core/locks.js';
 import type { FlowOperations } from '../../core/operations/flow-operations.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import type { StateStore } from '../../core/store/state-store.js';
-import { fitted } from '../blocks/fit.js';
-import { livingAlertMessage } from '../blocks/living-alert.js';
-import { escapeMrkdwn, mention } from '../blocks/mrkdwn.js';
+import { alertWords } from '../blocks/alert.js';
+import { incidentActionNote, incidentResolvedNote, livingAlertMessage } from '../blocks/living-alert.js';
 import type { KeyNaming } from '../blocks/outcome.js';
 import { explainSlackError } from '../blocks/slack-error.js';
 import type { SlackNotifier } from '../notifier.js';
@@ -92,10 +91,7 @@ export class AlertDesk {
         updated.ts,
         livingAlertMessage(updated, after, this.naming),
       );
-      await this.thread(
-        updated,
-        `${mention(actorId)} ${action === 'resume' ? 'resumed' : action === 'pause' ? 'paused' : action} the key.`,
-      );
+      await this.notifier.post(updated.channel, incidentActionNote(actorId, action), updated.ts);
     });
   }
 
@@ -104,6 +100,7 @@ export class AlertDesk {
     const state = await this.liveState(signal.target);
     const openTs = await this.store.get<string>(OPEN, id);
     const existing = openTs ? await this.store.get<Incident>(BY_MESSAGE, openTs) : undefined;
+    const words = alertWords(signal, signal.target, state, this.naming);
     if (existing && existing.status === 'open') {
       const updated: Incident = {
         ...existing,
@@ -112,8 +109,8 @@ export class AlertDesk {
         sources: existing.sources.includes(signal.source)
           ? existing.sources
           : [...existing.sources, signal.source],
-        ...(signal.title ? { title: signal.title } : {}),
-        ...(signal.text ? { text: signal.text } : {}),
+        ...(signal.title || signal.watched ? { title: words.title } : {}),
+        ...(words.text ? { text: words.text } : {}),
         ...(signal.severity ? { severity: signal.severity } : {}),
         ...(signal.links ? { links: signal.links } : {}),
       };
@@ -139,8 +136,8 @@ export class AlertDesk {
       channel: signal.channel,
       ts: '',
       status: 'open',
-      title: signal.title ?? defaultTitle(signal.target, state, this.naming.environmentCount),
-      ...(signal.text ? { text: signal.text } : {}),
+      title: words.title,
+      ...(words.text ? { text: words.text } : {}),
       ...(signal.severity ? { severity: signal.severity } : {}),
       ...(signal.links ? { links: signal.links } : {}),
       sources: [signal.source],
@@ -181,7 +178,7 @@ export class AlertDesk {
     if (result.kind === 'failed') return this.failed(result.error);
     await this.save(resolved);
     await this.store.delete(OPEN, id);
-    await this.thread(resolved, `Resolved (${escapeMrkdwn(by)}).`);
+    await this.notifier.post(resolved.channel, incidentResolvedNote(by), resolved.ts);
     return {
       kind: 'delivered',
       channel: resolved.channel,
@@ -198,14 +195,6 @@ export class AlertDesk {
     });
   }
 
-  private async thread(incident: Incident, text: string): Promise<void> {
-    await this.notifier.post(
-      incident.channel,
-      fitted({ text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] }),
-      incident.ts,
-    );
-  }
-
   private async liveState(target: KeyRef): Promise<FlowKeyState | undefined> {
     const state = await this.operations.peek(target);
     return state === 'not_found' ? undefined : state;
@@ -214,10 +203,4 @@ export class AlertDesk {
   private failed(error: string): DeskResult {
     return { kind: 'failed', error, explanation: explainSlackError(error) };
   }
-}
-
-function defaultTitle(target: KeyRef, state: FlowKeyState | undefined, environmentCount: number): string {
-  const key = formatKeyRef(target, environmentCount);
-  if (state?.paused) return `${key} is paused`;
-  return `${key} needs attention`;
 }

@@ -1,11 +1,12 @@
 import type { ActionsBlock, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { WatchedCondition } from '../../core/alerts/alert-signal.js';
 import { formatKeyRef, type KeyRef } from '../../core/keys.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { resumeButton } from './buttons.js';
 import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
-import { code, escapeAndTruncate, mention, slackDate, truncate } from './mrkdwn.js';
+import { code, escapeAndTruncate, formatCount, mention, slackDate, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
 import type { SlackMessage } from './types.js';
 
@@ -14,6 +15,35 @@ export interface AlertContent {
   readonly title?: string;
   readonly text?: string;
   readonly state?: FlowKeyState;
+}
+
+/**
+ * The title and text of an alert: the sender's own words when it wrote some, else Flowbot's, from what the
+ * watcher saw or from the key's state. Plain text (escaped where the alert is drawn).
+ */
+export function alertWords(
+  signal: { readonly title?: string; readonly text?: string; readonly watched?: WatchedCondition },
+  target: KeyRef,
+  state: FlowKeyState | undefined,
+  naming: KeyNaming,
+): { title: string; text: string | undefined } {
+  const watched = signal.watched;
+  const key = watched ? target.key : formatKeyRef(target, naming.environmentCount);
+  const title =
+    signal.title ??
+    (watched?.kind === 'backlogged'
+      ? `${key} has a backlog`
+      : watched?.kind === 'paused' || state?.paused
+        ? `${key} is paused`
+        : `${key} needs attention`);
+  const text =
+    signal.text ??
+    (watched === undefined
+      ? undefined
+      : watched.kind === 'paused'
+        ? `${formatCount(watched.waitlist)} messages are waiting while the key is paused.`
+        : `${formatCount(watched.waitlist)} messages are waiting (threshold ${formatCount(watched.threshold)}).`);
+  return { title, text };
 }
 
 /** An alert about a paused or backlogged key, with a Resume button that Flowbot handles. */

@@ -1,4 +1,5 @@
 import type { Button, KnownBlock } from '@slack/types';
+import type { FlowAction } from '../../core/access/types.js';
 import type { Incident } from '../../core/alerts/incident.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
@@ -112,4 +113,19 @@ export function isLivingAlert(blocks: readonly unknown[] | undefined): boolean {
       typeof block === 'object' &&
       String((block as { block_id?: unknown }).block_id ?? '').startsWith(LIVING_ALERT_BLOCK),
   );
+}
+
+/** A line in the alert's thread: who did what to the key. */
+export function incidentActionNote(actorId: string, action: FlowAction): SlackMessage {
+  const verb = action === 'resume' ? 'resumed' : action === 'pause' ? 'paused' : action;
+  return contextNote(`${mention(actorId)} ${verb} the key.`);
+}
+
+/** A line in the alert's thread: resolved, and by what (the sender's name for itself). */
+export function incidentResolvedNote(by: string): SlackMessage {
+  return contextNote(`Resolved (${escapeMrkdwn(by)}).`);
+}
+
+function contextNote(text: string): SlackMessage {
+  return fitted({ text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] });
 }

@@ -86,11 +86,12 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   });
   const audit = countingAudit(new PinoAuditLog(logger), metrics);
   const directory = new SlackGroupDirectory(lookupClient(config, logger), config.access.groupCacheTtlMs);
-  const access = PolicyAccess.create(
+  const created = PolicyAccess.create(
     { allowlist: config.access.allowedSubjects, file: config.access.policyFile },
     directory,
   );
-  if ('problems' in access) throw new StartupProblems(access.problems);
+  if (created.kind === 'invalid') throw new StartupProblems(created.problems);
+  const { access } = created;
   const opened: OpenedStore = options.store
     ? { store: options.store, kind: 'embedded', health: () => 'ok' }
     : await openStore(config);

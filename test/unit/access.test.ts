@@ -104,9 +104,9 @@ function said(decision: AccessDecision): string {
 
 /** The FLOW_ALLOWED_USERS form of access: the listed users and group members may do everything. */
 function allowlist(subjects: readonly string[], directory: GroupDirectory): AccessPolicy {
-  const policy = PolicyAccess.create({ allowlist: subjects, file: undefined }, directory);
-  if ('problems' in policy) throw new Error(`unexpected problems: ${policy.problems.join('; ')}`);
-  return policy;
+  const created = PolicyAccess.create({ allowlist: subjects, file: undefined }, directory);
+  if (created.kind === 'invalid') throw new Error(`unexpected problems: ${created.problems.join('; ')}`);
+  return created.access;
 }
 
 const GRANTED = { kind: 'allowed', grantedBy: 'FLOW_ALLOWED_USERS' };

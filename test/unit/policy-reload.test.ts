@@ -30,9 +30,9 @@ const POLICY_V2 = [
 ].join('\n');
 const POLICY_BAD = 'rules:\n  - name: oops\n    subjects: [alice]\n    actions: ["*"]\n';
 
-function created(access: PolicyAccess | { problems: string[] }): PolicyAccess {
-  if ('problems' in access) throw new Error(`unexpected problems: ${access.problems.join('; ')}`);
-  return access;
+function created(result: ReturnType<typeof PolicyAccess.create>): PolicyAccess {
+  if (result.kind === 'invalid') throw new Error(`unexpected problems: ${result.problems.join('; ')}`);
+  return result.access;
 }
 
 async function allowed(access: PolicyAccess, request: AccessRequest): Promise<boolean> {
@@ -94,6 +94,7 @@ describe('PolicyAccess', () => {
 
   it('a missing file at startup is a problem', () => {
     expect(PolicyAccess.create({ allowlist: ['U0ALICE'], file }, directory)).toEqual({
+      kind: 'invalid',
       problems: [`${file}: cannot read ${file}: ENOENT`],
     });
   });
@@ -101,6 +102,7 @@ describe('PolicyAccess', () => {
   it('a bad file at startup is a problem', () => {
     writeFileSync(file, 'version: 2\n');
     expect(PolicyAccess.create({ allowlist: [], file }, directory)).toEqual({
+      kind: 'invalid',
       problems: [`${file}: version: must be 1`],
     });
   });

@@ -9,6 +9,8 @@ export interface PolicySources {
   readonly file: string | undefined;
 }
 
+type Invalid = { readonly kind: 'invalid'; readonly problems: string[] };
+
 export type ReloadResult =
   | { readonly kind: 'reloaded'; readonly rules: number }
   | { readonly kind: 'invalid'; readonly problems: string[] };
@@ -29,10 +31,13 @@ export class PolicyAccess implements AccessPolicy {
   }
 
   /** Builds the first policy; problems here stop startup. */
-  static create(sources: PolicySources, directory: GroupDirectory): PolicyAccess | { problems: string[] } {
+  static create(
+    sources: PolicySources,
+    directory: GroupDirectory,
+  ): { readonly kind: 'ok'; readonly access: PolicyAccess } | Invalid {
     const built = PolicyAccess.build(sources, directory);
-    if ('problems' in built) return built;
-    return new PolicyAccess(sources, directory, built);
+    if (built.kind === 'invalid') return built;
+    return { kind: 'ok', access: new PolicyAccess(sources, directory, built.engine) };
   }
 
   get current(): PolicyEngine {
@@ -53,22 +58,22 @@ export class PolicyAccess implements AccessPolicy {
 
   reload(): ReloadResult {
     const built = PolicyAccess.build(this.sources, this.directory);
-    if ('problems' in built) return { kind: 'invalid', problems: built.problems };
-    this.engine = built;
-    return { kind: 'reloaded', rules: built.ruleCount };
+    if (built.kind === 'invalid') return built;
+    this.engine = built.engine;
+    return { kind: 'reloaded', rules: built.engine.ruleCount };
   }
 
   private static build(
     sources: PolicySources,
     directory: GroupDirectory,
-  ): PolicyEngine | { problems: string[] } {
+  ): { readonly kind: 'ok'; readonly engine: PolicyEngine } | Invalid {
     const documents = [PolicyEngine.allowlistDocument(sources.allowlist)];
     if (sources.file !== undefined) {
       const loaded = loadPolicyFile(sources.file);
       if (loaded.kind === 'invalid')
-        return { problems: loaded.problems.map((problem) => `${sources.file}: ${problem}`) };
+        return { kind: 'invalid', problems: loaded.problems.map((problem) => `${sources.file}: ${problem}`) };
       documents.push(loaded.policy);
     }
-    return new PolicyEngine(PolicyEngine.combine(documents), directory);
+    return { kind: 'ok', engine: new PolicyEngine(PolicyEngine.combine(documents), directory) };
   }
 }

@@ -1,5 +1,6 @@
 import type { HTTPReceiverOptions } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { NOTES } from './blocks/notes.js';
 import { sendJson } from './routes.js';
 
 type Fallbacks = Required<Pick<HTTPReceiverOptions, 'processEventErrorHandler' | 'unhandledRequestHandler'>>;
@@ -14,10 +15,7 @@ export function receiverFallbacks(logger: Logger): Fallbacks {
     processEventErrorHandler: async ({ error, response }) => {
       logger.error({ err: error }, 'a Slack request failed before it was acknowledged');
       if (response.headersSent) return false;
-      sendJson(response, 200, {
-        response_type: 'ephemeral',
-        text: ':warning: Flowbot could not handle this request. It has been logged; nothing was changed.',
-      });
+      sendJson(response, 200, { response_type: 'ephemeral', ...NOTES.unhandled() });
       return true;
     },
     unhandledRequestHandler: ({ logger: boltLog, response }) => {

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { KeyRef } from '../core/keys.js';
 import type { Change, ChangeRequest, ReadRequest, Source } from '../core/operations/change.js';
 import { StoreUnavailable } from '../core/store/state-store.js';
+import { NOTES } from './blocks/notes.js';
 import type { SlackMessage } from './blocks/types.js';
 import type { Services } from './services.js';
 
@@ -99,13 +100,7 @@ export function slackRequest(
             { err: error },
             stateDown ? 'shared state unavailable' : 'a Slack request failed unexpectedly',
           );
-          const text = stateDown
-            ? ':warning: Flowbot can’t reach its shared state (Redis) right now, so it did not act. Nothing was changed; try again in a moment.'
-            : ':warning: Something went wrong inside Flowbot while handling this. It has been logged; check `/flow status` before trying again.';
-          await reply(
-            { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] },
-            { visibility: 'ephemeral' },
-          );
+          await reply(stateDown ? NOTES.stateUnavailable() : NOTES.unexpected(), { visibility: 'ephemeral' });
         }
       }),
   };

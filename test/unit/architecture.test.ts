@@ -221,6 +221,40 @@ function literals(file: Source): { text: string; line: number }[] {
   return found;
 }
 
+/** Whether the literal is an argument of a log call (`logger.warn(…, 'words')`): logs are not messages. */
+function inLogCall(node: ts.Node): boolean {
+  for (let at: ts.Node | undefined = node.parent; at; at = at.parent) {
+    if (
+      ts.isCallExpression(at) &&
+      ts.isPropertyAccessExpression(at.expression) &&
+      /^(trace|debug|info|warn|error|fatal)$/.test(at.expression.name.text)
+    )
+      return true;
+    if (ts.isFunctionLike(at)) return false;
+  }
+  return false;
+}
+
+describe('words belong to the blocks', () => {
+  it('listeners write no sentences of their own (log lines aside): the blocks say everything', () => {
+    const found = under('slack/listeners/').flatMap((file) => {
+      const words: string[] = [];
+      const visit = (node: ts.Node) => {
+        if (
+          (ts.isStringLiteral(node) || ts.isNoSubstitutionTemplateLiteral(node) || ts.isTemplateHead(node)) &&
+          /[A-Za-z]+ [A-Za-z]+/.test(node.text) &&
+          !inLogCall(node)
+        )
+          words.push(`${file.path}: ${JSON.stringify(node.text.slice(0, 50))}`);
+        ts.forEachChild(node, visit);
+      };
+      visit(file.ast);
+      return words;
+    });
+    expect(found).toEqual([]);
+  });
+});
+
 describe('words out of core', () => {
   it('core’s strings carry no Slack markup: no mentions, links, emoji codes or mrkdwn code spans', () => {
     const markup = [

@@ -1,8 +1,7 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { type KeyRef, parseKeyRef } from '../../../core/keys.js';
 import type { Source } from '../../../core/operations/change.js';
-import { describeKeyProblem } from '../../blocks/input-problems.js';
-import { warningMessage } from '../../blocks/outcome.js';
+import { NOTES } from '../../blocks/notes.js';
 import { type SlackRequest, slackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 
@@ -54,8 +53,6 @@ export async function buttonTarget(
   );
   if (parsed.kind === 'ok') return parsed.ref;
   services.operations.recordInvalid({ ...request.asking, action, problem: parsed.problem.code });
-  await request.tell(
-    warningMessage(`This button carries no usable key. ${describeKeyProblem(parsed.problem)}`),
-  );
+  await request.tell(NOTES.unusableKey(parsed.problem));
   return undefined;
 }

@@ -1,13 +1,11 @@
 import type { DecisionOutcome } from '../../../core/operations/approval-decisions.js';
 import type { ApprovalRequest } from '../../../core/operations/approvals.js';
 import { type ApprovalStage, approvalCard, approvalPostponedNote } from '../../blocks/approval.js';
-import { noteMessage } from '../../blocks/confirmation.js';
+import { NOTES } from '../../blocks/notes.js';
 import { refusedMessage } from '../../blocks/outcome.js';
 import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 import { type ButtonArgs, clickOf, clickRequest } from './button-args.js';
-
-const GONE = 'This request was already decided or has expired.';
 
 /** The card, redrawn in place at each step (through the Web API when the response_url is spent). */
 async function redraw(
@@ -27,10 +25,10 @@ async function redraw(
 async function render(services: Services, request: SlackRequest, decided: DecisionOutcome): Promise<void> {
   switch (decided.kind) {
     case 'gone':
-      await request.tell(noteMessage(GONE));
+      await request.tell(NOTES.approvalGone());
       return;
     case 'own_request':
-      await request.tell(noteMessage('You can’t approve your own request; someone else has to.'));
+      await request.tell(NOTES.ownRequest());
       return;
     case 'refused':
       await request.tell(refusedMessage({ action: 'approve', ...decided }, services.naming));

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { checkKey } from '../../../core/keys.js';
-import { problemMessage } from '../../blocks/outcome.js';
+import { NOTES } from '../../blocks/notes.js';
 import type { Services } from '../../services.js';
 import { showList, showStatus } from '../flows/read.js';
 import { type ButtonArgs, buttonTarget, clickOf, clickRequest } from './button-args.js';
@@ -44,7 +44,7 @@ export function flowListRefreshButton(services: Services) {
     const validEnvironment = environment === undefined || services.environments.names.includes(environment);
     const validGlob = glob === undefined || checkKey(glob).kind === 'ok';
     if (!parsed || !validEnvironment || !validGlob) {
-      await request.tell(problemMessage('This Refresh button carries no usable list.'));
+      await request.tell(NOTES.unusableList());
       return;
     }
     void request.run(() => showList(services, request, environment, glob, true));

@@ -1,4 +1,4 @@
-import { noteMessage } from '../../blocks/confirmation.js';
+import { NOTES } from '../../blocks/notes.js';
 import type { Services } from '../../services.js';
 import { type ButtonArgs, clickRequest } from './button-args.js';
 
@@ -9,10 +9,6 @@ export function unknownButton(services: Services, known: readonly (string | RegE
     if (known.some((id) => (typeof id === 'string' ? id === actionId : id.test(actionId)))) return;
     await args.ack();
     if (!actionId.startsWith('flow_')) return;
-    await clickRequest(services, args).tell(
-      noteMessage(
-        'This button is not one this version of Flowbot knows, so it did nothing. Use `/flow help` to see what Flowbot can do.',
-      ),
-    );
+    await clickRequest(services, args).tell(NOTES.unknownButton());
   };
 }

@@ -1,9 +1,8 @@
 import type { KeyRef } from '../../../core/keys.js';
 import { type Change, pendingChange } from '../../../core/operations/change.js';
 import { confirmationMessage } from '../../blocks/confirmation.js';
-import { code, truncate } from '../../blocks/mrkdwn.js';
-import { refusedMessage, warningMessage } from '../../blocks/outcome.js';
-import { describeQStashError } from '../../blocks/qstash-error.js';
+import { NOTES } from '../../blocks/notes.js';
+import { refusedMessage } from '../../blocks/outcome.js';
 import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 
@@ -24,11 +23,7 @@ export async function askToConfirm(
       await request.tell(refusedMessage(proposal, services.naming));
       return;
     case 'failed':
-      await request.tell(
-        warningMessage(
-          `${describeQStashError(proposal.error)}: ${code(truncate(target.key, 80))}. Nothing was changed.`,
-        ),
-      );
+      await request.tell(NOTES.proposalFailed(proposal.error, target));
       return;
     case 'proposed':
       await request.tell(

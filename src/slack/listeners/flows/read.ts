@@ -1,9 +1,11 @@
 import type { FlowAction } from '../../../core/access/types.js';
 import type { KeyRef } from '../../../core/keys.js';
 import type { ReadOutcome } from '../../../core/operations/outcome.js';
+import type { QStashError } from '../../../core/qstash/errors.js';
 import { globalMessage } from '../../blocks/global.js';
 import { listMessage } from '../../blocks/list.js';
-import { keyLabel, warningMessage } from '../../blocks/outcome.js';
+import { NOTES } from '../../blocks/notes.js';
+import { warningMessage } from '../../blocks/outcome.js';
 import { describeQStashError } from '../../blocks/qstash-error.js';
 import { describeRefusal } from '../../blocks/refusal.js';
 import { statusMessage } from '../../blocks/status.js';
@@ -17,13 +19,13 @@ async function answer<T>(
   action: FlowAction,
   outcome: ReadOutcome<T>,
   render: (value: T) => SlackMessage,
-  failure: (reason: string) => string,
+  failure: (error: QStashError) => SlackMessage,
   replaceOriginal: boolean,
 ): Promise<void> {
   let message: SlackMessage;
   if (outcome.kind === 'ok') message = render(outcome.value);
   else if (outcome.kind === 'refused') message = warningMessage(describeRefusal(outcome.refusal, action));
-  else message = warningMessage(`${failure(describeQStashError(outcome.error))}.`);
+  else message = failure(outcome.error);
   await request.tell(message, { replaceOriginal: replaceOriginal && outcome.kind === 'ok' });
 }
 
@@ -39,7 +41,7 @@ export async function showStatus(
     'status',
     outcome,
     (state) => statusMessage(target, state, services.naming),
-    (reason) => `Couldn’t read ${keyLabel(target, services.naming)}: ${reason}`,
+    (error) => NOTES.unreadableKey(target, services.naming, error),
     replaceOriginal,
   );
 }
@@ -57,7 +59,7 @@ export async function showList(
     'list',
     outcome,
     (results) => listMessage(results, glob, services.naming),
-    (reason) => `Couldn’t list the keys: ${reason}`,
+    (error) => NOTES.unlistable(error),
     replaceOriginal,
   );
 }

@@ -1,0 +1,302 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import type { AuditEvent } from '../../src/core/audit.js';
+import type { KeyRef } from '../../src/core/keys.js';
+import { impliedActions } from '../../src/core/operations/change.js';
+import type { Outcome } from '../../src/core/operations/outcome.js';
+import type { Refusal } from '../../src/core/operations/refusal.js';
+import { QStashError } from '../../src/core/qstash/errors.js';
+import { planRamp, type RampPlan } from '../../src/core/ramp/ramp-plan.js';
+import { type Ramp, type RampPipeline, Ramps } from '../../src/core/ramp/ramps.js';
+import { TimedWork, type TimedWorkReporter } from '../../src/core/scheduler/timed-work.js';
+import type { Timer } from '../../src/core/scheduler/timers.js';
+import { MemoryStateStore } from '../../src/core/store/memory-store.js';
+import { rampMessage } from '../../src/slack/blocks/ramp.js';
+import { timedResumeMessage } from '../../src/slack/blocks/schedule.js';
+import { keyState } from './fixtures.js';
+
+const T0 = 1_700_000_000_000;
+const ORDERS: KeyRef = { environment: 'prod', key: 'orders' };
+const STARTER = 'U0STARTER';
+
+type Request = Parameters<RampPipeline['run']>[0];
+
+/** The pipeline as scheduled work sees it: each call answered by the next scripted outcome, or done. */
+class ScriptedPipeline implements RampPipeline {
+  readonly calls: { request: Request; rateCounted: boolean }[] = [];
+  readonly script: ((request: Request) => Outcome | undefined)[] = [];
+
+  async run(request: Request, options: { rateCounted?: boolean } = {}): Promise<Outcome> {
+    this.calls.push({ request, rateCounted: options.rateCounted === true });
+    const scripted = this.script.shift()?.(request);
+    return (
+      scripted ?? {
+        kind: 'done',
+        action: request.change.action,
+        target: request.target,
+        actorId: request.actorId,
+        source: request.source,
+        requestId: request.requestId,
+        before: undefined,
+        after: undefined,
+        at: new Date(T0),
+      }
+    );
+  }
+
+  async peek(): Promise<undefined> {
+    return undefined;
+  }
+
+  /** What the next call answers. */
+  next(answer: (request: Request) => Outcome | undefined): void {
+    this.script.push(answer);
+  }
+}
+
+const refused =
+  (refusal: Refusal) =>
+  (request: Request): Outcome => ({
+    kind: 'refused',
+    action: request.change.action,
+    target: request.target,
+    refusal,
+  });
+const failed = (request: Request): Outcome => ({
+  kind: 'failed',
+  action: request.change.action,
+  target: request.target,
+  error: new QStashError({ kind: 'unavailable', status: 503, attempts: 4 }),
+});
+const RATE_LIMITED: Refusal = { code: 'rate_limited', limit: 3, windowMs: 60_000, retryAfterMs: 20_000 };
+const NO_PIN: Refusal = { code: 'not_granted', action: 'pin', scope: 'deny_rule', onKey: true };
+
+describe('what a change implies', () => {
+  it('a timed pause needs resume too, a ramp resume, pin and unpin', () => {
+    expect(impliedActions({ action: 'pause' })).toEqual(['pause']);
+    expect(impliedActions({ action: 'pause', forMs: 60_000 })).toEqual(['pause', 'resume']);
+    expect(impliedActions({ action: 'ramp', request: {} })).toEqual(['ramp', 'resume', 'pin', 'unpin']);
+    expect(impliedActions({ action: 'reset-rate' })).toEqual(['reset-rate']);
+  });
+});
+
+describe('a ramp’s changes, through the pipeline as its starter', () => {
+  let now: number;
+  let pipeline: ScriptedPipeline;
+  let ramps: Ramps;
+  let reported: Ramp[];
+  let plan: RampPlan;
+
+  beforeEach(() => {
+    now = T0;
+    pipeline = new ScriptedPipeline();
+    reported = [];
+    const store = new MemoryStateStore(() => now);
+    ramps = new Ramps(
+      store,
+      pipeline,
+      {
+        report: async (ramp) => {
+          reported.push(ramp);
+          return ramp.message ? undefined : { channel: 'C0INC', ts: '1.1' };
+        },
+      },
+      () => now,
+    );
+    const planned = planRamp(keyState({ paused: true, waitlistSize: 500, rateMax: 50, ratePeriod: 1 }), {
+      overSeconds: 60,
+    });
+    if (planned.kind !== 'ok') throw new Error('no plan');
+    plan = planned.plan;
+  });
+
+  const start = () =>
+    ramps.start({
+      target: ORDERS,
+      plan,
+      startedBy: STARTER,
+      channelId: 'C0INC',
+      requestId: 'req-1',
+      approvedBy: 'U0APPROVER',
+    });
+  const step = async () => {
+    now += plan.stepSeconds * 1000;
+    await ramps.advanceDue();
+  };
+  const last = () => reported.at(-1)!;
+
+  it('starts with a pin and a resume, already counted; every change is the starter’s, with the ramp’s approval', async () => {
+    expect(await start()).toMatchObject({ kind: 'started' });
+    await step();
+    expect(pipeline.calls.map((c) => [c.request.change.action, c.rateCounted])).toEqual([
+      ['pin', true],
+      ['resume', true],
+      ['pin', false],
+    ]);
+    for (const { request } of pipeline.calls)
+      expect(request).toMatchObject({
+        actorId: STARTER,
+        source: 'ramp',
+        requestId: 'req-1',
+        approvedBy: 'U0APPROVER',
+      });
+  });
+
+  it('a step no longer allowed stops the ramp where it is, and says why', async () => {
+    await start();
+    pipeline.next(refused(NO_PIN));
+    await step();
+    expect(last()).toMatchObject({ status: 'stopped', event: { kind: 'refused', refusal: NO_PIN } });
+    const text = JSON.stringify(rampMessage(last(), undefined, { environmentCount: 1 }).blocks);
+    expect(text).toContain(`who may no longer pin this key`);
+    expect(text).toContain('a deny rule covers it');
+    await step();
+    expect(pipeline.calls).toHaveLength(3);
+  });
+
+  it('a step over the starter’s rate limit waits and is tried again, not dropped', async () => {
+    await start();
+    pipeline.next(refused(RATE_LIMITED));
+    await step();
+    expect(last()).toMatchObject({ status: 'running', event: { kind: 'deferred', until: now + 20_000 } });
+    await step();
+    expect(pipeline.calls).toHaveLength(3);
+    now += 20_000;
+    await ramps.advanceDue();
+    expect(pipeline.calls).toHaveLength(4);
+    expect(pipeline.calls.at(-1)?.request.change).toMatchObject({ action: 'pin' });
+  });
+
+  it('Slack not answering a group lookup is passing trouble: the step is retried, the ramp not stopped', async () => {
+    await start();
+    pipeline.next(refused({ code: 'directory_unavailable' }));
+    await step();
+    expect(last()).toMatchObject({ status: 'running', event: { kind: 'step_failed', stuck: false } });
+  });
+
+  it('a restore over the starter’s rate limit is remembered and finished when the limit allows', async () => {
+    await start();
+    pipeline.next(() => undefined); // the restore's pin
+    pipeline.next(refused(RATE_LIMITED)); // its unpin
+    expect(await ramps.finish('prod:orders', 'U0CLICKER')).toMatchObject({ kind: 'done' });
+    expect(last()).toMatchObject({
+      status: 'done',
+      restore: 'unpin',
+      event: { kind: 'finished_early', restored: false },
+    });
+    expect(JSON.stringify(rampMessage(last(), undefined, { environmentCount: 1 }).blocks)).toContain(
+      'will be put back as soon as',
+    );
+    now += 20_000;
+    await ramps.advanceDue();
+    expect(pipeline.calls.map((c) => c.request.change.action)).toEqual([
+      'pin',
+      'resume',
+      'pin',
+      'unpin',
+      'unpin',
+    ]);
+    const restored = await ramps.get('prod:orders');
+    expect(restored?.restore).toBeUndefined();
+    expect(restored?.event).toMatchObject({ restored: true });
+  });
+
+  it('Abort pauses as the person who clicked, and restores as the starter', async () => {
+    await start();
+    await ramps.abort('prod:orders', 'U0CLICKER', {
+      requestId: 'req-2',
+      actorId: 'U0CLICKER',
+      target: ORDERS,
+      channelId: 'C0INC',
+      source: 'button',
+      change: { action: 'pause' },
+    });
+    expect(
+      pipeline.calls.slice(2).map((c) => [c.request.change.action, c.request.actorId, c.request.source]),
+    ).toEqual([
+      ['pause', 'U0CLICKER', 'button'],
+      ['pin', STARTER, 'ramp'],
+      ['unpin', STARTER, 'ramp'],
+    ]);
+    expect(last()).toMatchObject({
+      status: 'aborted',
+      event: { kind: 'aborted', by: 'U0CLICKER', restored: true },
+    });
+  });
+});
+
+describe('a timed pause’s resume, through the pipeline as the person who paused', () => {
+  let now: number;
+  let pipeline: ScriptedPipeline;
+  let told: { timer: Timer; outcome: Outcome }[];
+  let audits: AuditEvent[];
+  let work: TimedWork;
+  const timer: Timer = {
+    id: 'resume:prod:orders',
+    kind: 'resume',
+    target: ORDERS,
+    channelId: 'C0INC',
+    actorId: 'U0PAUSER',
+    requestId: 'req-pause',
+    approvedBy: 'U0APPROVER',
+    pausedAt: T0,
+    dueAt: T0 + 60_000,
+  };
+
+  beforeEach(() => {
+    now = T0 + 60_000;
+    pipeline = new ScriptedPipeline();
+    told = [];
+    audits = [];
+    const reporter: TimedWorkReporter = {
+      timedResume: async (t, outcome) => {
+        told.push({ timer: t, outcome });
+      },
+      reminder: async () => {},
+      approvalExpired: async () => {},
+    };
+    work = new TimedWork(
+      { run: (request) => pipeline.run(request as Request), peek: () => pipeline.peek() },
+      reporter,
+      { record: (event) => audits.push(event) },
+      undefined,
+      () => now,
+    );
+  });
+
+  it('resumes as the person who paused, with the pause’s request id and approval, and tells the channel', async () => {
+    expect(await work.fireTimer(timer)).toBeUndefined();
+    expect(pipeline.calls[0]?.request).toMatchObject({
+      actorId: 'U0PAUSER',
+      source: 'timer',
+      requestId: 'req-pause',
+      approvedBy: 'U0APPROVER',
+      change: { action: 'resume' },
+    });
+    expect(told.map((t) => t.outcome.kind)).toEqual(['done']);
+  });
+
+  it('not allowed any more: not resumed, the channel told why, and not tried again', async () => {
+    pipeline.next(refused({ code: 'not_granted', action: 'resume', scope: 'not_covered', onKey: true }));
+    expect(await work.fireTimer(timer)).toBeUndefined();
+    expect(told).toHaveLength(1);
+    const text = timedResumeMessage(timer, told[0]!.outcome, { environmentCount: 1 }, now).text;
+    expect(text).toContain('Flowbot did not resume it');
+    expect(text).toContain('does not let them resume on this key: their access doesn’t cover it');
+  });
+
+  it('over the limit: tried again when the window allows, quietly', async () => {
+    pipeline.next(refused(RATE_LIMITED));
+    expect(await work.fireTimer(timer)).toMatchObject({ kind: 'resume', dueAt: now + 20_000 });
+    expect(told).toEqual([]);
+  });
+
+  it('QStash or Slack trouble: retried, the channel told once', async () => {
+    pipeline.next(failed);
+    pipeline.next(refused({ code: 'directory_unavailable' }));
+    const first = await work.fireTimer(timer);
+    expect(first).toMatchObject({ dueAt: now + 60_000, reminders: 1 });
+    const second = await work.fireTimer({ ...timer, ...first! });
+    expect(second).toMatchObject({ reminders: 2 });
+    expect(told.map((t) => t.outcome.kind)).toEqual(['failed']);
+  });
+});

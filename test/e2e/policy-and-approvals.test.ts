@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allText, CHANNEL, type Harness, startHarness } from '../support/flowbot-harness.js';
+import { buttons } from '../support/slack-flows.js';
 
 const LEAD = 'ULEAD0001';
 const ONCALL = 'UONCALL01';
@@ -33,12 +34,6 @@ approvals:
     keys: ["payments-*"]
     expires: 30m
 `;
-
-function buttons(body: { blocks?: unknown } | undefined): { action_id: string; value: string }[] {
-  return ((body?.blocks as any[]) ?? []).flatMap((block: any) =>
-    block.type === 'actions' ? block.elements : [],
-  );
-}
 
 describe('access policy file through Slack', () => {
   let h: Harness;

@@ -8,12 +8,7 @@ import {
   STRANGER,
 } from '../support/flowbot-harness.js';
 import type { RecordedRequest } from '../support/qstash-emulator.js';
-
-function buttons(body: { blocks?: unknown } | undefined): { action_id: string; value: string }[] {
-  return ((body?.blocks as any[]) ?? []).flatMap((block: any) =>
-    block.type === 'actions' ? block.elements : [],
-  );
-}
+import { buttons, waitForMessage } from '../support/slack-flows.js';
 
 const harness = harnessPerTest({}, (h) => h.slack.setChannel(CHANNEL));
 
@@ -48,15 +43,6 @@ async function startRamp(h: Harness, text: string, user = ALLOWED_USER) {
     ask,
     progress: { ts: String((post.response as any).ts), blocks: post.params.blocks as unknown[] },
   };
-}
-
-async function waitForMessage(h: Harness, ts: string, text: string, timeoutMs = 20_000) {
-  await expect
-    .poll(() => JSON.stringify(h.slack.getMessage(CHANNEL, ts)?.blocks ?? ''), {
-      timeout: timeoutMs,
-      interval: 100,
-    })
-    .toContain(text);
 }
 
 describe('ramped resume', () => {

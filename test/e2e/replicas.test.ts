@@ -9,16 +9,11 @@ import {
   redisServerInstalled,
   startRedisServer,
 } from '../support/redis-server.js';
+import { buttons } from '../support/slack-flows.js';
 import { blockActionsBody, postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
 
 const available = redisServerInstalled();
 if (!available) console.warn(REDIS_SERVER_ABSENT);
-
-function buttons(body: { blocks?: unknown } | undefined): { action_id: string; value: string }[] {
-  return ((body?.blocks as any[]) ?? []).flatMap((block: any) =>
-    block.type === 'actions' ? block.elements : [],
-  );
-}
 
 describe.skipIf(!available)('several replicas sharing Redis', () => {
   let redis: RedisServer;

@@ -2,12 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { Timer } from '../../src/core/scheduler/timers.js';
 import { SqliteStateStore } from '../../src/core/store/sqlite-store.js';
 import { ALLOWED_USER, allText, CHANNEL, type Harness, harnessPerTest } from '../support/flowbot-harness.js';
-
-function buttons(body: { blocks?: unknown } | undefined): { action_id: string; value: string }[] {
-  return ((body?.blocks as any[]) ?? []).flatMap((block: any) =>
-    block.type === 'actions' ? block.elements : [],
-  );
-}
+import { buttons } from '../support/slack-flows.js';
 
 async function confirmPause(h: Harness, text: string) {
   const ack = await h.command('/flow', text);

@@ -1,5 +1,6 @@
 import type { FlowKeyState } from '../core/qstash/types.js';
-import type { Ramp, RampReporter } from '../core/ramp/ramps.js';
+import type { Ramp } from '../core/ramp/ramp-record.js';
+import type { RampReporter } from '../core/ramp/ramps.js';
 import type { KeyNaming } from './blocks/outcome.js';
 import { rampMessage } from './blocks/ramp.js';
 import type { SlackNotifier } from './notifier.js';

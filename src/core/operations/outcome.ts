@@ -1,7 +1,7 @@
 import type { KeyRef } from '../keys.js';
 import type { QStashError } from '../qstash/errors.js';
 import type { FlowKeyState } from '../qstash/types.js';
-import type { Ramp } from '../ramp/ramps.js';
+import type { Ramp } from '../ramp/ramp-record.js';
 import type { ApprovalRequest } from './approvals.js';
 import type { ChangeAction, Source } from './change.js';
 import type { Refusal } from './refusal.js';

@@ -1,13 +1,8 @@
 import type { AccessPolicy, FlowAction } from '../access/types.js';
 import { type AuditLog, auditRecorder } from '../audit.js';
 import type { KeyRef } from '../keys.js';
-import {
-  type Ramp,
-  type RampControl,
-  type RampControlResult,
-  type Ramps,
-  restoreActions,
-} from '../ramp/ramps.js';
+import { type Ramp, type RampControl, restoreActions } from '../ramp/ramp-record.js';
+import type { RampControlResult, Ramps } from '../ramp/ramps.js';
 import { authorizeAll, refusalDetails } from './authorize.js';
 import type { Source } from './change.js';
 import type { Refusal } from './refusal.js';

@@ -1,7 +1,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import { formatDuration } from '../../core/durations.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
-import type { Ramp, RampFailure } from '../../core/ramp/ramps.js';
+import type { Ramp, RampFailure } from '../../core/ramp/ramp-record.js';
 import { ACTION_IDS } from './action-ids.js';
 import { buttonValue } from './buttons.js';
 import { noteMessage } from './confirmation.js';

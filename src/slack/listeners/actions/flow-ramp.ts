@@ -1,4 +1,4 @@
-import type { RampControl } from '../../../core/ramp/ramps.js';
+import type { RampControl } from '../../../core/ramp/ramp-record.js';
 import { refusedMessage } from '../../blocks/outcome.js';
 import { rampControlNote } from '../../blocks/ramp.js';
 import type { Services } from '../../services.js';

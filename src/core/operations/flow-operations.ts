@@ -144,10 +144,15 @@ export class FlowOperations {
     return this.parts.confirmations.cancel(id, actorId);
   }
 
+  /**
+   * Approve on an approval card: the approver's own `approve` is checked, the first decision wins, and the
+   * stored change runs through `change` as the requester's, with `approvedBy` set.
+   */
   approve(request: DecisionRequest): Promise<DecisionOutcome> {
     return this.decisions.approve(request);
   }
 
+  /** Reject on an approval card (by someone allowed to approve), or the requester withdrawing it. */
   reject(request: DecisionRequest): Promise<DecisionOutcome> {
     return this.decisions.reject(request);
   }
@@ -162,22 +167,27 @@ export class FlowOperations {
     await this.parts.approvals.withdraw(approval.id, approval.requesterId);
   }
 
+  /** Pause ramp, Continue, Finish now or Abort: authorized for what each takes, then applied and audited. */
   controlRamp(request: RampControlRequest): Promise<RampControlOutcome> {
     return controlRamp({ ramps: this.ramps, policy: this.parts.policy, audit: this.parts.audit }, request);
   }
 
+  /** The key's state for work already authorized; 'not_found' for an unknown key, undefined if QStash can't say. */
   peek(target: KeyRef): Promise<FlowKeyState | 'not_found' | undefined> {
     return this.reads.peek(target);
   }
 
+  /** One key's state, for someone allowed `status` on it. */
   status(request: ReadRequest & { readonly target: KeyRef }): Promise<ReadOutcome<FlowKeyState>> {
     return this.reads.status(request);
   }
 
+  /** One environment's global parallelism (authorized as `list`). */
   global(request: ReadRequest & { readonly environment: string }): Promise<ReadOutcome<GlobalParallelism>> {
     return this.reads.global(request);
   }
 
+  /** The keys matching `glob` (default all) in one environment or every one, only those the person may see. */
   list(
     request: ReadRequest & { readonly environment: string | undefined; readonly glob: string | undefined },
   ): Promise<ReadOutcome<EnvironmentKeys[]>> {

@@ -53,6 +53,7 @@ function ackSubcommand<S extends Subcommand>(
   return (SUBCOMMAND_ACKS[command.kind as S] as SubcommandAck<S>)(command, environments);
 }
 
+/** `/flow`'s acknowledgement: help with the problem for text that can't be used, else the subcommand's own. */
 export function flowAck(parsed: FlowCommandParse, environments: EnvironmentNames): CommandAck {
   if (parsed.kind === 'invalid') {
     const topic = parsed.topic && parsed.topic.length <= 20 ? parsed.topic : undefined;
@@ -66,6 +67,7 @@ export type FlowResumeParse =
   | { readonly kind: 'invalid'; readonly problem: KeyProblem }
   | { readonly kind: 'resume'; readonly ref: KeyRef; readonly text: string };
 
+/** `/flow-resume <key>`: usage help for no key (or `help`), else the key or what is wrong with it. */
 export function parseFlowResume(text: string, environments: EnvironmentNames): FlowResumeParse {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed === 'help') return { kind: 'help' };
@@ -75,6 +77,7 @@ export function parseFlowResume(text: string, environments: EnvironmentNames): F
     : { kind: 'invalid', problem: parsed.problem };
 }
 
+/** `/flow-resume`'s acknowledgement: usage, the key's problem, or "Resuming …" while the work follows. */
 export function flowResumeAck(parsed: FlowResumeParse, environments: EnvironmentNames): CommandAck {
   switch (parsed.kind) {
     case 'help':

@@ -114,21 +114,7 @@ export class AlertDesk {
         ...(signal.severity ? { severity: signal.severity } : {}),
         ...(signal.links ? { links: signal.links } : {}),
       };
-      const result = await this.notifier.update(
-        updated.channel,
-        updated.ts,
-        livingAlertMessage(updated, state, this.naming),
-      );
-      if (result.kind === 'failed') return this.failed(result.error);
-      await this.save(updated);
-      return {
-        kind: 'delivered',
-        channel: updated.channel,
-        ts: updated.ts,
-        created: false,
-        count: updated.count,
-        status: 'open',
-      };
+      return (await this.redraw(updated, state)) ?? delivered(updated, false);
     }
     const draft: Incident = {
       id,
@@ -154,14 +140,7 @@ export class AlertDesk {
       { alert: id, channel: incident.channel, ts: incident.ts, source: signal.source },
       'alert posted',
     );
-    return {
-      kind: 'delivered',
-      channel: incident.channel,
-      ts: incident.ts,
-      created: true,
-      count: 1,
-      status: 'open',
-    };
+    return delivered(incident, true);
   }
 
   private async resolve(id: string, by: string): Promise<DeskResult> {
@@ -170,23 +149,23 @@ export class AlertDesk {
     if (!existing) return { kind: 'ignored', reason: 'no open alert for this key' };
     const resolved: Incident = { ...existing, status: 'resolved', resolved: { at: this.now(), by } };
     const state = await this.liveState(existing.target);
-    const result = await this.notifier.update(
-      resolved.channel,
-      resolved.ts,
-      livingAlertMessage(resolved, state, this.naming),
-    );
-    if (result.kind === 'failed') return this.failed(result.error);
-    await this.save(resolved);
+    const failed = await this.redraw(resolved, state);
+    if (failed) return failed;
     await this.store.delete(OPEN, id);
     await this.notifier.post(resolved.channel, incidentResolvedNote(by), resolved.ts);
-    return {
-      kind: 'delivered',
-      channel: resolved.channel,
-      ts: resolved.ts,
-      created: false,
-      count: resolved.count,
-      status: 'resolved',
-    };
+    return delivered(resolved, false);
+  }
+
+  /** Draws the incident's message anew and keeps the incident; the failure, if Slack would not take it. */
+  private async redraw(incident: Incident, state: FlowKeyState | undefined): Promise<DeskResult | undefined> {
+    const result = await this.notifier.update(
+      incident.channel,
+      incident.ts,
+      livingAlertMessage(incident, state, this.naming),
+    );
+    if (result.kind === 'failed') return this.failed(result.error);
+    await this.save(incident);
+    return undefined;
   }
 
   private async save(incident: Incident): Promise<void> {
@@ -203,4 +182,16 @@ export class AlertDesk {
   private failed(error: string): DeskResult {
     return { kind: 'failed', error, explanation: explainSlackError(error) };
   }
+}
+
+/** Where the incident's message is and how it stands, for the sender. */
+function delivered(incident: Incident, created: boolean): DeskResult {
+  return {
+    kind: 'delivered',
+    channel: incident.channel,
+    ts: incident.ts,
+    created,
+    count: incident.count,
+    status: incident.status,
+  };
 }

@@ -3,8 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { QSTASH_ACTIONS } from '../../src/core/operations/change.js';
-import { ALLOWED_USER, allText, CHANNEL, GROUP_MEMBER, harnessPerTest } from '../support/flowbot-harness.js';
+import {
+  ALLOWED_USER,
+  allText,
+  CHANNEL,
+  GROUP_MEMBER,
+  harnessPerTest,
+  SIGNING_SECRET,
+} from '../support/flowbot-harness.js';
 import { buttons, confirmed, startRamp, waitForMessage } from '../support/slack-flows.js';
+import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
 
 const harness = harnessPerTest({}, (h) => h.slack.setChannel(CHANNEL));
 
@@ -18,6 +26,29 @@ const ACTION_OF_ROUTE: Record<string, string> = {
 };
 
 describe('the audit trail', () => {
+  it('ties a request’s audit event to the log lines written for it, by its request id', async () => {
+    const h = await harness();
+    h.qstash.setKey({ flowControlKey: 'orders', isPaused: true });
+    const responseUrl = h.slack.responseUrl();
+    h.slack.failResponseUrl(responseUrl, 500, 10);
+    await postToSlackEndpoint(
+      h.url,
+      SIGNING_SECRET,
+      slashCommandBody({
+        command: '/flow-resume',
+        text: 'orders',
+        user_id: ALLOWED_USER,
+        channel_id: CHANNEL,
+        response_url: responseUrl,
+      }),
+    );
+    await h.slack.waitForCall('chat.postMessage', (c) => String(c.params.text).includes('resumed'));
+    const audit = h.logs.audits().find((event) => event.action === 'resume');
+    const line = h.logs.entries().find((entry) => String(entry.msg).startsWith('response_url failed'));
+    expect(audit?.requestId).toEqual(expect.any(String));
+    expect(line).toMatchObject({ requestId: audit?.requestId, actor: ALLOWED_USER, source: 'command' });
+  });
+
   it('every QStash change leaves exactly one audit event naming it, on every path', async () => {
     const policy = join(mkdtempSync(join(tmpdir(), 'flowbot-policy-')), 'policy.yml');
     writeFileSync(policy, 'approvals:\n  - actions: [pause]\n    keys: ["appr-*"]\n');

@@ -1,24 +1,39 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { FlowAction } from '../../src/core/access/types.js';
+import type { AccessRefusal, FlowAction, Grant } from '../../src/core/access/types.js';
 import type { Incident } from '../../src/core/alerts/incident.js';
-import { checkKey, type KeyRef, MAX_KEY_LENGTH } from '../../src/core/keys.js';
+import type { CommandProblem } from '../../src/core/commands/flow-command.js';
+import { checkKey, type KeyProblem, type KeyRef, MAX_KEY_LENGTH } from '../../src/core/keys.js';
 import type { ApprovalRequest } from '../../src/core/operations/approvals.js';
-import type { EnvironmentKeys, Outcome, PendingChange } from '../../src/core/operations/outcome.js';
-import type { Grant } from '../../src/core/policy/policy-engine.js';
-import { QStashError, type QStashErrorKind } from '../../src/core/qstash/errors.js';
+import type { Authorization } from '../../src/core/operations/authorize.js';
+import type { ChangeAction, PendingChange } from '../../src/core/operations/change.js';
+import type { EnvironmentKeys, Outcome } from '../../src/core/operations/outcome.js';
+import type { Refusal } from '../../src/core/operations/refusal.js';
+import { QStashError, type QStashErrorFields, type QStashErrorKind } from '../../src/core/qstash/errors.js';
 import type { FlowKeyState } from '../../src/core/qstash/types.js';
-import type { RampPlan } from '../../src/core/ramp/ramp-plan.js';
-import type { Ramp } from '../../src/core/ramp/ramps.js';
+import type { RampPlan, RampPlanProblem } from '../../src/core/ramp/ramp-plan.js';
+import type { Ramp, RampEvent, RampFailure } from '../../src/core/ramp/ramp-record.js';
 import type { Timer } from '../../src/core/scheduler/timers.js';
 import { canMessage, whoamiMessage } from '../../src/slack/blocks/access.js';
 import { alertMessage, resolvedAlertMessage } from '../../src/slack/blocks/alert.js';
-import { type ApprovalStage, approvalCard } from '../../src/slack/blocks/approval.js';
+import {
+  type ApprovalStage,
+  approvalCard,
+  approvalPostponedNote,
+  approvalRequestedNote,
+  approvalUnpostedNote,
+} from '../../src/slack/blocks/approval.js';
 import { confirmationMessage, noteMessage } from '../../src/slack/blocks/confirmation.js';
 import { globalMessage } from '../../src/slack/blocks/global.js';
 import { helpMessage } from '../../src/slack/blocks/help.js';
+import { describeCommandProblem } from '../../src/slack/blocks/input-problems.js';
 import { listMessage } from '../../src/slack/blocks/list.js';
-import { livingAlertMessage } from '../../src/slack/blocks/living-alert.js';
+import {
+  incidentActionNote,
+  incidentResolvedNote,
+  livingAlertMessage,
+} from '../../src/slack/blocks/living-alert.js';
+import { NOTES } from '../../src/slack/blocks/notes.js';
 import {
   doneMessage,
   duplicateMessage,
@@ -27,7 +42,7 @@ import {
   problemMessage,
   refusedMessage,
 } from '../../src/slack/blocks/outcome.js';
-import { rampMessage } from '../../src/slack/blocks/ramp.js';
+import { rampControlNote, rampMessage, rampUnpostedNote } from '../../src/slack/blocks/ramp.js';
 import { pauseReminderMessage, timedResumeMessage } from '../../src/slack/blocks/schedule.js';
 import { statusMessage } from '../../src/slack/blocks/status.js';
 import type { SlackMessage } from '../../src/slack/blocks/types.js';
@@ -101,7 +116,7 @@ const keyArb: fc.Arbitrary<string> = fc
     },
   )
   .map((key) => (key.length > MAX_KEY_LENGTH ? key.slice(0, MAX_KEY_LENGTH) : key))
-  .filter((key) => checkKey(key).ok);
+  .filter((key) => checkKey(key).kind === 'ok');
 
 const ENVIRONMENT_NAMES = ['prod', 'staging', 'e'.repeat(32), 'a-very-long_env-name-0123456789x', 'dev'];
 const environmentCountArb = fc.integer({ min: 1, max: ENVIRONMENT_NAMES.length });
@@ -144,22 +159,120 @@ const stateArb: fc.Arbitrary<FlowKeyState> = fc.record({
 });
 const maybeState = fc.option(stateArb, { nil: undefined });
 
-const errorArb: fc.Arbitrary<QStashError> = fc
-  .record({
-    kind: fc.constantFrom<QStashErrorKind>(
-      'bad_request',
-      'unauthorized',
-      'not_found',
-      'rate_limited',
-      'unavailable',
-      'timeout',
-      'invalid_response',
+const errorFieldsArb: fc.Arbitrary<QStashErrorFields & { detail: string; attempts: number }> = fc.record({
+  kind: fc.constantFrom<QStashErrorKind>(
+    'bad_request',
+    'unauthorized',
+    'not_found',
+    'rate_limited',
+    'unavailable',
+    'timeout',
+    'invalid_response',
+  ),
+  detail: hostileText(5000),
+  status: fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }),
+  attempts: fc.integer({ min: 0, max: 1000 }),
+});
+const errorArb: fc.Arbitrary<QStashError> = errorFieldsArb.map((fields) => new QStashError(fields));
+const changeActionArb: fc.Arbitrary<ChangeAction> = fc.constantFrom(
+  'pause',
+  'resume',
+  'pin',
+  'unpin',
+  'reset-rate',
+  'ramp',
+);
+const modeArb = fc.constantFrom('rate' as const, 'parallelism' as const);
+const planProblemArb: fc.Arbitrary<RampPlanProblem> = fc.oneof(
+  fc.constant({ code: 'no_limit' as const }),
+  fc.record({ code: fc.constant('no_mode_limit' as const), mode: modeArb }),
+  fc.record({ code: fc.constant('limit_too_low' as const), mode: modeArb, limit: countArb }),
+  fc.constant({ code: 'bad_start' as const }),
+  fc.record({
+    code: fc.constant('start_not_below' as const),
+    mode: modeArb,
+    limit: countArb,
+    start: countArb,
+  }),
+  fc.record({ code: fc.constant('bad_duration' as const), minSeconds: countArb, maxSeconds: countArb }),
+);
+const accessRefusalArb: fc.Arbitrary<AccessRefusal> = fc.oneof(
+  fc.record({
+    code: fc.constant('not_granted' as const),
+    action: actionArb,
+    scope: fc.constantFrom('deny_rule', 'other_channels', 'not_listed', 'not_covered') as fc.Arbitrary<
+      'deny_rule' | 'other_channels' | 'not_listed' | 'not_covered'
+    >,
+    onKey: fc.boolean(),
+  }),
+  fc.constant({ code: 'directory_unavailable' as const }),
+);
+const refusalArb: fc.Arbitrary<Refusal> = fc.oneof(
+  accessRefusalArb,
+  fc.record({
+    code: fc.constant('rate_limited' as const),
+    limit: countArb,
+    windowMs: countArb,
+    retryAfterMs: countArb,
+  }),
+  fc.constant({ code: 'approval_needs_channel' as const }),
+  fc.record({ code: fc.constant('approval_required' as const), rule: hostileText(5000) }),
+  fc.record({ code: fc.constant('ramp_in_progress' as const), startedBy: userArb }),
+  fc.record({ code: fc.constant('ramp_unplannable' as const), problem: planProblemArb }),
+  fc.constant({ code: 'ramp_state_unknown' as const }),
+);
+const keyProblemArb: fc.Arbitrary<KeyProblem> = fc.oneof(
+  fc.constant({ code: 'empty' as const }),
+  fc.record({ code: fc.constant('too_long' as const), length: countArb, max: countArb }),
+  fc.constant({ code: 'control_characters' as const }),
+  fc.constant({ code: 'spaces' as const }),
+  fc.record({ code: fc.constant('dot_segment' as const), key: fc.constantFrom('.', '..') }),
+  fc.constant({ code: 'broken_unicode' as const }),
+  fc.record({
+    code: fc.constant('unknown_environment' as const),
+    name: hostileText(40),
+    known: fc.array(environmentArb, { maxLength: 5 }),
+  }),
+);
+/** Every problem a /flow text can have, with whatever was typed echoed (the parser cuts it; here it is not). */
+const commandProblemArb: fc.Arbitrary<CommandProblem> = fc.oneof(
+  fc.constant({ code: 'missing_key' as const }),
+  fc.record({ code: fc.constant('key' as const), problem: keyProblemArb }),
+  fc.record({
+    code: fc.constant('bad_pause_duration' as const),
+    text: hostileText(40),
+    maxSeconds: countArb,
+  }),
+  fc.record({ code: fc.constant('pattern' as const), problem: keyProblemArb }),
+  fc.record({ code: fc.constant('unknown_environment' as const), name: hostileText(40) }),
+  fc.record({
+    code: fc.constant('ramp' as const),
+    problem: fc.oneof(
+      fc.record({ code: fc.constant('bad_start' as const), text: hostileText(40) }),
+      fc.record({ code: fc.constant('bad_duration' as const), text: hostileText(40) }),
+      fc.record({ code: fc.constant('not_an_option' as const), word: hostileText(40) }),
     ),
-    detail: hostileText(5000),
-    status: fc.option(fc.integer({ min: 100, max: 599 }), { nil: undefined }),
-    attempts: fc.integer({ min: 0, max: 1000 }),
-  })
-  .map(({ kind, detail, status, attempts }) => new QStashError(kind, detail, status, attempts));
+  }),
+  fc.record({
+    code: fc.constant('pin' as const),
+    problem: fc.oneof(
+      fc.record({ code: fc.constant('not_a_setting' as const), word: hostileText(40) }),
+      fc.record({
+        code: fc.constant('bad_number' as const),
+        name: fc.constantFrom('rate' as const, 'parallelism' as const),
+        text: hostileText(40),
+        max: countArb,
+      }),
+      fc.record({ code: fc.constant('bad_period' as const), text: hostileText(40), maxSeconds: countArb }),
+    ),
+  }),
+  fc.record({
+    code: fc.constant('not_an_action' as const),
+    text: hostileText(40),
+    actions: fc.array(actionArb),
+  }),
+  fc.record({ code: fc.constant('unknown_subcommand' as const), text: hostileText(40) }),
+);
 
 const changeArb: fc.Arbitrary<PendingChange> = fc.oneof(
   fc.record({
@@ -197,12 +310,37 @@ const changeArb: fc.Arbitrary<PendingChange> = fc.oneof(
   }),
 );
 
+const approvalArb: fc.Arbitrary<ApprovalRequest> = fc.record({
+  id: fc.uuid(),
+  requesterId: userArb,
+  channelId: fc.constant('CINCIDENTS'),
+  change: changeArb,
+  rule: hostileText(5000),
+  createdAt: fc.integer({ min: 0, max: 7_258_118_400_000 }),
+  expiresAt: fc.integer({ min: 0, max: 7_258_118_400_000 }),
+});
+
+/** What a public message of a change is drawn from: every action (cards reuse the words for reads too). */
+const doneArb = fc.record({
+  action: actionArb,
+  target: refArb,
+  actorId: userArb,
+  before: maybeState,
+  after: maybeState,
+  at: dateArb,
+  reason: fc.option(hostileText(5000), { nil: undefined }),
+  approvedBy: fc.option(userArb, { nil: undefined }),
+  resumeAt: fc.option(dateArb, { nil: undefined }),
+});
+
 const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
   fc.record({
     kind: fc.constant('done' as const),
-    action: actionArb,
+    action: changeActionArb,
     target: refArb,
     actorId: userArb,
+    source: fc.constantFrom('command' as const, 'timer' as const, 'ramp' as const),
+    requestId: fc.uuid(),
     before: maybeState,
     after: maybeState,
     at: dateArb,
@@ -212,25 +350,29 @@ const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
   }),
   fc.record({
     kind: fc.constant('refused' as const),
-    action: actionArb,
+    action: changeActionArb,
     target: refArb,
-    explanation: hostileText(5000),
+    refusal: refusalArb,
   }),
   fc.record({
     kind: fc.constant('needs_approval' as const),
-    action: actionArb,
+    action: changeActionArb,
     target: refArb,
     actorId: userArb,
-    rule: hostileText(5000),
-    expiresMs: fc.nat(),
+    approval: approvalArb,
   }),
   fc.record({
     kind: fc.constant('duplicate' as const),
-    action: actionArb,
+    action: changeActionArb,
     target: refArb,
     holderId: userArb,
   }),
-  fc.record({ kind: fc.constant('failed' as const), action: actionArb, target: refArb, error: errorArb }),
+  fc.record({
+    kind: fc.constant('failed' as const),
+    action: changeActionArb,
+    target: refArb,
+    error: errorArb,
+  }),
 );
 
 const planArb: fc.Arbitrary<RampPlan> = fc.record({
@@ -249,6 +391,42 @@ const planArb: fc.Arbitrary<RampPlan> = fc.record({
   drainSeconds: fc.option(fc.integer({ min: 0, max: 10 ** 9 }), { nil: undefined }),
 });
 
+const failureArb: fc.Arbitrary<RampFailure> = fc.oneof(
+  refusalArb.map((refusal) => ({ refusal })),
+  errorFieldsArb.map((error) => ({ error })),
+);
+const at = fc.integer({ min: 0, max: 7_258_118_400_000 });
+const rampEventArb: fc.Arbitrary<RampEvent> = fc.oneof(
+  fc.record({ kind: fc.constant('held' as const), by: userArb, at }),
+  fc.record({ kind: fc.constant('continued' as const), by: userArb, at }),
+  fc.record({ kind: fc.constant('finished' as const), at, restored: fc.boolean() }),
+  fc.record({ kind: fc.constant('finished_early' as const), by: userArb, at, restored: fc.boolean() }),
+  fc.record({
+    kind: fc.constant('aborted' as const),
+    by: userArb,
+    at,
+    pauseFailure: fc.option(failureArb, { nil: undefined }),
+    restored: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('stopped' as const), by: userArb, at, action: actionArb }),
+  fc.record({
+    kind: fc.constant('step_failed' as const),
+    at,
+    step: fc.nat({ max: 1000 }),
+    failure: failureArb,
+    stuck: fc.boolean(),
+  }),
+  fc.record({ kind: fc.constant('refused' as const), at, step: fc.nat({ max: 1000 }), refusal: refusalArb }),
+  fc.record({ kind: fc.constant('deferred' as const), at, step: fc.nat({ max: 1000 }), until: at }),
+  fc.record({
+    kind: fc.constant('not_started' as const),
+    at,
+    stage: fc.constantFrom('pin' as const, 'resume' as const),
+    failure: failureArb,
+    restored: fc.boolean(),
+  }),
+);
+
 const rampArb: fc.Arbitrary<Ramp> = fc
   .record({
     id: fc.uuid(),
@@ -264,7 +442,8 @@ const rampArb: fc.Arbitrary<Ramp> = fc
     startedAt: fc.integer({ min: 0, max: 7_258_118_400_000 }),
     history: fc.array(countArb, { maxLength: 24 }),
     failures: fc.nat({ max: 10 }),
-    note: fc.option(hostileText(5000), { nil: undefined }),
+    event: fc.option(rampEventArb, { nil: undefined }),
+    restore: fc.option(fc.constantFrom('pin' as const, 'unpin' as const), { nil: undefined }),
   })
   .map(({ stepFraction, ...ramp }) => ({
     ...ramp,
@@ -324,16 +503,6 @@ const incidentArb: fc.Arbitrary<Incident> = fc.record({
       nil: undefined,
     },
   ),
-});
-
-const approvalArb: fc.Arbitrary<ApprovalRequest> = fc.record({
-  id: fc.uuid(),
-  requesterId: userArb,
-  channelId: fc.constant('CINCIDENTS'),
-  change: changeArb,
-  rule: hostileText(5000),
-  createdAt: fc.integer({ min: 0, max: 7_258_118_400_000 }),
-  expiresAt: fc.integer({ min: 0, max: 7_258_118_400_000 }),
 });
 
 const stageArb: fc.Arbitrary<ApprovalStage> = fc.oneof(
@@ -423,8 +592,55 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
         case 'duplicate':
           return duplicateMessage(outcome, naming);
         case 'needs_approval':
-          return refusedMessage({ ...outcome, kind: 'refused', explanation: outcome.rule }, naming);
+          return approvalRequestedNote(outcome.approval, naming);
       }
+    });
+    property(fc.tuple(doneArb, namingArb), ([done, naming]) => doneMessage(done, naming));
+    property(fc.tuple(refusalArb, actionArb, refArb, namingArb), ([refusal, action, target, naming]) =>
+      refusedMessage({ action, target, refusal }, naming),
+    );
+  });
+
+  it('notes, for every answer a listener gives', () => {
+    property(
+      fc.tuple(errorFieldsArb, refArb, namingArb, keyProblemArb),
+      ([error, target, naming, problem]) => {
+        const notes = [
+          NOTES.confirmationGone(),
+          NOTES.notYourConfirmation(),
+          NOTES.confirmed(target, naming),
+          NOTES.cancelled(target, naming),
+          NOTES.nothingToCancel(),
+          NOTES.approvalGone(),
+          NOTES.ownRequest(),
+          NOTES.unknownButton(),
+          NOTES.unusableList(),
+          NOTES.unusableKey(problem),
+          NOTES.proposalFailed(error, target),
+          NOTES.unreadableKey(target, naming, error),
+          NOTES.unlistable(error),
+          NOTES.stateUnavailable(),
+          NOTES.unexpected(),
+          NOTES.unhandled(),
+          rampUnpostedNote(),
+          rampControlNote({ kind: 'gone' }),
+          rampControlNote({ kind: 'busy' }),
+        ];
+        for (const note of notes.slice(1)) accepted(note);
+        return notes[0] as SlackMessage;
+      },
+    );
+    property(
+      fc.tuple(approvalArb, namingArb, countArb, hostileText(100)),
+      ([approval, naming, ms, error]) => {
+        accepted(approvalRequestedNote(approval, naming));
+        accepted(approvalUnpostedNote(error));
+        return approvalPostponedNote(approval, ms);
+      },
+    );
+    property(fc.tuple(userArb, actionArb, hostileText(500)), ([actor, action, by]) => {
+      accepted(incidentActionNote(actor, action));
+      return incidentResolvedNote(by);
     });
   });
 
@@ -434,9 +650,8 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
       ([problem, hint]) => problemMessage(problem, hint),
     );
     property(hostileText(5000), (text) => noteMessage(text || 'x'));
-    property(
-      fc.tuple(hostileText(5000), fc.constantFrom('/flow-resume', '/flow resume')),
-      ([problem, command]) => keyProblem(problem, command),
+    property(fc.tuple(keyProblemArb, fc.constantFrom('/flow-resume', '/flow resume')), ([problem, command]) =>
+      keyProblem(problem, command),
     );
     property(fc.array(environmentArb, { maxLength: 5 }), (names) => flowResumeUsage(names));
   });
@@ -462,9 +677,10 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
           { nil: undefined },
         ),
         fc.array(environmentArb, { maxLength: 5 }),
-        fc.option(hostileText(5000), { nil: undefined }),
+        fc.option(commandProblemArb, { nil: undefined }),
       ),
-      ([topic, names, problem]) => helpMessage(topic, names, problem),
+      ([topic, names, problem]) =>
+        helpMessage(topic, names, problem === undefined ? undefined : describeCommandProblem(problem)),
     );
   });
 
@@ -507,8 +723,16 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
 
   it('confirmations, for every kind of change', () => {
     property(
-      fc.tuple(changeArb, maybeState, fc.uuid(), namingArb, fc.integer({ min: 1, max: 10_000 })),
-      ([change, state, id, naming, minutes]) => confirmationMessage(change, state, id, naming, minutes),
+      fc.tuple(
+        changeArb,
+        maybeState,
+        fc.uuid(),
+        namingArb,
+        fc.integer({ min: 1, max: 10_000 }),
+        fc.option(planArb, { nil: undefined }),
+      ),
+      ([change, state, id, naming, minutes, plan]) =>
+        confirmationMessage(change, state, id, naming, minutes, plan),
     );
   });
 
@@ -581,20 +805,14 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
         refArb,
         fc.oneof(
           fc.record({
-            allowed: fc.constant(true as const),
+            kind: fc.constant('allowed' as const),
             grantedBy: hostileText(5000),
             approval: fc.option(fc.record({ rule: hostileText(5000), expiresMs: fc.nat() }), {
               nil: undefined,
             }),
           }),
-          fc.record({
-            allowed: fc.constant(false as const),
-            reason: fc.constantFrom('not_granted', 'directory_unavailable') as fc.Arbitrary<
-              'not_granted' | 'directory_unavailable'
-            >,
-            explanation: hostileText(5000),
-          }),
-        ),
+          fc.record({ kind: fc.constant('refused' as const), refusal: accessRefusalArb }),
+        ) as fc.Arbitrary<Authorization>,
         namingArb,
       ),
       ([action, target, decision, naming]) => canMessage(action, target, decision, naming),

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import type { AccessRefusal, FlowAction, Grant } from '../../src/core/access/types.js';
 import type { Incident } from '../../src/core/alerts/incident.js';
 import type { CommandProblem } from '../../src/core/commands/flow-command.js';
+import type { PatternProblem } from '../../src/core/glob.js';
 import { checkKey, type KeyProblem, type KeyRef, MAX_KEY_LENGTH } from '../../src/core/keys.js';
 import type { ApprovalRequest } from '../../src/core/operations/approvals.js';
 import type { Authorization } from '../../src/core/operations/authorize.js';
@@ -234,6 +235,13 @@ const keyProblemArb: fc.Arbitrary<KeyProblem> = fc.oneof(
     known: fc.array(environmentArb, { maxLength: 5 }),
   }),
 );
+const patternProblemArb: fc.Arbitrary<PatternProblem> = fc.oneof(
+  keyProblemArb.filter(
+    (problem): problem is Exclude<KeyProblem, { code: 'unknown_environment' }> =>
+      problem.code !== 'unknown_environment',
+  ),
+  fc.record({ code: fc.constant('too_many_wildcards' as const), count: countArb, max: countArb }),
+);
 /** Every problem a /flow text can have, with whatever was typed echoed (the parser cuts it; here it is not). */
 const commandProblemArb: fc.Arbitrary<CommandProblem> = fc.oneof(
   fc.constant({ code: 'missing_key' as const }),
@@ -243,7 +251,7 @@ const commandProblemArb: fc.Arbitrary<CommandProblem> = fc.oneof(
     text: hostileText(40),
     maxSeconds: countArb,
   }),
-  fc.record({ code: fc.constant('pattern' as const), problem: keyProblemArb }),
+  fc.record({ code: fc.constant('pattern' as const), problem: patternProblemArb }),
   fc.record({ code: fc.constant('unknown_environment' as const), name: hostileText(40) }),
   fc.record({
     code: fc.constant('ramp' as const),

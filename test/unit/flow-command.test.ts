@@ -193,6 +193,8 @@ const BAD: Bad[] = [
   ['list a\u0007', ONE, 'The pattern contains control characters.', 'list'],
   [`list ${TEN_KB}`, ONE, 'That pattern is 10,000 characters long', 'list'],
   ['list ..', ONE, 'cannot be a flow-control', 'list'],
+  [`list ${'*a'.repeat(17)}`, ONE, 'That pattern has 17 wildcards; patterns have at most 16', 'list'],
+  [`list staging:${'?'.repeat(20)}`, TWO, 'That pattern has 20 wildcards', 'list'],
   ['global nowhere', TWO, '`nowhere` is not a configured QStash environment.', 'global'],
   ['global staging', ONE, '`staging` is not a configured QStash environment.', 'global'],
   ['global Staging', TWO, 'is not a configured QStash environment', 'global'],

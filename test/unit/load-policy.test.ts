@@ -85,6 +85,21 @@ describe('parsePolicy: bad files', () => {
       'rules[0] (“x”).keys[0]: must be at most 256 characters',
     ],
     [
+      'key pattern with too many wildcards',
+      rule('keys', `["${'*a'.repeat(17)}"]`),
+      'rules[0] (“x”).keys[0]: must have at most 16 wildcards (* and ? together)',
+    ],
+    [
+      'environment pattern with too many wildcards',
+      rule('environments', `["${'?'.repeat(17)}"]`),
+      'rules[0] (“x”).environments[0]: must have at most 16 wildcards',
+    ],
+    [
+      'approval key pattern with too many wildcards',
+      approval('keys', `["${'*'.repeat(40)}"]`),
+      'approvals[0] (“ap”).keys[0]: must have at most 16 wildcards',
+    ],
+    [
       'bad expires word',
       approval('expires', 'soon'),
       'approvals[0] (“ap”).expires: must be a duration such as 15m or 1h',

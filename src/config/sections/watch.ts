@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { parseDurationSeconds } from '../../core/durations.js';
+import { checkPattern, MAX_PATTERN_LENGTH, MAX_PATTERN_WILDCARDS } from '../../core/glob.js';
 import type { Config } from '../config.js';
 import { DEFAULTS } from '../defaults.js';
 import { type EnvReader, splitList } from '../env-reader.js';
@@ -16,8 +17,13 @@ export function readWatch(
 ): Config['watch'] {
   const keys = splitList(env.read('FLOW_WATCH_KEYS'));
   if (keys.length === 0) return undefined;
-  if (keys.some((glob) => glob.length > 256 || /\p{Cc}/u.test(glob)))
-    env.invalid('FLOW_WATCH_KEYS', 'key patterns are at most 256 characters, without control characters');
+  // Entries are counted, not quoted: a value is never repeated in a problem.
+  const bad = keys.findIndex((glob) => checkPattern(glob).kind === 'invalid');
+  if (bad >= 0)
+    env.invalid(
+      'FLOW_WATCH_KEYS',
+      `entry ${bad + 1}: key patterns are at most ${MAX_PATTERN_LENGTH} characters with at most ${MAX_PATTERN_WILDCARDS} wildcards (* and ? together), without spaces or control characters`,
+    );
   const named = splitList(env.read('FLOW_WATCH_ENVIRONMENTS'));
   const unknown = named.filter((name) => !environments.includes(name));
   if (unknown.length > 0)

@@ -1,6 +1,7 @@
 import { FLOW_ACTIONS, type FlowAction, isFlowAction } from '../access/types.js';
 import { parseDurationSeconds, unitSeconds } from '../durations.js';
-import { checkKey, type KeyProblem, type KeyRef, parseKeyRef } from '../keys.js';
+import { checkPattern, type PatternProblem } from '../glob.js';
+import { type KeyProblem, type KeyRef, parseKeyRef } from '../keys.js';
 import type { PinSettings, UnpinSettings } from '../qstash/types.js';
 import { MAX_RAMP_SECONDS, MIN_RAMP_SECONDS, type RampMode } from '../ramp/ramp-plan.js';
 
@@ -63,7 +64,7 @@ export type CommandProblem =
   | { readonly code: 'pin'; readonly problem: PinProblem }
   | { readonly code: 'bad_unpin' }
   | { readonly code: 'list_arguments' }
-  | { readonly code: 'pattern'; readonly problem: KeyProblem }
+  | { readonly code: 'pattern'; readonly problem: PatternProblem }
   | { readonly code: 'global_arguments' }
   | { readonly code: 'unknown_environment'; readonly name: string }
   | { readonly code: 'ramp'; readonly problem: RampOptionProblem }
@@ -196,7 +197,7 @@ function parseList(rest: readonly string[], environments: EnvironmentNames): Par
       glob = '*';
     }
   }
-  const check = checkKey(glob);
+  const check = checkPattern(glob);
   if (check.kind === 'invalid') return { code: 'pattern', problem: check.problem };
   return { kind: 'list', glob, environment };
 }

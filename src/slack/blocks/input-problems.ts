@@ -1,5 +1,6 @@
 import type { CommandProblem, PinProblem, RampOptionProblem } from '../../core/commands/flow-command.js';
 import { formatDuration } from '../../core/durations.js';
+import type { PatternProblem } from '../../core/glob.js';
 import type { KeyProblem } from '../../core/keys.js';
 import type { RampPlanProblem } from '../../core/ramp/ramp-plan.js';
 import { code, formatCount } from './mrkdwn.js';
@@ -11,7 +12,7 @@ import { code, formatCount } from './mrkdwn.js';
 
 type Quote = (text: string) => string;
 
-function keyProblemWords(problem: KeyProblem, noun: string, quote: Quote): string {
+function keyProblemWords(problem: KeyProblem | PatternProblem, noun: string, quote: Quote): string {
   switch (problem.code) {
     case 'empty':
       return `The ${noun} is empty.`;
@@ -27,11 +28,16 @@ function keyProblemWords(problem: KeyProblem, noun: string, quote: Quote): strin
       return `The ${noun} is not valid text (broken Unicode).`;
     case 'unknown_environment':
       return `${quote(problem.name)} is not a configured QStash environment. Known environments: ${problem.known.map(quote).join(', ')}.`;
+    case 'too_many_wildcards':
+      return `That ${noun} has ${formatCount(problem.count)} wildcards; patterns have at most ${problem.max} (\`*\` and \`?\` together).`;
   }
 }
 
 /** Why a key (or, with `noun`, a pattern) can't be used. */
-export function describeKeyProblem(problem: KeyProblem, noun: 'key' | 'pattern' = 'key'): string {
+export function describeKeyProblem(
+  problem: KeyProblem | PatternProblem,
+  noun: 'key' | 'pattern' = 'key',
+): string {
   return keyProblemWords(problem, noun, code);
 }
 

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { checkKey } from '../../../core/keys.js';
+import { checkPattern } from '../../../core/glob.js';
 import { NOTES } from '../../blocks/notes.js';
 import type { Services } from '../../services.js';
 import { showList, showStatus } from '../flows/read.js';
@@ -42,7 +42,7 @@ export function flowListRefreshButton(services: Services) {
     const environment = parsed?.environment ?? undefined;
     const glob = parsed?.glob ?? undefined;
     const validEnvironment = environment === undefined || services.environments.names.includes(environment);
-    const validGlob = glob === undefined || checkKey(glob).kind === 'ok';
+    const validGlob = glob === undefined || checkPattern(glob).kind === 'ok';
     if (!parsed || !validEnvironment || !validGlob) {
       await request.tell(NOTES.unusableList());
       return;

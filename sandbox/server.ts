@@ -289,7 +289,8 @@ export async function startSandboxServer(
     if (!knownHost(req, listen.host, (server.address() as AddressInfo).port))
       return send(res, 421, 'text/plain; charset=utf-8', 'unknown host');
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-    const route = routes[`${req.method} ${url.pathname}`];
+    const name = `${req.method} ${url.pathname}`;
+    const route = Object.hasOwn(routes, name) ? routes[name] : undefined;
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', 'not found');
     if (req.method === 'POST' && !fromThePage(req))
       return sendJson(res, 403, { ok: false, problem: 'only the sandbox page may post here' });

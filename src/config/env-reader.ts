@@ -13,7 +13,8 @@ export class EnvReader {
 
   /** The trimmed value; empty and whitespace-only count as unset. */
   read(name: string): string | undefined {
-    const value = this.env[name]?.trim();
+    // Own variables only: a name built from configured text (QSTASH_TOKEN_<ENV>) never finds an inherited member.
+    const value = (Object.hasOwn(this.env, name) ? this.env[name] : undefined)?.trim();
     return value === '' ? undefined : value;
   }
 

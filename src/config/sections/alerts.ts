@@ -4,7 +4,8 @@ import { DEFAULTS } from '../defaults.js';
 import type { EnvReader } from '../env-reader.js';
 import { CHANNEL_ID, channelId } from './checks.js';
 
-const LABEL = z.string().regex(/^[a-zA-Z_][a-zA-Z0-9_]{0,63}$/);
+// Names starting with __ are Prometheus's own (never sent to receivers), `__proto__` among them.
+const LABEL = z.string().regex(/^(?!__)[a-zA-Z_][a-zA-Z0-9_]{0,63}$/);
 
 /** Alert intake (`POST /alerts`): its token, default channel and Alertmanager label names. */
 export function readAlerts(env: EnvReader): Config['alerts'] {
@@ -20,7 +21,7 @@ export function readAlerts(env: EnvReader): Config['alerts'] {
       name,
       env.read(name) ?? DEFAULTS[name],
       LABEL,
-      'a Prometheus label name (letters, digits, _)',
+      'a Prometheus label name (letters, digits, _; not starting with __, which Prometheus reserves)',
     ) ?? DEFAULTS[name];
   return {
     token,

@@ -122,37 +122,50 @@ export function parseAlertmanagerBody(
   const signals: AlertSignal[] = [];
   const skipped: string[] = [];
   parsed.data.alerts.forEach((alert, index) => {
-    const key = alert.labels[labels.key];
-    const name = alert.labels.alertname ?? `alerts[${index}]`;
+    const key = label(alert.labels, labels.key);
+    const name = label(alert.labels, 'alertname') ?? `alerts[${index}]`;
     if (!key) {
       skipped.push(`${name.slice(0, 80)}: no ${labels.key} label`);
       return;
     }
-    const target = resolveTarget(key, alert.labels[labels.environment], environments);
+    const target = resolveTarget(key, label(alert.labels, labels.environment), environments);
     if (typeof target === 'string') {
       skipped.push(`${name.slice(0, 80)}: ${target}`);
       return;
     }
-    const channel = alert.labels[labels.channel] ?? defaultChannel;
+    const channel = label(alert.labels, labels.channel) ?? defaultChannel;
     if (!channel || !channelId.safeParse(channel).success) {
       skipped.push(`${name.slice(0, 80)}: no usable ${labels.channel} label and no ALERTS_CHANNEL default`);
       return;
     }
+    const description = label(alert.annotations, 'description');
     const link =
       alert.generatorURL && httpUrl.safeParse(alert.generatorURL).success ? alert.generatorURL : undefined;
-    const level = severity.safeParse(alert.labels.severity);
+    const level = severity.safeParse(label(alert.labels, 'severity'));
     signals.push({
       target,
       channel,
       status: alert.status,
       source: 'alertmanager',
-      title: (alert.annotations.summary ?? alert.labels.alertname ?? 'Alertmanager alert').slice(0, 500),
-      ...(alert.annotations.description ? { text: alert.annotations.description.slice(0, 5000) } : {}),
+      title: (
+        label(alert.annotations, 'summary') ??
+        label(alert.labels, 'alertname') ??
+        'Alertmanager alert'
+      ).slice(0, 500),
+      ...(description ? { text: description.slice(0, 5000) } : {}),
       ...(level.success ? { severity: level.data as Severity } : {}),
       ...(link ? { links: [{ text: 'Source', url: link }] } : {}),
     });
   });
   return { kind: 'ok', signals, skipped };
+}
+
+/**
+ * One label or annotation. Own properties only: label names come from the config and the sender, and a
+ * name such as `constructor` must find that label or nothing, never something every object inherits.
+ */
+function label(map: Readonly<Record<string, string>>, name: string): string | undefined {
+  return Object.hasOwn(map, name) ? map[name] : undefined;
 }
 
 function resolveTarget(

@@ -11,16 +11,21 @@ import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
 import { RAMP_WORTHY_WAITLIST, resumeGraduallyButton } from './ramp.js';
 import type { SlackMessage } from './types.js';
 
-const SEVERITY: Record<string, string> = {
-  critical: ':red_circle:',
-  warning: ':large_orange_circle:',
-  info: ':large_blue_circle:',
-};
+// Maps: these are looked up with values from alert senders and the store.
+const SEVERITY: ReadonlyMap<string, string> = new Map([
+  ['critical', ':red_circle:'],
+  ['warning', ':large_orange_circle:'],
+  ['info', ':large_blue_circle:'],
+]);
 
 /** Block ids of living alerts start with this, so a click can tell Flowbot's own alerts apart. */
 export const LIVING_ALERT_BLOCK = 'flow_alert';
 
-const PAST: Record<string, string> = { resume: 'Resumed', pause: 'Paused', ramp: 'Ramp started' };
+const PAST: ReadonlyMap<string, string> = new Map([
+  ['resume', 'Resumed'],
+  ['pause', 'Paused'],
+  ['ramp', 'Ramp started'],
+]);
 
 /**
  * One message per key incident, redrawn in place: what the alert says, the key's live state, how often and
@@ -35,7 +40,7 @@ export function livingAlertMessage(
   const resolved = incident.status === 'resolved';
   const icon = resolved
     ? ':white_check_mark:'
-    : (SEVERITY[incident.severity ?? 'warning'] ?? ':rotating_light:');
+    : (SEVERITY.get(incident.severity ?? 'warning') ?? ':rotating_light:');
   const lines = [`${icon} *${escapeAndTruncate(incident.title, 500)}*`, `Key: ${key}`];
   if (incident.text) lines.push(escapeAndTruncate(incident.text, 2000));
   const blocks: KnownBlock[] = [
@@ -68,7 +73,7 @@ export function livingAlertMessage(
   });
 
   if (incident.lastAction) {
-    const verb = PAST[incident.lastAction.action] ?? `${actionVerb(incident.lastAction.action)} done`;
+    const verb = PAST.get(incident.lastAction.action) ?? `${actionVerb(incident.lastAction.action)} done`;
     blocks.push({
       type: 'section',
       block_id: `${LIVING_ALERT_BLOCK}_action`,

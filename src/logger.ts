@@ -1,5 +1,6 @@
-import { type DestinationStream, type Logger, pino } from 'pino';
+import { type DestinationStream, type Logger, pino, stdSerializers } from 'pino';
 import type { LogLevel } from './config/config.js';
+import { secretScrubber, stripUrlSecrets } from './core/secrets.js';
 
 /** Field paths that hold secrets wherever they appear in a log object. */
 const REDACTED_PATHS = [
@@ -26,28 +27,56 @@ export interface LoggerOptions {
   readonly destination?: DestinationStream;
 }
 
+/**
+ * The process's logger: JSON lines (pino). Known secret fields are redacted by path; then every finished
+ * line has every secret removed in every spelling it can take (literal, percent-encoded, JSON-escaped,
+ * base64 of it or of `user:secret`), and every URL in it loses its userinfo, query string and fragment,
+ * wherever they are: messages, fields, error messages and stacks, errors from got and @slack/web-api.
+ */
 export function createLogger(options: LoggerOptions): Logger {
-  const secrets = options.secrets.filter((secret) => secret.length >= 8);
+  const scrub = secretScrubber(options.secrets.filter((secret) => secret.length >= 8));
   const settings = {
     level: options.level,
     base: { service: 'flowbot' },
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
+    serializers: { err: serializeError },
     // Paths catch secrets in known places; this catches them anywhere else, e.g. inside an error message.
-    hooks: { streamWrite: (line: string) => scrubSecrets(line, secrets) },
+    hooks: { streamWrite: (line: string) => stripUrlSecrets(scrub(line)) },
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);
 }
 
-export function scrubSecrets(text: string, secrets: readonly string[]): string {
-  let scrubbed = text;
-  for (const secret of secrets) {
-    if (secret === '') continue;
-    // Log lines are JSON: a secret with quotes or backslashes appears there escaped.
-    for (const form of new Set([secret, JSON.stringify(secret).slice(1, -1)])) {
-      if (scrubbed.includes(form)) scrubbed = scrubbed.split(form).join('[REDACTED]');
+/**
+ * HTTP clients' errors carry the whole request and response: got's `options` (headers, cookies, agents),
+ * axios's `config` and `request` (a socket), `response`, `timings`. They say nothing a person reading the
+ * log needs beyond the message, code and status, and can hold credentials the scrubber does not know of,
+ * so they are left out (here and in the errors they wrap).
+ */
+const HTTP_INTERNALS = ['options', 'config', 'request', 'response', 'timings'];
+
+function serializeError(error: unknown): unknown {
+  const serialized = stdSerializers.err(error as Error) as unknown;
+  return withoutInternals(serialized, 0);
+}
+
+function withoutInternals(value: unknown, depth: number): unknown {
+  if (value === null || typeof value !== 'object' || Array.isArray(value) || depth > 3) return value;
+  const out: Record<string, unknown> = {};
+  for (const [name, field] of Object.entries(value)) {
+    if (HTTP_INTERNALS.includes(name)) {
+      const status = (field as { statusCode?: unknown; status?: unknown } | null)?.statusCode;
+      if (name === 'response' && typeof status === 'number' && out.statusCode === undefined)
+        out.statusCode = status;
+      continue;
     }
+    out[name] = name === 'original' || name === 'cause' ? withoutInternals(field, depth + 1) : field;
   }
-  return scrubbed;
+  return out;
+}
+
+/** Text for people outside the log (stderr at startup, a CLI's message), cleaned like a log line. */
+export function scrubSecrets(text: string, secrets: readonly string[]): string {
+  return stripUrlSecrets(secretScrubber(secrets)(text));
 }
 
 export function secretsOf(config: {

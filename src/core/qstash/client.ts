@@ -1,5 +1,6 @@
 import got, { type Got, HTTPError, type Method, RequestError, TimeoutError } from 'got';
 import { checkKey } from '../keys.js';
+import { secretScrubber, stripUrlSecrets } from '../secrets.js';
 import { QStashError, type QStashErrorKind } from './errors.js';
 import { retryDelay } from './retry-delay.js';
 import {
@@ -48,8 +49,12 @@ export class QStashClient {
   private readonly baseUrl: URL;
   private readonly totalTimeoutMs: number;
   private readonly reads = new Map<string, { started: number; state: Promise<FlowKeyState> }>();
+  /** QStash's own words reach people and the log: they must not echo the token, or a URL's query. */
+  private readonly cleanDetail: (text: string) => string;
 
   constructor(private readonly options: QStashClientOptions) {
+    const scrub = secretScrubber(options.token.length >= 8 ? [options.token] : []);
+    this.cleanDetail = (text) => stripUrlSecrets(scrub(text));
     this.baseUrl = new URL(options.baseUrl);
     this.totalTimeoutMs = options.totalTimeoutMs ?? 20_000;
     const baseDelayMs = options.baseDelayMs ?? 250;
@@ -208,7 +213,7 @@ export class QStashClient {
       this.report(operation, response.statusCode, undefined, started);
       return parseJson(response.body);
     } catch (error) {
-      const failure = toQStashError(error, attemptsMade(error, context));
+      const failure = toQStashError(error, attemptsMade(error, context), this.cleanDetail);
       this.report(operation, failure.status, failure.kind, started);
       throw failure;
     }
@@ -247,11 +252,12 @@ function parseJson(text: string): unknown {
   }
 }
 
-function errorDetail(body: unknown): string {
+function errorDetail(body: unknown, clean: (text: string) => string): string {
   const parsed = typeof body === 'string' ? parseJson(body) : body;
   if (parsed && typeof parsed === 'object' && 'error' in parsed) {
     const text = (parsed as { error: unknown }).error;
-    if (typeof text === 'string') return text.slice(0, 200);
+    // Cleaned before it is cut, so that a cut cannot leave part of a secret that no longer matches.
+    if (typeof text === 'string') return clean(text).slice(0, 200);
   }
   return '';
 }
@@ -266,13 +272,13 @@ function kindForStatus(status: number): QStashErrorKind {
 }
 
 /** Got's errors carry the request options (with the token): only safe fields cross this line. */
-function toQStashError(error: unknown, attempts: number): QStashError {
+function toQStashError(error: unknown, attempts: number, clean: (text: string) => string): QStashError {
   if (error instanceof QStashError) return error;
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
     return new QStashError({
       kind: kindForStatus(status),
-      detail: errorDetail(error.response.body),
+      detail: errorDetail(error.response.body, clean),
       status,
       attempts,
     });

@@ -132,29 +132,32 @@ function authorized(header: string | undefined, expected: Buffer): boolean {
   return timingSafeEqual(given, expected) && match !== null;
 }
 
-/** The body, or undefined once it passes `limit` bytes (the rest is not read). */
+/**
+ * The body, or undefined once it passes `limit` bytes. The rest is not read here: the server's connection
+ * guard reads and drops it after the 413 (up to a bound), or closes the connection properly.
+ */
 function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      req.resume();
       resolve(undefined);
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
     let done = false;
-    req.on('data', (chunk: Buffer) => {
-      if (done) return;
+    const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
         done = true;
-        req.resume();
+        req.off('data', onData);
+        req.pause();
         resolve(undefined);
         return;
       }
       chunks.push(chunk);
-    });
+    };
+    req.on('data', onData);
     req.on('end', () => {
       if (!done) resolve(Buffer.concat(chunks).toString('utf8'));
     });

@@ -1,9 +1,10 @@
 import type { AddressInfo } from 'node:net';
-import { App, type CustomRoute, HTTPReceiver, SocketModeReceiver } from '@slack/bolt';
+import { App, type CustomRoute, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { EnvironmentNames } from '../core/commands/flow-command.js';
 import { boltLogger } from './bolt-logger.js';
+import { GuardedHTTPReceiver } from './connection-guard.js';
 import { FrontDoorReceiver } from './front-door/front-door-receiver.js';
 import { receiverFallbacks } from './receiver-fallbacks.js';
 import { createRouteServer } from './route-server.js';
@@ -127,7 +128,7 @@ export function createBoltApp(
         }),
     };
   }
-  const receiver = new HTTPReceiver({
+  const receiver = new GuardedHTTPReceiver({
     signingSecret: config.slack.signingSecret ?? '',
     endpoints: '/slack/events',
     customRoutes: routes,

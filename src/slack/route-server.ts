@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
+import { guardConnections } from './connection-guard.js';
 import { sendJson } from './routes.js';
 
 /**
@@ -8,7 +9,7 @@ import { sendJson } from './routes.js';
  * is not the one serving them: in Socket Mode, and behind the front door thread.
  */
 export function createRouteServer(routes: readonly CustomRoute[], logger: Logger): Server {
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://localhost').pathname;
     const route = routes.find(
       (candidate) => candidate.path === path && [candidate.method].flat().includes(req.method ?? 'GET'),
@@ -22,4 +23,6 @@ export function createRouteServer(routes: readonly CustomRoute[], logger: Logger
       if (!res.headersSent) sendJson(res, 500, { error: 'internal error' });
     });
   });
+  // Its refusals (404, and the routes' 401 and 413) leave the connection usable or close it properly.
+  return guardConnections(server);
 }

@@ -10,6 +10,7 @@ import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/logger.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { ALLOWED_USER, CHANNEL, LogCapture } from '../support/flowbot-harness.js';
+import { ALERTS_TOKEN, closesGracefully, ROUTE_CASES, refusals } from '../support/keep-alive.js';
 import { type QStashEmulator, startQStashEmulator } from '../support/qstash-emulator.js';
 
 /**
@@ -109,8 +110,11 @@ describe('Socket Mode', () => {
       PORT: '0',
       FLOW_DATA_DIR: mkdtempSync(join(tmpdir(), 'flowbot-socket-')),
       LOG_LEVEL: 'debug',
+      ALERTS_TOKEN,
+      ALERTS_CHANNEL: 'CALERTS01',
     });
     if (loaded.kind === 'invalid') throw new Error(loaded.problems.join('\n'));
+    slack.setChannel('CALERTS01');
     bot = await startFlowbot(loaded.config, {
       logger: createLogger({ level: 'debug', secrets: [], destination: logs }),
       qstash: { attemptTimeoutMs: 400, totalTimeoutMs: 2_500, baseDelayMs: 10 },
@@ -210,6 +214,10 @@ describe('Socket Mode', () => {
     );
     expect(String(reply.text)).toContain('resumed');
   }, 45_000);
+
+  // The route server (health, metrics, alert intake) is the only HTTP door in Socket Mode.
+  refusals('Socket Mode route server', ROUTE_CASES, () => `http://127.0.0.1:${bot.port}`);
+  closesGracefully('Socket Mode route server', () => `http://127.0.0.1:${bot.port}`);
 
   // Last: it stops the shared bot (afterAll's stop is then a no-op).
   it('stop() closes everything it opened: the route server on PORT and the socket', async () => {

@@ -1,9 +1,10 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type AnyMiddlewareArgs, App, HTTPReceiver } from '@slack/bolt';
+import { type AnyMiddlewareArgs, App } from '@slack/bolt';
 import { createLogger } from '../../logger.js';
 import { boltLogger } from '../bolt-logger.js';
 import { acknowledge, type CommandAck, isSlashCommand } from '../commands/command-table.js';
+import { GuardedHTTPReceiver } from '../connection-guard.js';
 import { receiverFallbacks } from '../receiver-fallbacks.js';
 import { sendJson } from '../routes.js';
 import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol.js';
@@ -26,8 +27,24 @@ const logger = createLogger({
 }).child({ thread: 'front-door' });
 
 const toApp = new Agent({ keepAlive: true });
-/** Passes a request for one of Flowbot's own routes to the app's loopback route server, as it came. */
+/** Headers about one connection, not the message: the app's connection to the front door is not the client's. */
+const HOP_BY_HOP = new Set([
+  'connection',
+  'keep-alive',
+  'proxy-connection',
+  'transfer-encoding',
+  'te',
+  'trailer',
+  'upgrade',
+]);
+
+/**
+ * Passes a request for one of Flowbot's own routes to the app's loopback route server, as it came. When
+ * the app answers before the body has all arrived (a refusal), the rest is not passed on: the front door's
+ * own server reads it or closes the connection properly (see connection-guard).
+ */
 function passOn(req: IncomingMessage, res: ServerResponse): void {
+  let answered = false;
   const upstream = request(
     {
       host: '127.0.0.1',
@@ -38,11 +55,23 @@ function passOn(req: IncomingMessage, res: ServerResponse): void {
       agent: toApp,
     },
     (answer) => {
-      res.writeHead(answer.statusCode ?? 502, answer.headers);
+      const headers = Object.fromEntries(
+        Object.entries(answer.headers).filter(([name]) => !HOP_BY_HOP.has(name.toLowerCase())),
+      );
+      res.writeHead(answer.statusCode ?? 502, headers);
       answer.pipe(res);
+      answer.once('end', () => {
+        answered = true;
+        if (!req.complete) {
+          req.unpipe(upstream);
+          upstream.destroy();
+        }
+      });
     },
   );
   upstream.on('error', (error) => {
+    // After a whole answer, the app's side closing early is its refusal running its course, not a failure.
+    if (answered) return;
     logger.warn({ err: error, path: req.url }, 'the app did not answer a route');
     if (!res.headersSent) sendJson(res, 503, { error: 'unavailable' });
     else res.destroy();
@@ -56,7 +85,7 @@ function acknowledgement(body: Record<string, unknown>): CommandAck {
   return acknowledge(command, typeof body.text === 'string' ? body.text : '', settings.environments);
 }
 
-const receiver = new HTTPReceiver({
+const receiver = new GuardedHTTPReceiver({
   signingSecret: settings.signingSecret,
   endpoints: '/slack/events',
   customRoutes: settings.routes.map((route) => ({

@@ -55,20 +55,20 @@ export function createLogger(options: LoggerOptions): Logger {
 const HTTP_INTERNALS = ['options', 'config', 'request', 'response', 'timings'];
 
 function serializeError(error: unknown): unknown {
-  const serialized = stdSerializers.err(error as Error) as unknown;
-  return withoutInternals(serialized, 0);
+  const serialized = withoutInternals(stdSerializers.err(error as Error) as unknown, 0);
+  // The one thing of the response worth keeping (got keeps it out of sight, axios calls it status).
+  const response = (error as { response?: { statusCode?: unknown; status?: unknown } } | null)?.response;
+  const status = response?.statusCode ?? response?.status;
+  if (typeof status === 'number' && serialized !== null && typeof serialized === 'object')
+    return { statusCode: status, ...serialized };
+  return serialized;
 }
 
 function withoutInternals(value: unknown, depth: number): unknown {
   if (value === null || typeof value !== 'object' || Array.isArray(value) || depth > 3) return value;
   const out: Record<string, unknown> = {};
   for (const [name, field] of Object.entries(value)) {
-    if (HTTP_INTERNALS.includes(name)) {
-      const status = (field as { statusCode?: unknown; status?: unknown } | null)?.statusCode;
-      if (name === 'response' && typeof status === 'number' && out.statusCode === undefined)
-        out.statusCode = status;
-      continue;
-    }
+    if (HTTP_INTERNALS.includes(name)) continue;
     out[name] = name === 'original' || name === 'cause' ? withoutInternals(field, depth + 1) : field;
   }
   return out;

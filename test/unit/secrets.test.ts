@@ -1,4 +1,9 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { LogLevel } from '@slack/logger';
+import { WebClient } from '@slack/web-api';
 import fc from 'fast-check';
+import got from 'got';
 import { describe, expect, it } from 'vitest';
 import { base64Cores, REDACTED, secretScrubber, stripUrlSecrets } from '../../src/core/secrets.js';
 import { createLogger, scrubSecrets } from '../../src/logger.js';
@@ -164,14 +169,85 @@ describe('the real logger: no spelling of a secret survives in any line', () => 
           expect(revealed(line, secret), `${name} via ${how}: ${line}`).toBeUndefined();
         },
       ),
-      { numRuns: 3_000 },
+      { numRuns: 2_000 },
     );
-  });
+  }, 60_000);
 
   it('scrubSecrets cleans text for stderr the same way', () => {
     const text = `cannot connect to redis://:${encodeURIComponent(TOKEN)}@redis:6379 (${Buffer.from(`x:${TOKEN}`).toString('base64')})`;
     const cleaned = scrubSecrets(text, [TOKEN]);
     expect(revealed(cleaned, TOKEN)).toBeUndefined();
     expect(cleaned).toContain('@redis:6379');
+  });
+});
+
+describe('errors from got and @slack/web-api in the log', () => {
+  const token = 'xoxb-2222-errtoken/with+chars';
+  function capture() {
+    const lines: string[] = [];
+    const logger = createLogger({
+      level: 'debug',
+      secrets: [token],
+      destination: { write: (line: string) => void lines.push(line) },
+    });
+    return { logger, lines };
+  }
+
+  it('logs a got error without its request options, URL query or credentials', async () => {
+    const server = createServer((_req, res) => {
+      res.writeHead(500, { 'content-type': 'application/json', 'set-cookie': 'session=abc' });
+      res.end(JSON.stringify({ error: `bad ${encodeURIComponent(token)}` }));
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const { port } = server.address() as AddressInfo;
+    const { logger, lines } = capture();
+    try {
+      await got(
+        `http://flowbot:${encodeURIComponent(token)}@127.0.0.1:${port}/v2/x?token=${encodeURIComponent(token)}`,
+        {
+          headers: { authorization: `Bearer ${token}`, cookie: 'other-credential=1' },
+          retry: { limit: 0 },
+        },
+      );
+    } catch (error) {
+      logger.error({ err: error }, 'QStash call failed');
+    } finally {
+      server.close();
+    }
+    expect(lines).toHaveLength(1);
+    const line = lines[0] ?? '';
+    expect(revealed(line, token), line).toBeUndefined();
+    const err = JSON.parse(line).err as Record<string, unknown>;
+    // got names the URL in its message: the address stays, the credentials and query go.
+    expect(err.message).toContain('status code 500');
+    expect(err.message).toContain(`http://[REDACTED]@127.0.0.1:${port}/v2/x?[REDACTED]`);
+    expect(err.statusCode).toBe(500);
+    for (const internal of ['options', 'request', 'response', 'timings'])
+      expect(err).not.toHaveProperty(internal);
+    expect(line).not.toContain('other-credential');
+    expect(line).not.toContain('?token');
+  });
+
+  it('logs a Slack Web API error without the URL’s credentials', async () => {
+    const { logger, lines } = capture();
+    const client = new WebClient(token, {
+      slackApiUrl: `http://flowbot:${encodeURIComponent(token)}@127.0.0.1:9/api/`,
+      retryConfig: { retries: 0 },
+      logger: {
+        debug() {},
+        info() {},
+        warn() {},
+        error() {},
+        setLevel() {},
+        getLevel: () => LogLevel.ERROR,
+        setName() {},
+      },
+    });
+    await client.chat.postMessage({ channel: 'C1', text: 'x' }).catch((error: unknown) => {
+      logger.error({ err: error }, 'Slack call failed');
+    });
+    expect(lines).toHaveLength(1);
+    expect(revealed(lines[0] ?? '', token), lines[0]).toBeUndefined();
+    expect(lines[0]).toContain('slack_webapi_request_error');
   });
 });

@@ -70,6 +70,8 @@ export interface HarnessOptions {
    * everything on one thread, as Bolt's own HTTP receiver does.
    */
   frontDoor?: boolean;
+  /** QStash call timing, over the harness's fast defaults (tests that move large answers need longer). */
+  qstash?: { attemptTimeoutMs?: number; totalTimeoutMs?: number };
 }
 
 export interface Harness {
@@ -155,7 +157,13 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logger = createLogger({ level: loaded.config.logLevel, secrets, destination: logs });
   const bot = await startFlowbot(loaded.config, {
     logger,
-    qstash: { attemptTimeoutMs: 400, totalTimeoutMs: 2_500, baseDelayMs: 10, maxAttempts: 4 },
+    qstash: {
+      attemptTimeoutMs: 400,
+      totalTimeoutMs: 2_500,
+      baseDelayMs: 10,
+      maxAttempts: 4,
+      ...options.qstash,
+    },
     schedulerIntervalMs: 50,
     frontDoor: options.frontDoor ?? true,
   });

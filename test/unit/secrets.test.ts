@@ -171,7 +171,7 @@ describe('the real logger: no spelling of a secret survives in any line', () => 
       ),
       { numRuns: 2_000 },
     );
-  }, 60_000);
+  }, 120_000);
 
   it('scrubSecrets cleans text for stderr the same way', () => {
     const text = `cannot connect to redis://:${encodeURIComponent(TOKEN)}@redis:6379 (${Buffer.from(`x:${TOKEN}`).toString('base64')})`;

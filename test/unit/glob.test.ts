@@ -253,7 +253,10 @@ describe('every way a pattern enters applies the same bounds', () => {
       }
     }
     const loaded = loadConfig({ ...base, FLOW_WATCH_KEYS: `orders-*,${'?'.repeat(MAX_PATTERN_WILDCARDS)}` });
-    expect(loaded.kind === 'ok' && loaded.config.watch?.keys).toEqual(['orders-*', '?'.repeat(MAX_PATTERN_WILDCARDS)]);
+    expect(loaded.kind === 'ok' && loaded.config.watch?.keys).toEqual([
+      'orders-*',
+      '?'.repeat(MAX_PATTERN_WILDCARDS),
+    ]);
   });
 
   it('a policy file over the bounds is refused at load, pointing at the rule and field', () => {

@@ -1,6 +1,6 @@
 import type { AccessPolicy, FlowAction } from '../access/types.js';
 import { type AuditLog, auditRecorder } from '../audit.js';
-import { matchesGlob } from '../glob.js';
+import { compileGlob } from '../glob.js';
 import type { KeyRef } from '../keys.js';
 import type { QStashClient } from '../qstash/client.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
@@ -76,12 +76,11 @@ export class Reads {
         return { kind: 'refused', refusal: decision.refusal };
       }
     }
+    const matches = compileGlob(pattern);
     const results = await Promise.all(
       names.map(async (name): Promise<EnvironmentKeys> => {
         try {
-          const keys = (await this.environments.client(name).list()).filter((key) =>
-            matchesGlob(key.key, pattern),
-          );
+          const keys = (await this.environments.client(name).list()).filter((key) => matches(key.key));
           // A grant of `list` on some key patterns shows those keys only.
           const visible: FlowKeyState[] = [];
           for (const key of keys) {

@@ -1,14 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
@@ -113,29 +104,19 @@ function startFlags(): string[] {
 
 const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
-function newestMtime(dir: string, budget = { files: 5_000 }): number {
-  let newest = 0;
-  for (const entry of readdirSync(dir, { withFileTypes: true })) {
-    if (budget.files-- <= 0) break;
-    const path = join(dir, entry.name);
-    if (entry.isDirectory()) newest = Math.max(newest, newestMtime(path, budget));
-    else if (entry.name.endsWith('.ts')) newest = Math.max(newest, statSync(path).mtimeMs);
-  }
-  return newest;
-}
-
 /** Measures what `npm start` runs; a build older than the sources would measure code nobody wrote yet. */
 function ensureBuild(): string {
   const entry = join(ROOT, 'dist', 'src', 'index.js');
-  const stale = !existsSync(entry) || statSync(entry).mtimeMs < newestMtime(join(ROOT, 'src'));
-  if (stale) {
-    process.stdout.write('building (npm run build)…\n');
-    const built = spawnSync('npm', ['run', '-s', 'build'], { cwd: ROOT, stdio: 'inherit', timeout: 300_000 });
-    if (!existsSync(entry)) throw new Error('npm run build failed and there is no earlier build to measure');
-    // tsc still emits on type errors; a half-edited tree is measured as it stands rather than not at all.
-    if (built.status !== 0)
-      process.stdout.write('warning: npm run build reported errors; measuring its output anyway\n');
-  }
+  // The same freshness check `npm start` makes: builds only when a source changed since the last build.
+  const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], {
+    cwd: ROOT,
+    stdio: 'inherit',
+    timeout: 300_000,
+  });
+  if (!existsSync(entry)) throw new Error('the build failed and there is no earlier build to measure');
+  // tsc still emits on type errors; a half-edited tree is measured as it stands rather than not at all.
+  if (built.status !== 0)
+    process.stdout.write('warning: the build reported errors; measuring its output anyway\n');
   return entry;
 }
 

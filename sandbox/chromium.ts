@@ -1,6 +1,4 @@
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { type BrowserContext, chromium } from 'playwright-core';
 
 /** Debian's Chromium; Playwright never downloads a browser of its own here. */
@@ -15,40 +13,48 @@ export interface Browser {
   close(): Promise<void>;
 }
 
+export interface LaunchOptions {
+  readonly viewport?: { width: number; height: number };
+  /** Added to the environment of the browser and its helper processes (which is otherwise this process's). */
+  readonly env?: Readonly<Record<string, string>>;
+}
+
 /**
- * Headless Chromium with a profile of its own that is thrown away afterwards, and without the background
- * traffic (updates, sync, field trials) a fresh profile would otherwise start: it should only ever talk to
- * the sandbox on this machine.
+ * Headless Chromium with a throwaway profile (Playwright makes it and removes it on close), and without the
+ * background traffic (updates, sync, field trials) a fresh profile would otherwise start: it should only
+ * ever talk to the sandbox on this machine.
  */
-export async function launchChromium(viewport = { width: 1440, height: 900 }): Promise<Browser> {
-  const profile = mkdtempSync(join(tmpdir(), 'flowbot-chromium-'));
+export async function launchChromium(options: LaunchOptions = {}): Promise<Browser> {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM_PATH,
+    headless: true,
+    env: { ...process.env, ...options.env },
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+      '--no-first-run',
+      '--disable-quic',
+    ],
+  });
   try {
-    const context = await chromium.launchPersistentContext(profile, {
-      executablePath: CHROMIUM_PATH,
-      headless: true,
-      viewport,
+    const context = await browser.newContext({
+      viewport: options.viewport ?? { width: 1440, height: 900 },
       deviceScaleFactor: 1,
       locale: 'en-US',
       timezoneId: 'UTC',
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-        '--no-first-run',
-        '--disable-quic',
-      ],
     });
     return {
       context,
       async close() {
         await context.close().catch(() => undefined);
-        rmSync(profile, { recursive: true, force: true });
+        await browser.close().catch(() => undefined);
       },
     };
   } catch (error) {
-    rmSync(profile, { recursive: true, force: true });
+    await browser.close().catch(() => undefined);
     throw error;
   }
 }

@@ -51,7 +51,7 @@ async function main(): Promise<void> {
     process.exit(1);
   }
   mkdirSync(OUT, { recursive: true });
-  const browser = await launchChromium(VIEWPORT);
+  const browser = await launchChromium({ viewport: VIEWPORT });
   try {
     await withSandbox(browser, async (page) => {
       await as(page, 'maria');

@@ -5,7 +5,7 @@ import { LoopbackServer, readBody } from './loopback-server.js';
 import { type ChannelInfo, type ChannelSetup, SlackChannels } from './slack-channels.js';
 import { resolveRateLimits, SlackRateLimiter, type SlackRateLimitSettings } from './slack-rate-limits.js';
 import { type OpenedView, SlackViews } from './slack-views.js';
-import { Waiters } from './waiters.js';
+import { DEFAULT_WAIT_MS, Waiters } from './waiters.js';
 
 export type { ChannelInfo, ChannelSetup } from './slack-channels.js';
 export { SLACK_RATE_LIMITS, type SlackRateLimitSettings, type SlackRateLimits } from './slack-rate-limits.js';
@@ -394,7 +394,7 @@ class Fake implements FakeSlack {
   waitForCall(
     method: string,
     predicate: (c: SlackCall) => boolean = () => true,
-    timeoutMs = 5000,
+    timeoutMs = DEFAULT_WAIT_MS,
   ): Promise<SlackCall> {
     return this.callWaiters.wait(
       (c) => c.method === method && predicate(c),
@@ -919,7 +919,7 @@ class Fake implements FakeSlack {
   waitForResponse(
     urlOrId: string,
     predicate: (body: ResponseBody) => boolean = () => true,
-    timeoutMs = 5000,
+    timeoutMs = DEFAULT_WAIT_MS,
   ): Promise<ResponseBody> {
     const id = this.idOf(urlOrId);
     return this.postWaiters

@@ -9,7 +9,7 @@ import {
   type LiveOptions,
   type MessageFlowControl,
 } from './qstash-flow-model.js';
-import { Waiters } from './waiters.js';
+import { DEFAULT_WAIT_MS, Waiters } from './waiters.js';
 
 export type {
   FlowControlKeyInit,
@@ -416,7 +416,10 @@ class Emulator implements QStashEmulator {
     this.requests.length = 0;
   }
 
-  waitForRequest(match: (r: RecordedRequest) => boolean, timeoutMs = 5000): Promise<RecordedRequest> {
+  waitForRequest(
+    match: (r: RecordedRequest) => boolean,
+    timeoutMs = DEFAULT_WAIT_MS,
+  ): Promise<RecordedRequest> {
     return this.requestWaiters.wait(
       match,
       timeoutMs,

@@ -1,4 +1,7 @@
 import { createHmac } from 'node:crypto';
+import { request as httpRequest } from 'node:http';
+import { request as httpsRequest } from 'node:https';
+import { DEFAULT_WAIT_MS } from './waiters.js';
 
 /**
  * Builds and signs inbound Slack requests (slash commands, button clicks) the way Slack does,
@@ -201,17 +204,54 @@ export async function postToSlackEndpoint(
   Object.assign(headers, opts.headers);
   const url = new URL(opts.path ?? '/slack/events', baseUrl);
   const started = performance.now();
-  const res = await fetch(url, {
-    method: 'POST',
+  const { status, body, responseHeaders } = await post(
+    url,
     headers,
-    body: rawBody,
-    signal: AbortSignal.timeout(opts.timeoutMs ?? 10_000),
+    Buffer.from(rawBody, 'utf8'),
+    AbortSignal.timeout(opts.timeoutMs ?? DEFAULT_WAIT_MS),
+  );
+  return { status, body, headers: responseHeaders, elapsedMs: performance.now() - started };
+}
+
+/**
+ * One POST on a connection of its own, as Slack's deliveries arrive. Reusing idle keep-alive connections
+ * would race the server closing them (it does after 5 s idle), which a busy machine turns into ECONNRESET.
+ * A timeout rejects with the signal's TimeoutError, as fetch does.
+ */
+function post(
+  url: URL,
+  headers: Record<string, string>,
+  body: Buffer,
+  signal: AbortSignal,
+): Promise<{ status: number; body: string; responseHeaders: Record<string, string> }> {
+  return new Promise((resolve, reject) => {
+    const send = url.protocol === 'https:' ? httpsRequest : httpRequest;
+    const req = send(
+      url,
+      {
+        method: 'POST',
+        headers: { ...headers, 'content-length': String(body.length) },
+        agent: false,
+        signal,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', (error) => reject(signal.aborted ? signal.reason : error));
+        res.on('end', () => {
+          const responseHeaders: Record<string, string> = {};
+          for (const [name, value] of Object.entries(res.headers)) {
+            if (value !== undefined) responseHeaders[name] = Array.isArray(value) ? value.join(', ') : value;
+          }
+          resolve({
+            status: res.statusCode ?? 0,
+            body: Buffer.concat(chunks).toString('utf8'),
+            responseHeaders,
+          });
+        });
+      },
+    );
+    req.on('error', (error) => reject(signal.aborted ? signal.reason : error));
+    req.end(body);
   });
-  const body = await res.text();
-  return {
-    status: res.status,
-    body,
-    headers: Object.fromEntries(res.headers),
-    elapsedMs: performance.now() - started,
-  };
 }

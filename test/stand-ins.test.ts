@@ -276,7 +276,7 @@ describe('QStash emulator', () => {
       const pending = got
         .get(`${local.url}/v2/flowControl`, { retry: { limit: 0 } })
         .catch((e: unknown) => e);
-      await local.waitForRequest(() => true, 1000);
+      await local.waitForRequest(() => true);
       const started = Date.now();
       await local.close();
       expect(Date.now() - started).toBeLessThan(500);

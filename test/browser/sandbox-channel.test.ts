@@ -164,9 +164,9 @@ describe('sandbox server', () => {
         text: '/flow status orders-eu',
       }),
     ).toBe(200);
-    const deadline = Date.now() + 5_000;
-    while (sandbox.slack.ephemerals().length === 0 && Date.now() < deadline)
-      await new Promise((r) => setTimeout(r, 50));
+    await expect
+      .poll(() => sandbox.slack.ephemerals().length, { timeout: 60_000, interval: 50 })
+      .toBeGreaterThan(0);
     const [card] = sandbox.slack.ephemerals();
     expect(card?.user).toBe('U0MARIA01');
     const click = { kind: 'ephemeral', ts: card?.message_ts, path: { block: 3, element: 0 } };

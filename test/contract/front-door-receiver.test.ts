@@ -108,7 +108,7 @@ describe('FrontDoorReceiver', () => {
     const port = receiver.port;
     await receiver.worker?.terminate();
     expect(receiver.listening).toBe(false);
-    await expect.poll(() => receiver.listening, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => receiver.listening, { timeout: 60_000 }).toBe(true);
     expect(receiver.port).toBe(port);
     const ack = await postToSlackEndpoint(url, SECRET, slashCommandBody({ command: '/flow', text: 'help' }));
     expect(ack.status).toBe(200);

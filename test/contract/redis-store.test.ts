@@ -73,7 +73,7 @@ describe.skipIf(!available)('RedisStateStore', () => {
     }
 
     async function waitUntilHealthy(store: RedisStateStore): Promise<void> {
-      await vi.waitFor(() => expect(store.healthy).toBe(true), { timeout: 5_000, interval: 20 });
+      await vi.waitFor(() => expect(store.healthy).toBe(true), { timeout: 60_000, interval: 20 });
     }
 
     afterEach(async () => {
@@ -271,7 +271,7 @@ describe.skipIf(!available)('RedisStateStore', () => {
       await expect(store.get('ns', 'id')).rejects.toThrow(StoreUnavailable);
       expect(Date.now() - started).toBeLessThan(400);
       await vi.waitFor(async () => expect(await store.get('ns', 'id')).toBeUndefined(), {
-        timeout: 2_000,
+        timeout: 60_000,
         interval: 50,
       });
     });
@@ -285,7 +285,7 @@ describe.skipIf(!available)('RedisStateStore', () => {
       const before = (await store.getEntry('ns', 'before'))!.version;
 
       server.kill();
-      await vi.waitFor(() => expect(store.healthy).toBe(false), { timeout: 2_000, interval: 10 });
+      await vi.waitFor(() => expect(store.healthy).toBe(false), { timeout: 60_000, interval: 10 });
       const operations: [string, () => Promise<unknown>][] = [
         ['get', () => store.get('ns', 'before')],
         ['getEntry', () => store.getEntry('ns', 'before')],
@@ -327,7 +327,7 @@ describe.skipIf(!available)('RedisStateStore', () => {
 
       const orphan = await connect(uniquePrefix());
       server.kill();
-      await vi.waitFor(() => expect(orphan.healthy).toBe(false), { timeout: 2_000, interval: 10 });
+      await vi.waitFor(() => expect(orphan.healthy).toBe(false), { timeout: 60_000, interval: 10 });
       await orphan.close();
       await server.restart();
     });

@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -6,10 +5,9 @@ import Database from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { DEFAULT_SQLITE_FILE, SqliteStateStore } from '../../src/core/store/sqlite-store.js';
 import { StoreUnavailable } from '../../src/core/store/state-store.js';
+import { builtModuleUrl } from '../support/built.js';
+import { spawnChild } from '../support/children.js';
 import { describeStateStoreContract } from './state-store.contract.js';
-
-const TSX_LOADER = new URL('../../node_modules/tsx/dist/loader.mjs', import.meta.url).href;
-const STORE_MODULE = new URL('../../src/core/store/sqlite-store.ts', import.meta.url).href;
 
 function makeTempDir(): string {
   return fs.mkdtempSync(path.join(os.tmpdir(), 'flowbot-sqlite-'));
@@ -186,7 +184,7 @@ describe('SqliteStateStore', () => {
     const script = path.join(dir, 'writer.mjs');
     fs.writeFileSync(
       script,
-      `import { SqliteStateStore } from ${JSON.stringify(STORE_MODULE)};
+      `import { SqliteStateStore } from ${JSON.stringify(builtModuleUrl('src/core/store/sqlite-store.ts'))};
 const store = SqliteStateStore.open(process.argv[2]);
 for (let i = 0; ; i++) {
   await store.set('crash', 'entry-' + i, { i, payload: 'x'.repeat(200) });
@@ -198,20 +196,20 @@ for (let i = 0; ; i++) {
     );
     const data = path.join(dir, 'data');
     const lastAck = await new Promise<number>((resolve, reject) => {
-      const child = spawn(process.execPath, ['--import', TSX_LOADER, script, data], {
+      const child = spawnChild('sqlite writer', process.execPath, [script, data], {
         stdio: ['ignore', 'pipe', 'pipe'],
       });
       let stdout = '';
       let stderr = '';
       let killed = false;
-      child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stdout!.setEncoding('utf8').on('data', (chunk: string) => {
         stdout += chunk;
         if (!killed && ackCount(stdout) >= 40) {
           killed = true;
           child.kill('SIGKILL');
         }
       });
-      child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+      child.stderr!.setEncoding('utf8').on('data', (chunk: string) => {
         stderr += chunk;
       });
       child.on('error', reject);

@@ -137,7 +137,9 @@ describe('access policy file through Slack', () => {
       POLICY.replace('actions: [status, list]\n', 'actions: [status, list, pause]\n'),
     );
     await expect
-      .poll(() => h.logs.entries().some((entry) => entry.msg === 'access policy reloaded'), { timeout: 5000 })
+      .poll(() => h.logs.entries().some((entry) => entry.msg === 'access policy reloaded'), {
+        timeout: 60_000,
+      })
       .toBe(true);
     const ask = await next(await flow('pause orders', VIEWER));
     expect(buttons(ask).map((b) => b.action_id)).toContain('flow_confirm');
@@ -252,7 +254,7 @@ describe('access policy file through Slack', () => {
       writeFileSync(policyPath, POLICY.replace('expires: 30m', 'expires: 1s'));
       h.bot.reloadPolicy();
       const { approveId, card } = await requestPause();
-      const update = await h.slack.waitForCall('chat.update', (c) => c.params.ts === card.ts, 6000);
+      const update = await h.slack.waitForCall('chat.update', (c) => c.params.ts === card.ts, 60_000);
       expect(JSON.stringify(update.params.blocks)).toContain('Expired without a decision');
       const click = await h.click({
         actionId: 'flow_approve',

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { ALLOWED_USER, allText, CHANNEL, SIGNING_SECRET } from '../support/flowbot-harness.js';
-import { spawnFlowbot } from '../support/flowbot-process.js';
+import { READY_TIMEOUT_MS, spawnFlowbot } from '../support/flowbot-process.js';
 import { type QStashEmulator, startQStashEmulator } from '../support/qstash-emulator.js';
 import { postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
 
@@ -24,43 +24,47 @@ describe('Flowbot as a process', () => {
     await Promise.all([slack?.close(), qstash?.close()]);
   });
 
-  it('serves a command end to end, refuses a forged one, stops on SIGTERM, and prints no secret', async () => {
-    const flowbot = await spawnFlowbot('process', {
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      QSTASH_URL: qstash.url,
-      QSTASH_TOKEN: qstash.tokens[0]!,
-      FLOW_ALLOWED_USERS: ALLOWED_USER,
-    });
-    try {
-      const responseUrl = slack.responseUrl();
-      const body = slashCommandBody({
-        command: '/flow-resume',
-        text: 'orders-eu',
-        user_id: ALLOWED_USER,
-        channel_id: CHANNEL,
-        response_url: responseUrl,
+  it(
+    'serves a command end to end, refuses a forged one, stops on SIGTERM, and prints no secret',
+    async () => {
+      const flowbot = await spawnFlowbot('process', {
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        QSTASH_URL: qstash.url,
+        QSTASH_TOKEN: qstash.tokens[0]!,
+        FLOW_ALLOWED_USERS: ALLOWED_USER,
       });
-      const ack = await postToSlackEndpoint(flowbot.url, SIGNING_SECRET, body);
-      expect(ack.status).toBe(200);
-      expect(ack.body).toContain('Resuming `orders-eu`');
-      const reply = await slack.waitForResponse(responseUrl);
-      expect(allText(reply)).toContain(`<@${ALLOWED_USER}> resumed orders-eu`);
-      expect(qstash.getKey('orders-eu')?.isPaused).toBe(false);
+      try {
+        const responseUrl = slack.responseUrl();
+        const body = slashCommandBody({
+          command: '/flow-resume',
+          text: 'orders-eu',
+          user_id: ALLOWED_USER,
+          channel_id: CHANNEL,
+          response_url: responseUrl,
+        });
+        const ack = await postToSlackEndpoint(flowbot.url, SIGNING_SECRET, body);
+        expect(ack.status).toBe(200);
+        expect(ack.body).toContain('Resuming `orders-eu`');
+        const reply = await slack.waitForResponse(responseUrl, undefined, 60_000);
+        expect(allText(reply)).toContain(`<@${ALLOWED_USER}> resumed orders-eu`);
+        expect(qstash.getKey('orders-eu')?.isPaused).toBe(false);
 
-      const forged = await postToSlackEndpoint(flowbot.url, 'forged-signing-secret-0123456789ab', body);
-      expect(forged.status).toBe(401);
-      expect((await fetch(`${flowbot.url}/readyz`)).status).toBe(200);
-      expect(await (await fetch(`${flowbot.url}/metrics`)).text()).toContain('flowbot_actions_total');
-    } finally {
-      flowbot.kill('SIGTERM');
-    }
-    expect(await flowbot.exited).toBe(0);
-    const output = flowbot.output();
-    expect(output).toContain('Flowbot stopped');
-    for (const secret of [SIGNING_SECRET, slack.botToken, qstash.tokens[0]!]) {
-      expect(output).not.toContain(secret);
-    }
-  }, 60_000);
+        const forged = await postToSlackEndpoint(flowbot.url, 'forged-signing-secret-0123456789ab', body);
+        expect(forged.status).toBe(401);
+        expect((await fetch(`${flowbot.url}/readyz`)).status).toBe(200);
+        expect(await (await fetch(`${flowbot.url}/metrics`)).text()).toContain('flowbot_actions_total');
+      } finally {
+        flowbot.kill('SIGTERM');
+      }
+      expect(await flowbot.exited).toBe(0);
+      const output = flowbot.output();
+      expect(output).toContain('Flowbot stopped');
+      for (const secret of [SIGNING_SECRET, slack.botToken, qstash.tokens[0]!]) {
+        expect(output).not.toContain(secret);
+      }
+    },
+    READY_TIMEOUT_MS + 90_000,
+  );
 });

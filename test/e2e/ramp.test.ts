@@ -75,7 +75,7 @@ describe('ramped resume', () => {
     expect(message).not.toContain('flow_ramp_hold');
     const audit = h.logs.audits().find((a) => a.action === 'ramp' && a.outcome === 'done');
     expect(audit).toMatchObject({ actor: ALLOWED_USER, key: 'orders' });
-  }, 30_000);
+  }, 120_000);
 
   it('parallelism ramp of a pinned key: re-pins what was pinned instead of unpinning', async () => {
     const h = await harness();
@@ -98,7 +98,7 @@ describe('ramped resume', () => {
       isPinnedParallelism: true,
       isPaused: false,
     });
-  }, 30_000);
+  }, 120_000);
 
   it('is offered where it matters: a paused key with a waitlist gets “Resume gradually”', async () => {
     const h = await harness();
@@ -259,10 +259,10 @@ describe('ramped resume', () => {
     });
     const { progress } = await startRamp(h, 'ramp orders over 10s');
     h.qstash.unavailable(4, { route: 'pin' });
-    await waitForMessage(h, progress!.ts, 'failed', 15_000);
-    await waitForMessage(h, progress!.ts, 'Ramp finished', 40_000);
+    await waitForMessage(h, progress!.ts, 'failed', 60_000);
+    await waitForMessage(h, progress!.ts, 'Ramp finished', 120_000);
     expect(h.qstash.getKey('orders')).toMatchObject({ isPaused: false, isPinnedRate: false });
-  }, 60_000);
+  }, 240_000);
 
   it('survives a restart mid-ramp: continues from its step without repeating one', async () => {
     const first = await harness();
@@ -279,7 +279,7 @@ describe('ramped resume', () => {
       dataDir: first.dataDir,
       reuse: { qstash: first.qstash, slack: first.slack },
     });
-    await waitForMessage(second, progress!.ts, 'Ramp finished', 40_000);
+    await waitForMessage(second, progress!.ts, 'Ramp finished', 120_000);
     const pins = calls(second.qstash.requests).filter((c) => c.startsWith('pin'));
     // Each step's value once, in order; the last one is the key's full limit, then the rate is unpinned.
     expect(pins).toEqual([
@@ -289,5 +289,5 @@ describe('ramped resume', () => {
       'pin:rate=38&period=1',
       'pin:rate=50&period=1',
     ]);
-  }, 60_000);
+  }, 240_000);
 });

@@ -13,6 +13,12 @@ import { buttons } from '../support/slack-flows.js';
 import { blockActionsBody, postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
 
 const available = redisServerInstalled();
+/**
+ * Upper bounds for signals that should come within seconds: generous, so that a busy machine is never mistaken
+ * for a broken Flowbot. A test's own bound leaves room for its replicas to start (READY_TIMEOUT_MS).
+ */
+const SIGNAL_MS = 60_000;
+const TEST_MS = 300_000;
 if (!available) console.warn(REDIS_SERVER_ABSENT);
 
 describe.skipIf(!available)('several replicas sharing Redis', () => {
@@ -49,9 +55,13 @@ describe.skipIf(!available)('several replicas sharing Redis', () => {
       FLOW_ALLOWED_USERS: ALLOWED_USER,
       REDIS_URL: redis.url,
     };
-    replicas = await Promise.all(
+    // Every replica that started is kept for afterEach to stop, even when another failed to start.
+    const started = await Promise.allSettled(
       Array.from({ length: count }, (_, i) => spawnFlowbot(`replica${i + 1}`, env)),
     );
+    replicas = started.flatMap((result) => (result.status === 'fulfilled' ? [result.value] : []));
+    const failed = started.find((result) => result.status === 'rejected');
+    if (failed) throw failed.reason;
     return replicas;
   }
 
@@ -95,160 +105,186 @@ describe.skipIf(!available)('several replicas sharing Redis', () => {
         () =>
           replicas.filter((r) => r.lines.some((l) => String(l.msg).includes('now runs the scheduler')))
             .length,
-        { timeout: 15_000 },
+        { timeout: SIGNAL_MS },
       )
       .toBeGreaterThan(0);
     return replicas.find((r) => r.lines.some((l) => String(l.msg).includes('now runs the scheduler')))!;
   }
 
-  it('a double click landing on two replicas resumes once and updates once', async () => {
-    const [a, b] = await startReplicas(3);
-    qstash.setKey({ flowControlKey: 'orders', isPaused: true, waitListSize: 10 });
-    qstash.latencyMs = 100;
-    const responseUrl = slack.responseUrl();
-    const [first, second] = await Promise.all([
-      click(a!, 'flow_resume', 'orders', responseUrl),
-      click(b!, 'flow_resume', 'orders', responseUrl),
-    ]);
-    qstash.latencyMs = 0;
-    expect([first.status, second.status]).toEqual([200, 200]);
-    await slack.waitForResponse(responseUrl, (body) => body.replace_original === true, 10_000);
-    await slack.waitForResponse(responseUrl, (body) => String(body.text).includes('already asked'), 10_000);
-    expect(qstash.appliedMutations('orders', 'resume')).toBe(1);
-    expect(slack.responses(responseUrl).filter((post) => post.body.replace_original === true)).toHaveLength(
-      1,
-    );
-  }, 60_000);
+  it(
+    'a double click landing on two replicas resumes once and updates once',
+    async () => {
+      const [a, b] = await startReplicas(3);
+      qstash.setKey({ flowControlKey: 'orders', isPaused: true, waitListSize: 10 });
+      qstash.latencyMs = 100;
+      const responseUrl = slack.responseUrl();
+      const [first, second] = await Promise.all([
+        click(a!, 'flow_resume', 'orders', responseUrl),
+        click(b!, 'flow_resume', 'orders', responseUrl),
+      ]);
+      qstash.latencyMs = 0;
+      expect([first.status, second.status]).toEqual([200, 200]);
+      await slack.waitForResponse(responseUrl, (body) => body.replace_original === true, SIGNAL_MS);
+      await slack.waitForResponse(
+        responseUrl,
+        (body) => String(body.text).includes('already asked'),
+        SIGNAL_MS,
+      );
+      expect(qstash.appliedMutations('orders', 'resume')).toBe(1);
+      expect(slack.responses(responseUrl).filter((post) => post.body.replace_original === true)).toHaveLength(
+        1,
+      );
+    },
+    TEST_MS,
+  );
 
-  it('a timed pause set up through one replica and confirmed on another fires once', async () => {
-    const [a, b, c] = await startReplicas(3);
-    qstash.setKey({ flowControlKey: 'emails', waitListSize: 3 });
-    const ask = await command(a!, 'pause emails for 2s');
-    const confirmation = await slack.waitForResponse(ask.responseUrl, undefined, 10_000);
-    const confirm = buttons(confirmation).find((button) => button.action_id === 'flow_confirm')!;
-    await click(b!, 'flow_confirm', confirm.value, slack.responseUrl(), '1700000000.000200', true);
-    await slack.waitForCall(
-      'chat.postMessage',
-      (call) => String(call.params.text).includes('Timed pause over'),
-      20_000,
-    );
-    await new Promise((resolve) => setTimeout(resolve, 2_500));
-    expect(
-      slack
-        .callsTo('chat.postMessage')
-        .filter((call) => String(call.params.text).includes('Timed pause over')),
-    ).toHaveLength(1);
-    expect(qstash.appliedMutations('emails', 'resume')).toBe(1);
-    expect(qstash.getKey('emails')?.isPaused).toBe(false);
-    void c;
-  }, 60_000);
+  it(
+    'a timed pause set up through one replica and confirmed on another fires once',
+    async () => {
+      const [a, b, c] = await startReplicas(3);
+      qstash.setKey({ flowControlKey: 'emails', waitListSize: 3 });
+      const ask = await command(a!, 'pause emails for 2s');
+      const confirmation = await slack.waitForResponse(ask.responseUrl, undefined, SIGNAL_MS);
+      const confirm = buttons(confirmation).find((button) => button.action_id === 'flow_confirm')!;
+      await click(b!, 'flow_confirm', confirm.value, slack.responseUrl(), '1700000000.000200', true);
+      await slack.waitForCall(
+        'chat.postMessage',
+        (call) => String(call.params.text).includes('Timed pause over'),
+        SIGNAL_MS,
+      );
+      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      expect(
+        slack
+          .callsTo('chat.postMessage')
+          .filter((call) => String(call.params.text).includes('Timed pause over')),
+      ).toHaveLength(1);
+      expect(qstash.appliedMutations('emails', 'resume')).toBe(1);
+      expect(qstash.getKey('emails')?.isPaused).toBe(false);
+      void c;
+    },
+    TEST_MS,
+  );
 
-  it('the leader killed mid-ramp: another replica takes over and finishes without repeating a step', async () => {
-    await startReplicas(3);
-    qstash.setKey({
-      flowControlKey: 'orders',
-      isPaused: true,
-      waitListSize: 5000,
-      rateMax: 50,
-      ratePeriod: 1,
-    });
-    const boss = await leader();
-    const other = replicas.find((replica) => replica !== boss)!;
-    const ask = await command(other, 'ramp orders over 20s');
-    const confirmation = await slack.waitForResponse(ask.responseUrl, undefined, 10_000);
-    const confirm = buttons(confirmation).find((button) => button.action_id === 'flow_confirm')!;
-    await click(other, 'flow_confirm', confirm.value, slack.responseUrl(), '1700000000.000300', true);
-    const progress = await slack.waitForCall(
-      'chat.postMessage',
-      (call) => String(call.params.text).includes('Ramping up'),
-      15_000,
-    );
-    const ts = String((progress.response as any).ts);
-    // Let the leader take a step, then kill it without warning.
-    await expect
-      .poll(() => qstash.requests.filter((r) => r.route === 'pin').length, { timeout: 15_000 })
-      .toBeGreaterThanOrEqual(2);
-    boss.kill('SIGKILL');
-    await boss.exited;
-    const killedAt = Date.now();
-    await expect
-      .poll(() => JSON.stringify(slack.getMessage(CHANNEL, ts)?.blocks ?? ''), {
-        timeout: 45_000,
-        interval: 200,
-      })
-      .toContain('Ramp finished');
-    const takeover = replicas.find(
-      (replica) =>
-        replica !== boss && replica.lines.some((l) => String(l.msg).includes('now runs the scheduler')),
-    )!;
-    const electedAt = Number(
-      takeover.lines.find((l) => String(l.msg).includes('now runs the scheduler'))!.time,
-    );
-    expect(electedAt - killedAt).toBeLessThanOrEqual(15_000);
-    const pins = qstash.requests.filter((r) => r.route === 'pin').map((r) => r.query.rate);
-    expect(pins).toEqual(['5', '16', '27', '38', '50']);
-    expect(qstash.getKey('orders')).toMatchObject({ isPaused: false, isPinnedRate: false, rateMax: 50 });
-  }, 90_000);
+  it(
+    'the leader killed mid-ramp: another replica takes over and finishes without repeating a step',
+    async () => {
+      await startReplicas(3);
+      qstash.setKey({
+        flowControlKey: 'orders',
+        isPaused: true,
+        waitListSize: 5000,
+        rateMax: 50,
+        ratePeriod: 1,
+      });
+      const boss = await leader();
+      const other = replicas.find((replica) => replica !== boss)!;
+      const ask = await command(other, 'ramp orders over 20s');
+      const confirmation = await slack.waitForResponse(ask.responseUrl, undefined, SIGNAL_MS);
+      const confirm = buttons(confirmation).find((button) => button.action_id === 'flow_confirm')!;
+      await click(other, 'flow_confirm', confirm.value, slack.responseUrl(), '1700000000.000300', true);
+      const progress = await slack.waitForCall(
+        'chat.postMessage',
+        (call) => String(call.params.text).includes('Ramping up'),
+        SIGNAL_MS,
+      );
+      const ts = String((progress.response as any).ts);
+      // Let the leader take a step, then kill it without warning.
+      await expect
+        .poll(() => qstash.requests.filter((r) => r.route === 'pin').length, { timeout: SIGNAL_MS })
+        .toBeGreaterThanOrEqual(2);
+      boss.kill('SIGKILL');
+      await boss.exited;
+      const killedAt = Date.now();
+      await expect
+        .poll(() => JSON.stringify(slack.getMessage(CHANNEL, ts)?.blocks ?? ''), {
+          timeout: 2 * SIGNAL_MS,
+          interval: 200,
+        })
+        .toContain('Ramp finished');
+      const takeover = replicas.find(
+        (replica) =>
+          replica !== boss && replica.lines.some((l) => String(l.msg).includes('now runs the scheduler')),
+      )!;
+      const electedAt = Number(
+        takeover.lines.find((l) => String(l.msg).includes('now runs the scheduler'))!.time,
+      );
+      expect(electedAt - killedAt).toBeLessThanOrEqual(15_000);
+      const pins = qstash.requests.filter((r) => r.route === 'pin').map((r) => r.query.rate);
+      expect(pins).toEqual(['5', '16', '27', '38', '50']);
+      expect(qstash.getKey('orders')).toMatchObject({ isPaused: false, isPinnedRate: false, rateMax: 50 });
+    },
+    TEST_MS,
+  );
 
-  it('Redis lost while running: clear answers instead of unsafe actions, /readyz says so, and all recovers', async () => {
-    const [a] = await startReplicas(2);
-    qstash.setKey({ flowControlKey: 'orders', isPaused: true });
-    redis.kill();
-    await expect.poll(async () => (await fetch(`${a!.url}/readyz`)).status, { timeout: 10_000 }).toBe(503);
-    const readyz = (await (await fetch(`${a!.url}/readyz`)).json()) as any;
-    expect(readyz.checks.store).toBe('redis unreachable');
-    const responseUrl = slack.responseUrl();
-    const result = await click(a!, 'flow_resume', 'orders', responseUrl, '1700000000.000400');
-    expect(result.status).toBe(200);
-    const reply = await slack.waitForResponse(responseUrl, undefined, 10_000);
-    expect(String(reply.text)).toContain('can’t reach its shared state');
-    expect(qstash.appliedMutations('orders', 'resume')).toBe(0);
-    expect((await fetch(`${a!.url}/healthz`)).status).toBe(200);
+  it(
+    'Redis lost while running: clear answers instead of unsafe actions, /readyz says so, and all recovers',
+    async () => {
+      const [a] = await startReplicas(2);
+      qstash.setKey({ flowControlKey: 'orders', isPaused: true });
+      redis.kill();
+      await expect
+        .poll(async () => (await fetch(`${a!.url}/readyz`)).status, { timeout: SIGNAL_MS })
+        .toBe(503);
+      const readyz = (await (await fetch(`${a!.url}/readyz`)).json()) as any;
+      expect(readyz.checks.store).toBe('redis unreachable');
+      const responseUrl = slack.responseUrl();
+      const result = await click(a!, 'flow_resume', 'orders', responseUrl, '1700000000.000400');
+      expect(result.status).toBe(200);
+      const reply = await slack.waitForResponse(responseUrl, undefined, SIGNAL_MS);
+      expect(String(reply.text)).toContain('can’t reach its shared state');
+      expect(qstash.appliedMutations('orders', 'resume')).toBe(0);
+      expect((await fetch(`${a!.url}/healthz`)).status).toBe(200);
 
-    // Under load through the outage and the recovery: every request is acknowledged and answered.
-    const load = Array.from({ length: 30 }, async (_, i) => {
-      await new Promise((resolve) => setTimeout(resolve, i * 50));
-      const target = replicas[i % replicas.length]!;
-      const url = slack.responseUrl();
-      const ack =
-        i % 2 === 0
-          ? await command(target, 'status orders', url)
-          : await click(
-              target,
-              'flow_refresh',
-              'orders',
-              url,
-              `1700000001.${String(i).padStart(6, '0')}`,
-              true,
-            );
-      expect(ack.status).toBe(200);
-      return slack.waitForResponse(url, undefined, 15_000);
-    });
-    await redis.restart();
-    const answers = await Promise.all(load);
-    expect(answers).toHaveLength(30);
-    await expect
-      .poll(async () => (await fetch(`${a!.url}/readyz`)).json().then((body: any) => body.checks.store), {
-        timeout: 20_000,
-      })
-      .toBe('ok');
-    const again = slack.responseUrl();
-    await click(a!, 'flow_resume', 'orders', again, '1700000000.000500');
-    await slack.waitForResponse(again, (body) => body.replace_original === true, 10_000);
-    expect(qstash.appliedMutations('orders', 'resume')).toBe(1);
-  }, 90_000);
+      // Under load through the outage and the recovery: every request is acknowledged and answered.
+      const load = Array.from({ length: 30 }, async (_, i) => {
+        await new Promise((resolve) => setTimeout(resolve, i * 50));
+        const target = replicas[i % replicas.length]!;
+        const url = slack.responseUrl();
+        const ack =
+          i % 2 === 0
+            ? await command(target, 'status orders', url)
+            : await click(
+                target,
+                'flow_refresh',
+                'orders',
+                url,
+                `1700000001.${String(i).padStart(6, '0')}`,
+                true,
+              );
+        expect(ack.status).toBe(200);
+        return slack.waitForResponse(url, undefined, SIGNAL_MS);
+      });
+      await redis.restart();
+      const answers = await Promise.all(load);
+      expect(answers).toHaveLength(30);
+      await expect
+        .poll(async () => (await fetch(`${a!.url}/readyz`)).json().then((body: any) => body.checks.store), {
+          timeout: SIGNAL_MS,
+        })
+        .toBe('ok');
+      const again = slack.responseUrl();
+      await click(a!, 'flow_resume', 'orders', again, '1700000000.000500');
+      await slack.waitForResponse(again, (body) => body.replace_original === true, SIGNAL_MS);
+      expect(qstash.appliedMutations('orders', 'resume')).toBe(1);
+    },
+    TEST_MS,
+  );
 
-  it('refuses to start when Redis is unreachable, saying so clearly', async () => {
-    const env = {
-      SLACK_BOT_TOKEN: slack.botToken,
-      SLACK_SIGNING_SECRET: SIGNING_SECRET,
-      SLACK_API_URL: slack.apiUrl,
-      QSTASH_URL: qstash.url,
-      QSTASH_TOKEN: qstash.tokens[0]!,
-      REDIS_URL: 'redis://:secret-password@127.0.0.1:1',
-    };
-    await expect(spawnFlowbot('no-redis', env)).rejects.toThrow(
-      /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 \(REDIS_URL\)/,
-    );
-  }, 30_000);
+  it(
+    'refuses to start when Redis is unreachable, saying so clearly',
+    async () => {
+      const env = {
+        SLACK_BOT_TOKEN: slack.botToken,
+        SLACK_SIGNING_SECRET: SIGNING_SECRET,
+        SLACK_API_URL: slack.apiUrl,
+        QSTASH_URL: qstash.url,
+        QSTASH_TOKEN: qstash.tokens[0]!,
+        REDIS_URL: 'redis://:secret-password@127.0.0.1:1',
+      };
+      await expect(spawnFlowbot('no-redis', env)).rejects.toThrow(
+        /cannot reach Redis at redis:\/\/:\*\*\*@127\.0\.0\.1:1 \(REDIS_URL\)/,
+      );
+    },
+    TEST_MS,
+  );
 });

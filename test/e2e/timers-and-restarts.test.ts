@@ -24,7 +24,7 @@ describe('timed pause', () => {
     const post = await h.slack.waitForCall(
       'chat.postMessage',
       (c) => String(c.params.text).includes('Timed pause over'),
-      6000,
+      60_000,
     );
     expect(post.params.channel).toBe(CHANNEL);
     expect(String(post.params.text)).toContain(`paused by <@${ALLOWED_USER}>`);
@@ -101,7 +101,7 @@ describe('nothing pending is lost on restart', () => {
     await second.slack.waitForCall(
       'chat.postMessage',
       (c) => String(c.params.text).includes('Timed pause over'),
-      6000,
+      60_000,
     );
     expect(second.qstash.getKey('orders')?.isPaused).toBe(false);
     expect(second.qstash.appliedMutations('orders', 'resume')).toBe(1);

@@ -1,14 +1,33 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import type { ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { join } from 'node:path';
+import { startCommand } from './built.js';
+import { spawnChild } from './children.js';
 
-const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
-const entry = join(root, 'src/index.ts');
-const tsxLoader = pathToFileURL(join(root, 'node_modules/tsx/dist/loader.mjs')).href;
+/**
+ * How long a process may take to say it is ready. Ready takes about a second on an idle machine; this bound is
+ * for a process that will never be ready, and is generous so that a busy machine is never mistaken for one.
+ */
+export const READY_TIMEOUT_MS = 90_000;
 
-/** A real Flowbot process (the same entrypoint as `npm start`), for tests that kill and restart replicas. */
+/**
+ * Starts the built Flowbot in a fresh empty folder (so no .env is read) with exactly `env` (plus PATH), and
+ * removes the folder once it has exited. The process is recorded as it is spawned; see children.ts.
+ */
+export function spawnBuiltFlowbot(label: string, env: Record<string, string>): ChildProcess {
+  const cwd = mkdtempSync(join(tmpdir(), `flowbot-${label}-`));
+  const [command, ...args] = startCommand();
+  const child = spawnChild(label, command!, args, {
+    cwd,
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.once('close', () => rmSync(cwd, { recursive: true, force: true }));
+  return child;
+}
+
+/** A real Flowbot process (what `npm start` runs), for tests that kill and restart replicas. */
 export interface FlowbotProcess {
   readonly name: string;
   readonly port: number;
@@ -25,19 +44,12 @@ export interface FlowbotProcess {
   kill(signal?: NodeJS.Signals): void;
 }
 
+/**
+ * Starts Flowbot and resolves once it logs that it is running. If it exits first, or is not ready within
+ * READY_TIMEOUT_MS, it is killed (and waited for) before the promise rejects with what it printed.
+ */
 export async function spawnFlowbot(name: string, env: Record<string, string>): Promise<FlowbotProcess> {
-  const cwd = mkdtempSync(join(tmpdir(), `flowbot-${name}-`));
-  const child: ChildProcess = spawn(process.execPath, ['--import', tsxLoader, entry], {
-    cwd,
-    env: {
-      PATH: process.env.PATH ?? '',
-      PORT: '0',
-      LOG_LEVEL: 'debug',
-      FLOW_DATA_DIR: join(cwd, 'data'),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawnBuiltFlowbot(name, { PORT: '0', LOG_LEVEL: 'debug', FLOW_DATA_DIR: 'data', ...env });
   const lines: Record<string, any>[] = [];
   const waiters = new Set<{
     predicate: (line: Record<string, any>) => boolean;
@@ -74,14 +86,23 @@ export async function spawnFlowbot(name: string, env: Record<string, string>): P
     stderr += chunk.toString('utf8');
   });
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const kill = (signal: NodeJS.Signals = 'SIGTERM') => {
+    if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+  };
 
-  const waitForLog = (predicate: (line: Record<string, any>) => boolean, timeoutMs = 15_000) => {
+  const waitForLog = (predicate: (line: Record<string, any>) => boolean, timeoutMs = 30_000) => {
     const seen = lines.find(predicate);
     if (seen) return Promise.resolve(seen);
     return new Promise<Record<string, any>>((resolve, reject) => {
-      const waiter = { predicate, resolve };
+      const waiter = {
+        predicate,
+        resolve: (line: Record<string, any>) => {
+          clearTimeout(timer);
+          resolve(line);
+        },
+      };
       waiters.add(waiter);
-      setTimeout(() => {
+      const timer = setTimeout(() => {
         if (!waiters.delete(waiter)) return;
         reject(
           new Error(
@@ -95,14 +116,21 @@ export async function spawnFlowbot(name: string, env: Record<string, string>): P
     });
   };
 
-  const ready = await Promise.race([
-    waitForLog((line) => String(line.msg).startsWith('Flowbot is running'), 20_000),
-    exited.then((code) => {
-      throw new Error(
-        `${name} exited with ${code} before it was ready:\n${stderr}\n${lines.map((l) => l.msg).join('\n')}`,
-      );
-    }),
-  ]);
+  let ready: Record<string, any>;
+  try {
+    ready = await Promise.race([
+      waitForLog((line) => String(line.msg).startsWith('Flowbot is running'), READY_TIMEOUT_MS),
+      exited.then((code) => {
+        throw new Error(
+          `${name} exited with ${code} before it was ready:\n${stderr}\n${lines.map((l) => l.msg).join('\n')}`,
+        );
+      }),
+    ]);
+  } catch (error) {
+    kill('SIGKILL');
+    await exited;
+    throw error;
+  }
   const port = Number(ready.port);
   return {
     name,
@@ -113,8 +141,6 @@ export async function spawnFlowbot(name: string, env: Record<string, string>): P
     output: () => raw,
     exited,
     waitForLog,
-    kill: (signal = 'SIGTERM') => {
-      if (child.exitCode === null) child.kill(signal);
-    },
+    kill,
   };
 }

@@ -38,7 +38,7 @@ export async function startRamp(h: Harness, text: string, user = ALLOWED_USER) {
 }
 
 /** Waits until the channel's message `ts` shows `text` (redrawn in place). */
-export async function waitForMessage(h: Harness, ts: string, text: string, timeoutMs = 20_000) {
+export async function waitForMessage(h: Harness, ts: string, text: string, timeoutMs = 60_000) {
   await expect
     .poll(() => JSON.stringify(h.slack.getMessage(CHANNEL, ts)?.blocks ?? ''), {
       timeout: timeoutMs,

@@ -1,6 +1,12 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load-config.js';
 import { postAlert } from '../../src/tools/post-alert.js';
+import { builtModuleUrl } from '../support/built.js';
+import { spawnChild } from '../support/children.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { type QStashEmulator, startQStashEmulator } from '../support/qstash-emulator.js';
 
@@ -56,6 +62,51 @@ describe('npm run alert', () => {
       expect(result.kind).toBe('failed');
     }
     expect(slack.callsTo('chat.postMessage').length).toBe(before);
+  });
+
+  it('runs as `npm run alert` runs it: node on the built script, with production dependencies only', async () => {
+    // `npm run alert` is `node dist/scripts/post-alert.js` (after a build check): no tsx, so it works in the
+    // Docker image, which has no dev dependencies. An empty folder, so that no .env is read.
+    const child = spawnChild(
+      'npm run alert',
+      process.execPath,
+      [
+        fileURLToPath(builtModuleUrl('scripts/post-alert.ts')),
+        '--channel',
+        'CALERTS01',
+        '--key',
+        'orders-eu',
+        '--title',
+        'From the built script',
+      ],
+      {
+        cwd: mkdtempSync(join(tmpdir(), 'flowbot-alert-')),
+        env: {
+          PATH: process.env.PATH ?? '',
+          NODE_ENV: 'production',
+          SLACK_BOT_TOKEN: slack.botToken,
+          SLACK_SIGNING_SECRET: 'abcdef0123456789abcdef',
+          SLACK_API_URL: slack.apiUrl,
+          QSTASH_URL: qstash.url,
+          QSTASH_TOKEN: qstash.tokens[0]!,
+        },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    let output = '';
+    child.stdout?.on('data', (chunk) => {
+      output += chunk;
+    });
+    child.stderr?.on('data', (chunk) => {
+      output += chunk;
+    });
+    const code = await new Promise<number | null>((resolve) => child.on('close', resolve));
+    expect(code, output).toBe(0);
+    expect(output).toMatch(/^Posted to CALERTS01 at ts \d+\.\d+\n$/);
+    expect(JSON.stringify(slack.callsTo('chat.postMessage').at(-1)?.params.blocks)).toContain(
+      'From the built script',
+    );
+    expect(output).not.toContain(slack.botToken);
   });
 
   it('explains not_in_channel', async () => {

@@ -118,10 +118,15 @@ const ignored = dockerignore
   .filter((line) => line !== '' && !line.startsWith('#') && !line.startsWith('!'));
 
 /** Packages the shipped code loads at run time (type-only imports vanish in the build). */
-function runtimeImports(dir: string, found = new Map<string, string>()): Map<string, string> {
+function runtimeImports(
+  dir: string,
+  found = new Map<string, string>(),
+  excluded: readonly string[] = [],
+): Map<string, string> {
   for (const entry of readdirSync(dir, { withFileTypes: true })) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory()) runtimeImports(path, found);
+    if (excluded.includes(path.slice(ROOT.length + 1))) continue;
+    if (entry.isDirectory()) runtimeImports(path, found, excluded);
     else if (entry.name.endsWith('.ts')) {
       const text = readFileSync(path, 'utf8');
       const specifiers = [
@@ -232,10 +237,40 @@ describe('Dockerfile', () => {
 
   it('ships code that loads only production dependencies (the rest are omitted from the image)', () => {
     const production = new Set(Object.keys(pkg.dependencies ?? {}));
-    const imports = runtimeImports(join(ROOT, 'src'));
+    // Everything the build compiles into the image (tsconfig.build.json): src/ and the scripts it runs.
+    const build = JSON.parse(readFileSync(join(ROOT, 'tsconfig.build.json'), 'utf8')) as {
+      include: string[];
+      exclude?: string[];
+    };
+    const imports = new Map<string, string>();
+    for (const dir of build.include) runtimeImports(join(ROOT, dir), imports, build.exclude ?? []);
     expect(imports.size).toBeGreaterThan(0);
+    expect(build.include).toContain('scripts');
     for (const [name, file] of imports) {
       expect(production.has(name), `${file} imports ${name}, which is not in dependencies`).toBe(true);
+    }
+  });
+
+  it('can run `npm run alert` (and its pre-script) with what the image holds: node and copied files only', () => {
+    const outDir = tsconfig.compilerOptions.outDir ?? 'dist';
+    const copies = runtime.instructions.filter((i) => i.keyword === 'COPY').map(parseCopy);
+    const copied = copies.flatMap((copy) =>
+      copy.sources.map((source) => {
+        const destination = posix.resolve(workdir(runtime), copy.destination);
+        const name = copy.destination.endsWith('/') ? posix.basename(source) : '';
+        return posix.relative(workdir(runtime), posix.join(destination, name));
+      }),
+    );
+    for (const name of ['prealert', 'alert']) {
+      const words = (pkg.scripts[name] ?? '').trim().split(/\s+/);
+      expect(words[0], `${name}: ${pkg.scripts[name]}`).toBe('node');
+      for (const file of words.filter((word) => /\.(m?js|ts)$/.test(word))) {
+        const present =
+          file.startsWith(`${outDir}/`) ||
+          copied.some((path) => path === file || file.startsWith(`${path}/`));
+        expect(present, `${name} runs ${file}, which the runtime image does not hold`).toBe(true);
+        expect(file.endsWith('.ts'), `${name} runs TypeScript, which needs a dev dependency`).toBe(false);
+      }
     }
   });
 

@@ -52,6 +52,8 @@ describe('starting Flowbot', () => {
       for (const name of ['SLACK_BOT_TOKEN', 'SLACK_SIGNING_SECRET', 'QSTASH_TOKEN'])
         expect(run.stderr).toContain(name);
       expect(run.stderr.trim().split('\n')[0]).toContain('Flowbot cannot start');
+      // HTTP mode is only one way: the missing signing secret points at Socket Mode too.
+      expect(run.stderr).toContain('or set SLACK_APP_TOKEN to use Socket Mode instead');
     },
     RUN_MS,
   );

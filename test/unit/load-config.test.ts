@@ -130,12 +130,14 @@ describe('loadConfig: Socket Mode versus HTTP mode', () => {
         QSTASH_TOKEN: QSTASH,
         SLACK_SIGNING_SECRET: 'short',
       }),
-    ).toEqual(['SLACK_SIGNING_SECRET is invalid: expected the hex signing secret from Basic Information.']);
+    ).toEqual([
+      'SLACK_SIGNING_SECRET is invalid: expected the hex signing secret from Basic Information (Socket Mode doesn’t use it: leave it empty).',
+    ]);
   });
 
   it('HTTP mode requires the signing secret', () => {
     expect(problemsOf({ SLACK_BOT_TOKEN: BOT, QSTASH_TOKEN: QSTASH })).toEqual([
-      'SLACK_SIGNING_SECRET is missing: the signing secret from your Slack app’s Basic Information page (HTTP mode).',
+      'SLACK_SIGNING_SECRET is missing: the signing secret from your Slack app’s Basic Information page (HTTP mode), or set SLACK_APP_TOKEN to use Socket Mode instead (no public URL needed).',
     ]);
   });
 
@@ -150,7 +152,7 @@ describe('loadConfig: problems', () => {
   it('reports every missing required setting at once', () => {
     expect(problemsOf({})).toEqual([
       'SLACK_BOT_TOKEN is missing: the bot token (xoxb-…) from your Slack app’s OAuth & Permissions page.',
-      'SLACK_SIGNING_SECRET is missing: the signing secret from your Slack app’s Basic Information page (HTTP mode).',
+      'SLACK_SIGNING_SECRET is missing: the signing secret from your Slack app’s Basic Information page (HTTP mode), or set SLACK_APP_TOKEN to use Socket Mode instead (no public URL needed).',
       'QSTASH_TOKEN is missing: the QStash token from the Upstash console (QStash → Settings).',
     ]);
   });
@@ -403,7 +405,7 @@ describe('loadConfig: all problems at once, and never a secret', () => {
     expect(problemsOf(broken)).toEqual([
       'SLACK_BOT_TOKEN is invalid: a bot token starts with xoxb-.',
       'SLACK_APP_TOKEN is invalid: an app-level token starts with xapp-.',
-      'SLACK_SIGNING_SECRET is invalid: expected the hex signing secret from Basic Information.',
+      'SLACK_SIGNING_SECRET is invalid: expected the hex signing secret from Basic Information (Socket Mode doesn’t use it: leave it empty).',
       'SLACK_API_URL is invalid: must be an http(s) URL without credentials.',
       'PORT is invalid: must be a port number from 0 to 65535.',
       'QSTASH_URL_PROD is invalid: must be an http(s) URL without credentials.',

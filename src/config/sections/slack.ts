@@ -21,14 +21,16 @@ export function readSlack(env: EnvReader): Config['slack'] {
     appToken === undefined
       ? env.required(
           'SLACK_SIGNING_SECRET',
-          'the signing secret from your Slack app’s Basic Information page (HTTP mode)',
+          'the signing secret from your Slack app’s Basic Information page (HTTP mode), or set SLACK_APP_TOKEN to use Socket Mode instead (no public URL needed)',
         )
       : env.read('SLACK_SIGNING_SECRET');
   env.checked(
     'SLACK_SIGNING_SECRET',
     signingSecret,
     z.string().regex(/^[0-9a-zA-Z]{16,128}$/),
-    'expected the hex signing secret from Basic Information',
+    appToken === undefined
+      ? 'expected the hex signing secret from Basic Information'
+      : 'expected the hex signing secret from Basic Information (Socket Mode doesn’t use it: leave it empty)',
   );
   const apiUrl = env.checked(
     'SLACK_API_URL',

@@ -4,6 +4,7 @@ import type { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { configWarnings } from '../config/config-warnings.js';
 import { Watcher } from '../core/alerts/watcher.js';
 import { PinoAuditLog } from '../core/audit.js';
 import { StoreOnceGuard } from '../core/once-guard.js';
@@ -11,6 +12,7 @@ import { Approvals } from '../core/operations/approvals.js';
 import { Confirmations } from '../core/operations/confirmations.js';
 import { FlowOperations } from '../core/operations/flow-operations.js';
 import { PolicyAccess, type ReloadResult } from '../core/policy/policy-access.js';
+import type { PolicyWarning } from '../core/policy/policy-warnings.js';
 import { QStashEnvironments } from '../core/qstash/environments.js';
 import { MutationRateLimiter } from '../core/rate-limit.js';
 import { Scheduler } from '../core/scheduler/scheduler.js';
@@ -21,6 +23,7 @@ import type { StateStore } from '../core/store/state-store.js';
 import { WorkTracker } from '../core/work-tracker.js';
 import { alertRoutes } from '../slack/alert-routes.js';
 import { AlertDesk } from '../slack/alerts/alert-desk.js';
+import { configWarningLogText, policyWarningLogText } from '../slack/blocks/pattern-warnings.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import { createBoltApp } from '../slack/create-app.js';
 import { SlackGroupDirectory } from '../slack/group-directory.js';
@@ -87,7 +90,11 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const audit = countingAudit(new PinoAuditLog(logger), metrics);
   const directory = new SlackGroupDirectory(lookupClient(config, logger), config.access.groupCacheTtlMs);
   const created = PolicyAccess.create(
-    { allowlist: config.access.allowedSubjects, file: config.access.policyFile },
+    {
+      allowlist: config.access.allowedSubjects,
+      file: config.access.policyFile,
+      environments: environments.names,
+    },
     directory,
   );
   if (created.kind === 'invalid') throw new StartupProblems(created.problems);
@@ -214,8 +221,10 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
 
   const reloadPolicy = (): ReloadResult => {
     const result = access.reload();
-    if (result.kind === 'reloaded') logger.info({ rules: result.rules }, 'access policy reloaded');
-    else
+    if (result.kind === 'reloaded') {
+      logger.info({ rules: result.rules }, 'access policy reloaded');
+      logPolicyWarnings(logger, access.warnings);
+    } else
       logger.error(
         { problems: result.problems },
         'the new policy file is invalid; the previous policy stays in force',
@@ -266,6 +275,9 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       'No one has access: FLOW_ALLOWED_USERS is empty and no policy file grants anything (deny by default).',
     );
   }
+  for (const warning of configWarnings(config))
+    logger.warn({ warning: warning.code, variable: warning.variable }, configWarningLogText(warning));
+  logPolicyWarnings(logger, access.warnings);
 
   return {
     mode,
@@ -296,6 +308,16 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       logger.info('Flowbot stopped');
     },
   };
+}
+
+/** One line per pattern that can never match: valid policy files can still silently do nothing. */
+function logPolicyWarnings(logger: Logger, warnings: readonly PolicyWarning[]): void {
+  for (const warning of warnings) {
+    logger.warn(
+      { warning: warning.code, rule: `${warning.rule.list}[${warning.rule.index}]` },
+      policyWarningLogText(warning),
+    );
+  }
 }
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;

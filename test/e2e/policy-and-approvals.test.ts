@@ -299,3 +299,66 @@ describe('policy file problems at startup', () => {
     );
   });
 });
+
+describe('a valid policy that can never apply', () => {
+  // The example policy's shape: rules for `prod`, while the only environment (no FLOW_ENVIRONMENTS) is `default`.
+  const PROD_ONLY = `
+version: 1
+rules:
+  - name: on-call in prod
+    subjects: [${ONCALL}]
+    actions: [status, resume]
+    environments: [prod]
+  - name: leads
+    subjects: [${LEAD}]
+    actions: ["*"]
+    keys: ["orders-*", ".."]
+approvals:
+  - name: payments need two people
+    actions: [resume]
+    environments: [prod]
+    keys: ["payments-*"]
+`;
+  let h: Harness;
+  let path: string;
+  beforeEach(async () => {
+    path = join(mkdtempSync(join(tmpdir(), 'flowbot-policy-')), 'policy.yml');
+    writeFileSync(path, PROD_ONLY);
+    h = await startHarness({ env: { FLOW_POLICY_FILE: path, FLOW_ALLOWED_USERS: '' } });
+  });
+  afterEach(async () => {
+    await h.close();
+  });
+
+  const warnings = () => h.logs.entries().filter((entry) => entry.level === 40 && entry.warning);
+
+  it('starts, warning once per pattern that can never match, pointing at the rule', () => {
+    expect(warnings().map((entry) => entry.msg)).toEqual([
+      'policy file: rules[0] ("on-call in prod"): environment "prod" matches no configured QStash environment (configured: "default"), so it never applies',
+      'policy file: rules[1] ("leads"): key pattern ".." can never match: no key can be `.` or `..`',
+      'policy file: approvals[0] ("payments need two people"): environment "prod" matches no configured QStash environment (configured: "default"), so it never applies',
+    ]);
+    expect(warnings().map((entry) => entry.rule)).toEqual(['rules[0]', 'rules[1]', 'approvals[0]']);
+  });
+
+  it('shows the asker the warnings of their own rules and of approval rules in /flow whoami', async () => {
+    const ack = await h.command('/flow', 'whoami', { user: ONCALL });
+    const text = allText(await h.waitForResponse(ack.responseUrl));
+    expect(text).toContain('environment `prod` matches no configured QStash environment');
+    expect(text).toContain('Approval rule _payments need two people_');
+    // Another person's rule stays private, warnings included.
+    expect(text).not.toContain('leads');
+    expect(text).not.toContain('`..`');
+  });
+
+  it('warns again after a reload, about the new file only', async () => {
+    writeFileSync(path, PROD_ONLY.replaceAll('[prod]', '[default]'));
+    const before = warnings().length;
+    expect(h.bot.reloadPolicy()).toMatchObject({ ok: true });
+    expect(
+      warnings()
+        .slice(before)
+        .map((entry) => entry.rule),
+    ).toEqual(['rules[1]']);
+  });
+});

@@ -129,14 +129,14 @@ describe('.env.example as copied', () => {
         QSTASH_TOKEN: 'q',
         [name]: value,
       });
-      expect(alone.ok, `${name}=${value} is not accepted as it stands`).toBe(true);
+      expect(alone.kind === 'ok', `${name}=${value} is not accepted as it stands`).toBe(true);
     }
   });
 
   it('asks only for what is missing when nothing is filled in', () => {
     const loaded = loadConfig(copied);
-    expect(loaded.ok).toBe(false);
-    if (loaded.ok) return;
+    expect(loaded.kind === 'ok').toBe(false);
+    if (loaded.kind === 'ok') return;
     for (const problem of loaded.problems) expect(problem).toMatch(/^[A-Z_]+ is missing: /);
   });
 
@@ -148,8 +148,8 @@ describe('.env.example as copied', () => {
       QSTASH_TOKEN: 'qstash-token-abc',
       FLOW_ALLOWED_USERS: 'U0123ABCD',
     });
-    expect(loaded.ok ? [] : loaded.problems).toEqual([]);
-    expect(loaded.ok && loaded.config.slack.appToken).toBe('xapp-1-A111-222-abc');
+    expect(loaded.kind === 'ok' ? [] : loaded.problems).toEqual([]);
+    expect(loaded.kind === 'ok' && loaded.config.slack.appToken).toBe('xapp-1-A111-222-abc');
   });
 
   it('starts in HTTP mode with the signing secret filled in instead of the app token', () => {
@@ -160,7 +160,7 @@ describe('.env.example as copied', () => {
       QSTASH_TOKEN: 'qstash-token-abc',
       FLOW_ALLOWED_USERS: 'U0123ABCD',
     });
-    expect(loaded.ok ? [] : loaded.problems).toEqual([]);
-    expect(loaded.ok && loaded.config.slack.appToken).toBeUndefined();
+    expect(loaded.kind === 'ok' ? [] : loaded.problems).toEqual([]);
+    expect(loaded.kind === 'ok' && loaded.config.slack.appToken).toBeUndefined();
   });
 });

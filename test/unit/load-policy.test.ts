@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -6,6 +6,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryUnavailable, type GroupDirectory } from '../../src/core/access/types.js';
 import { loadPolicyFile, type PolicyLoad, parsePolicy } from '../../src/core/policy/load-policy.js';
 import { DEFAULT_APPROVAL_EXPIRY_MS, PolicyEngine } from '../../src/core/policy/policy-engine.js';
+import { policyWarnings } from '../../src/core/policy/policy-warnings.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../policy.example.yml', import.meta.url));
 
@@ -328,6 +329,15 @@ describe('loadPolicyFile', () => {
 
 describe('policy.example.yml', () => {
   const loaded = loadPolicyFile(EXAMPLE);
+
+  it('fits the environments it says it assumes, and is warned about with only `default`', () => {
+    if (loaded.kind !== 'ok') throw new Error(loaded.problems.join('\n'));
+    expect(readFileSync(EXAMPLE, 'utf8')).toContain('FLOW_ENVIRONMENTS=prod,staging');
+    expect(policyWarnings(loaded.policy, ['prod', 'staging'])).toEqual([]);
+    const single = policyWarnings(loaded.policy, ['default']);
+    expect(single.map((warning) => warning.pattern)).toEqual(['prod', 'staging', 'prod']);
+  });
+
   const directory: GroupDirectory = {
     async members(group) {
       const groups: Record<string, string[]> = {

@@ -1,3 +1,5 @@
+import type { PatternWarning, PolicyWarning } from '../policy/policy-warnings.js';
+
 /** Everything a person can ask Flowbot to do; policies grant these by name. */
 export const FLOW_ACTIONS = [
   'status',
@@ -75,12 +77,16 @@ export interface Grant {
   readonly keys: readonly string[];
   readonly environments: readonly string[];
   readonly channels: readonly string[] | undefined;
+  /** Patterns of this rule that can never match (present only when there are some). */
+  readonly warnings?: readonly PatternWarning[];
 }
 
 export interface AccessPolicy {
   authorize(request: AccessRequest): Promise<AccessDecision>;
   /** What a person may do: the rules naming them; `uncertain` when a user group could not be read. */
   grantsFor(userId: string): Promise<{ grants: Grant[]; uncertain: boolean }>;
+  /** What in the policy in force can never match (see policy-warnings.ts); none when absent. */
+  readonly warnings?: readonly PolicyWarning[];
 }
 
 /** Who belongs to a Slack user group; implementations cache, and throw DirectoryUnavailable when they can't tell. */

@@ -2,6 +2,7 @@ import type { AccessPolicy, FlowAction, Grant } from '../access/types.js';
 import { type AuditLog, recordInvalidInput } from '../audit.js';
 import type { KeyRef } from '../keys.js';
 import type { OnceGuard } from '../once-guard.js';
+import type { PolicyWarning } from '../policy/policy-warnings.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
 import { QStashError } from '../qstash/errors.js';
 import type { FlowKeyState, GlobalParallelism } from '../qstash/types.js';
@@ -209,9 +210,18 @@ export class FlowOperations {
     return authorizeAll(this.parts.policy, request.actorId, actions, request.target, request.channelId);
   }
 
-  /** `/flow whoami`: the rules naming this person. */
-  grants(actorId: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
-    return this.parts.policy.grantsFor(actorId);
+  /**
+   * `/flow whoami`: the rules naming this person (each with its patterns that can never match), and the
+   * approval rules' patterns that can never match (they say what needs a second person, not who).
+   */
+  async grants(
+    actorId: string,
+  ): Promise<{ grants: Grant[]; uncertain: boolean; approvalWarnings: PolicyWarning[] }> {
+    const { grants, uncertain } = await this.parts.policy.grantsFor(actorId);
+    const approvalWarnings = (this.parts.policy.warnings ?? []).filter(
+      (warning) => warning.rule.list === 'approvals',
+    );
+    return { grants, uncertain, approvalWarnings };
   }
 
   /** Input that named nothing Flowbot could act on: audited with its problem's code, nothing else happens. */

@@ -1,12 +1,15 @@
 import type { AccessDecision, AccessPolicy, AccessRequest, Grant, GroupDirectory } from '../access/types.js';
 import { loadPolicyFile } from './load-policy.js';
 import { PolicyEngine } from './policy-engine.js';
+import { type PolicyWarning, policyWarnings } from './policy-warnings.js';
 
 export interface PolicySources {
   /** `FLOW_ALLOWED_USERS`: every action for these subjects. */
   readonly allowlist: readonly string[];
   /** `FLOW_POLICY_FILE`: finer rules, reloadable. */
   readonly file: string | undefined;
+  /** The configured QStash environment names: rules naming none of them are warned about. */
+  readonly environments?: readonly string[];
 }
 
 type Invalid = { readonly kind: 'invalid'; readonly problems: string[] };
@@ -21,13 +24,15 @@ export type ReloadResult =
  */
 export class PolicyAccess implements AccessPolicy {
   private engine: PolicyEngine;
+  private fileWarnings: readonly PolicyWarning[];
 
   private constructor(
     private readonly sources: PolicySources,
     private readonly directory: GroupDirectory,
-    engine: PolicyEngine,
+    built: Built,
   ) {
-    this.engine = engine;
+    this.engine = built.engine;
+    this.fileWarnings = built.warnings;
   }
 
   /** Builds the first policy; problems here stop startup. */
@@ -37,11 +42,19 @@ export class PolicyAccess implements AccessPolicy {
   ): { readonly kind: 'ok'; readonly access: PolicyAccess } | Invalid {
     const built = PolicyAccess.build(sources, directory);
     if (built.kind === 'invalid') return built;
-    return { kind: 'ok', access: new PolicyAccess(sources, directory, built.engine) };
+    return { kind: 'ok', access: new PolicyAccess(sources, directory, built) };
   }
 
   get current(): PolicyEngine {
     return this.engine;
+  }
+
+  /**
+   * What in the policy file in force can never match (rules and approvals naming environments that aren't
+   * configured, key patterns no key can match): valid, but silently doing nothing. Empty without a file.
+   */
+  get warnings(): readonly PolicyWarning[] {
+    return this.fileWarnings;
   }
 
   get reloadable(): boolean {
@@ -60,20 +73,30 @@ export class PolicyAccess implements AccessPolicy {
     const built = PolicyAccess.build(this.sources, this.directory);
     if (built.kind === 'invalid') return built;
     this.engine = built.engine;
+    this.fileWarnings = built.warnings;
     return { kind: 'reloaded', rules: built.engine.ruleCount };
   }
 
-  private static build(
-    sources: PolicySources,
-    directory: GroupDirectory,
-  ): { readonly kind: 'ok'; readonly engine: PolicyEngine } | Invalid {
+  private static build(sources: PolicySources, directory: GroupDirectory): Built | Invalid {
     const documents = [PolicyEngine.allowlistDocument(sources.allowlist)];
+    let warnings: PolicyWarning[] = [];
     if (sources.file !== undefined) {
       const loaded = loadPolicyFile(sources.file);
       if (loaded.kind === 'invalid')
         return { kind: 'invalid', problems: loaded.problems.map((problem) => `${sources.file}: ${problem}`) };
       documents.push(loaded.policy);
+      warnings = policyWarnings(loaded.policy, sources.environments);
     }
-    return { kind: 'ok', engine: new PolicyEngine(PolicyEngine.combine(documents), directory) };
+    return {
+      kind: 'ok',
+      engine: new PolicyEngine(PolicyEngine.combine(documents), directory, sources.environments),
+      warnings,
+    };
   }
+}
+
+interface Built {
+  readonly kind: 'ok';
+  readonly engine: PolicyEngine;
+  readonly warnings: readonly PolicyWarning[];
 }

@@ -11,6 +11,7 @@ import type {
 import { parseDurationSeconds } from '../durations.js';
 import { matchesGlob } from '../glob.js';
 import type { ApprovalRule, PolicyDocument, PolicyRule } from './policy-schema.js';
+import { type PatternWarning, ruleWarnings } from './policy-warnings.js';
 
 export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
 
@@ -21,9 +22,14 @@ export type PolicyDecision = AccessDecision;
  * user-group IDs, matched by ID only. Group lookups happen only for rules that could apply to the request.
  */
 export class PolicyEngine {
+  /**
+   * `environments`: the configured QStash environment names, when known; `grantsFor` then also reports
+   * environment patterns of the asker's rules that match none of them.
+   */
   constructor(
     private readonly document: PolicyDocument,
     private readonly directory: GroupDirectory,
+    private readonly environments?: readonly string[],
   ) {}
 
   static fromAllowlist(subjects: readonly string[], directory: GroupDirectory): PolicyEngine {
@@ -100,14 +106,18 @@ export class PolicyEngine {
     const grants = this.document.rules
       .map((rule, index) => ({ rule, index }))
       .filter(({ rule }) => membership.matches(rule))
-      .map(({ rule, index }) => ({
-        rule: rule.name ?? `rule ${index + 1}`,
-        effect: rule.effect,
-        actions: rule.actions,
-        keys: rule.keys,
-        environments: rule.environments,
-        channels: rule.channels,
-      }));
+      .map(({ rule, index }) => {
+        const warnings = ruleWarnings(rule, this.environments);
+        return {
+          rule: rule.name ?? `rule ${index + 1}`,
+          effect: rule.effect,
+          actions: rule.actions,
+          keys: rule.keys,
+          environments: rule.environments,
+          channels: rule.channels,
+          ...(warnings.length > 0 ? { warnings } : {}),
+        };
+      });
     return { grants, uncertain: this.document.rules.some((rule) => membership.unknown(rule)) };
   }
 

@@ -1,17 +1,28 @@
+import type { KnownBlock } from '@slack/types';
 import type { FlowAction, Grant } from '../../core/access/types.js';
 import type { KeyRef } from '../../core/keys.js';
 import type { Authorization } from '../../core/operations/authorize.js';
+import type { PolicyWarning } from '../../core/policy/policy-warnings.js';
 import { fitted } from './fit.js';
-import { code, escapeMrkdwn } from './mrkdwn.js';
+import { code, escapeMrkdwn, truncate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
+import { patternWarningText } from './pattern-warnings.js';
 import { describeRefusal } from './refusal.js';
 import type { SlackMessage } from './types.js';
 
 const list = (values: readonly string[]) =>
   values.map((value) => (value === '*' ? 'all' : code(value))).join(', ');
 
-/** `/flow whoami`: only the asker's own grants; never who else has access. */
-export function whoamiMessage(grants: readonly Grant[], uncertain: boolean): SlackMessage {
+/**
+ * `/flow whoami`: only the asker's own grants; never who else has access. Patterns of those grants that can
+ * never match are flagged under them, and so are approval rules' (`approvalWarnings`: they say what needs a
+ * second person, not who).
+ */
+export function whoamiMessage(
+  grants: readonly Grant[],
+  uncertain: boolean,
+  approvalWarnings: readonly PolicyWarning[] = [],
+): SlackMessage {
   const lines: string[] = [];
   if (grants.length === 0) {
     lines.push(
@@ -27,15 +38,49 @@ export function whoamiMessage(grants: readonly Grant[], uncertain: boolean): Sla
       lines.push(
         `${verb} ${list(grant.actions)} on keys ${list(grant.keys)} · environments ${list(grant.environments)}${channels} _(${escapeMrkdwn(grant.rule)})_`,
       );
+      for (const warning of grant.warnings ?? [])
+        lines.push(`        :warning: ${patternWarningText(warning, code)}.`);
     }
     if (grants.some((grant) => grant.effect === 'deny')) lines.push('A “may not” wins over any “may”.');
   }
+  for (const warning of approvalWarnings) {
+    const rule = warning.rule.name === undefined ? `approvals[${warning.rule.index}]` : warning.rule.name;
+    lines.push(
+      `:warning: Approval rule _${escapeMrkdwn(truncate(rule, 80))}_: ${patternWarningText(warning, code)}, so it never asks for a second person there.`,
+    );
+  }
+  if (grants.some((grant) => grant.warnings) || approvalWarnings.length > 0)
+    lines.push('_Ask your Flowbot admin to correct the policy file._');
   if (uncertain)
     lines.push(
       ':warning: Some of your user groups could not be checked (Slack did not answer); there may be more.',
     );
-  const text = lines.join('\n');
-  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+  return fitted({ text: truncate(lines.join('\n'), FALLBACK_MAX), blocks: sections(lines) });
+}
+
+/** Slack's limits: 3,000 characters in a section's text, 50 blocks in a message. */
+const SECTION_MAX = 3_000;
+const BLOCKS_MAX = 50;
+/** The notification fallback only needs the start. */
+const FALLBACK_MAX = 3_000;
+
+/** Lines grouped into as few sections as fit; what would not fit in a message is cut with a note. */
+function sections(lines: readonly string[]): KnownBlock[] {
+  const texts: string[] = [];
+  let current = '';
+  for (const line of lines) {
+    const piece = truncate(line, SECTION_MAX);
+    if (current !== '' && current.length + 1 + piece.length > SECTION_MAX) {
+      texts.push(current);
+      current = piece;
+    } else current = current === '' ? piece : `${current}\n${piece}`;
+  }
+  if (current !== '') texts.push(current);
+  if (texts.length > BLOCKS_MAX) {
+    texts.splice(BLOCKS_MAX - 1);
+    texts.push('_…and more rules than fit in one message._');
+  }
+  return texts.map((text) => ({ type: 'section', text: { type: 'mrkdwn', text } }));
 }
 
 /** `/flow can <action> <key>`: yes or no, with the reason. */

@@ -4,10 +4,10 @@ import { canMessage, whoamiMessage } from '../../blocks/access.js';
 import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 
-/** `/flow whoami`: only the asker's own grants. */
+/** `/flow whoami`: only the asker's own grants, and what in the policy can never match. */
 export async function showWhoami(services: Services, request: SlackRequest): Promise<void> {
-  const { grants, uncertain } = await services.operations.grants(request.actorId);
-  await request.tell(whoamiMessage(grants, uncertain));
+  const { grants, uncertain, approvalWarnings } = await services.operations.grants(request.actorId);
+  await request.tell(whoamiMessage(grants, uncertain, approvalWarnings));
 }
 
 /** `/flow can <action> <key>`: core answers as the pipeline would; the words are the blocks'. */

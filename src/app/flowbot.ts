@@ -4,7 +4,7 @@ import type { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import { configWarnings } from '../config/config-warnings.js';
+import { watchWarnings } from '../core/alerts/watch-warnings.js';
 import { Watcher } from '../core/alerts/watcher.js';
 import { PinoAuditLog } from '../core/audit.js';
 import { StoreOnceGuard } from '../core/once-guard.js';
@@ -275,7 +275,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       'No one has access: FLOW_ALLOWED_USERS is empty and no policy file grants anything (deny by default).',
     );
   }
-  for (const warning of configWarnings(config))
+  for (const warning of watchWarnings(config.watch?.keys ?? []))
     logger.warn({ warning: warning.code, variable: warning.variable }, configWarningLogText(warning));
   logPolicyWarnings(logger, access.warnings);
 

@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { configWarnings } from '../../src/config/config-warnings.js';
 import { loadConfig } from '../../src/config/load-config.js';
+import { watchWarnings } from '../../src/core/alerts/watch-warnings.js';
 import { matchesGlob } from '../../src/core/glob.js';
 import { keyPatternProblem } from '../../src/core/key-patterns.js';
 import { checkKey, MAX_KEY_LENGTH } from '../../src/core/keys.js';
@@ -248,7 +248,7 @@ describe('configuration warnings', () => {
       FLOW_WATCH_KEYS: 'orders-* payments-*,emails,..',
     });
     if (loaded.kind !== 'ok') throw new Error(loaded.problems.join('\n'));
-    const warnings = configWarnings(loaded.config);
+    const warnings = watchWarnings(loaded.config.watch?.keys ?? []);
     expect(warnings.map((warning) => [warning.pattern, warning.reason])).toEqual([
       ['orders-* payments-*', 'whitespace'],
       ['..', 'dot_segment'],

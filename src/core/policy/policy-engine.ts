@@ -11,7 +11,7 @@ import type {
 import { parseDurationSeconds } from '../durations.js';
 import { matchesGlob } from '../glob.js';
 import type { ApprovalRule, PolicyDocument, PolicyRule } from './policy-schema.js';
-import { type PatternWarning, ruleWarnings } from './policy-warnings.js';
+import { ruleWarnings } from './policy-warnings.js';
 
 export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
 

@@ -1,4 +1,4 @@
-import type { ConfigWarning } from '../../config/config-warnings.js';
+import type { ConfigWarning } from '../../core/alerts/watch-warnings.js';
 import type { KeyPatternProblem } from '../../core/key-patterns.js';
 import { MAX_KEY_LENGTH } from '../../core/keys.js';
 import type { PatternWarning, PolicyWarning, RuleRef } from '../../core/policy/policy-warnings.js';

@@ -1,5 +1,4 @@
-import { type KeyPatternProblem, keyPatternProblem } from '../core/key-patterns.js';
-import type { Config } from './config.js';
+import { type KeyPatternProblem, keyPatternProblem } from '../key-patterns.js';
 
 /**
  * A setting that is valid but can't do anything. Data only (a code and what it is about); put into words where
@@ -13,10 +12,13 @@ export type ConfigWarning = {
   readonly reason: KeyPatternProblem;
 };
 
-/** What in a valid configuration can never take effect. */
-export function configWarnings(config: Config): ConfigWarning[] {
+/**
+ * What in the watcher's valid settings can never take effect: `keys` are the `FLOW_WATCH_KEYS` patterns
+ * (config's `watch.keys`; none when the watcher is off).
+ */
+export function watchWarnings(keys: readonly string[]): ConfigWarning[] {
   const warnings: ConfigWarning[] = [];
-  for (const pattern of config.watch?.keys ?? []) {
+  for (const pattern of keys) {
     const reason = keyPatternProblem(pattern);
     if (reason !== undefined)
       warnings.push({ code: 'watch_pattern_never_matches', variable: 'FLOW_WATCH_KEYS', pattern, reason });

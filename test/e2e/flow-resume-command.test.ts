@@ -62,6 +62,30 @@ describe('/flow-resume through the real door', () => {
     expect(h.logs.audits()).toContainEqual(expect.objectContaining({ actor: STRANGER, outcome: 'denied' }));
   });
 
+  it('puts a private outcome in place of the “Resuming…” note; a public one is posted to the channel', async () => {
+    for (const [command, text] of [
+      ['/flow-resume', 'orders-eu'],
+      ['/flow', 'resume orders-eu'],
+    ] as const) {
+      const refused = await h.command(command, text, { user: STRANGER });
+      expect(JSON.parse(refused.body).text).toContain('Resuming');
+      const refusal = await h.waitForResponse(refused.responseUrl);
+      expect(refusal).toMatchObject({ response_type: 'ephemeral', replace_original: true });
+      expect(allText(refusal)).toContain('not on Flowbot’s access list');
+      expect(h.slack.responses(refused.responseUrl)).toHaveLength(1);
+    }
+    const missing = await h.command('/flow-resume', 'no-such-key');
+    const failure = await h.waitForResponse(missing.responseUrl);
+    expect(failure).toMatchObject({ response_type: 'ephemeral', replace_original: true });
+    expect(allText(failure)).toContain('no-such-key');
+
+    const done = await h.command('/flow-resume', 'orders-eu');
+    const announcement = await h.waitForResponse(done.responseUrl);
+    // An ephemeral message can't become a channel message: the announcement is posted, not swapped in.
+    expect(announcement.response_type).toBe('in_channel');
+    expect(announcement.replace_original).toBeFalsy();
+  });
+
   it('allows a member of an allowed user group', async () => {
     const ack = await h.command('/flow-resume', 'orders-eu', { user: GROUP_MEMBER });
     const reply = await h.waitForResponse(ack.responseUrl, (body) => body.response_type === 'in_channel');

@@ -1,5 +1,5 @@
-import type { AllMiddlewareArgs, SlackCommandMiddlewareArgs } from '@slack/bolt';
-import type { SlashCommand } from '../../commands/command-table.js';
+import type { AllMiddlewareArgs, RespondArguments, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { CommandAck, SlashCommand } from '../../commands/command-table.js';
 import { type SlackRequest, slackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 
@@ -19,17 +19,39 @@ export interface SlashHandling<P> {
  */
 export function slashListener<P>(services: Services, entry: SlashCommand<P>, handling: SlashHandling<P>) {
   return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+    const parsed = entry.parse(command.text ?? '', services.environments);
+    const answer = entry.ack(parsed, services.environments);
     const request = slackRequest(services, {
       actorId: command.user_id,
       channelId: command.channel_id,
       source: 'command',
-      respond,
+      respond: respondAfterAck(respond, answer),
     });
-    const parsed = entry.parse(command.text ?? '', services.environments);
     const invalid = handling.invalid(parsed);
     if (invalid) services.operations.recordInvalid({ ...request.asking, ...invalid });
-    await ack(entry.ack(parsed, services.environments));
+    await ack(answer);
     const work = handling.work(parsed);
     if (work) void request.run(() => work(services, request));
+  };
+}
+
+/**
+ * The respond function for what follows an acknowledgement that showed the person a private note
+ * ("Resuming…"): a private reply replaces the note instead of appearing under it, so a refusal never follows
+ * "Resuming…" (Slack lets a response_url post replace the command's ephemeral response). A public reply can't
+ * replace a private message, so it is posted as it is, and so is anything after an ack that showed nothing.
+ * Should the replacement fail, the reply is sent again the ordinary way (with its Web API fallback).
+ */
+export function respondAfterAck(respond: RespondFn, ack: CommandAck): RespondFn {
+  if (ack === undefined || (!ack.text && !ack.blocks)) return respond;
+  return async (message) => {
+    const payload: RespondArguments = typeof message === 'string' ? { text: message } : message;
+    if (payload.response_type === 'in_channel' || payload.delete_original || payload.replace_original)
+      return respond(payload);
+    try {
+      return await respond({ ...payload, replace_original: true });
+    } catch {
+      return respond(payload);
+    }
   };
 }

@@ -4,6 +4,7 @@ import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 import type { FakeSlack } from '../stand-ins/fake-slack.js';
+import { emojiImages } from './emoji-images.js';
 import type { KeySource } from './key-panel.js';
 import type { SlackDoor } from './slack-door.js';
 import type { Timeline } from './timeline.js';
@@ -126,6 +127,7 @@ export async function startSandboxServer(
   listen: { port: number; host: string },
 ): Promise<SandboxServer> {
   const script = await bundleClient();
+  const emoji = emojiImages();
   const config: PageConfig = {
     mode: deps.mode,
     qstashUrl: deps.qstashUrl,
@@ -181,6 +183,14 @@ export async function startSandboxServer(
     'GET /style.css': async (_req, res) =>
       send(res, 200, 'text/css; charset=utf-8', await readFile(`${WEB}style.css`, 'utf8')),
     'GET /app.js': async (_req, res) => send(res, 200, 'text/javascript; charset=utf-8', script),
+    'GET /emoji': async (req, res) => {
+      const id = /^\/emoji\/([^/]+)\.svg$/.exec(
+        new URL(req.url ?? '/', 'http://sandbox.invalid').pathname,
+      )?.[1];
+      const svg = id === undefined ? undefined : await emoji.svg(id);
+      if (svg === undefined) return send(res, 404, 'text/plain; charset=utf-8', 'no such emoji');
+      send(res, 200, 'image/svg+xml', svg);
+    },
     'GET /api/state': async (_req, res) =>
       sendJson(res, 200, { config, timeline: deps.timeline.items(), keys: panel }),
     'GET /events': async (req, res) => {
@@ -253,7 +263,8 @@ export async function startSandboxServer(
       const alert = {
         key,
         channel: CHANNEL.id,
-        title: text(body?.title, 500) ?? `${key} needs attention`,
+        // Without a title Flowbot writes one from the key's live state ("… is paused", "… needs attention").
+        ...(text(body?.title, 500) ? { title: text(body?.title, 500) } : {}),
         ...(text(body?.text, 2_000) ? { text: text(body?.text, 2_000) } : {}),
         severity,
         links: [{ text: 'Runbook', url: 'https://runbooks.example.com/flow-control' }],
@@ -289,7 +300,9 @@ export async function startSandboxServer(
     if (!knownHost(req, listen.host, (server.address() as AddressInfo).port))
       return send(res, 421, 'text/plain; charset=utf-8', 'unknown host');
     const url = new URL(req.url ?? '/', 'http://sandbox.invalid');
-    const name = `${req.method} ${url.pathname}`;
+    // Emoji pictures share one route: /emoji/<id>.svg.
+    const pathname = url.pathname.startsWith('/emoji/') ? '/emoji' : url.pathname;
+    const name = `${req.method} ${pathname}`;
     const route = Object.hasOwn(routes, name) ? routes[name] : undefined;
     if (!route) return send(res, 404, 'text/plain; charset=utf-8', 'not found');
     if (req.method === 'POST' && !fromThePage(req))

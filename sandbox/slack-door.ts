@@ -38,9 +38,14 @@ export class SlackDoor {
     });
     const sent = await this.send(body, command);
     if (!sent.ok) return sent;
-    // What the acknowledgement says is shown like any reply, as Slack shows it.
+    // What the acknowledgement says is shown like any reply, as Slack shows it. Slack shows it before any
+    // response_url post; here Flowbot's private follow-up (which replaces it) may have come in first, and
+    // then the acknowledgement has already been replaced.
     const ack = parseAck(sent.body);
-    if (ack) this.slack.showResponse(responseUrl, ack);
+    const replaced = this.slack
+      .responses(responseUrl)
+      .some((post) => post.body.response_type !== 'in_channel' && post.body.replace_original === true);
+    if (ack && !replaced) this.slack.showResponse(responseUrl, ack);
     return { ok: true };
   }
 

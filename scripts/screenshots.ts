@@ -11,7 +11,7 @@ import { type RunningSandbox, startSandbox } from '../sandbox/sandbox.js';
 
 const OUT = join(process.cwd(), 'docs', 'screenshots');
 const VIEWPORT = { width: 1360, height: 820 };
-const WAIT = { timeout: 10_000 };
+const WAIT = { timeout: 60_000 };
 
 async function withSandbox(browser: Browser, story: (page: Page) => Promise<void>): Promise<void> {
   const sandbox: RunningSandbox = await startSandbox({ port: 0, logLevel: 'silent' });

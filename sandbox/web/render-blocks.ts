@@ -335,7 +335,7 @@ function element(value: unknown, ctx: RenderContext, path: ButtonPath, blockId: 
     case 'image':
       return [
         el('span', { class: 'sk-image-alt' }, [
-          `🖼 ${typeof value.alt_text === 'string' ? value.alt_text : 'image'}`,
+          `🖼️ ${typeof value.alt_text === 'string' ? value.alt_text : 'image'}`,
         ]),
       ];
     default:
@@ -399,7 +399,7 @@ function block(value: unknown, index: number, ctx: RenderContext): VNode[] {
     case 'image':
       return [
         el('div', { class: 'sk-block sk-image' }, [
-          `🖼 ${typeof value.alt_text === 'string' ? value.alt_text : 'image'}`,
+          `🖼️ ${typeof value.alt_text === 'string' ? value.alt_text : 'image'}`,
         ]),
       ];
     default:

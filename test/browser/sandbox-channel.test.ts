@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox.js';
+import { EMOJI, emojiParts } from '../../sandbox/web/emoji.js';
 import { type FakeSlack, type SlackChange, startFakeSlack } from '../../stand-ins/fake-slack.js';
 import { type QStashEmulator, startQStashEmulator } from '../../stand-ins/qstash-emulator.js';
 
@@ -172,6 +173,32 @@ describe('sandbox server', () => {
     const click = { kind: 'ephemeral', ts: card?.message_ts, path: { block: 3, element: 0 } };
     expect(await postJson(new URL('api/click', sandbox.url).href, { ...click, user: 'U0SAM0001' })).toBe(404);
     expect(sandbox.qstash?.getKey('orders-eu')?.isPaused).toBe(true);
+  });
+
+  it('serves the emoji pictures the page shows, and nothing else under /emoji/', async () => {
+    const flowbots = Object.values(EMOJI)
+      .flatMap((emoji) => emojiParts(emoji))
+      .map((part) => (part as { id: string }).id);
+    for (const id of [...new Set(flowbots), '1f44d-1f3fd', '1f3f3-200d-1f308']) {
+      const res = await fetch(new URL(`emoji/${id}.svg`, sandbox.url));
+      expect(res.status, id).toBe(200);
+      expect(res.headers.get('content-type')).toBe('image/svg+xml');
+      expect(await res.text()).toMatch(
+        /^<svg xmlns="http:\/\/www\.w3\.org\/2000\/svg" [^>]*viewBox="0 0 36 36">.*<\/svg>$/s,
+      );
+    }
+    for (const id of [
+      'ffff',
+      '..%2F..%2Fpackage.json',
+      '__proto__',
+      'constructor',
+      '1f6a8.svg%00',
+      'x'.repeat(200),
+    ]) {
+      const res = await fetch(new URL(`emoji/${id}.svg`, sandbox.url));
+      expect(res.status, id).toBe(404);
+      await res.text();
+    }
   });
 
   it('signs what it sends: Flowbot refuses the same request with another secret', async () => {

@@ -128,6 +128,83 @@ describe.skipIf(!available)('sandbox page in Chromium', () => {
   );
 
   it(
+    'shows a refused /flow-resume as the refusal alone, in place of “Resuming…”',
+    async () => {
+      await as('sam');
+      await type('/flow-resume orders-eu');
+      const refusal = page.locator('.msg-ephemeral', { hasText: 'You can’t resume orders-eu' });
+      await refusal.waitFor(WAIT);
+      expect(await refusal.textContent()).toContain('not on Flowbot’s access list');
+      expect(await page.locator('.msg-ephemeral', { hasText: 'Resuming' }).count()).toBe(0);
+      expect(sandbox.slack.ephemerals().filter((e) => String(e.text).includes('Resuming'))).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'speaks as Flowbot does: every key not paused is delivering, and an alert’s title follows the key',
+    async () => {
+      // A key with nothing waiting and nothing in flight: Flowbot calls it delivering, and so does the panel.
+      const quiet = page.locator('#keys-body tr[data-key-name="reports-nightly"]');
+      await quiet.waitFor(WAIT);
+      expect(await quiet.locator('.badge').textContent()).toContain('delivering');
+      expect(await page.locator('#keys-body').textContent()).not.toContain('idle');
+
+      await as('maria');
+      const form = page.locator('#alert-form');
+      expect(await form.locator('input[name=title]').inputValue()).toBe('');
+      await form.locator('input[name=key]').fill('emails-transactional');
+      await form.getByRole('button', { name: 'Post alert' }).click();
+      const alert = page.locator('.msg-message', { hasText: 'emails-transactional needs attention' });
+      await alert.waitFor(WAIT);
+      expect(await alert.textContent()).not.toContain('is paused');
+    },
+    TEST_MS,
+  );
+
+  it(
+    'shows emoji as pictures, so they look right without an emoji font',
+    async () => {
+      await as('maria');
+      await type('/flow status emails-transactional');
+      const card = page.locator('.msg-ephemeral', { hasText: 'emails-transactional' }).last();
+      await card.waitFor(WAIT);
+      const pictures = page.locator('img.emoji');
+      await expect.poll(() => pictures.count(), WAIT).toBeGreaterThan(0);
+      // Every picture on the page loaded (an emoji without one would have been put back as text).
+      await expect
+        .poll(
+          () =>
+            pictures.evaluateAll(
+              (images) =>
+                (images as any[]).filter((image) => !image.complete || image.naturalWidth === 0).length,
+            ),
+          WAIT,
+        )
+        .toBe(0);
+      const alts = await pictures.evaluateAll((images) => images.map((image) => image.getAttribute('alt')));
+      expect(alts).toContain('▶️');
+      // The panel's own symbols too.
+      expect(await page.locator('#keys-body img.emoji').count()).toBeGreaterThan(0);
+      // And nowhere on the page is an emoji left as a character, which would need an emoji font.
+      const leftAsText = await page.evaluate(() => {
+        const found: string[] = [];
+        // The page's own globals: this runs in the browser.
+        const { document, NodeFilter } = globalThis as any;
+        const walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+        for (let node = walker.nextNode(); node; node = walker.nextNode()) {
+          const text = node.textContent ?? '';
+          if (/\p{Emoji_Presentation}|\p{Extended_Pictographic}\uFE0F/u.test(text))
+            found.push(text.slice(0, 40));
+        }
+        return found;
+      });
+      expect(leftAsText).toEqual([]);
+    },
+    TEST_MS,
+  );
+
+  it(
     'lets a group member pause through Flowbot’s own confirmation',
     async () => {
       await as('priya');

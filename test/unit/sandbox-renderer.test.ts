@@ -1,4 +1,8 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
+import { EMOJI, emojiParts } from '../../sandbox/web/emoji.js';
 import {
   buttonAt,
   confirmDialog,
@@ -243,5 +247,54 @@ describe('sandbox renderer: Block Kit', () => {
   it('falls back to the text when a message has no blocks', () => {
     expect(plainText(renderMessage({ text: 'hello *there* <@U0MARIA01>' }, ctx))).toBe('hello there @maria');
     expect(plainText(renderMessage({ text: 'fallback', blocks: [] }, ctx))).toBe('fallback');
+  });
+});
+
+describe('emoji as pictures', () => {
+  it('splits text into runs and emoji, naming each emoji’s picture by its code points', () => {
+    expect(emojiParts('⏸️ paused · ▶️ delivering 📌')).toEqual([
+      { emoji: '⏸️', id: '23f8' },
+      ' paused · ',
+      { emoji: '▶️', id: '25b6' },
+      ' delivering ',
+      { emoji: '📌', id: '1f4cc' },
+    ]);
+    expect(emojiParts('👍🏽 and 🏳️‍🌈 and 🇪🇺')).toEqual([
+      { emoji: '👍🏽', id: '1f44d-1f3fd' },
+      ' and ',
+      { emoji: '🏳️‍🌈', id: '1f3f3-200d-1f308' },
+      ' and ',
+      { emoji: '🇪🇺', id: '1f1ea-1f1fa' },
+    ]);
+  });
+
+  it('leaves characters that are text by default alone, and plain text as one run', () => {
+    expect(emojiParts('© 2026 ™ ▶ next')).toEqual(['© 2026 ™ ▶ next']);
+    expect(emojiParts('orders-eu')).toEqual(['orders-eu']);
+    expect(emojiParts('')).toEqual([]);
+  });
+
+  it('knows every shortcode Flowbot’s messages use', () => {
+    const used = new Set<string>();
+    const visit = (dir: string) => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) visit(path);
+        else if (entry.name.endsWith('.ts'))
+          for (const match of readFileSync(path, 'utf8').matchAll(/['`\s]:([a-z][a-z0-9_]*):[\s'`]/g))
+            used.add(match[1]!);
+      }
+    };
+    visit(fileURLToPath(new URL('../../src/slack', import.meta.url)));
+    expect(used.size).toBeGreaterThan(10);
+    expect([...used].filter((name) => !(name in EMOJI))).toEqual([]);
+  });
+
+  it('gives every emoji Flowbot’s messages use a picture id', () => {
+    for (const [name, emoji] of Object.entries(EMOJI)) {
+      const parts = emojiParts(emoji);
+      expect(parts, name).toHaveLength(1);
+      expect(typeof parts[0], name).toBe('object');
+    }
   });
 });

@@ -8,7 +8,7 @@ import {
   renderMessage,
   renderMrkdwn,
 } from '../render-blocks.js';
-import { h, toDom } from './dom.js';
+import { h, setText, toDom } from './dom.js';
 
 /**
  * The page: a Slack channel (#incidents) driven entirely by the sandbox server's event stream. Every command
@@ -103,7 +103,7 @@ function messageNode(item: TimelineItem, replies: TimelineItem[]): HTMLElement {
     h('span', { class: 'msg-time' }, timeOf(item.at)),
   );
   const body = h('div', { class: 'msg-body' }, head);
-  if (isPrivate) body.append(h('div', { class: 'only-you' }, '👁 Only visible to you'));
+  if (isPrivate) body.append(h('div', { class: 'only-you' }, '👁️ Only visible to you'));
   body.append(h('div', { class: 'msg-content' }, content(item)));
   if (item.edited) body.append(h('span', { class: 'edited' }, '(edited)'));
   if (replies.length > 0 && item.ts) {
@@ -287,10 +287,10 @@ function askToConfirm(confirm: unknown): Promise<boolean> {
   const text = byId('modal-text');
   const yes = byId<HTMLButtonElement>('modal-confirm');
   const no = byId<HTMLButtonElement>('modal-deny');
-  title.textContent = dialog.title;
+  setText(title, dialog.title);
   text.replaceChildren(toDom(dialog.text));
-  yes.textContent = dialog.confirm;
-  no.textContent = dialog.deny;
+  setText(yes, dialog.confirm);
+  setText(no, dialog.deny);
   yes.className = `sk-button ${dialog.style === 'danger' ? 'sk-button-danger' : 'sk-button-primary'}`;
   modal.hidden = false;
   yes.focus();
@@ -395,7 +395,8 @@ function period(seconds: number): string | undefined {
 }
 
 function keyRow(key: PanelKey): HTMLElement {
-  const state = key.paused ? 'paused' : key.waiting > 0 || key.parallelismCount > 0 ? 'delivering' : 'idle';
+  // Flowbot's words for a key: it is paused, or it is delivering (even with nothing waiting).
+  const state = key.paused ? 'paused' : 'delivering';
   const pins = [key.pinnedParallelism ? 'parallelism' : '', key.pinnedRate ? 'rate' : ''].filter(Boolean);
   return h(
     'tr',
@@ -409,11 +410,7 @@ function keyRow(key: PanelKey): HTMLElement {
     h(
       'td',
       {},
-      h(
-        'span',
-        { class: `badge badge-${state}` },
-        state === 'paused' ? '⏸ paused' : state === 'idle' ? 'idle' : '▶ delivering',
-      ),
+      h('span', { class: `badge badge-${state}` }, state === 'paused' ? '⏸️ paused' : '▶️ delivering'),
     ),
     h('td', { class: 'num key-waiting' }, key.waiting.toLocaleString('en-US')),
     h('td', { class: 'num' }, limit(key.parallelismCount, key.parallelismMax)),

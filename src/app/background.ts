@@ -40,7 +40,13 @@ export class BackgroundWork {
         this.watcher?.start();
       },
       onDemoted: (reason) => {
-        this.logger.warn({ holder: this.holderId, reason }, 'this replica no longer runs the scheduler');
+        // Handing the lease back on shutdown is the normal way out; only losing it is worth a warning.
+        if (reason === 'stopped')
+          this.logger.info(
+            { holder: this.holderId, reason },
+            'this replica hands the scheduler over: stopping',
+          );
+        else this.logger.warn({ holder: this.holderId, reason }, 'this replica no longer runs the scheduler');
         void this.scheduler.stop();
         void this.watcher?.stop();
       },

@@ -35,6 +35,7 @@ describe('Flowbot as a process', () => {
         QSTASH_TOKEN: qstash.tokens[0]!,
         FLOW_ALLOWED_USERS: ALLOWED_USER,
       });
+      let stoppingFrom = 0;
       try {
         const responseUrl = slack.responseUrl();
         const body = slashCommandBody({
@@ -56,9 +57,14 @@ describe('Flowbot as a process', () => {
         expect((await fetch(`${flowbot.url}/readyz`)).status).toBe(200);
         expect(await (await fetch(`${flowbot.url}/metrics`)).text()).toContain('flowbot_actions_total');
       } finally {
+        stoppingFrom = flowbot.lines.length;
         flowbot.kill('SIGTERM');
       }
       expect(await flowbot.exited).toBe(0);
+      // A normal stop is nothing to warn about (it used to say the replica "no longer runs the scheduler").
+      const stopping = flowbot.lines.slice(stoppingFrom);
+      expect(stopping.filter((line) => Number(line.level) >= 40)).toEqual([]);
+      expect(stopping.map((line) => line.msg)).toContain('this replica hands the scheduler over: stopping');
       const output = flowbot.output();
       expect(output).toContain('Flowbot stopped');
       for (const secret of [SIGNING_SECRET, slack.botToken, qstash.tokens[0]!]) {

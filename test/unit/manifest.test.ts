@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
+import { SUBCOMMANDS } from '../../src/core/commands/flow-command.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8'));
@@ -19,6 +20,19 @@ describe('manifest.yml', () => {
       expect(command.command).toMatch(/^\/[a-z-]{1,31}$/);
       expect(command.description.length).toBeGreaterThan(0);
       expect(command.url).toMatch(/\/slack\/events$/);
+    }
+  });
+
+  it('names every /flow subcommand in its description and usage hint, within Slack’s lengths', () => {
+    const flow = manifest.features.slash_commands.find((c: { command: string }) => c.command === '/flow');
+    const words = (text: string) => new Set(text.split(/[^a-z-]+/));
+    for (const subcommand of SUBCOMMANDS) {
+      expect(words(flow.description), `description lacks ${subcommand}`).toContain(subcommand);
+      expect(words(flow.usage_hint), `usage_hint lacks ${subcommand}`).toContain(subcommand);
+    }
+    for (const command of manifest.features.slash_commands) {
+      expect(command.description.length).toBeLessThanOrEqual(2000);
+      expect(command.usage_hint?.length ?? 0).toBeLessThanOrEqual(1000);
     }
   });
 

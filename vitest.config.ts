@@ -10,8 +10,8 @@ export default defineConfig({
     // Upper bounds for something that went wrong, not expectations of speed: on a busy machine (two cores,
     // other work running) a healthy test may take several times as long as on an idle one, and each
     // end-to-end harness starts the front door thread (a second isolate loading Bolt).
-    testTimeout: 120_000,
-    hookTimeout: 120_000,
+    testTimeout: 300_000,
+    hookTimeout: 300_000,
     teardownTimeout: 60_000,
     // The end-to-end suites start real servers; two cores run two files at a time comfortably.
     maxWorkers: 2,

@@ -3,7 +3,7 @@
  * within a second or two, generous so that a busy machine (two cores, other test files running) is never
  * mistaken for a broken Flowbot. A wait that succeeds returns as soon as the item arrives.
  */
-export const DEFAULT_WAIT_MS = 60_000;
+export const DEFAULT_WAIT_MS = 120_000;
 
 /**
  * Lets a test await an event that may already have happened or may still come, with a timeout whose

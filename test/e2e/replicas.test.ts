@@ -17,8 +17,8 @@ const available = redisServerInstalled();
  * Upper bounds for signals that should come within seconds: generous, so that a busy machine is never mistaken
  * for a broken Flowbot. A test's own bound leaves room for its replicas to start (READY_TIMEOUT_MS).
  */
-const SIGNAL_MS = 60_000;
-const TEST_MS = 300_000;
+const SIGNAL_MS = 180_000;
+const TEST_MS = 900_000;
 if (!available) console.warn(REDIS_SERVER_ABSENT);
 
 describe.skipIf(!available)('several replicas sharing Redis', () => {

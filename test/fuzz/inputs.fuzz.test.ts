@@ -33,7 +33,7 @@ const ENVIRONMENTS = ['prod', 'staging'];
 const QSTASH_ROUTE = /^\/v2\/flowControl(\/[^/]+(\/(pause|resume|pin|unpin|resetRate))?)?$/;
 const CONCURRENCY = 16;
 /** A run of generated cases takes seconds on an idle machine; the bound is for a busy one. */
-const FUZZ_MS = 240_000;
+const FUZZ_MS = 1_200_000;
 const counts = { commands: 0, clicks: 0, shapes: 0, pure: 0, lateAcks: 0 };
 /** Slack gives up on an ack after 3 s; a 200 that comes later still counts as a miss to the person clicking. */
 const SLACK_ACK_DEADLINE_MS = 3_000;

@@ -9,7 +9,7 @@ import { spawnChild } from './children.js';
  * How long a process may take to say it is ready. Ready takes about a second on an idle machine; this bound is
  * for a process that will never be ready, and is generous so that a busy machine is never mistaken for one.
  */
-export const READY_TIMEOUT_MS = 90_000;
+export const READY_TIMEOUT_MS = 300_000;
 
 /**
  * Starts the built Flowbot in a fresh empty folder (so no .env is read) with exactly `env` (plus PATH), and

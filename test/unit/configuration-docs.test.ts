@@ -3,6 +3,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'dotenv';
 import { describe, expect, it } from 'vitest';
+import { DEFAULTS } from '../../src/config/defaults.js';
 import { loadConfig } from '../../src/config/load-config.js';
 
 /**
@@ -56,15 +57,38 @@ function loaderVariables(): Set<string> {
   return names;
 }
 
-/** Names in string literals of the config code: a second net, for a variable read in a branch not taken above. */
+/** Every TypeScript file under src/config, its sections included. */
+function configFiles(dir = join(ROOT, 'src', 'config')): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((entry) => {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory()) return configFiles(path);
+    return entry.name.endsWith('.ts') ? [path] : [];
+  });
+}
+
+/**
+ * Names in string literals of the config code (every section) and the keys of its table of defaults: a
+ * second net, for a variable read in a branch not taken above.
+ */
 function literalNames(): Set<string> {
-  const dir = join(ROOT, 'src', 'config');
-  const names = new Set<string>();
-  for (const file of readdirSync(dir).filter((name) => name.endsWith('.ts'))) {
-    const text = readFileSync(join(dir, file), 'utf8');
+  const names = new Set<string>(Object.keys(DEFAULTS));
+  for (const file of configFiles()) {
+    const text = readFileSync(file, 'utf8');
     for (const match of text.matchAll(/['"`]([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)['"`]/g)) names.add(match[1]!);
   }
   return names;
+}
+
+/** The README table's default column, by variable. */
+function readmeDefaults(): Map<string, string> {
+  const start = readme.indexOf('\n## Configuration\n');
+  const end = readme.indexOf('\n#', start + 1);
+  const defaults = new Map<string, string>();
+  for (const line of readme.slice(start, end).split('\n')) {
+    const cells = /^\|\s*`([A-Z][A-Z0-9_]*)`\s*\|([^|]*)\|/.exec(line);
+    if (cells) defaults.set(cells[1]!, cells[2]!.trim());
+  }
+  return defaults;
 }
 
 function readmeTable(): Set<string> {
@@ -101,6 +125,28 @@ describe('configuration documentation', () => {
       expect(loader).toContain(name);
     for (const name of literalNames())
       expect(loader, `${name} appears in src/config but is never read`).toContain(name);
+  });
+
+  it('reads every section: a variable from each of src/config/sections/* is seen', () => {
+    const sections = configFiles().filter((file) => file.includes(`${join('config', 'sections')}`));
+    expect(sections.length).toBeGreaterThan(0);
+    for (const file of sections) {
+      const text = readFileSync(file, 'utf8');
+      const named = [...text.matchAll(/['"`]([A-Z][A-Z0-9]*(?:_[A-Z0-9]+)+)['"`]/g)].map((m) => m[1]!);
+      if (!/env\.(read|required)\(/.test(text)) continue;
+      expect(named.length, `${file} reads variables by name`).toBeGreaterThan(0);
+      for (const name of named) expect(loader, `${name} (${file})`).toContain(templated(name));
+    }
+  });
+
+  it('gives every default from the loader’s table, as written in .env, in the README and .env.example', () => {
+    const table = readmeDefaults();
+    for (const [name, value] of Object.entries(DEFAULTS)) {
+      expect(table.get(name), `README default of ${name}`).toBe(`\`${value}\``);
+      expect(example, `.env.example default of ${name}`).toMatch(
+        new RegExp(`^#?\\s*${name}=${value.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}$`, 'm'),
+      );
+    }
   });
 
   it('lists every variable the loader reads in the README configuration table, and no other', () => {

@@ -87,7 +87,7 @@ describe('the audit trail', () => {
     await h.slack.waitForCall(
       'chat.postMessage',
       (c) => String(c.params.text).includes('Timed pause over'),
-      10_000,
+      60_000,
     );
     // Ramps: started, stepped and finished on their own; finished early; aborted.
     const a = await startRamp(h, 'ramp ramp-a over 10s');

@@ -68,7 +68,7 @@ describe('timed pauses run the resume as the person who paused, authorized then'
     const told = await h.slack.waitForCall(
       'chat.postMessage',
       (c) => String(c.params.text).includes('Timed pause'),
-      10_000,
+      60_000,
     );
     expect(told.params.channel).toBe(CHANNEL);
     expect(String(told.params.text)).toContain('Flowbot did not resume it');
@@ -238,7 +238,7 @@ describe('the rate limit counts every change a person causes', () => {
     await confirmed(h, 'pause orders for 1s', undefined, (b) => b.response_type === 'in_channel');
     await expect
       .poll(() => h.logs.audits().find((a) => a.action === 'resume' && a.source === 'timer'), {
-        timeout: 10_000,
+        timeout: 60_000,
       })
       .toMatchObject({ outcome: 'deferred', reason: 'rate_limited' });
     expect(h.qstash.getKey('orders')?.isPaused).toBe(true);

@@ -354,7 +354,7 @@ approvals:
   it('warns again after a reload, about the new file only', async () => {
     writeFileSync(path, PROD_ONLY.replaceAll('[prod]', '[default]'));
     const before = warnings().length;
-    expect(h.bot.reloadPolicy()).toMatchObject({ ok: true });
+    expect(h.bot.reloadPolicy()).toMatchObject({ kind: 'reloaded' });
     expect(
       warnings()
         .slice(before)

@@ -34,6 +34,15 @@ function namesRead(value: (name: string) => string | undefined): Set<string> {
       seen.add(name);
       return value(name);
     },
+    // The loader reads own variables only (Object.hasOwn), which asks for a descriptor, not a value.
+    getOwnPropertyDescriptor(_, name) {
+      if (typeof name !== 'string') return undefined;
+      seen.add(name);
+      const found = value(name);
+      return found === undefined
+        ? undefined
+        : { value: found, writable: true, enumerable: true, configurable: true };
+    },
   });
   loadConfig(env);
   return seen;

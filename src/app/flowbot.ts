@@ -5,7 +5,7 @@ import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { watchWarnings } from '../core/alerts/watch-warnings.js';
-import { Watcher } from '../core/alerts/watcher.js';
+import { Watcher, watcherSees } from '../core/alerts/watcher.js';
 import { PinoAuditLog } from '../core/audit.js';
 import { StoreOnceGuard } from '../core/once-guard.js';
 import { Approvals } from '../core/operations/approvals.js';
@@ -161,7 +161,15 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     holderId,
   });
   followChanges(operations, timers, config.pauseReminderMs, logger);
-  const alertDesk = new AlertDesk(store, operations, notifier, naming, logger);
+  const alertDesk = new AlertDesk(
+    store,
+    operations,
+    notifier,
+    naming,
+    logger,
+    { staleAfterMs: config.alerts.staleAfterMs, keepResolvedMs: config.alerts.keepResolvedMs },
+    (id) => watcherSees(store, id),
+  );
   desk = alertDesk;
   operations.onChange(async (outcome) => {
     if (outcome.kind !== 'done' || (outcome.action !== 'resume' && outcome.action !== 'pause')) return;
@@ -215,7 +223,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     ),
     (error) => logger.error({ err: error }, 'scheduled work failed; it will be tried again'),
     options.schedulerIntervalMs,
-    [() => ramps.advanceDue()],
+    [() => ramps.advanceDue(), async () => void (await alertDesk.closeStale())],
   );
   const background = new BackgroundWork(store, scheduler, watcher, logger, holderId, options.leaderLeaseMs);
 

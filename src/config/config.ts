@@ -32,6 +32,17 @@ export interface Config {
     readonly defaultChannel: string | undefined;
     /** Alertmanager label names. */
     readonly labels: { readonly key: string; readonly environment: string; readonly channel: string };
+    /**
+     * Channel IDs alert senders may post into; undefined → any channel the bot is in. DMs (`D…`) are refused
+     * unless listed here.
+     */
+    readonly allowedChannels: readonly string[] | undefined;
+    /** Keys one request may act on (post or update a message each); the rest are skipped and listed. */
+    readonly maxKeysPerRequest: number;
+    /** An open incident not seen for this long is closed as stale (its message says so). */
+    readonly staleAfterMs: number;
+    /** A closed incident's message stays updatable (late clicks, follow-ups) this long. */
+    readonly keepResolvedMs: number;
   };
   /** The watcher: undefined → off. */
   readonly watch:

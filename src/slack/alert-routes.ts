@@ -3,6 +3,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import type { AlertSignal } from '../core/alerts/alert-signal.js';
+import { incidentId } from '../core/alerts/incident.js';
 import type { AlertDesk, DeskResult } from './alerts/alert-desk.js';
 import {
   type Environments,
@@ -53,10 +55,11 @@ export function alertRoutes(
           return sendJson(res, 400, { error: 'body is not valid JSON' });
         }
         const parsed = parse(body);
-        if (parsed.kind === 'invalid') return sendJson(res, 400, { error: parsed.problem });
+        if (parsed.kind === 'invalid') return sendJson(res, parsed.status, { error: parsed.problem });
+        const { acted, over } = withinKeyLimit(parsed.signals, config.maxKeysPerRequest);
         const results: DeskResult[] = [];
-        for (const signal of parsed.signals) results.push(await desk().receive(signal));
-        return answer(res, results, parsed.skipped, logger);
+        for (const signal of acted) results.push(await desk().receive(signal));
+        return answer(res, results, [...parsed.skipped, ...over], logger);
       } catch (error) {
         logger.error({ err: error }, 'alert intake failed');
         if (!res.headersSent)
@@ -67,18 +70,41 @@ export function alertRoutes(
     {
       path: '/alerts',
       method: ['POST'],
-      handler: handle(MAX_ALERT_BODY_BYTES, (body) =>
-        parseAlertBody(body, environments, config.defaultChannel),
-      ),
+      handler: handle(MAX_ALERT_BODY_BYTES, (body) => parseAlertBody(body, environments, config)),
     },
     {
       path: '/alerts/alertmanager',
       method: ['POST'],
       handler: handle(MAX_ALERTMANAGER_BODY_BYTES, (body) =>
-        parseAlertmanagerBody(body, environments, config.defaultChannel, config.labels),
+        parseAlertmanagerBody(body, environments, config, config.labels),
       ),
     },
   ];
+}
+
+/**
+ * The signals of the first `max` keys of a request, and a line for each signal of the keys past it: one
+ * request never turns into more than `max` messages posted or updated.
+ */
+function withinKeyLimit(
+  signals: readonly AlertSignal[],
+  max: number,
+): { acted: AlertSignal[]; over: string[] } {
+  const keys = new Set<string>();
+  const acted: AlertSignal[] = [];
+  const over: string[] = [];
+  for (const signal of signals) {
+    const id = incidentId(signal.target);
+    if (keys.has(id) || keys.size < max) {
+      keys.add(id);
+      acted.push(signal);
+    } else {
+      over.push(
+        `${signal.target.key.slice(0, 80)}: more than ${max} keys in one request (ALERTS_MAX_KEYS_PER_REQUEST)`,
+      );
+    }
+  }
+  return { acted, over };
 }
 
 function answer(res: ServerResponse, results: DeskResult[], skipped: string[], logger: Logger): void {

@@ -324,3 +324,114 @@ describe('watcher', () => {
     expect(next.time - lastOfFirstRound.time).toBeGreaterThanOrEqual(2_000);
   });
 });
+
+describe('alert senders choose where and how much', () => {
+  it('posts only into ALERTS_ALLOWED_CHANNELS when it is set: others are refused with 403 naming the field', async () => {
+    const h = await harness({ env: { ALERTS_ALLOWED_CHANNELS: `${ALERTS},COTHERS01` } });
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true });
+    const refused = await post(h, '/alerts', { key: 'orders-eu', channel: 'CSECRET01' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toMatch(/^channel: CSECRET01 .*ALERTS_ALLOWED_CHANNELS/);
+    const listed = await post(h, '/alerts', { key: 'orders-eu', channel: 'COTHERS01' });
+    expect(listed.status).toBe(200);
+    expect(h.slack.messages('CSECRET01')).toHaveLength(0);
+    expect(h.slack.messages('COTHERS01')).toHaveLength(1);
+
+    // Alertmanager: the alert for a channel not listed is skipped and said so; the others still act.
+    h.qstash.setKey({ flowControlKey: 'emails', isPaused: true });
+    const group = await post(
+      h,
+      '/alerts/alertmanager',
+      alertmanager([
+        { status: 'firing', labels: { alertname: 'A', flow_control_key: 'emails' } },
+        { status: 'firing', labels: { alertname: 'B', flow_control_key: 'sms', slack_channel: 'CSECRET01' } },
+      ]),
+    );
+    expect(group.status).toBe(200);
+    expect(group.body.results).toHaveLength(1);
+    expect(group.body.skipped).toEqual([
+      expect.stringMatching(/^B: channel: CSECRET01 .*ALERTS_ALLOWED_CHANNELS/),
+    ]);
+    expect(h.slack.messages('CSECRET01')).toHaveLength(0);
+  });
+
+  it('refuses direct messages (D…) unless ALERTS_ALLOWED_CHANNELS names them', async () => {
+    const h = await harness();
+    h.slack.setChannel('D0PRIVATE1', { is_im: true, is_member: true, user: 'USOMEONE1' });
+    const refused = await post(h, '/alerts', { key: 'orders-eu', channel: 'D0PRIVATE1' });
+    expect(refused.status).toBe(403);
+    expect(refused.body.error).toContain('direct message');
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+
+    const listed = await harness({ env: { ALERTS_ALLOWED_CHANNELS: `${ALERTS},D0PRIVATE1` } });
+    listed.slack.setChannel('D0PRIVATE1', { is_im: true, is_member: true, user: 'USOMEONE1' });
+    expect((await post(listed, '/alerts', { key: 'orders-eu', channel: 'D0PRIVATE1' })).status).toBe(200);
+  });
+
+  it('acts on at most ALERTS_MAX_KEYS_PER_REQUEST keys of one request and lists the rest', async () => {
+    const h = await harness({ env: { ALERTS_MAX_KEYS_PER_REQUEST: '3' } });
+    const keys = ['k1', 'k2', 'k3', 'k4', 'k5'];
+    for (const key of keys) h.qstash.setKey({ flowControlKey: key, isPaused: true });
+    const group = await post(
+      h,
+      '/alerts/alertmanager',
+      alertmanager([
+        ...keys.map((key) => ({
+          status: 'firing' as const,
+          labels: { alertname: 'P', flow_control_key: key },
+        })),
+        // A second alert of a key already acted on does not count again.
+        { status: 'firing', labels: { alertname: 'Q', flow_control_key: 'k1' } },
+      ]),
+    );
+    expect(group.status).toBe(200);
+    expect(h.slack.messages(ALERTS).filter((m) => m.thread_ts === undefined)).toHaveLength(3);
+    expect(group.body.skipped).toEqual([
+      expect.stringMatching(/^k4: more than 3 keys in one request \(ALERTS_MAX_KEYS_PER_REQUEST\)/),
+      expect.stringMatching(/^k5: more than 3 keys/),
+    ]);
+  });
+
+  it('closes an open alert nobody reported for ALERTS_STALE_AFTER, says so, and opens a new one next time', async () => {
+    const h = await harness({ env: { ALERTS_STALE_AFTER: '1s' } });
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true });
+    const first = await post(h, '/alerts', { key: 'orders-eu' });
+    const update = await h.slack.waitForCall(
+      'chat.update',
+      (c) => c.params.ts === first.body.ts && JSON.stringify(c.params.blocks).includes('Closed as stale'),
+      10_000,
+    );
+    expect(JSON.stringify(update.params.blocks)).not.toContain('"flow_resume"');
+    await h.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.params.thread_ts === first.body.ts && String(c.params.text).includes('Closed as stale'),
+    );
+    // The key itself was not touched.
+    expect(h.qstash.getKey('orders-eu')?.isPaused).toBe(true);
+    const again = await post(h, '/alerts', { key: 'orders-eu' });
+    expect(again.body).toMatchObject({ created: true, count: 1 });
+    expect(again.body.ts).not.toBe(first.body.ts);
+  });
+
+  it('never closes as stale what the watcher still sees', async () => {
+    const h = await harness({
+      env: { ALERTS_STALE_AFTER: '1s', FLOW_WATCH_KEYS: 'watched', FLOW_WATCH_INTERVAL: '1s' },
+    });
+    h.qstash.setKey({ flowControlKey: 'watched', isPaused: true });
+    const watched = await h.slack.waitForCall(
+      'chat.postMessage',
+      (c) => String(c.params.text).includes('watched is paused'),
+      10_000,
+    );
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true });
+    const other = await post(h, '/alerts', { key: 'orders-eu' });
+    // The sender's alert, newer than the watcher's, is closed as stale: the sweep ran over both.
+    await h.slack.waitForCall(
+      'chat.update',
+      (c) => c.params.ts === other.body.ts && JSON.stringify(c.params.blocks).includes('Closed as stale'),
+      10_000,
+    );
+    const ts = (watched.response as any).ts as string;
+    expect(JSON.stringify(h.slack.getMessage(ALERTS, ts)!.blocks)).not.toContain('Closed as stale');
+  });
+});

@@ -38,6 +38,10 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
         token: undefined,
         defaultChannel: undefined,
         labels: { key: 'flow_control_key', environment: 'flow_environment', channel: 'slack_channel' },
+        allowedChannels: undefined,
+        maxKeysPerRequest: 50,
+        staleAfterMs: 86_400_000,
+        keepResolvedMs: 14 * 86_400_000,
       },
       watch: undefined,
       rateLimit: { limit: 30, windowMs: 60_000 },
@@ -465,6 +469,40 @@ describe('formatConfigProblems', () => {
   it('prints only the header and the sandbox hint for no problems', () => {
     expect(formatConfigProblems([])).toBe(
       'Flowbot cannot start. Fix these settings (in .env or the environment; see .env.example):\nTo try Flowbot locally without Slack or QStash accounts, run: npm run sandbox',
+    );
+  });
+});
+
+describe('loadConfig: where alert senders may post, and how long incidents live', () => {
+  it('reads ALERTS_ALLOWED_CHANNELS as channel IDs, and the default channel must be one of them', () => {
+    expect(configOf({ ...http, ALERTS_ALLOWED_CHANNELS: 'C0AAA, C0BBB' }).alerts.allowedChannels).toEqual([
+      'C0AAA',
+      'C0BBB',
+    ]);
+    expect(configOf(http).alerts.allowedChannels).toBeUndefined();
+    expect(problemsOf({ ...http, ALERTS_ALLOWED_CHANNELS: '#incidents' })).toEqual([
+      'ALERTS_ALLOWED_CHANNELS is invalid: comma-separated Slack channel IDs (C…), not names.',
+    ]);
+    expect(problemsOf({ ...http, ALERTS_ALLOWED_CHANNELS: 'C0AAA', ALERTS_CHANNEL: 'C0ZZZ' })[0]).toMatch(
+      /^ALERTS_CHANNEL is invalid: must be one of ALERTS_ALLOWED_CHANNELS/,
+    );
+  });
+
+  it('bounds keys per request and incident lifetimes, with clear problems', () => {
+    const alerts = configOf(http).alerts;
+    expect(alerts).toMatchObject({
+      maxKeysPerRequest: 50,
+      staleAfterMs: 86_400_000,
+      keepResolvedMs: 14 * 86_400_000,
+    });
+    expect(problemsOf({ ...http, ALERTS_MAX_KEYS_PER_REQUEST: '0' })[0]).toMatch(
+      /^ALERTS_MAX_KEYS_PER_REQUEST is invalid/,
+    );
+    expect(problemsOf({ ...http, ALERTS_STALE_AFTER: 'forever' })[0]).toMatch(
+      /^ALERTS_STALE_AFTER is invalid/,
+    );
+    expect(problemsOf({ ...http, ALERTS_KEEP_RESOLVED: '1s' })[0]).toMatch(
+      /^ALERTS_KEEP_RESOLVED is invalid/,
     );
   });
 });

@@ -25,6 +25,8 @@ export interface Incident {
   readonly lastSeen: number;
   readonly lastAction?: { readonly actorId: string; readonly action: FlowAction; readonly at: number };
   readonly resolved?: { readonly at: number; readonly by: string };
+  /** Closed because nothing reported it for this long (`ALERTS_STALE_AFTER`), not because it recovered. */
+  readonly stale?: { readonly afterMs: number };
 }
 
 export function incidentId(target: KeyRef): string {

@@ -21,6 +21,14 @@ const NAMESPACE = 'watch';
 const MAX_BACKOFF_MS = 10 * 60_000;
 
 /**
+ * Whether the watcher is alerting on the incident `id` (`incidentId`) right now: it resolves such an
+ * incident itself when the key recovers, so it is never stale while the condition lasts.
+ */
+export async function watcherSees(store: StateStore, id: string): Promise<boolean> {
+  return (await store.get<Condition>(NAMESPACE, id)) !== undefined;
+}
+
+/**
  * Polls QStash and raises an alert when a watched key becomes paused or its waitlist passes the threshold,
  * and resolves it when the key recovers. One list call per environment per round where the list endpoint
  * serves; single-key reads of the literal (non-pattern) keys where it doesn't. Backs off on 429. What it is

@@ -43,22 +43,48 @@ export interface Environments {
 
 export type SignalParse =
   | { readonly kind: 'ok'; readonly signals: AlertSignal[]; readonly skipped: string[] }
-  | { readonly kind: 'invalid'; readonly problem: string };
+  /** 400: the body is wrong; 403: the body is fine but names a channel senders may not post into. */
+  | { readonly kind: 'invalid'; readonly problem: string; readonly status: 400 | 403 };
+
+/** Where alert senders may post: the default channel and the operator's list (`ALERTS_ALLOWED_CHANNELS`). */
+export interface ChannelRules {
+  readonly defaultChannel: string | undefined;
+  /** Undefined → any channel but DMs. */
+  readonly allowedChannels: readonly string[] | undefined;
+}
+
+/**
+ * Why senders may not post into `channel`, or undefined when they may. Whoever holds `ALERTS_TOKEN` chooses
+ * the channel, so the operator's list decides; a DM (`D…`) is refused unless the list names it, since an alert
+ * there reaches one person's private conversation and nobody on call sees it.
+ */
+export function channelRefusal(channel: string, rules: ChannelRules): string | undefined {
+  if (rules.allowedChannels !== undefined) {
+    return rules.allowedChannels.includes(channel)
+      ? undefined
+      : `channel: ${channel.slice(0, 32)} is not one alerts may be posted into (ALERTS_ALLOWED_CHANNELS)`;
+  }
+  if (channel.startsWith('D'))
+    return `channel: ${channel.slice(0, 32)} is a direct message; alerts go to channels (or list it in ALERTS_ALLOWED_CHANNELS)`;
+  return undefined;
+}
 
 /** `POST /alerts`: one alert in Flowbot's own JSON shape. */
-export function parseAlertBody(
-  body: unknown,
-  environments: Environments,
-  defaultChannel: string | undefined,
-): SignalParse {
+export function parseAlertBody(body: unknown, environments: Environments, rules: ChannelRules): SignalParse {
   const parsed = alertBody.safeParse(body, { reportInput: true });
-  if (!parsed.success) return { kind: 'invalid', problem: describe(parsed.error) };
+  if (!parsed.success) return { kind: 'invalid', problem: describe(parsed.error), status: 400 };
   const input = parsed.data;
   const target = resolveTarget(input.key, input.environment, environments);
-  if (typeof target === 'string') return { kind: 'invalid', problem: target };
-  const channel = input.channel ?? defaultChannel;
+  if (typeof target === 'string') return { kind: 'invalid', problem: target, status: 400 };
+  const channel = input.channel ?? rules.defaultChannel;
   if (!channel)
-    return { kind: 'invalid', problem: 'channel: is required (no ALERTS_CHANNEL default is configured)' };
+    return {
+      kind: 'invalid',
+      problem: 'channel: is required (no ALERTS_CHANNEL default is configured)',
+      status: 400,
+    };
+  const refusal = channelRefusal(channel, rules);
+  if (refusal) return { kind: 'invalid', problem: refusal, status: 403 };
   return {
     kind: 'ok',
     skipped: [],
@@ -108,15 +134,16 @@ const alertmanagerBody = z.object({
 export function parseAlertmanagerBody(
   body: unknown,
   environments: Environments,
-  defaultChannel: string | undefined,
+  rules: ChannelRules,
   labels: AlertmanagerLabels,
 ): SignalParse {
   const parsed = alertmanagerBody.safeParse(body, { reportInput: true });
-  if (!parsed.success) return { kind: 'invalid', problem: describe(parsed.error) };
+  if (!parsed.success) return { kind: 'invalid', problem: describe(parsed.error), status: 400 };
   if (parsed.data.version !== undefined && parsed.data.version !== '4') {
     return {
       kind: 'invalid',
       problem: `version: Flowbot reads Alertmanager webhook version 4, not ${parsed.data.version.slice(0, 10)}`,
+      status: 400,
     };
   }
   const signals: AlertSignal[] = [];
@@ -133,9 +160,14 @@ export function parseAlertmanagerBody(
       skipped.push(`${name.slice(0, 80)}: ${target}`);
       return;
     }
-    const channel = label(alert.labels, labels.channel) ?? defaultChannel;
+    const channel = label(alert.labels, labels.channel) ?? rules.defaultChannel;
     if (!channel || !channelId.safeParse(channel).success) {
       skipped.push(`${name.slice(0, 80)}: no usable ${labels.channel} label and no ALERTS_CHANNEL default`);
+      return;
+    }
+    const refusal = channelRefusal(channel, rules);
+    if (refusal) {
+      skipped.push(`${name.slice(0, 80)}: ${refusal}`);
       return;
     }
     const description = label(alert.annotations, 'description');

@@ -1,6 +1,7 @@
 import type { Button, KnownBlock } from '@slack/types';
 import type { FlowAction } from '../../core/access/types.js';
 import type { Incident } from '../../core/alerts/incident.js';
+import { formatDuration } from '../../core/durations.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { buttonValue, pauseButton, resumeButton } from './buttons.js';
@@ -39,7 +40,9 @@ export function livingAlertMessage(
   const key = keyLabel(incident.target, naming);
   const resolved = incident.status === 'resolved';
   const icon = resolved
-    ? ':white_check_mark:'
+    ? incident.stale
+      ? ':hourglass:'
+      : ':white_check_mark:'
     : (SEVERITY.get(incident.severity ?? 'warning') ?? ':rotating_light:');
   const lines = [`${icon} *${escapeAndTruncate(incident.title, 500)}*`, `Key: ${key}`];
   if (incident.text) lines.push(escapeAndTruncate(incident.text, 2000));
@@ -89,7 +92,9 @@ export function livingAlertMessage(
       block_id: `${LIVING_ALERT_BLOCK}_resolved`,
       text: {
         type: 'mrkdwn',
-        text: `:white_check_mark: Resolved ${slackDate(new Date(incident.resolved.at))} (${escapeMrkdwn(incident.resolved.by)}).`,
+        text: incident.stale
+          ? `:hourglass: Closed as stale ${slackDate(new Date(incident.resolved.at))}: no alert for ${formatDuration(Math.round(incident.stale.afterMs / 1000))}. A new alert for the key opens a new message.`
+          : `:white_check_mark: Resolved ${slackDate(new Date(incident.resolved.at))} (${escapeMrkdwn(incident.resolved.by)}).`,
       },
     });
   }
@@ -107,7 +112,7 @@ export function livingAlertMessage(
     if (state && !state.paused) elements.push(pauseButton(incident.target, naming));
     blocks.push({ type: 'actions', block_id: `${LIVING_ALERT_BLOCK}_actions`, elements });
   }
-  const plain = `${resolved ? 'Resolved: ' : ''}${incident.title} (${incident.target.key})`;
+  const plain = `${resolved ? (incident.stale ? 'Closed as stale: ' : 'Resolved: ') : ''}${incident.title} (${incident.target.key})`;
   return fitted({ text: escapeAndTruncate(plain, 3000), blocks });
 }
 
@@ -129,6 +134,13 @@ export function incidentActionNote(actorId: string, action: FlowAction): SlackMe
 /** A line in the alert's thread: resolved, and by what (the sender's name for itself). */
 export function incidentResolvedNote(by: string): SlackMessage {
   return contextNote(`Resolved (${escapeMrkdwn(by)}).`);
+}
+
+/** A line in the alert's thread: closed because nothing reported it for `afterMs`. */
+export function incidentStaleNote(afterMs: number): SlackMessage {
+  return contextNote(
+    `Closed as stale: no alert for ${formatDuration(Math.round(afterMs / 1000))}. The key was not changed.`,
+  );
 }
 
 function contextNote(text: string): SlackMessage {

@@ -675,10 +675,11 @@ function attachment(p: Problems, value: unknown, pointer: string): void {
     }
     booleanField(p, field, 'short', where);
   });
-  const mrkdwnIn = arrayField(p, value, 'mrkdwn_in', pointer, 0, 3);
+  // Slack renders mrkdwn in pretext, text and fields and takes other names without complaint: Alertmanager's
+  // Slack receiver sends ["fallback", "pretext", "text"] by default (notify/slack), and Slack posts it.
+  const mrkdwnIn = arrayField(p, value, 'mrkdwn_in', pointer, 0, 10);
   (mrkdwnIn ?? []).forEach((name, index) => {
-    if (!['pretext', 'text', 'fields'].includes(String(name)))
-      p.add(at(at(pointer, 'mrkdwn_in'), index), 'must be one of pretext, text, fields');
+    if (typeof name !== 'string') p.add(at(at(pointer, 'mrkdwn_in'), index), 'must be a string');
   });
   const actions = arrayField(p, value, 'actions', pointer, 0, L.attachmentActions);
   (actions ?? []).forEach((action, index) => {

@@ -834,13 +834,19 @@ class Fake implements FakeSlack {
     }
     const text = typeof body.text === 'string' ? body.text : undefined;
     const blocks = Array.isArray(body.blocks) ? body.blocks : undefined;
-    if (body.replace_original === true && target !== undefined && this.replaceShown(target, text, blocks))
+    const attachments = Array.isArray(body.attachments) ? body.attachments : undefined;
+    if (
+      body.replace_original === true &&
+      target !== undefined &&
+      this.replaceShown(target, text, blocks, attachments)
+    )
       return;
     const thread = this.threadOf(origin);
     if (body.response_type === 'in_channel') {
       const message: SlackMessage = { type: 'message', ts: this.nextTs(), user: BOT_USER, bot_id: BOT_ID };
       if (text !== undefined) message.text = text;
       if (blocks !== undefined) message.blocks = blocks;
+      if (attachments !== undefined) message.attachments = attachments;
       if (thread !== undefined) message.thread_ts = thread;
       const list = this.channelMessages.get(origin.channel) ?? [];
       list.push(message);
@@ -870,6 +876,7 @@ class Fake implements FakeSlack {
     target: { channel: string; ts?: string; ephemeralId?: string },
     text: string | undefined,
     blocks: unknown[] | undefined,
+    attachments?: unknown[],
   ): boolean {
     if (target.ephemeralId !== undefined) {
       const eph = this.ephemeralMessages.find((e) => e.message_ts === target.ephemeralId);
@@ -881,7 +888,9 @@ class Fake implements FakeSlack {
     const message = this.channelMessages.get(target.channel)?.find((m) => m.ts === target.ts);
     if (message === undefined) return false;
     setContent(message, text, blocks);
-    delete message.attachments;
+    // The replacement is the whole message: attachments it carries replace the old ones, none removes them.
+    if (attachments === undefined) delete message.attachments;
+    else message.attachments = attachments;
     this.emit({ type: 'message_updated', channel: target.channel, message: { ...message } });
     return true;
   }

@@ -174,6 +174,66 @@ export function blockActionsBody(fields: BlockActionFields): string {
   return new URLSearchParams({ payload: JSON.stringify(blockActionsPayload(fields)) }).toString();
 }
 
+export interface InteractiveMessageFields {
+  userId: string;
+  channelId: string;
+  /** The clicked button's `name` and `value` (a legacy attachment action). */
+  name: string;
+  value: string;
+  responseUrl: string;
+  /** The attachment's `callback_id`, chosen by whoever posted the message. */
+  callbackId?: string;
+  messageTs?: string;
+  /** The message as posted (text, attachments, blocks); Slack sends it back as `original_message`. */
+  originalMessage?: Record<string, unknown>;
+  /** Clicks on ephemeral messages carry no `original_message`. */
+  isEphemeral?: boolean;
+  attachmentId?: string;
+  teamId?: string;
+  triggerId?: string;
+}
+
+/**
+ * A click on a legacy interactive button (`attachments[].actions[]`), in the shape of Slack's documented
+ * `interactive_message` example ("Handling interaction payloads" for legacy interactive messages):
+ * `actions: [{name, type, value}]`, `callback_id`, `team`, `channel`, `user: {id, name}`, `action_ts`,
+ * `message_ts`, `attachment_id`, `token`, `original_message`, `response_url`, `trigger_id`.
+ */
+export function interactiveMessagePayload(f: InteractiveMessageFields): Record<string, unknown> {
+  const teamId = f.teamId ?? 'T0001';
+  const messageTs = f.messageTs ?? '1700000000.000100';
+  const payload: Record<string, unknown> = {
+    type: 'interactive_message',
+    actions: [{ name: f.name, type: 'button', value: f.value }],
+    callback_id: f.callbackId ?? 'alertmanager',
+    team: { id: teamId, domain: 'example' },
+    channel: { id: f.channelId, name: 'review-updates' },
+    user: { id: f.userId, name: 'brautigan', team_id: teamId },
+    action_ts: `${nowSeconds()}.164398`,
+    message_ts: messageTs,
+    attachment_id: f.attachmentId ?? '1',
+    token: 'xAB3yVzGS4BQ3O9FACTa8Ho4',
+    is_app_unfurl: false,
+    response_url: f.responseUrl,
+    trigger_id: f.triggerId ?? '13345224609.738474920.8088930838d88f008e0',
+  };
+  if (!f.isEphemeral)
+    payload.original_message = {
+      type: 'message',
+      subtype: 'bot_message',
+      bot_id: 'BBOT',
+      user: 'UBOT',
+      ts: messageTs,
+      text: '',
+      ...f.originalMessage,
+    };
+  return payload;
+}
+
+export function interactiveMessageBody(fields: InteractiveMessageFields): string {
+  return new URLSearchParams({ payload: JSON.stringify(interactiveMessagePayload(fields)) }).toString();
+}
+
 export interface PostOptions {
   /** Timestamp to sign with and send (unix seconds); defaults to now. */
   timestamp?: number;

@@ -63,6 +63,7 @@ export function slackRequest(
     const payload: RespondArguments = {
       text: message.text,
       blocks: message.blocks,
+      ...(message.attachments ? { attachments: message.attachments } : {}),
       response_type: options.visibility,
       replace_original: options.replaceOriginal ?? false,
     };

@@ -18,6 +18,8 @@ import { type QStashEmulator, type QStashEmulatorOptions, startQStashEmulator } 
 import {
   type BlockActionFields,
   blockActionsBody,
+  type InteractiveMessageFields,
+  interactiveMessageBody,
   type PostResult,
   postToSlackEndpoint,
   slashCommandBody,
@@ -92,6 +94,10 @@ export interface Harness {
   ): Promise<PostResult & { responseUrl: string }>;
   click(
     fields: Partial<BlockActionFields> & { actionId: string; value: string },
+  ): Promise<PostResult & { responseUrl: string }>;
+  /** A click on a legacy interactive button (`interactive_message`), by default by the allowed user. */
+  legacyClick(
+    fields: Partial<InteractiveMessageFields> & { name: string; value: string },
   ): Promise<PostResult & { responseUrl: string }>;
   waitForResponse(responseUrl: string, predicate?: (body: ResponseBody) => boolean): Promise<ResponseBody>;
   close(): Promise<void>;
@@ -207,6 +213,20 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         ...fields,
         responseUrl,
       });
+      const result = await postToSlackEndpoint(url, SIGNING_SECRET, body);
+      return { ...result, responseUrl };
+    },
+    async legacyClick(fields) {
+      const channelId = fields.channelId ?? CHANNEL;
+      const userId = fields.userId ?? ALLOWED_USER;
+      const responseUrl =
+        fields.responseUrl ??
+        slack.responseUrl({
+          channel: channelId,
+          user: userId,
+          ...(fields.messageTs ? { ts: fields.messageTs } : {}),
+        });
+      const body = interactiveMessageBody({ userId, channelId, ...fields, responseUrl });
       const result = await postToSlackEndpoint(url, SIGNING_SECRET, body);
       return { ...result, responseUrl };
     },

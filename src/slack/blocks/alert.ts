@@ -1,4 +1,4 @@
-import type { ActionsBlock, ContextBlock, KnownBlock, SectionBlock } from '@slack/types';
+import type { ActionsBlock, ContextBlock, KnownBlock, MessageAttachment, SectionBlock } from '@slack/types';
 import type { WatchedCondition } from '../../core/alerts/alert-signal.js';
 import { formatKeyRef, type KeyRef } from '../../core/keys.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
@@ -65,11 +65,16 @@ export function alertMessage(alert: AlertContent, naming: KeyNaming): SlackMessa
 }
 
 /**
- * The alert after someone resumed the key from it: everything the sender wrote stays, the Resume button goes
- * (it has done its job), and a line says who resumed it, when, and how the key looks now.
+ * The alert after someone resumed the key from it: everything the sender wrote stays (blocks, and legacy
+ * attachments with their own blocks, fields, text and buttons), Flowbot's Resume buttons go wherever they are
+ * (they have done their job), and a line says who resumed the key, when, and how the key looks now.
  */
 export function resolvedAlertMessage(
-  original: { readonly blocks: readonly unknown[]; readonly text: string },
+  original: {
+    readonly blocks: readonly unknown[];
+    readonly text: string;
+    readonly attachments?: readonly unknown[];
+  },
   resolution: {
     readonly actorId: string;
     readonly at: Date;
@@ -95,11 +100,40 @@ export function resolvedAlertMessage(
       },
     ],
   };
+  const attachments = (original.attachments ?? [])
+    .map(withoutFlowButtonsInAttachment)
+    .filter((attachment): attachment is MessageAttachment => attachment !== undefined);
   // Slack allows 50 blocks in a message; the resolution lines must fit.
   return fitted({
     text: original.text || 'Flow-control key resumed',
     blocks: [...kept.slice(0, 48), section, state],
+    ...(attachments.length > 0 ? { attachments } : {}),
   });
+}
+
+/** Slack's own fields of an attachment it sends back in a click (`id`, `fallback` and the like) stay. */
+function withoutFlowButtonsInAttachment(attachment: unknown): MessageAttachment | undefined {
+  if (!attachment || typeof attachment !== 'object' || Array.isArray(attachment)) return undefined;
+  const copy: Record<string, unknown> = { ...(attachment as Record<string, unknown>) };
+  if (Array.isArray(copy.blocks)) {
+    const blocks = copy.blocks.map(withoutFlowButtons).filter((block) => block !== undefined);
+    if (blocks.length > 0) copy.blocks = blocks;
+    else delete copy.blocks;
+  }
+  if (Array.isArray(copy.actions)) {
+    // Legacy interactive buttons name themselves with `name` (Alertmanager's `actions`).
+    const actions = copy.actions.filter(
+      (action: unknown) =>
+        !(
+          action &&
+          typeof action === 'object' &&
+          RESUME_BUTTON.test(String((action as { name?: unknown }).name ?? ''))
+        ),
+    );
+    if (actions.length > 0) copy.actions = actions;
+    else delete copy.actions;
+  }
+  return copy as MessageAttachment;
 }
 
 const RESUME_BUTTON = new RegExp(`^${ACTION_IDS.resume}(?:#\\d+)?$`);

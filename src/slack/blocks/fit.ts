@@ -168,5 +168,9 @@ export function fitted(message: SlackMessage): SlackMessage {
     longest.text = fitText(longest.text, target);
     size = JSON.stringify(blocks).length;
   }
-  return { text: fitText(message.text, BLOCK_LIMITS.fallbackText), blocks };
+  return {
+    text: fitText(message.text, BLOCK_LIMITS.fallbackText),
+    blocks,
+    ...(message.attachments ? { attachments: message.attachments } : {}),
+  };
 }

@@ -11,12 +11,12 @@ export function acknowledgeUnroutable(services: Services): Middleware<AnyMiddlew
     const body = args.body as { type?: unknown; command?: unknown; actions?: unknown };
     const ack =
       'ack' in args && typeof args.ack === 'function' ? (args.ack as () => Promise<void>) : undefined;
+    const first = Array.isArray(body.actions) ? (body.actions[0] as Record<string, unknown> | null) : null;
     const routable =
       typeof body.command === 'string' ||
-      (body.type === 'block_actions' &&
-        Array.isArray(body.actions) &&
-        body.actions.length > 0 &&
-        typeof (body.actions[0] as { action_id?: unknown } | null)?.action_id === 'string');
+      (body.type === 'block_actions' && typeof first?.action_id === 'string') ||
+      // Legacy interactive buttons (another system's attachments) name themselves with `name`.
+      (body.type === 'interactive_message' && typeof first?.name === 'string');
     if (routable || !ack) {
       await args.next();
       return;

@@ -46,11 +46,17 @@ export async function buttonTarget(
   args: ButtonArgs,
   action: string,
 ): Promise<KeyRef | undefined> {
-  const parsed = parseKeyRef(
-    clickOf(args).value,
-    services.environments.names,
-    services.environments.defaultName,
-  );
+  return valueTarget(services, request, clickOf(args).value, action);
+}
+
+/** `buttonTarget` for a button value however it arrived (a legacy interactive button's `value` too). */
+export async function valueTarget(
+  services: Services,
+  request: SlackRequest,
+  value: string,
+  action: string,
+): Promise<KeyRef | undefined> {
+  const parsed = parseKeyRef(value, services.environments.names, services.environments.defaultName);
   if (parsed.kind === 'ok') return parsed.ref;
   services.operations.recordInvalid({ ...request.asking, action, problem: parsed.problem.code });
   await request.tell(NOTES.unusableKey(parsed.problem));

@@ -1,4 +1,4 @@
-import type { App, BlockAction, ButtonAction } from '@slack/bolt';
+import type { App, BlockAction, ButtonAction, InteractiveAction, InteractiveMessage } from '@slack/bolt';
 import { ACTION_IDS } from '../../blocks/action-ids.js';
 import type { Services } from '../../services.js';
 import type { ButtonArgs } from './button-args.js';
@@ -8,6 +8,7 @@ import { flowPauseButton } from './flow-pause.js';
 import { flowRampButton, flowRampControlButton } from './flow-ramp.js';
 import { flowListRefreshButton, flowRefreshButton, flowStatusButton } from './flow-refresh.js';
 import { flowResumeButton } from './flow-resume.js';
+import { legacyButtons } from './legacy-buttons.js';
 import { unknownButton } from './unknown-button.js';
 
 type Button = BlockAction<ButtonAction>;
@@ -39,4 +40,5 @@ export function registerActions(app: App, services: Services): void {
   // send clicks; they are acknowledged, and a `flow_` one the person clicked is told it did nothing.
   const known = handlers.map(([actionId]) => actionId);
   app.action<Button>({ type: 'block_actions' }, unknownButton(services, known));
+  app.action<InteractiveMessage<InteractiveAction>>({ type: 'interactive_message' }, legacyButtons(services));
 }

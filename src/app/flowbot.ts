@@ -122,6 +122,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
         return desk;
       },
       logger,
+      (reason, count) => metrics.recordDroppedAlerts(reason, count),
     ),
   ];
   const bolt = createBoltApp(

@@ -11,6 +11,7 @@ export class FlowbotMetrics {
   private readonly qstashDuration: Histogram<'operation' | 'status'>;
   private readonly qstashErrors: Counter<'operation' | 'status'>;
   private readonly slackErrors: Counter<'method' | 'error'>;
+  private readonly alertsDropped: Counter<'reason'>;
 
   constructor(inFlight: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'flowbot_' });
@@ -39,6 +40,12 @@ export class FlowbotMetrics {
       labelNames: ['method', 'error'],
       registers: [this.registry],
     });
+    this.alertsDropped = new Counter({
+      name: 'flowbot_alerts_dropped_total',
+      help: 'Alerts not acted on: skipped by Flowbot (no key label, channel not allowed, over the per-request limit) or truncated by Alertmanager (max_alerts)',
+      labelNames: ['reason'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'flowbot_inflight_work',
       help: 'Requests acknowledged whose outcome is still being worked on',
@@ -61,6 +68,10 @@ export class FlowbotMetrics {
 
   recordSlackError(method: string, error: string): void {
     this.slackErrors.inc({ method, error });
+  }
+
+  recordDroppedAlerts(reason: 'skipped' | 'truncated', count: number): void {
+    this.alertsDropped.inc({ reason }, count);
   }
 
   route(): CustomRoute {

@@ -16,6 +16,8 @@ import {
 } from './alerts/alert-input.js';
 import { sendJson } from './routes.js';
 
+const LISTED_SKIPPED = 100;
+
 /** Slack errors that will not go away by sending again: the sender should fix something, not retry. */
 const PERMANENT = new Set([
   'not_in_channel',
@@ -34,6 +36,8 @@ export function alertRoutes(
   environments: Environments,
   desk: () => AlertDesk,
   logger: Logger,
+  /** Counts alerts not acted on: skipped by Flowbot, or truncated by the sender before they were sent. */
+  onDropped: (reason: 'skipped' | 'truncated', count: number) => void = () => {},
 ): CustomRoute[] {
   const expected = config.token ? digest(config.token) : undefined;
   const handle =
@@ -59,7 +63,16 @@ export function alertRoutes(
         const { acted, over } = withinKeyLimit(parsed.signals, config.maxKeysPerRequest);
         const results: DeskResult[] = [];
         for (const signal of acted) results.push(await desk().receive(signal));
-        return answer(res, results, [...parsed.skipped, ...over], logger);
+        const skipped = [...parsed.skipped, ...over];
+        if (skipped.length > 0) onDropped('skipped', skipped.length);
+        if (parsed.truncated) {
+          onDropped('truncated', parsed.truncated);
+          logger.warn(
+            { truncatedAlerts: parsed.truncated },
+            'Alertmanager left alerts out of a notification (max_alerts); they never reached Flowbot',
+          );
+        }
+        return answer(res, results, skipped, parsed.truncated, logger);
       } catch (error) {
         logger.error({ err: error }, 'alert intake failed');
         if (!res.headersSent)
@@ -107,12 +120,25 @@ function withinKeyLimit(
   return { acted, over };
 }
 
-function answer(res: ServerResponse, results: DeskResult[], skipped: string[], logger: Logger): void {
+function answer(
+  res: ServerResponse,
+  results: DeskResult[],
+  skipped: string[],
+  truncated: number | undefined,
+  logger: Logger,
+): void {
   const failures = results.filter(
     (result): result is Extract<DeskResult, { kind: 'failed' }> => result.kind === 'failed',
   );
   for (const failure of failures)
     logger.warn({ error: failure.error }, `alert not delivered to Slack: ${failure.explanation}`);
+  // `truncatedAlerts` keeps Alertmanager's meaning: alerts it left out, which Flowbot never saw.
+  const counts = { skippedAlerts: skipped.length, ...(truncated ? { truncatedAlerts: truncated } : {}) };
+  // The first reasons are listed, the rest counted: the answer stays small whatever the notification.
+  const listed =
+    skipped.length > LISTED_SKIPPED
+      ? [...skipped.slice(0, LISTED_SKIPPED), `…and ${skipped.length - LISTED_SKIPPED} more`]
+      : skipped;
   // The answer's shape is public (senders read `ok`, `ts`, `ignored`…).
   const body = (result: DeskResult) => {
     switch (result.kind) {
@@ -130,7 +156,8 @@ function answer(res: ServerResponse, results: DeskResult[], skipped: string[], l
     sendJson(res, 502, {
       error: 'Slack did not accept the alert; try again',
       results: results.map(body),
-      skipped,
+      skipped: listed,
+      ...counts,
     });
   } else if (failures.length > 0) {
     const first = failures[0];
@@ -138,12 +165,13 @@ function answer(res: ServerResponse, results: DeskResult[], skipped: string[], l
       error: first?.error,
       message: first?.explanation,
       results: results.map(body),
-      skipped,
+      skipped: listed,
+      ...counts,
     });
-  } else if (results.length === 1 && skipped.length === 0) {
+  } else if (results.length === 1 && skipped.length === 0 && !truncated) {
     sendJson(res, 200, body(results[0] as DeskResult));
   } else {
-    sendJson(res, 200, { results: results.map(body), skipped });
+    sendJson(res, 200, { results: results.map(body), skipped: listed, ...counts });
   }
 }
 

@@ -435,3 +435,124 @@ describe('alert senders choose where and how much', () => {
     expect(JSON.stringify(h.slack.getMessage(ALERTS, ts)!.blocks)).not.toContain('Closed as stale');
   });
 });
+
+describe('Alertmanager as it really sends', () => {
+  /** A notification as Alertmanager's webhook notifier sends it (notify/webhook `Message`, version 4). */
+  const notification = (alerts: unknown[], truncatedAlerts = 0) => ({
+    receiver: 'flowbot',
+    status: alerts.some((alert) => (alert as { status: string }).status === 'firing') ? 'firing' : 'resolved',
+    alerts,
+    groupLabels: { team: 'payments' },
+    commonLabels: { team: 'payments' },
+    commonAnnotations: {},
+    externalURL: 'http://alertmanager.example.com:9093',
+    version: '4',
+    groupKey: '{}/{team="payments"}:{team="payments"}',
+    truncatedAlerts,
+  });
+  const alert = (
+    status: 'firing' | 'resolved',
+    labels: Record<string, string>,
+    annotations: Record<string, string> = {},
+    fingerprint = Math.random().toString(16).slice(2, 18),
+  ) => ({
+    status,
+    labels: { team: 'payments', ...labels },
+    annotations,
+    startsAt: '2026-11-30T03:00:00.000Z',
+    endsAt: status === 'resolved' ? '2026-11-30T03:10:00.000Z' : '0001-01-01T00:00:00Z',
+    generatorURL: `http://prometheus.example.com:9090/graph?g0.expr=${labels.alertname ?? 'x'}&g0.tab=1`,
+    fingerprint,
+  });
+
+  it('combines a key’s alerts per notification: open while any fires, the message lists them', async () => {
+    const h = await harness();
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true });
+    h.qstash.setKey({ flowControlKey: 'emails', isPaused: true });
+    const opened = await post(
+      h,
+      '/alerts/alertmanager',
+      notification([
+        alert('firing', { alertname: 'EmailsPaused', flow_control_key: 'emails' }),
+        alert(
+          'firing',
+          { alertname: 'OrdersErrors', flow_control_key: 'orders-eu', severity: 'warning' },
+          {
+            summary: 'orders-eu 5xx',
+          },
+        ),
+      ]),
+    );
+    expect(opened.status).toBe(200);
+    const orders = opened.body.results.find((r: any) => r.count === 1 && r.created && r.status === 'open');
+    expect(orders).toBeDefined();
+    const before = h.slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === undefined).length;
+
+    // One notification: for orders-eu one alert resolved and one firing (resolved listed first); emails resolved.
+    const mixed = await post(
+      h,
+      '/alerts/alertmanager',
+      notification([
+        alert(
+          'resolved',
+          { alertname: 'OrdersErrors', flow_control_key: 'orders-eu' },
+          { summary: 'orders-eu 5xx' },
+        ),
+        alert(
+          'firing',
+          { alertname: 'OrdersPaused', flow_control_key: 'orders-eu', severity: 'critical' },
+          {
+            summary: 'orders-eu paused',
+            description: 'Downstream answers 503',
+          },
+        ),
+        alert(
+          'firing',
+          { alertname: 'OrdersLatency', flow_control_key: 'orders-eu' },
+          { summary: 'orders-eu slow' },
+        ),
+        alert('resolved', { alertname: 'EmailsPaused', flow_control_key: 'emails' }),
+      ]),
+    );
+    expect(mixed.status).toBe(200);
+    expect(mixed.body.results).toHaveLength(2);
+    const [ordersResult, emailsResult] = mixed.body.results;
+    expect(ordersResult).toMatchObject({ status: 'open', created: false });
+    expect(emailsResult).toMatchObject({ status: 'resolved' });
+    // No second message for either key.
+    expect(h.slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === undefined)).toHaveLength(
+      before,
+    );
+    const message = JSON.stringify(h.slack.getMessage(ALERTS, ordersResult.ts)!.blocks);
+    expect(message).toContain('2 alerts firing');
+    expect(message).toContain('orders-eu paused: Downstream answers 503');
+    expect(message).toContain('orders-eu slow');
+    expect(message).not.toContain('Resolved');
+    expect(message).toContain(':red_circle:'); // the most urgent severity of the firing alerts
+  });
+
+  it('never refuses a whole notification: thousands of alerts, odd ones skipped and counted, truncatedAlerts reported', async () => {
+    const h = await harness();
+    for (let i = 0; i < 5; i += 1) h.qstash.setKey({ flowControlKey: `key-${i}`, isPaused: true });
+    const unkeyed = Array.from({ length: 1_500 }, (_, i) => alert('firing', { alertname: `Disk${i}` }));
+    const keyed = Array.from({ length: 5 }, (_, i) =>
+      alert('firing', { alertname: 'FlowKeyPaused', flow_control_key: `key-${i}` }),
+    );
+    const odd = { ...alert('firing', { alertname: 'Odd', flow_control_key: 'key-0' }), status: 'pending' };
+    const result = await post(h, '/alerts/alertmanager', notification([odd, ...unkeyed, ...keyed], 42));
+    expect(result.status).toBe(200);
+    expect(result.body.results).toHaveLength(5);
+    expect(result.body.skippedAlerts).toBe(1_501);
+    expect(result.body.truncatedAlerts).toBe(42);
+    expect(result.body.skipped).toContain('Disk7: no flow_control_key label');
+    expect(result.body.skipped[0]).toMatch(/^alerts\[0\]: status/);
+    // The first 100 reasons are listed, the rest counted.
+    expect(result.body.skipped).toHaveLength(101);
+    expect(result.body.skipped[100]).toBe('…and 1401 more');
+    expect(h.slack.messages(ALERTS).filter((m) => m.thread_ts === undefined)).toHaveLength(5);
+    const metrics = await (await fetch(`${h.url}/metrics`)).text();
+    expect(metrics).toContain('flowbot_alerts_dropped_total{reason="skipped"} 1501');
+    expect(metrics).toContain('flowbot_alerts_dropped_total{reason="truncated"} 42');
+    expect(h.logs.text).toContain('"truncatedAlerts":42');
+  });
+});

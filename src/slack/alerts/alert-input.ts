@@ -42,7 +42,13 @@ export interface Environments {
 }
 
 export type SignalParse =
-  | { readonly kind: 'ok'; readonly signals: AlertSignal[]; readonly skipped: string[] }
+  | {
+      readonly kind: 'ok';
+      readonly signals: AlertSignal[];
+      readonly skipped: string[];
+      /** Alerts the sender left out of the request (Alertmanager's `truncatedAlerts`). */
+      readonly truncated?: number;
+    }
   /** 400: the body is wrong; 403: the body is fine but names a channel senders may not post into. */
   | { readonly kind: 'invalid'; readonly problem: string; readonly status: 400 | 403 };
 
@@ -110,26 +116,47 @@ export interface AlertmanagerLabels {
 }
 
 const labelMap = z.record(z.string(), z.string());
+const alertmanagerAlert = z.object({
+  status: z.enum(['firing', 'resolved']),
+  labels: labelMap.default({}),
+  annotations: labelMap.default({}),
+  generatorURL: z.string().optional(),
+  fingerprint: z.string().optional(),
+});
+type AlertmanagerAlert = z.infer<typeof alertmanagerAlert>;
+/**
+ * Alertmanager's webhook (notify/webhook): `version`, `groupKey`, `truncatedAlerts` (alerts Alertmanager left
+ * out because of the receiver's `max_alerts`), `status`, `receiver`, `groupLabels`, `commonLabels`,
+ * `commonAnnotations`, `externalURL`, `alerts`. Each alert is checked on its own: one odd alert is skipped,
+ * the rest of the group still acts. The body size limit bounds how many there can be.
+ */
 const alertmanagerBody = z.object({
   version: z.string().optional(),
   status: z.string().optional(),
   externalURL: z.string().optional(),
-  alerts: z
-    .array(
-      z.object({
-        status: z.enum(['firing', 'resolved']),
-        labels: labelMap.default({}),
-        annotations: labelMap.default({}),
-        generatorURL: z.string().optional(),
-        fingerprint: z.string().optional(),
-      }),
-    )
-    .max(1000),
+  truncatedAlerts: z.number().int().min(0).optional(),
+  alerts: z.array(z.unknown()),
 });
 
+/** The most urgent first. */
+const SEVERITY_ORDER: readonly Severity[] = ['critical', 'warning', 'info'];
+/** Alerts listed by name in one key's message; the rest are counted. */
+const LISTED_ALERTS = 10;
+
+/** One keyed alert of a notification, checked. */
+interface KeyedAlert {
+  readonly name: string;
+  readonly target: KeyRef;
+  readonly channel: string;
+  readonly alert: AlertmanagerAlert;
+}
+
 /**
- * `POST /alerts/alertmanager`: Prometheus Alertmanager's webhook payload (version 4) as it is sent. Alerts
- * without a flow-control key label are skipped (and reported), not refused: a group may mix alerts.
+ * `POST /alerts/alertmanager`: Prometheus Alertmanager's webhook payload (version 4) as it is sent. One
+ * notification groups many alerts, firing and resolved mixed: they are combined per key, and a key's incident
+ * is open while any of its alerts fires (its message lists them). Alerts without a usable key label, channel
+ * or shape are skipped and listed, never a reason to refuse the others. `truncated` is Alertmanager's own
+ * `truncatedAlerts`: alerts of the group it did not send.
  */
 export function parseAlertmanagerBody(
   body: unknown,
@@ -146,50 +173,99 @@ export function parseAlertmanagerBody(
       status: 400,
     };
   }
-  const signals: AlertSignal[] = [];
   const skipped: string[] = [];
-  parsed.data.alerts.forEach((alert, index) => {
+  const byKey = new Map<string, KeyedAlert[]>();
+  parsed.data.alerts.forEach((raw, index) => {
+    const checked = alertmanagerAlert.safeParse(raw);
+    if (!checked.success) {
+      skipped.push(`alerts[${index}]: ${describe(checked.error)}`.slice(0, 300));
+      return;
+    }
+    const alert = checked.data;
+    const name = (label(alert.labels, 'alertname') ?? `alerts[${index}]`).slice(0, 80);
     const key = label(alert.labels, labels.key);
-    const name = label(alert.labels, 'alertname') ?? `alerts[${index}]`;
     if (!key) {
-      skipped.push(`${name.slice(0, 80)}: no ${labels.key} label`);
+      skipped.push(`${name}: no ${labels.key} label`);
       return;
     }
     const target = resolveTarget(key, label(alert.labels, labels.environment), environments);
     if (typeof target === 'string') {
-      skipped.push(`${name.slice(0, 80)}: ${target}`);
+      skipped.push(`${name}: ${target}`);
       return;
     }
     const channel = label(alert.labels, labels.channel) ?? rules.defaultChannel;
     if (!channel || !channelId.safeParse(channel).success) {
-      skipped.push(`${name.slice(0, 80)}: no usable ${labels.channel} label and no ALERTS_CHANNEL default`);
+      skipped.push(`${name}: no usable ${labels.channel} label and no ALERTS_CHANNEL default`);
       return;
     }
     const refusal = channelRefusal(channel, rules);
     if (refusal) {
-      skipped.push(`${name.slice(0, 80)}: ${refusal}`);
+      skipped.push(`${name}: ${refusal}`);
       return;
     }
-    const description = label(alert.annotations, 'description');
-    const link =
-      alert.generatorURL && httpUrl.safeParse(alert.generatorURL).success ? alert.generatorURL : undefined;
-    const level = severity.safeParse(label(alert.labels, 'severity'));
-    signals.push({
-      target,
-      channel,
-      status: alert.status,
-      source: 'alertmanager',
-      title: (
-        label(alert.annotations, 'summary') ??
-        label(alert.labels, 'alertname') ??
-        'Alertmanager alert'
-      ).slice(0, 500),
-      ...(description ? { text: description.slice(0, 5000) } : {}),
-      ...(level.success ? { severity: level.data as Severity } : {}),
-      ...(link ? { links: [{ text: 'Source', url: link }] } : {}),
-    });
+    const id = `${target.environment}:${target.key}`;
+    byKey.set(id, [...(byKey.get(id) ?? []), { name, target, channel, alert }]);
   });
-  return { kind: 'ok', signals, skipped };
+  return {
+    kind: 'ok',
+    signals: [...byKey.values()].map(combine),
+    skipped,
+    ...(parsed.data.truncatedAlerts ? { truncated: parsed.data.truncatedAlerts } : {}),
+  };
+}
+
+/**
+ * The alerts of one key in one notification as one signal: firing while any of them fires (its title and
+ * text from the firing ones, listed when there are several), resolved when all are.
+ */
+function combine(alerts: readonly KeyedAlert[]): AlertSignal {
+  const firing = alerts.filter((entry) => entry.alert.status === 'firing');
+  const shown = firing.length > 0 ? firing : alerts;
+  const first = shown[0] as KeyedAlert;
+  const summary = (entry: KeyedAlert) => label(entry.alert.annotations, 'summary') ?? entry.name;
+  const levels = shown
+    .map((entry) => severity.safeParse(label(entry.alert.labels, 'severity')))
+    .filter((level) => level.success)
+    .map((level) => level.data as Severity);
+  const level = SEVERITY_ORDER.find((candidate) => levels.includes(candidate));
+  const links = [
+    ...new Set(
+      shown
+        .map((entry) => entry.alert.generatorURL)
+        .filter((url): url is string => url !== undefined && httpUrl.safeParse(url).success),
+    ),
+  ].slice(0, 5);
+  let title: string;
+  let text: string | undefined;
+  if (shown.length === 1) {
+    title = summary(first);
+    text = label(first.alert.annotations, 'description');
+  } else {
+    title = `${shown.length} alerts ${firing.length > 0 ? 'firing' : 'resolved'}`;
+    const lines = shown.slice(0, LISTED_ALERTS).map((entry) => {
+      const description = label(entry.alert.annotations, 'description');
+      return `• ${summary(entry)}${description ? `: ${description}` : ''}`.slice(0, 400);
+    });
+    if (shown.length > LISTED_ALERTS) lines.push(`…and ${shown.length - LISTED_ALERTS} more`);
+    text = lines.join('\n');
+  }
+  return {
+    target: first.target,
+    channel: (firing[0] ?? first).channel,
+    status: firing.length > 0 ? 'firing' : 'resolved',
+    source: 'alertmanager',
+    title: title.slice(0, 500),
+    ...(text ? { text: text.slice(0, 5000) } : {}),
+    ...(level ? { severity: level } : {}),
+    ...(links.length > 0
+      ? {
+          links: links.map((url, index) => ({
+            text: links.length > 1 ? `Source ${index + 1}` : 'Source',
+            url,
+          })),
+        }
+      : {}),
+  };
 }
 
 /**

@@ -26,6 +26,7 @@ import { AlertDesk } from '../slack/alerts/alert-desk.js';
 import { configWarningLogText, policyWarningLogText } from '../slack/blocks/pattern-warnings.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import { createBoltApp } from '../slack/create-app.js';
+import { FollowUps } from '../slack/follow-ups.js';
 import { SlackGroupDirectory } from '../slack/group-directory.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { SlackNotifier } from '../slack/notifier.js';
@@ -149,6 +150,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     metrics.recordSlackError(method, error),
   );
   const naming = { environmentCount: environments.count };
+  const followUps = new FollowUps(notifier, store, logger);
   const operations = new FlowOperations({
     environments,
     policy: access,
@@ -157,7 +159,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     store,
     approvals,
     confirmations: new Confirmations(store),
-    rampReporter: new SlackRampReporter(notifier, naming),
+    rampReporter: new SlackRampReporter(notifier, followUps, naming),
     ...(rateLimiter ? { rateLimiter } : {}),
     holderId,
   });
@@ -206,6 +208,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     operations,
     notifier,
     desk: alertDesk,
+    followUps,
     environments,
     naming,
     work,
@@ -218,7 +221,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     approvals,
     new TimedWork(
       { run: (request) => operations.change(request), peek: (target) => operations.peek(target) },
-      new SlackTimedWorkReporter(notifier, naming),
+      new SlackTimedWorkReporter(notifier, followUps, naming),
       audit,
       config.pauseReminderMs,
     ),

@@ -9,6 +9,17 @@ export type PostResult =
   /** `error`: the Slack error code (see `slackErrorCode`). */
   | { readonly kind: 'failed'; readonly error: string };
 
+export type ConversationResult =
+  | {
+      readonly kind: 'found';
+      readonly isMember: boolean;
+      readonly isArchived: boolean;
+      readonly isIm: boolean;
+      /** A Slack Connect channel. */
+      readonly isShared: boolean;
+    }
+  | { readonly kind: 'failed'; readonly error: string };
+
 /**
  * Messages Flowbot posts and updates on its own (approval cards, timed resumes, reminders, alerts), through
  * the Web API. The WebClient retries 429s after Retry-After and 5xx with backoff; what still fails is
@@ -55,6 +66,44 @@ export class SlackNotifier {
       return { kind: 'posted', channel, ts };
     } catch (error) {
       return { kind: 'failed', error: this.failure('chat.update', channel, error) };
+    }
+  }
+
+  /**
+   * What Slack shows the bot of a conversation (`conversations.info`; scopes `channels:read`, `groups:read`,
+   * `im:read`): a conversation it cannot see at all is `channel_not_found`.
+   */
+  async conversation(channel: string): Promise<ConversationResult> {
+    try {
+      const result = await this.client.conversations.info({ channel });
+      const info = (result.channel ?? {}) as {
+        is_member?: boolean;
+        is_archived?: boolean;
+        is_im?: boolean;
+        is_ext_shared?: boolean;
+      };
+      return {
+        kind: 'found',
+        isMember: info.is_member !== false,
+        isArchived: info.is_archived === true,
+        isIm: info.is_im === true,
+        isShared: info.is_ext_shared === true,
+      };
+    } catch (error) {
+      return { kind: 'failed', error: this.failure('conversations.info', channel, error) };
+    }
+  }
+
+  /** The bot's DM with `user` (`conversations.open`, scope `im:write`), opened if need be. */
+  async openDm(
+    user: string,
+  ): Promise<{ kind: 'opened'; channel: string } | { kind: 'failed'; error: string }> {
+    try {
+      const result = await this.client.conversations.open({ users: user });
+      const id = (result.channel as { id?: string } | undefined)?.id;
+      return id ? { kind: 'opened', channel: id } : { kind: 'failed', error: 'channel_not_found' };
+    } catch (error) {
+      return { kind: 'failed', error: this.failure('conversations.open', user, error) };
     }
   }
 

@@ -3,12 +3,17 @@ import type { Ramp } from '../core/ramp/ramp-record.js';
 import type { RampReporter } from '../core/ramp/ramps.js';
 import type { KeyNaming } from './blocks/outcome.js';
 import { rampMessage } from './blocks/ramp.js';
+import type { FollowUps } from './follow-ups.js';
 import type { SlackNotifier } from './notifier.js';
 
-/** A ramp's progress message: posted once in the channel where it started, then updated in place. */
+/**
+ * A ramp's progress message: posted once in the channel where it started (or, where Flowbot cannot post there,
+ * to the person who started it by DM), then updated in place.
+ */
 export class SlackRampReporter implements RampReporter {
   constructor(
     private readonly notifier: SlackNotifier,
+    private readonly followUps: FollowUps,
     private readonly naming: KeyNaming,
   ) {}
 
@@ -22,7 +27,7 @@ export class SlackRampReporter implements RampReporter {
       return undefined;
     }
     if (!ramp.channelId) return undefined;
-    const posted = await this.notifier.post(ramp.channelId, message);
+    const posted = await this.followUps.post(ramp.channelId, ramp.startedBy, message);
     return posted.kind === 'posted' ? { channel: posted.channel, ts: posted.ts } : undefined;
   }
 }

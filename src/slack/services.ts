@@ -4,6 +4,7 @@ import type { FlowOperations } from '../core/operations/flow-operations.js';
 import type { WorkTracker } from '../core/work-tracker.js';
 import type { AlertDesk } from './alerts/alert-desk.js';
 import type { KeyNaming } from './blocks/outcome.js';
+import type { FollowUps } from './follow-ups.js';
 import type { SlackNotifier } from './notifier.js';
 
 /**
@@ -14,6 +15,8 @@ export interface Services {
   readonly operations: FlowOperations;
   readonly notifier: SlackNotifier;
   readonly desk: AlertDesk;
+  /** Posts made later for a person, and whether Flowbot can post in a channel on its own. */
+  readonly followUps: FollowUps;
   readonly environments: EnvironmentNames;
   readonly naming: KeyNaming;
   /** Work that outlives the ack, waited for on shutdown. */

@@ -6,24 +6,37 @@ import type { Timer } from '../core/scheduler/timers.js';
 import { approvalCard } from './blocks/approval.js';
 import type { KeyNaming } from './blocks/outcome.js';
 import { pauseReminderMessage, timedResumeMessage } from './blocks/schedule.js';
+import type { FollowUps } from './follow-ups.js';
 import type { SlackNotifier } from './notifier.js';
 
-/** Scheduled work told in Slack: the end of a timed pause and reminders in their channel, expired approval cards. */
+/**
+ * Scheduled work told in Slack: the end of a timed pause and reminders in their channel (or, where Flowbot
+ * cannot post there, to the person who paused the key by DM), expired approval cards.
+ */
 export class SlackTimedWorkReporter implements TimedWorkReporter {
   constructor(
     private readonly notifier: SlackNotifier,
+    private readonly followUps: FollowUps,
     private readonly naming: KeyNaming,
     private readonly now: () => number = Date.now,
   ) {}
 
   async timedResume(timer: Timer, outcome: Outcome): Promise<void> {
     if (!timer.channelId) return;
-    await this.notifier.post(timer.channelId, timedResumeMessage(timer, outcome, this.naming, this.now()));
+    await this.followUps.post(
+      timer.channelId,
+      timer.actorId,
+      timedResumeMessage(timer, outcome, this.naming, this.now()),
+    );
   }
 
   async reminder(timer: Timer, state: FlowKeyState): Promise<void> {
     if (!timer.channelId) return;
-    await this.notifier.post(timer.channelId, pauseReminderMessage(timer, state, this.naming, this.now()));
+    await this.followUps.post(
+      timer.channelId,
+      timer.actorId,
+      pauseReminderMessage(timer, state, this.naming, this.now()),
+    );
   }
 
   async approvalExpired(request: ApprovalRequest): Promise<void> {

@@ -38,8 +38,13 @@ describe('manifest.yml', () => {
 
   it('asks for exactly the bot scopes Flowbot uses', () => {
     expect([...manifest.oauth_config.scopes.bot].sort()).toEqual([
+      'channels:read',
       'chat:write',
       'commands',
+      'groups:read',
+      'im:read',
+      'im:write',
+      'mpim:read',
       'usergroups:read',
     ]);
   });

@@ -3,6 +3,7 @@ import type { Change } from '../../../core/operations/change.js';
 import type { Outcome } from '../../../core/operations/outcome.js';
 import { approvalCard, approvalRequestedNote, approvalUnpostedNote } from '../../blocks/approval.js';
 import { noteMessage } from '../../blocks/confirmation.js';
+import { followUpsByDmNote } from '../../blocks/follow-ups.js';
 import { doneMessage, duplicateMessage, failedMessage, refusedMessage } from '../../blocks/outcome.js';
 import { rampUnpostedNote } from '../../blocks/ramp.js';
 import type { SlackRequest } from '../../request.js';
@@ -31,6 +32,13 @@ export async function settle(services: Services, request: SlackRequest, outcome:
         return;
       }
       await request.reply(doneMessage(outcome, services.naming), { visibility: 'in_channel' });
+      // What a pause plans (its timed resume, reminders) is posted later, without a response_url.
+      if (
+        outcome.action === 'pause' &&
+        request.channelId &&
+        (await services.followUps.canPostLater(request.channelId)) === false
+      )
+        await request.tell(followUpsByDmNote());
       return;
     case 'refused':
       await request.tell(refusedMessage(outcome, services.naming));

@@ -1,0 +1,24 @@
+import { noteMessage } from './confirmation.js';
+import { fitted } from './fit.js';
+import type { SlackMessage } from './types.js';
+
+/** A channel ID as a link Slack draws; anything else (it came from a stored record) as plain words. */
+function channelLink(channel: string): string {
+  return /^[CG][A-Z0-9]{2,30}$/.test(channel) ? `<#${channel}>` : 'the channel';
+}
+
+/** Above a follow-up that came by DM: where it should have gone, and why it came here. */
+export function followUpRedirectNote(channel: string): SlackMessage {
+  const text = `Flowbot can’t post in ${channelLink(channel)} (it isn’t a member there, or can’t see it), so this comes to you here.`;
+  return fitted({ text, blocks: [{ type: 'context', elements: [{ type: 'mrkdwn', text }] }] });
+}
+
+/**
+ * Told at the time of a change whose follow-ups are posted later, when Flowbot cannot post in the channel: the
+ * change happened; what comes later comes by DM.
+ */
+export function followUpsByDmNote(): SlackMessage {
+  return noteMessage(
+    'Flowbot can’t post in this conversation on its own (it isn’t a member, or it is a DM or a channel it can’t see), so what comes later for this key (the timed resume, reminders) will come to you by DM. Invite `@Flowbot` to keep them here.',
+  );
+}

@@ -355,17 +355,19 @@ describe('alert senders choose where and how much', () => {
     expect(h.slack.messages('CSECRET01')).toHaveLength(0);
   });
 
-  it('refuses direct messages (D…) unless ALERTS_ALLOWED_CHANNELS names them', async () => {
+  it('refuses direct messages (D…) by default', async () => {
     const h = await harness();
     h.slack.setChannel('D0PRIVATE1', { is_im: true, is_member: true, user: 'USOMEONE1' });
     const refused = await post(h, '/alerts', { key: 'orders-eu', channel: 'D0PRIVATE1' });
     expect(refused.status).toBe(403);
     expect(refused.body.error).toContain('direct message');
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+  });
 
-    const listed = await harness({ env: { ALERTS_ALLOWED_CHANNELS: `${ALERTS},D0PRIVATE1` } });
-    listed.slack.setChannel('D0PRIVATE1', { is_im: true, is_member: true, user: 'USOMEONE1' });
-    expect((await post(listed, '/alerts', { key: 'orders-eu', channel: 'D0PRIVATE1' })).status).toBe(200);
+  it('posts into a direct message that ALERTS_ALLOWED_CHANNELS names', async () => {
+    const h = await harness({ env: { ALERTS_ALLOWED_CHANNELS: `${ALERTS},D0PRIVATE1` } });
+    h.slack.setChannel('D0PRIVATE1', { is_im: true, is_member: true, user: 'USOMEONE1' });
+    expect((await post(h, '/alerts', { key: 'orders-eu', channel: 'D0PRIVATE1' })).status).toBe(200);
   });
 
   it('acts on at most ALERTS_MAX_KEYS_PER_REQUEST keys of one request and lists the rest', async () => {

@@ -1,15 +1,23 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import { type SlackRefusal, type ViewMethod, validateMessage, validateView } from './block-kit.js';
+import { type SlackRefusal, validateMessage, validateView } from './block-kit.js';
 import { type Clock, systemClock } from './clock.js';
 import { LoopbackServer, readBody } from './loopback-server.js';
 import { type ChannelInfo, type ChannelSetup, SlackChannels } from './slack-channels.js';
 import { resolveRateLimits, SlackRateLimiter, type SlackRateLimitSettings } from './slack-rate-limits.js';
-import { type OpenedView, SlackViews } from './slack-views.js';
+import {
+  FakeSurfaces,
+  type FunctionExecution,
+  type FunctionParameter,
+  type SlackView,
+  type SurfaceChange,
+} from './fake-slack-surfaces.js';
 import { DEFAULT_WAIT_MS, Waiters } from './waiters.js';
 
 export type { ChannelInfo, ChannelSetup } from './slack-channels.js';
 export { SLACK_RATE_LIMITS, type SlackRateLimitSettings, type SlackRateLimits } from './slack-rate-limits.js';
-export type { OpenedView } from './slack-views.js';
+export type { FunctionExecution, FunctionParameter, SlackView };
+/** A view opened or published, as the fake keeps it (`view` is what was last sent). */
+export type OpenedView = SlackView;
 
 /**
  * A local stand-in for Slack's Web API (point the bot's WebClient at `${apiUrl}`) and for the response_url
@@ -120,7 +128,7 @@ export type SlackChange =
   | { type: 'ephemeral_posted' | 'ephemeral_updated'; ephemeral: EphemeralMessage }
   | { type: 'ephemeral_deleted'; channel: string; user: string; message_ts: string }
   | { type: 'response_posted'; post: ResponsePost }
-  | { type: 'view_opened' | 'view_updated' | 'home_published'; view: OpenedView };
+  | SurfaceChange;
 
 export type SlackChangeListener = (change: SlackChange) => void;
 
@@ -142,6 +150,8 @@ export interface FakeSlackOptions {
   /** The bot token's scopes; unset means every scope. */
   scopes?: readonly string[];
   clock?: Clock;
+  /** How long a trigger_id can open a modal (Slack: 3 seconds). */
+  triggerTtlMs?: number;
 }
 
 /** Slack's error codes for a payload it could not accept, as opposed to a channel or a fault. */
@@ -189,17 +199,32 @@ export interface FakeSlack {
   getMessage(channel: string, ts: string): SlackMessage | undefined;
   ephemerals(channel?: string): EphemeralMessage[];
   /** The Home tab last published for `user`. */
-  homeView(user: string): OpenedView | undefined;
+  homeView(user: string): SlackView | undefined;
   /** Views opened with views.open / views.push, in order (updates applied). */
-  views(): OpenedView[];
+  views(): SlackView[];
+  /** A view by id (modal or Home tab), as last opened, updated or published. */
+  view(id: string): SlackView | undefined;
+  /** Modals open now (for one person, or anyone's). */
+  openModals(user?: string): SlackView[];
+  /** Closes a modal, as the person closing it or an acknowledgement that clears it would. */
+  closeView(id: string): void;
+  /**
+   * Starts a Workflow Builder function execution: returns its id and the token Slack sends with
+   * `function_executed`, which alone can complete it, against these output parameters.
+   */
+  startFunctionExecution(callbackId: string, outputParameters: FunctionParameter[]): FunctionExecution;
+  functionExecution(id: string): FunctionExecution | undefined;
 
   /**
    * A new response_url. With an origin, accepted posts to it also change the channel the way Slack shows
    * them (in_channel, ephemeral, replace_original, delete_original); without one they are only recorded.
    */
   responseUrl(origin?: ResponseOrigin): string;
-  /** A new trigger_id, usable once within 3 seconds (by the fake's clock) to open a view. */
-  triggerId(): string;
+  /**
+   * A new trigger_id, usable once within 3 seconds (by the fake's clock) to open a view; the modal it opens
+   * belongs to `user`.
+   */
+  triggerId(user?: string): string;
   /**
    * Shows a reply at a response_url's origin as Slack would, without counting it as a post to that URL:
    * this is how Slack shows the body of a slash command's acknowledgement. Returns Slack's refusal instead
@@ -355,7 +380,7 @@ class Fake implements FakeSlack {
     string,
     { channel: string; ts?: string; ephemeralId?: string }
   >();
-  private readonly viewStore: SlackViews;
+  private readonly surfaces: FakeSurfaces;
   private readonly listeners = new Set<SlackChangeListener>();
   private readonly callWaiters = new Waiters<SlackCall>(() => this.calls);
   private readonly postWaiters = new Waiters<ResponsePost>(() => this.posts);
@@ -377,7 +402,12 @@ class Fake implements FakeSlack {
     this.acceptUnissuedResponseUrls = opts.acceptUnissuedResponseUrls ?? false;
     this.validation = opts.validate ?? true;
     this.clock = opts.clock ?? systemClock;
-    this.viewStore = new SlackViews(this.clock);
+    this.surfaces = new FakeSurfaces(
+      (change) => this.emit(change),
+      this.clock,
+      (method, view) => (this.validation ? validateView(view, method) : undefined),
+      opts.triggerTtlMs,
+    );
     this.scopes = opts.scopes === undefined ? undefined : new Set(opts.scopes);
     this.setRateLimits(opts.rateLimits ?? false);
   }
@@ -464,12 +494,32 @@ class Fake implements FakeSlack {
       .map((e) => ({ ...e }));
   }
 
-  homeView(user: string): OpenedView | undefined {
-    return this.viewStore.home(user);
+  homeView(user: string): SlackView | undefined {
+    return this.surfaces.homeView(user);
   }
 
-  views(): OpenedView[] {
-    return this.viewStore.all();
+  views(): SlackView[] {
+    return this.surfaces.modals();
+  }
+
+  view(id: string): SlackView | undefined {
+    return this.surfaces.view(id);
+  }
+
+  openModals(user?: string): SlackView[] {
+    return this.surfaces.openModals(user);
+  }
+
+  closeView(id: string): void {
+    this.surfaces.closeView(id);
+  }
+
+  startFunctionExecution(callbackId: string, outputParameters: FunctionParameter[]): FunctionExecution {
+    return this.surfaces.startFunctionExecution(callbackId, outputParameters);
+  }
+
+  functionExecution(id: string): FunctionExecution | undefined {
+    return this.surfaces.functionExecution(id);
   }
 
   private nextTs(): string {
@@ -552,7 +602,8 @@ class Fake implements FakeSlack {
       authorization === undefined ? undefined : /^Bearer\s+(.+)$/i.exec(authorization.trim())?.[1];
     const token = bearer ?? str(p.token);
     if (token === undefined) return fail('not_authed');
-    if (token !== this.botToken) return fail('invalid_auth');
+    // A function execution's own token (sent with `function_executed`) authenticates like the bot's.
+    if (token !== this.botToken && !this.surfaces.isFunctionToken(token)) return fail('invalid_auth');
 
     const wait = this.limiter?.take(call.method, this.resolveChannel(call.method, str(p.channel)));
     if (wait !== undefined) {
@@ -567,7 +618,8 @@ class Fake implements FakeSlack {
     if (needed !== undefined && this.scopes !== undefined && !this.scopes.has(needed))
       return fail('missing_scope', { needed, provided: [...this.scopes].join(',') });
 
-    const answer = this.dispatch(call.method, p);
+    const surface = this.surfaces.dispatch(call.method, p, token);
+    const answer = surface === undefined ? this.dispatch(call.method, p) : { status: 200, body: surface };
     const error = answer.body.error;
     if (typeof error === 'string' && PAYLOAD_ERRORS.has(error) && call.refusal === undefined) {
       const details = (answer.body.response_metadata as { messages?: string[] } | undefined)?.messages ?? [];
@@ -662,13 +714,6 @@ class Fake implements FakeSlack {
         }
         return ok({ channel: { id: this.channels.openMpim(users).id } });
       }
-      case 'views.publish':
-        return this.publishView(p);
-      case 'views.open':
-      case 'views.push':
-        return this.openView(method, p);
-      case 'views.update':
-        return this.updateView(p);
       default:
         return fail('unknown_method');
     }
@@ -730,56 +775,6 @@ class Fake implements FakeSlack {
     return ok({ message_ts: eph.message_ts });
   }
 
-  private checkView(method: ViewMethod, view: unknown): Answer | Record<string, unknown> {
-    if (this.validation) {
-      const refusal = validateView(view, method);
-      if (refusal) return refused(refusal, method);
-    }
-    if (view === null || typeof view !== 'object' || Array.isArray(view)) return fail('invalid_arguments');
-    return view as Record<string, unknown>;
-  }
-
-  private viewAnswer(stored: OpenedView): Answer {
-    return ok({
-      view: { id: stored.id, team_id: TEAM_ID, hash: `${this.clock.now()}.${stored.id}`, ...stored.view },
-    });
-  }
-
-  private publishView(p: Record<string, unknown>): Answer {
-    const user = str(p.user_id);
-    if (user === undefined) return fail('invalid_arguments');
-    if (!USER_ID.test(user)) return fail('user_not_found');
-    const view = this.checkView('views.publish', p.view);
-    if ('status' in view && 'body' in view) return view as Answer;
-    const stored = this.viewStore.publish(user, view);
-    this.emit({ type: 'home_published', view: { ...stored } });
-    return this.viewAnswer(stored);
-  }
-
-  private openView(method: 'views.open' | 'views.push', p: Record<string, unknown>): Answer {
-    const trigger = str(p.trigger_id);
-    const problem = this.viewStore.triggerProblem(trigger);
-    if (problem !== undefined || trigger === undefined) return fail(problem ?? 'invalid_arguments');
-    const view = this.checkView(method, p.view);
-    if ('status' in view && 'body' in view) return view as Answer;
-    const stored = this.viewStore.open(trigger, view);
-    this.emit({ type: 'view_opened', view: { ...stored } });
-    return this.viewAnswer(stored);
-  }
-
-  private updateView(p: Record<string, unknown>): Answer {
-    const id = str(p.view_id);
-    const external = str(p.external_id);
-    if (id === undefined && external === undefined) return fail('invalid_arguments');
-    const stored = this.viewStore.find(id, external);
-    if (stored === undefined) return fail('not_found');
-    const view = this.checkView('views.update', p.view);
-    if ('status' in view && 'body' in view) return view as Answer;
-    stored.view = { ...view };
-    this.emit({ type: 'view_updated', view: { ...stored } });
-    return this.viewAnswer(stored);
-  }
-
   responseUrl(origin?: ResponseOrigin): string {
     this.responseCounter += 1;
     const id = `r${this.responseCounter}`;
@@ -788,8 +783,8 @@ class Fake implements FakeSlack {
     return `${this.url}/respond/${id}`;
   }
 
-  triggerId(): string {
-    return this.viewStore.issueTrigger();
+  triggerId(user?: string): string {
+    return this.surfaces.triggerId(user);
   }
 
   showResponse(urlOrId: string, body: ResponseBody): SlackRefusal | undefined {

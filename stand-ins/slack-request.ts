@@ -315,3 +315,258 @@ function post(
     req.end(body);
   });
 }
+
+/** A Slack user as interactive payloads name them. */
+function userOf(userId: string, teamId: string, name = 'jtorrance'): Record<string, unknown> {
+  return { id: userId, username: name, name, team_id: teamId };
+}
+
+/** `payload=<urlencoded JSON>` for any interactive payload. */
+export function interactiveBody(payload: Record<string, unknown>): string {
+  return new URLSearchParams({ payload: JSON.stringify(payload) }).toString();
+}
+
+export interface BlockSuggestionFields {
+  userId: string;
+  actionId: string;
+  blockId?: string;
+  /** What the person has typed so far. */
+  value: string;
+  /** The view the menu is in (a modal); absent for a menu in a message. */
+  view?: Record<string, unknown>;
+  channelId?: string;
+  teamId?: string;
+}
+
+/**
+ * What Slack posts to the options load URL while someone types in an external select (`block_suggestion`),
+ * in the shape of Slack's documented example: https://docs.slack.dev/reference/interaction-payloads/block_suggestion-payload
+ */
+export function blockSuggestionPayload(f: BlockSuggestionFields): Record<string, unknown> {
+  const teamId = f.teamId ?? 'T0001';
+  const view = f.view;
+  return {
+    type: 'block_suggestion',
+    user: userOf(f.userId, teamId),
+    container: view
+      ? { type: 'view', view_id: view.id }
+      : { type: 'message', message_ts: '1700000000.000100', channel_id: f.channelId, is_ephemeral: false },
+    api_app_id: 'A123456',
+    token: '9s8d9as89d8as9d8as989',
+    action_id: f.actionId,
+    block_id: f.blockId ?? f.actionId,
+    value: f.value,
+    team: { id: teamId, domain: 'example' },
+    enterprise: null,
+    is_enterprise_install: false,
+    ...(view ? { view } : { channel: { id: f.channelId, name: 'incidents' } }),
+  };
+}
+
+export interface ShortcutFields {
+  userId: string;
+  callbackId: string;
+  triggerId: string;
+  teamId?: string;
+}
+
+/** A global shortcut (`type: "shortcut"`): no channel, no message, a trigger_id to open a modal with. */
+export function shortcutPayload(f: ShortcutFields): Record<string, unknown> {
+  const teamId = f.teamId ?? 'T0001';
+  return {
+    type: 'shortcut',
+    token: '9s8d9as89d8as9d8as989',
+    action_ts: `${nowSeconds()}.000100`,
+    team: { id: teamId, domain: 'example' },
+    user: { id: f.userId, username: 'jtorrance', team_id: teamId },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: f.callbackId,
+    trigger_id: f.triggerId,
+  };
+}
+
+export interface MessageActionFields extends ShortcutFields {
+  channelId: string;
+  responseUrl: string;
+  /** The message the shortcut was used on: `text`, `blocks`, `attachments`, `ts`, `user`/`bot_id`. */
+  message: Record<string, unknown>;
+}
+
+/** A message shortcut (`type: "message_action"`): the message it was used on, its channel and a response_url. */
+export function messageActionPayload(f: MessageActionFields): Record<string, unknown> {
+  const teamId = f.teamId ?? 'T0001';
+  const ts = typeof f.message.ts === 'string' ? f.message.ts : '1700000000.000300';
+  return {
+    type: 'message_action',
+    token: '9s8d9as89d8as9d8as989',
+    action_ts: `${nowSeconds()}.000200`,
+    team: { id: teamId, domain: 'example' },
+    user: { id: f.userId, name: 'jtorrance', team_id: teamId },
+    channel: { id: f.channelId, name: 'incidents' },
+    is_enterprise_install: false,
+    enterprise: null,
+    callback_id: f.callbackId,
+    trigger_id: f.triggerId,
+    response_url: f.responseUrl,
+    message_ts: ts,
+    message: { type: 'message', user: 'U0ALERTER', text: '', ts, ...f.message },
+  };
+}
+
+/** One input's state as Slack reports it in `view.state.values[block_id][action_id]`. */
+export type ViewStateValue =
+  | { type: 'plain_text_input' | 'number_input'; value: string | null }
+  | { type: 'static_select' | 'external_select' | 'radio_buttons'; selected_option: SelectedOption | null }
+  | { type: 'conversations_select'; selected_conversation: string | null };
+
+export interface SelectedOption {
+  text: { type: 'plain_text'; text: string; emoji?: boolean };
+  value: string;
+}
+
+export interface ViewSubmissionFields {
+  userId: string;
+  /** The view as Flowbot opened it (as the fake Slack stored it): id, hash, callback_id, blocks… */
+  view: Record<string, unknown>;
+  values: Record<string, Record<string, ViewStateValue>>;
+  /** For a conversations_select with `response_url_enabled`: where replies about the submission go. */
+  responseUrls?: { block_id: string; action_id: string; channel_id: string; response_url: string }[];
+  triggerId?: string;
+  teamId?: string;
+}
+
+/** A modal's submission (`view_submission`), as Slack sends it. */
+export function viewSubmissionPayload(f: ViewSubmissionFields): Record<string, unknown> {
+  const teamId = f.teamId ?? 'T0001';
+  return {
+    type: 'view_submission',
+    team: { id: teamId, domain: 'example' },
+    user: userOf(f.userId, teamId),
+    api_app_id: 'A123456',
+    token: '9s8d9as89d8as9d8as989',
+    trigger_id: f.triggerId ?? `${nowSeconds()}.1.submission`,
+    view: {
+      team_id: teamId,
+      type: 'modal',
+      private_metadata: '',
+      callback_id: '',
+      hash: '',
+      clear_on_close: false,
+      notify_on_close: false,
+      root_view_id: f.view.id,
+      previous_view_id: null,
+      app_id: 'A123456',
+      external_id: '',
+      bot_id: 'BBOT',
+      ...f.view,
+      state: { values: f.values },
+    },
+    response_urls: f.responseUrls ?? [],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
+export interface ViewActionFields {
+  userId: string;
+  /** The view the element is in (a modal or a Home tab), as stored by the fake Slack. */
+  view: Record<string, unknown> & { id: string; type: string };
+  /** The element's action as Slack reports it (a button: `value`; a select: `selected_option`). */
+  action: Record<string, unknown> & { action_id: string; block_id: string; type: string };
+  values?: Record<string, Record<string, ViewStateValue>>;
+  triggerId?: string;
+  teamId?: string;
+}
+
+/** A click or a selection inside a view (`block_actions` with a view container: no channel, no response_url). */
+export function viewActionPayload(f: ViewActionFields): Record<string, unknown> {
+  const teamId = f.teamId ?? 'T0001';
+  return {
+    type: 'block_actions',
+    team: { id: teamId, domain: 'example' },
+    user: userOf(f.userId, teamId),
+    api_app_id: 'A123456',
+    token: '9s8d9as89d8as9d8as989',
+    container: { type: 'view', view_id: f.view.id },
+    trigger_id: f.triggerId ?? `${nowSeconds()}.2.view-action`,
+    view: {
+      team_id: teamId,
+      app_id: 'A123456',
+      bot_id: 'BBOT',
+      ...f.view,
+      state: { values: f.values ?? {} },
+    },
+    actions: [{ action_ts: `${nowSeconds()}.000300`, ...f.action }],
+    is_enterprise_install: false,
+    enterprise: null,
+  };
+}
+
+/** An Events API request body (JSON): the event wrapped as Slack wraps it. */
+export function eventCallbackBody(event: Record<string, unknown>, options: { teamId?: string } = {}): string {
+  const teamId = options.teamId ?? 'T0001';
+  eventCounter += 1;
+  return JSON.stringify({
+    token: 'XXYYZZ',
+    team_id: teamId,
+    api_app_id: 'A123456',
+    event,
+    type: 'event_callback',
+    event_id: `Ev${String(eventCounter).padStart(10, '0')}`,
+    event_time: nowSeconds(),
+    authorizations: [
+      { enterprise_id: null, team_id: teamId, user_id: 'UBOT', is_bot: true, is_enterprise_install: false },
+    ],
+    is_ext_shared_channel: false,
+  });
+}
+let eventCounter = 0;
+
+/** `app_home_opened` for the Home tab: https://docs.slack.dev/reference/events/app_home_opened */
+export function appHomeOpenedEvent(
+  userId: string,
+  tab: 'home' | 'messages' = 'home',
+): Record<string, unknown> {
+  return {
+    type: 'app_home_opened',
+    user: userId,
+    channel: `D${userId.slice(1)}`,
+    tab,
+    event_ts: `${nowSeconds()}.000400`,
+  };
+}
+
+export interface FunctionExecutedFields {
+  callbackId: string;
+  functionExecutionId: string;
+  botAccessToken: string;
+  inputs: Record<string, unknown>;
+  inputParameters?: unknown[];
+  outputParameters?: unknown[];
+}
+
+/** `function_executed`: a Workflow Builder step of this app runs: https://docs.slack.dev/reference/events/function_executed */
+export function functionExecutedEvent(f: FunctionExecutedFields): Record<string, unknown> {
+  return {
+    type: 'function_executed',
+    function: {
+      id: 'Fn0123456789',
+      callback_id: f.callbackId,
+      title: f.callbackId,
+      description: '',
+      type: 'app',
+      input_parameters: f.inputParameters ?? [],
+      output_parameters: f.outputParameters ?? [],
+      app_id: 'A123456',
+      date_created: 1_694_727_597,
+      date_updated: 1_698_947_481,
+      date_deleted: 0,
+    },
+    inputs: f.inputs,
+    function_execution_id: f.functionExecutionId,
+    workflow_execution_id: `Wx${f.functionExecutionId.slice(2)}`,
+    event_ts: `${nowSeconds()}.000500`,
+    bot_access_token: f.botAccessToken,
+  };
+}

@@ -1,92 +1,76 @@
-import { randomBytes } from 'node:crypto';
-import type { Clock } from './clock.js';
+import { validateView, type ViewMethod } from './block-kit.js';
 
 /**
- * The views of the fake workspace: each person's Home tab (views.publish) and the modals opened with a
- * trigger_id (views.open / views.push, then views.update). Slack's rules for trigger_ids: one view per
- * trigger_id, within 3 seconds of the interaction that made it (`exchanged_trigger_id`,
- * `expired_trigger_id`), and only trigger_ids Slack itself issued (`invalid_trigger_id`).
+ * Slack's rules for views (modals and the Home tab) and for an options load URL's answer, as pure functions
+ * the fake Slack and unit tests share. Views are checked by the Block Kit validator (`block-kit.ts`), as
+ * `views.open` / `views.update` (a modal) and `views.publish` (a Home tab) check them.
  */
 
-export const TRIGGER_TTL_MS = 3_000;
+export type ViewSurface = 'modal' | 'home';
 
-/** A view opened (views.open / push) or published (views.publish), as stored by the fake. */
-export interface OpenedView {
-  id: string;
-  /** The Home tab's owner (views.publish). */
-  user?: string;
-  view: Record<string, unknown>;
+/** Slack's answer to a bad view: `invalid_arguments` with what was wrong, as `response_metadata.messages`. */
+export interface ViewProblem {
+  readonly error: string;
+  readonly messages: string[];
 }
 
-export type ViewResult = { ok: true; stored: OpenedView } | { ok: false; error: string };
+/** A trigger_id opens one view within this long of the interaction that made it (Slack: 3 seconds). */
+export const TRIGGER_TTL_MS = 3_000;
 
-export class SlackViews {
-  private readonly triggers = new Map<string, { issued: number; used: boolean }>();
-  private readonly homes = new Map<string, OpenedView>();
-  private readonly opened: OpenedView[] = [];
-  private triggerCounter = 0;
-  private viewCounter = 0;
+const MAX_OPTIONS = 100;
+const MAX_OPTION_TEXT = 75;
+const MAX_OPTION_VALUE = 150;
 
-  constructor(private readonly clock: Clock) {}
+type Json = Record<string, unknown>;
 
-  /** A trigger_id as Slack sends with a command or a click: `<seconds>.<n>.<hex>`. */
-  issueTrigger(): string {
-    this.triggerCounter += 1;
-    const now = this.clock.now();
-    const id = `${Math.floor(now / 1000)}.${this.triggerCounter}.${randomBytes(8).toString('hex')}`;
-    this.triggers.set(id, { issued: now, used: false });
-    return id;
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+function textOf(value: unknown): string | undefined {
+  return isObject(value) && typeof value.text === 'string' ? value.text : undefined;
+}
+
+/** The method that checks a view for this surface. */
+export function viewMethod(surface: ViewSurface): ViewMethod {
+  return surface === 'home' ? 'views.publish' : 'views.open';
+}
+
+/** Checks a view object; returns Slack's error, or undefined when Slack would take it. */
+export function checkView(view: unknown, surface: ViewSurface): ViewProblem | undefined {
+  const refusal = validateView(view, viewMethod(surface));
+  return refusal === undefined
+    ? undefined
+    : { error: refusal.error, messages: refusal.details.map((detail) => `[ERROR] ${detail}`) };
+}
+
+/** An option object, as in an options load URL's answer. */
+export function checkOption(option: unknown, at: string, fail: (message: string) => void): void {
+  if (!isObject(option)) {
+    fail(`an option must be an object [json-pointer:${at}]`);
+    return;
   }
+  const text = textOf(option.text);
+  if (!text) fail(`an option needs text [json-pointer:${at}/text]`);
+  else if (text.length > MAX_OPTION_TEXT)
+    fail(`must be less than ${MAX_OPTION_TEXT + 1} characters [json-pointer:${at}/text/text]`);
+  if (typeof option.value !== 'string' || option.value === '')
+    fail(`an option needs a value [json-pointer:${at}/value]`);
+  else if (option.value.length > MAX_OPTION_VALUE)
+    fail(`must be less than ${MAX_OPTION_VALUE + 1} characters [json-pointer:${at}/value]`);
+  if ((textOf(option.description) ?? '').length > MAX_OPTION_TEXT)
+    fail(`must be less than ${MAX_OPTION_TEXT + 1} characters [json-pointer:${at}/description/text]`);
+}
 
-  /** Slack's answer to exchanging this trigger_id now, or undefined when it may open a view. */
-  triggerProblem(id: string | undefined): string | undefined {
-    if (id === undefined) return 'invalid_arguments';
-    const trigger = this.triggers.get(id);
-    if (trigger === undefined) return 'invalid_trigger_id';
-    if (trigger.used) return 'exchanged_trigger_id';
-    if (this.clock.now() - trigger.issued > TRIGGER_TTL_MS) return 'expired_trigger_id';
-    return undefined;
-  }
-
-  /** Opens a modal with a trigger_id that `triggerProblem` accepted; the trigger_id is used up. */
-  open(triggerId: string, view: Record<string, unknown>): OpenedView {
-    const trigger = this.triggers.get(triggerId);
-    if (trigger) trigger.used = true;
-    const stored = this.stored(view);
-    this.opened.push(stored);
-    return stored;
-  }
-
-  publish(user: string, view: Record<string, unknown>): OpenedView {
-    const previous = this.homes.get(user);
-    const stored = previous ? { ...previous, view: { ...view } } : this.stored(view, user);
-    this.homes.set(user, stored);
-    return stored;
-  }
-
-  /** The opened view with this id or external_id, or undefined (Slack: `not_found`). */
-  find(id: string | undefined, externalId: string | undefined): OpenedView | undefined {
-    return this.opened.find(
-      (v) =>
-        (id !== undefined && v.id === id) || (externalId !== undefined && v.view.external_id === externalId),
-    );
-  }
-
-  home(user: string): OpenedView | undefined {
-    const view = this.homes.get(user);
-    return view === undefined ? undefined : { ...view };
-  }
-
-  all(): OpenedView[] {
-    return this.opened.map((v) => ({ ...v }));
-  }
-
-  private stored(view: Record<string, unknown>, user?: string): OpenedView {
-    this.viewCounter += 1;
-    return {
-      id: `V${String(this.viewCounter).padStart(8, '0')}`,
-      ...(user === undefined ? {} : { user }),
-      view: { ...view },
-    };
-  }
+/**
+ * What Slack does with an options load URL's answer: up to 100 options, each valid; anything else and the
+ * person sees an empty menu. Returns the problems, none when Slack would show it.
+ */
+export function checkOptionsAnswer(answer: unknown): string[] {
+  const problems: string[] = [];
+  const fail = (message: string) => problems.push(message);
+  if (!isObject(answer) || !Array.isArray(answer.options)) return ['the answer must be {"options": [...]}'];
+  if (answer.options.length > MAX_OPTIONS) fail(`no more than ${MAX_OPTIONS} options allowed`);
+  for (const [index, option] of answer.options.entries()) checkOption(option, `/options/${index}`, fail);
+  return problems;
 }

@@ -77,6 +77,14 @@ export class Approvals {
     return this.store.get<ApprovalRequest>(NAMESPACE, id);
   }
 
+  /** Requests still waiting for a decision. */
+  async open(): Promise<ApprovalRequest[]> {
+    const now = this.now();
+    return (await this.store.list<ApprovalRequest>(NAMESPACE))
+      .map((entry) => entry.value)
+      .filter((request) => request.expiresAt > now);
+  }
+
   /** Approve or reject: someone other than the requester, before expiry; the first decision wins. */
   async decide(id: string, deciderId: string): Promise<ApprovalDecision> {
     const request = await this.get(id);

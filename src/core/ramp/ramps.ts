@@ -79,6 +79,13 @@ export class Ramps {
     return this.get(rampId(target));
   }
 
+  /** Ramps still in progress (running, held, or stopped by failures and waiting for a decision). */
+  async active(): Promise<Ramp[]> {
+    return (await this.store.list<Ramp>(NAMESPACE))
+      .map((entry) => entry.value)
+      .filter((ramp) => ACTIVE.includes(ramp.status));
+  }
+
   /**
    * Pins the first limit, resumes the key and posts the progress message. The caller has authorized the whole
    * ramp (and counted its two changes against the starter's rate limit).

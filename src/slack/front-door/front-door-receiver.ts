@@ -138,7 +138,7 @@ export class FrontDoorReceiver implements Receiver {
             reject(Object.assign(new Error(message.message), { code: message.code }));
             return;
           case 'request':
-            this.dispatch(message);
+            this.dispatch(message, thread);
             return;
           case 'log':
             relayLog(logger, message.line);
@@ -181,17 +181,31 @@ export class FrontDoorReceiver implements Receiver {
     );
   }
 
-  private dispatch(message: Extract<FrontDoorMessage, { kind: 'request' }>): void {
+  private dispatch(message: Extract<FrontDoorMessage, { kind: 'request' }>, thread: Worker): void {
     const app = this.app;
     if (!app) return;
+    const { answerId } = message;
+    let answered = false;
+    // The front door waits for this request's acknowledgement body (an options list): the listener's ack sends it.
+    const answer = (response: unknown) => {
+      if (answerId === undefined || answered) return;
+      answered = true;
+      try {
+        thread.postMessage({ kind: 'answer', id: answerId, response } satisfies AppMessage);
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'could not hand an answer to the front door');
+      }
+    };
     app
       .processEvent({
         body: message.body,
-        // Already acknowledged by the front door, with the same answer the listener decides on.
-        ack: async () => {},
+        // Otherwise already acknowledged by the front door, with the same answer the listener decides on.
+        ack: async (response) => answer(response),
         ...(message.retryNum !== undefined ? { retryNum: message.retryNum } : {}),
         ...(message.retryReason !== undefined ? { retryReason: message.retryReason } : {}),
       })
-      .catch((error: unknown) => this.options.logger.error({ err: error }, 'a Slack request failed'));
+      .catch((error: unknown) => this.options.logger.error({ err: error }, 'a Slack request failed'))
+      // No listener answered: the front door needn't wait out its bound.
+      .finally(() => answer(undefined));
   }
 }

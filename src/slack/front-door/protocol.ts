@@ -12,6 +12,11 @@ export interface FrontDoorSettings {
   readonly routePort: number;
   /** Lines below this level are not even sent to the app. */
   readonly logLevel: LogLevel;
+  /**
+   * How long the front door waits for the app's answer to a request whose acknowledgement needs the app's state
+   * (a key picker's options) before answering without it (ms).
+   */
+  readonly answerTimeoutMs?: number;
 }
 
 /** From the front door to the app. */
@@ -26,7 +31,15 @@ export type FrontDoorMessage =
       readonly body: Record<string, unknown>;
       readonly retryNum: number | undefined;
       readonly retryReason: string | undefined;
+      /**
+       * Set when the front door has not acknowledged yet and waits for the app's acknowledgement body (an
+       * options list): the app answers with this id.
+       */
+      readonly answerId?: number;
     };
 
 /** From the app to the front door. */
-export type AppMessage = { readonly kind: 'close' };
+export type AppMessage =
+  | { readonly kind: 'close' }
+  /** The acknowledgement body for a request handed over with `answerId` (undefined: an empty one). */
+  | { readonly kind: 'answer'; readonly id: number; readonly response: unknown };

@@ -1,0 +1,93 @@
+import { formatKeyRef, type KeyRef } from '../../core/keys.js';
+import type { Outcome, ReadOutcome } from '../../core/operations/outcome.js';
+import { describeQStashError } from '../../core/qstash/errors.js';
+import type { FlowKeyState } from '../../core/qstash/types.js';
+import { formatCount, formatPeriod, truncate } from './mrkdwn.js';
+import { actionVerb, type KeyNaming } from './outcome.js';
+
+/**
+ * The words of Workflow Builder steps. A step's error is plain text shown in the workflow's activity (no
+ * mrkdwn), and its outputs are values for later steps.
+ */
+
+/** Slack shows a step's error as plain text; keep it readable and bounded. */
+const MAX_ERROR = 1_000;
+
+function key(target: KeyRef, naming: KeyNaming): string {
+  return `"${truncate(formatKeyRef(target, naming.environmentCount), 120)}"`;
+}
+
+function plain(text: string): string {
+  return truncate(text.replace(/`/g, ''), MAX_ERROR);
+}
+
+/** "paused · 12,340 waiting · parallelism 0/10 · rate 0/250 per 1s": a key's state as plain text. */
+export function plainState(state: FlowKeyState): string {
+  const parts = [state.paused ? 'paused' : 'delivering', `${formatCount(state.waitlistSize)} waiting`];
+  if (state.parallelismMax !== undefined)
+    parts.push(`parallelism ${formatCount(state.parallelismCount)}/${formatCount(state.parallelismMax)}`);
+  if (state.rateMax !== undefined) {
+    const per = state.ratePeriod === undefined ? '' : ` per ${formatPeriod(state.ratePeriod)}`;
+    parts.push(`rate ${formatCount(state.rateCount)}/${formatCount(state.rateMax)}${per}`);
+  }
+  return parts.join(' · ');
+}
+
+/** Why a change did not happen, for `functions.completeError`. */
+export function stepErrorForChange(outcome: Exclude<Outcome, { kind: 'done' }>, naming: KeyNaming): string {
+  const verb = actionVerb(outcome.action);
+  const named = key(outcome.target, naming);
+  switch (outcome.kind) {
+    case 'refused':
+      return plain(`Flowbot did not ${verb} ${named}: ${outcome.explanation}`);
+    case 'needs_approval':
+      return plain(
+        `Flowbot did not ${verb} ${named}: this change needs a second person’s approval (${outcome.rule}), which a workflow step can’t ask for. Ask for it in a channel with /flow ${verb === 'reset the rate of' ? 'reset-rate' : verb} ${formatKeyRef(outcome.target, naming.environmentCount)}.`,
+      );
+    case 'duplicate':
+      return plain(`Flowbot is already doing this for the same workflow run (${named}).`);
+    case 'failed': {
+      const certain = ['not_found', 'unauthorized', 'bad_request'].includes(outcome.error.kind);
+      return plain(
+        `Flowbot could not ${verb} ${named}: ${describeQStashError(outcome.error)}. ${certain ? 'Nothing was changed.' : 'QStash may or may not have applied it; check the key before running the step again.'}`,
+      );
+    }
+  }
+}
+
+/** Why a read did not happen. */
+export function stepErrorForRead(
+  outcome: Exclude<ReadOutcome<unknown>, { kind: 'ok' }>,
+  target: KeyRef,
+  naming: KeyNaming,
+): string {
+  if (outcome.kind === 'refused')
+    return plain(`Flowbot did not read ${key(target, naming)}: ${outcome.explanation}`);
+  return plain(`Flowbot could not read ${key(target, naming)}: ${describeQStashError(outcome.error)}.`);
+}
+
+/** The step ran out of time waiting for QStash. */
+export function stepTimedOut(
+  action: 'resume' | 'pause' | 'status',
+  target: KeyRef,
+  seconds: number,
+  naming: KeyNaming,
+): string {
+  const what =
+    action === 'status'
+      ? `read ${key(target, naming)}`
+      : `${action} ${key(target, naming)}; QStash may or may not have applied it, so check the key before running the step again`;
+  return plain(`QStash did not answer within ${seconds} seconds, so Flowbot could not ${what}.`);
+}
+
+/** Inputs that can't be used. */
+export function stepInputError(problem: string): string {
+  return plain(`The step’s inputs can’t be used: ${problem}`);
+}
+
+/** A step this version of Flowbot doesn't have (the manifest is newer than the app). */
+export function unknownStep(callbackId: string): string {
+  return plain(
+    `This version of Flowbot has no step called ${truncate(callbackId, 60)}. Update Flowbot or remove the step.`,
+  );
+}

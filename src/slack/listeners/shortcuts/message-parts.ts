@@ -1,0 +1,66 @@
+import type { MessageParts } from '../../../core/catalog/find-keys.js';
+
+/** Buttons whose value is a key: Flowbot's own, and `flow_resume` on any sender's alert. */
+const KEY_BUTTONS = /^(?:flow_resume(?:#\d{1,3})?|flow_pause|flow_status|flow_refresh|flow_ramp)$/;
+
+const MAX_TEXTS = 400;
+
+/**
+ * Message text as Slack sends it, decoded once: links and mentions back to what people see (`<url|label>` →
+ * `label`, `<url>` → `url`), then `&lt;` `&gt;` `&amp;` back to `<` `>` `&`.
+ */
+export function decodeSlackText(text: string): string {
+  return text
+    .replace(/<([^<>|]*)\|([^<>]*)>/g, (_, _target: string, label: string) => label)
+    .replace(/<([^<>]*)>/g, (_, inner: string) => inner)
+    .replace(/&(lt|gt|amp);/g, (_, name: string) => (name === 'lt' ? '<' : name === 'gt' ? '>' : '&'));
+}
+
+type Json = Record<string, unknown>;
+
+function isObject(value: unknown): value is Json {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
+/**
+ * Everything a message says, for finding keys in it: its text, every text object in its blocks (sections,
+ * fields, context, headers, rich text) and legacy attachments (text, pretext, title, fields), and the values
+ * of key buttons. Untrusted input of any shape: what isn't text is skipped, and the walk is bounded.
+ */
+export function messageParts(message: unknown): MessageParts {
+  const texts: string[] = [];
+  const keyValues: string[] = [];
+  const addText = (value: unknown) => {
+    if (typeof value === 'string' && value !== '' && texts.length < MAX_TEXTS)
+      texts.push(decodeSlackText(value));
+  };
+  const walk = (node: unknown, depth: number): void => {
+    if (depth > 12 || texts.length >= MAX_TEXTS) return;
+    if (Array.isArray(node)) {
+      for (const item of node.slice(0, 200)) walk(item, depth + 1);
+      return;
+    }
+    if (!isObject(node)) return;
+    if (node.type === 'button' && typeof node.action_id === 'string' && KEY_BUTTONS.test(node.action_id)) {
+      if (typeof node.value === 'string') keyValues.push(node.value);
+      return;
+    }
+    // Rich text keeps inline code as a style on a text element: give it back its backticks.
+    if (node.type === 'text' && typeof node.text === 'string') {
+      const styled = isObject(node.style) && node.style.code === true;
+      addText(styled ? `\`${node.text}\`` : node.text);
+      return;
+    }
+    for (const [name, value] of Object.entries(node)) {
+      if (typeof value === 'string') {
+        if (['text', 'pretext', 'title', 'fallback', 'value'].includes(name)) addText(value);
+      } else walk(value, depth + 1);
+    }
+  };
+  if (isObject(message)) {
+    addText(message.text);
+    walk(message.blocks, 0);
+    walk(message.attachments, 0);
+  }
+  return { texts, keyValues };
+}

@@ -17,6 +17,7 @@ import {
   viewActionPayload,
   viewSubmissionPayload,
 } from '../../stand-ins/slack-request.js';
+import { checkOptionsAnswer } from '../../stand-ins/slack-views.js';
 import { ALLOWED_USER, CHANNEL, type Harness, SIGNING_SECRET } from './flowbot-harness.js';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
@@ -174,7 +175,10 @@ export function surfaces(h: Harness) {
         ),
       );
       const parsed = result.body === '' ? {} : JSON.parse(result.body);
-      return { ...result, options: Array.isArray(parsed.options) ? parsed.options : [] };
+      // Slack shows an empty menu for an answer it can't use: a test must hear about it.
+      const problems = checkOptionsAnswer(parsed);
+      if (problems.length > 0) throw new Error(`Slack would not show these options: ${problems.join('; ')}`);
+      return { ...result, options: parsed.options };
     },
 
     /** Submits the modal with these inputs; the channel's response_url is where Flowbot answers. */
@@ -274,13 +278,14 @@ export function surfaces(h: Harness) {
   };
 }
 
-/** Waits for the modal opened with this trigger. */
+/**
+ * Waits for the modal opened with this trigger. The fake Slack records a call before answering it (in the
+ * same turn), so its answer is read once the waiter wakes.
+ */
 async function openedWith(h: Harness, triggerId: string): Promise<SlackView> {
-  const call = await h.slack.waitForCall(
-    'views.open',
-    (c) => c.params.trigger_id === triggerId && c.response?.ok === true,
-  );
-  const id = (call.response?.view as { id: string } | undefined)?.id ?? '';
+  const call = await h.slack.waitForCall('views.open', (c) => c.params.trigger_id === triggerId);
+  const id = (call.response?.view as { id: string } | undefined)?.id;
+  if (id === undefined) throw new Error(`views.open was refused: ${JSON.stringify(call.response)}`);
   return h.slack.view(id)!;
 }
 

@@ -147,8 +147,9 @@ export class KeyCatalog {
   /**
    * Keys matching what the person typed, at most `limit`, best first: exact, then starting with it, then
    * containing it (case-insensitive, against `env:key` when there are several environments); paused keys and
-   * longer waitlists first within each. Only keys the person may see. A well-formed key they typed that the
-   * listing doesn't have is offered too, first, so a lagging or failing list never blocks them.
+   * longer waitlists first within each. Only keys the person may see. A well-formed key they typed is offered
+   * too, first, when the list can't tell (not read yet, failing) or shows nothing like it, so a lagging or
+   * failing list never blocks them.
    */
   async suggest(
     actorId: string,
@@ -189,14 +190,22 @@ export class KeyCatalog {
         a.name.localeCompare(b.name),
     );
     const suggestions: Suggestion[] = [];
+    // What they typed is offered as a key of its own when the list can't know it: their environment's list is
+    // missing or failing, or nothing listed matches at all (a key QStash's list doesn't show yet).
     const typedRef =
       query === '' ? undefined : parseKeyRef(query, this.source.names, this.source.defaultName);
-    if (typedRef?.ok && allowedEnvironments.has(typedRef.ref.environment)) {
+    if (typedRef?.ok && allowedEnvironments.has(typedRef.ref.environment) && limit > 0) {
       const { ref } = typedRef;
+      const listing = this.listings.get(ref.environment);
+      const unknowable = !listing?.keys || listing.error !== undefined;
       const listed = ranked.some(
         (entry) => entry.ref.environment === ref.environment && entry.ref.key === ref.key,
       );
-      if (!listed && limit > 0 && (await this.mayList(actorId, ref.environment, ref.key, channelId)))
+      if (
+        !listed &&
+        (unknowable || ranked.length === 0) &&
+        (await this.mayList(actorId, ref.environment, ref.key, channelId))
+      )
         suggestions.push({ ref, state: undefined });
     }
     for (const entry of ranked) {

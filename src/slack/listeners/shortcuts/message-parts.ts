@@ -6,13 +6,21 @@ const KEY_BUTTONS = /^(?:flow_resume(?:#\d{1,3})?|flow_pause|flow_status|flow_re
 const MAX_TEXTS = 400;
 
 /**
- * Message text as Slack sends it, decoded once: links and mentions back to what people see (`<url|label>` →
- * `label`, `<url>` → `url`), then `&lt;` `&gt;` `&amp;` back to `<` `>` `&`.
+ * Message text as Slack sends it, decoded once into what people see: `<url|label>` → `label`, `<url>` → `url`,
+ * `<@U…>` → `@U…`, `<#C…|name>` → `#name`, `<!here>` → `@here`, `<!subteam^S…|@team>` → `@team`; then
+ * `&lt;` `&gt;` `&amp;` back to `<` `>` `&`.
  */
 export function decodeSlackText(text: string): string {
   return text
-    .replace(/<([^<>|]*)\|([^<>]*)>/g, (_, _target: string, label: string) => label)
-    .replace(/<([^<>]*)>/g, (_, inner: string) => inner)
+    .replace(/<([^<>]*)>/g, (_, inner: string) => {
+      const bar = inner.indexOf('|');
+      const target = bar === -1 ? inner : inner.slice(0, bar);
+      const label = bar === -1 ? undefined : inner.slice(bar + 1);
+      if (target.startsWith('#')) return label !== undefined ? `#${label}` : target;
+      if (target.startsWith('@')) return label !== undefined ? `@${label.replace(/^@/, '')}` : target;
+      if (target.startsWith('!')) return label ?? `@${target.slice(1).split('^')[0]}`;
+      return label ?? target;
+    })
     .replace(/&(lt|gt|amp);/g, (_, name: string) => (name === 'lt' ? '<' : name === 'gt' ? '>' : '&'));
 }
 

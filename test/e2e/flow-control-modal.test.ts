@@ -245,7 +245,7 @@ describe('/flow alone', () => {
     expect(ack.status).toBe(200);
     expect(ack.body).toBe('');
     const opened = await h.slack.waitForCall('views.open');
-    const view = h.slack.view((opened.response?.view as { id: string }).id)!;
+    const view = h.slack.view(String((opened.response?.view as { id?: string } | undefined)?.id))!;
     expect(input(view, 'flow_channel')?.element?.initial_conversation).toBe(CHANNEL);
   });
 

@@ -3,12 +3,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo, Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import type { FakeSlack } from '../stand-ins/fake-slack.js';
+import type { FakeSlack, SlackView } from '../stand-ins/fake-slack.js';
 import { emojiImages } from './emoji-images.js';
 import type { KeySource } from './key-panel.js';
 import type { SlackDoor } from './slack-door.js';
 import type { Timeline } from './timeline.js';
-import type { PageConfig, PanelState } from './web/protocol.js';
+import type { FormEntry, PageConfig, PageView, PanelState, ViewsState } from './web/protocol.js';
 import { CHANNEL, ONCALL_GROUP, PEOPLE, personById, userNames } from './workspace.js';
 
 export interface SandboxServerDeps {
@@ -121,6 +121,49 @@ function path(value: unknown): { block: number; element: number | 'accessory' } 
 const text = (value: unknown, max: number): string | undefined =>
   typeof value === 'string' && value.trim() !== '' ? value.trim().slice(0, max) : undefined;
 
+/** Flowbot's shortcuts, as the manifest declares them. */
+const SHORTCUT = { global: 'flow_control', message: 'flow_message_action' } as const;
+
+function pageView(view: SlackView): PageView {
+  const label = (value: unknown) =>
+    value && typeof value === 'object' && typeof (value as { text?: unknown }).text === 'string'
+      ? (value as { text: string }).text
+      : undefined;
+  return {
+    id: view.id,
+    type: view.type,
+    user: view.user,
+    ...(label(view.title) ? { title: label(view.title) } : {}),
+    ...(label(view.submit) ? { submit: label(view.submit) } : {}),
+    ...(label(view.close) ? { close: label(view.close) } : {}),
+    blocks: view.blocks,
+    hash: view.hash,
+  };
+}
+
+/** The page's form, as it posts it: only small, well-formed entries keyed by block_id are taken. */
+function form(value: unknown): Record<string, FormEntry> {
+  const entries: Record<string, FormEntry> = {};
+  if (!value || typeof value !== 'object') return entries;
+  for (const [blockId, raw] of Object.entries(value as Record<string, unknown>).slice(0, 50)) {
+    if (!raw || typeof raw !== 'object' || blockId.length > 255) continue;
+    const { value: typed, option, conversation } = raw as Record<string, unknown>;
+    const chosen =
+      option && typeof option === 'object' && typeof (option as { value?: unknown }).value === 'string'
+        ? {
+            text: String((option as { text?: unknown }).text ?? '').slice(0, 200),
+            value: (option as { value: string }).value.slice(0, 300),
+          }
+        : undefined;
+    entries[blockId] = {
+      ...(typeof typed === 'string' ? { value: typed.slice(0, 4_000) } : {}),
+      ...(chosen ? { option: chosen } : {}),
+      ...(typeof conversation === 'string' ? { conversation: conversation.slice(0, 40) } : {}),
+    };
+  }
+  return entries;
+}
+
 /** The sandbox's web server: the page, its live feed (Server-Sent Events), and the page's actions. */
 export async function startSandboxServer(
   deps: SandboxServerDeps,
@@ -137,6 +180,20 @@ export async function startSandboxServer(
     groups: { [ONCALL_GROUP.id]: ONCALL_GROUP.handle },
   };
   const streams = new Set<ServerResponse>();
+  const viewsState = (): ViewsState => {
+    const homes: Record<string, PageView> = {};
+    const messages: Record<string, { ts: string; text?: string; blocks?: unknown[] }[]> = {};
+    for (const person of PEOPLE) {
+      const home = deps.slack.homeView(person.id);
+      if (home) homes[person.id] = pageView(home);
+      messages[person.id] = deps.slack.messages(person.id).map((message) => ({
+        ts: message.ts,
+        ...(message.text !== undefined ? { text: message.text } : {}),
+        ...(Array.isArray(message.blocks) ? { blocks: message.blocks } : {}),
+      }));
+    }
+    return { homes, modals: deps.slack.openModals().map(pageView), messages };
+  };
   let panel: PanelState = { keys: [], checkedAt: 0 };
   let panelJson = '';
 
@@ -151,6 +208,18 @@ export async function startSandboxServer(
     pending ??= setTimeout(() => {
       pending = undefined;
       broadcast('timeline', timelineJson());
+    }, 20);
+  });
+
+  let viewsPending: NodeJS.Timeout | undefined;
+  const unsubscribeViews = deps.slack.onChange((change) => {
+    const private_ =
+      (change.type === 'message_posted' || change.type === 'message_updated') &&
+      change.channel !== CHANNEL.id;
+    if (!change.type.startsWith('view_') && !private_) return;
+    viewsPending ??= setTimeout(() => {
+      viewsPending = undefined;
+      broadcast('views', JSON.stringify(viewsState()));
     }, 20);
   });
 
@@ -192,7 +261,7 @@ export async function startSandboxServer(
       send(res, 200, 'image/svg+xml', svg);
     },
     'GET /api/state': async (_req, res) =>
-      sendJson(res, 200, { config, timeline: deps.timeline.items(), keys: panel }),
+      sendJson(res, 200, { config, timeline: deps.timeline.items(), keys: panel, views: viewsState() }),
     'GET /events': async (req, res) => {
       res.writeHead(200, {
         'content-type': 'text/event-stream; charset=utf-8',
@@ -202,6 +271,7 @@ export async function startSandboxServer(
       res.write(`event: config\ndata: ${JSON.stringify(config)}\n\n`);
       res.write(`event: timeline\ndata: ${timelineJson()}\n\n`);
       res.write(`event: keys\ndata: ${JSON.stringify(panel)}\n\n`);
+      res.write(`event: views\ndata: ${JSON.stringify(viewsState())}\n\n`);
       streams.add(res);
       req.on('close', () => streams.delete(res));
     },
@@ -252,6 +322,80 @@ export async function startSandboxServer(
       const result = await deps.door.click(person, where, at);
       if (!result.ok) deps.timeline.addNotice(person.id, result.problem);
       return sendJson(res, 200, result);
+    },
+    'POST /api/home': async (req, res) => {
+      const person = personById((await readJson(req))?.user);
+      if (!person) return sendJson(res, 400, { ok: false, problem: 'user is required' });
+      return sendJson(res, 200, await deps.door.homeOpened(person));
+    },
+    'POST /api/view-click': async (req, res) => {
+      const body = await readJson(req);
+      const person = personById(body?.user);
+      const at = path(body?.path);
+      const view = typeof body?.view === 'string' ? deps.slack.view(body.view) : undefined;
+      // Only the person a view belongs to can click in it.
+      if (!person || !at || !view || view.user !== person.id || view.closed)
+        return sendJson(res, 404, { ok: false, problem: 'no such view' });
+      return sendJson(res, 200, await deps.door.viewClick(person, view, at));
+    },
+    'POST /api/shortcut': async (req, res) => {
+      const body = await readJson(req);
+      const person = personById(body?.user);
+      if (!person) return sendJson(res, 400, { ok: false, problem: 'user is required' });
+      if (typeof body?.ts === 'string') {
+        const message = deps.slack.getMessage(CHANNEL.id, body.ts);
+        if (!message) return sendJson(res, 404, { ok: false, problem: 'no such message' });
+        return sendJson(res, 200, await deps.door.messageShortcut(person, SHORTCUT.message, message));
+      }
+      return sendJson(res, 200, await deps.door.shortcut(person, SHORTCUT.global));
+    },
+    'POST /api/options': async (req, res) => {
+      const body = await readJson(req);
+      const person = personById(body?.user);
+      const view = typeof body?.view === 'string' ? deps.slack.view(body.view) : undefined;
+      const blockId = text(body?.blockId, 255);
+      if (!person || !view || view.user !== person.id || blockId === undefined)
+        return sendJson(res, 404, { ok: false, problem: 'no such view' });
+      const typed = typeof body?.value === 'string' ? body.value.slice(0, 300) : '';
+      return sendJson(
+        res,
+        200,
+        await deps.door.suggest(person, view, blockId, text(body?.actionId, 255) ?? blockId, typed),
+      );
+    },
+    'POST /api/view-select': async (req, res) => {
+      const body = await readJson(req);
+      const person = personById(body?.user);
+      const view = typeof body?.view === 'string' ? deps.slack.view(body.view) : undefined;
+      const blockId = text(body?.blockId, 255);
+      const chosen = form({ chosen: { option: body?.option } }).chosen?.option;
+      if (!person || !view || view.user !== person.id || blockId === undefined || !chosen)
+        return sendJson(res, 404, { ok: false, problem: 'no such view' });
+      const actionId = text(body?.actionId, 255) ?? blockId;
+      const option = { text: { type: 'plain_text' as const, text: chosen.text }, value: chosen.value };
+      return sendJson(
+        res,
+        200,
+        await deps.door.viewSelect(person, view, blockId, actionId, option, form(body?.form)),
+      );
+    },
+    'POST /api/view-submit': async (req, res) => {
+      const body = await readJson(req);
+      const person = personById(body?.user);
+      const view = typeof body?.view === 'string' ? deps.slack.view(body.view) : undefined;
+      if (!person || !view || view.user !== person.id || view.closed)
+        return sendJson(res, 404, { ok: false, problem: 'no such view' });
+      const result = await deps.door.submit(person, view, form(body?.form));
+      // Slack closes the modal unless the acknowledgement names errors.
+      if (result.ok && !result.errors) deps.slack.closeView(view.id);
+      return sendJson(res, 200, result);
+    },
+    'POST /api/view-close': async (req, res) => {
+      const body = await readJson(req);
+      const person = personById(body?.user);
+      const view = typeof body?.view === 'string' ? deps.slack.view(body.view) : undefined;
+      if (person && view && view.user === person.id) deps.slack.closeView(view.id);
+      return sendJson(res, 200, { ok: true });
     },
     'POST /api/alert': async (req, res) => {
       const body = await readJson(req);
@@ -330,7 +474,9 @@ export async function startSandboxServer(
     url: `http://${host}:${port}/`,
     async close() {
       unsubscribe();
+      unsubscribeViews();
       if (pending) clearTimeout(pending);
+      if (viewsPending) clearTimeout(viewsPending);
       clearInterval(poller);
       clearInterval(heartbeat);
       for (const stream of streams) stream.end();

@@ -62,3 +62,31 @@ export interface PanelState {
   readonly problem?: string;
   readonly checkedAt: number;
 }
+
+/** What a person has entered in one input of a modal. */
+export interface FormEntry {
+  readonly value?: string;
+  readonly option?: { readonly text: string; readonly value: string };
+  readonly conversation?: string;
+}
+
+/** A view (modal or Home tab) as the page shows it. */
+export interface PageView {
+  readonly id: string;
+  readonly type: 'modal' | 'home';
+  readonly user: string;
+  readonly title?: string;
+  readonly submit?: string;
+  readonly close?: string;
+  readonly blocks: unknown[];
+  /** Bumped on every change, so the page redraws only what changed. */
+  readonly hash: string;
+}
+
+/** The views people have (each person's Home and open modal) and Flowbot's private messages to them. */
+export interface ViewsState {
+  readonly homes: Readonly<Record<string, PageView>>;
+  readonly modals: readonly PageView[];
+  /** User ID → Flowbot's messages to them (its Messages tab), oldest first. */
+  readonly messages: Readonly<Record<string, readonly { ts: string; text?: string; blocks?: unknown[] }[]>>;
+}

@@ -19,7 +19,11 @@ export type Tag =
   | 'br'
   | 'hr'
   | 'button'
-  | 'time';
+  | 'time'
+  | 'label'
+  | 'input'
+  | 'select'
+  | 'option';
 
 export interface VElement {
   readonly tag: Tag;
@@ -38,6 +42,25 @@ export interface RenderContext {
   readonly groups?: Readonly<Record<string, string>>;
   /** How `<!date^…>` is shown; without it, its fallback text (what clients that can't format dates show). */
   readonly formatDate?: (seconds: number, format: string, fallback: string) => string;
+  /** For a modal's input blocks: what has been entered, errors to show, and the conversations to pick from. */
+  readonly form?: FormContext;
+}
+
+/** One input's value as the page keeps it. */
+export interface FormValue {
+  readonly value?: string;
+  readonly option?: { readonly text: string; readonly value: string };
+  readonly conversation?: string;
+}
+
+export interface FormContext {
+  /** By block_id. */
+  readonly values: Readonly<Record<string, FormValue>>;
+  /** By block_id, from a submission's `response_action: errors`. */
+  readonly errors?: Readonly<Record<string, string>>;
+  readonly conversations: readonly { readonly id: string; readonly name: string }[];
+  /** What `default_to_current_conversation` picks. */
+  readonly currentConversation?: string;
 }
 
 /** Where a button sits in a message, so a click can name it without trusting what the page says it carries. */
@@ -343,10 +366,155 @@ function element(value: unknown, ctx: RenderContext, path: ButtonPath, blockId: 
   }
 }
 
+function optionOf(value: unknown): { text: string; value: string } | undefined {
+  if (!isRecord(value) || typeof value.value !== 'string') return undefined;
+  return { text: textOf(value.text), value: value.value };
+}
+
+/** What an input starts with: what the person entered, else the element's initial value. */
+export function initialFormValue(element: unknown, form?: FormContext): FormValue {
+  if (!isRecord(element)) return {};
+  if (typeof element.initial_value === 'string') return { value: element.initial_value };
+  const option = optionOf(element.initial_option);
+  if (option) return { option };
+  if (typeof element.initial_conversation === 'string') return { conversation: element.initial_conversation };
+  if (element.default_to_current_conversation === true && form?.currentConversation)
+    return { conversation: form.currentConversation };
+  return {};
+}
+
+/** An input block's element, showing the value entered so far; `data-*` attributes let the page wire it. */
+function inputElement(
+  element: Record<string, unknown>,
+  blockId: string,
+  dispatch: boolean,
+  form?: FormContext,
+): VNode[] {
+  const current = form?.values[blockId] ?? initialFormValue(element, form);
+  const actionId = typeof element.action_id === 'string' ? element.action_id : blockId;
+  const common: Record<string, string> = {
+    'data-block-id': blockId,
+    'data-action-id': actionId,
+    'data-kind': typeof element.type === 'string' ? element.type : 'unknown',
+    ...(dispatch ? { 'data-dispatch': 'true' } : {}),
+  };
+  const placeholder = textOf(element.placeholder);
+  const options = Array.isArray(element.options)
+    ? element.options.map(optionOf).filter((o) => o !== undefined)
+    : [];
+  switch (element.type) {
+    case 'plain_text_input':
+    case 'number_input': {
+      const attrs: Record<string, string> = {
+        ...common,
+        class: 'sk-input',
+        type: element.type === 'number_input' ? 'number' : 'text',
+        value: current.value ?? '',
+      };
+      if (placeholder) attrs.placeholder = placeholder;
+      if (typeof element.max_length === 'number') attrs.maxlength = String(element.max_length);
+      if (typeof element.min_value === 'string') attrs.min = element.min_value;
+      if (typeof element.max_value === 'string') attrs.max = element.max_value;
+      return [el('input', attrs)];
+    }
+    case 'static_select':
+      return [
+        el('select', { ...common, class: 'sk-select' }, [
+          el('option', { value: '' }, [placeholder || 'Choose an option']),
+          ...options.map((option) =>
+            el(
+              'option',
+              { value: option.value, ...(current.option?.value === option.value ? { selected: '' } : {}) },
+              [option.text],
+            ),
+          ),
+        ]),
+      ];
+    case 'conversations_select': {
+      const conversations = form?.conversations ?? [];
+      return [
+        el('select', { ...common, class: 'sk-select' }, [
+          el('option', { value: '' }, ['Choose a conversation']),
+          ...conversations.map((conversation) =>
+            el(
+              'option',
+              {
+                value: conversation.id,
+                ...(current.conversation === conversation.id ? { selected: '' } : {}),
+              },
+              [`# ${conversation.name}`],
+            ),
+          ),
+        ]),
+      ];
+    }
+    case 'external_select':
+      return [
+        el('div', { class: 'sk-external' }, [
+          el('input', {
+            ...common,
+            class: 'sk-input',
+            type: 'search',
+            autocomplete: 'off',
+            role: 'combobox',
+            'aria-label': placeholder || 'Search',
+            value: current.option?.text ?? '',
+            ...(placeholder ? { placeholder } : {}),
+            ...(current.option ? { 'data-value': current.option.value } : {}),
+          }),
+          el('div', { class: 'sk-suggestions', role: 'listbox', 'data-for': blockId }, []),
+        ]),
+      ];
+    case 'radio_buttons':
+      return [
+        el(
+          'div',
+          { class: 'sk-radios' },
+          options.map((option) =>
+            el('label', { class: 'sk-radio' }, [
+              el('input', {
+                ...common,
+                type: 'radio',
+                name: blockId,
+                value: option.value,
+                'data-text': option.text,
+                ...(current.option?.value === option.value ? { checked: '' } : {}),
+              }),
+              ` ${option.text}`,
+            ]),
+          ),
+        ),
+      ];
+    default:
+      return [unsupported(typeof element.type === 'string' ? element.type : 'element')];
+  }
+}
+
 function block(value: unknown, index: number, ctx: RenderContext): VNode[] {
   if (!isRecord(value)) return [];
   const blockId = typeof value.block_id === 'string' ? value.block_id : undefined;
   switch (value.type) {
+    case 'input': {
+      const id = blockId ?? `input${index}`;
+      const element = isRecord(value.element) ? value.element : {};
+      const error = ctx.form?.errors?.[id];
+      const children: VNode[] = [
+        el('label', { class: 'sk-label' }, [
+          textOf(value.label),
+          ...(value.optional === true ? [el('span', { class: 'sk-optional' }, [' (optional)'])] : []),
+        ]),
+        ...inputElement(element, id, value.dispatch_action === true, ctx.form),
+      ];
+      if (value.hint !== undefined) children.push(el('div', { class: 'sk-hint' }, [textOf(value.hint)]));
+      if (error) children.push(el('div', { class: 'sk-error', role: 'alert' }, [error]));
+      return [
+        el(
+          'div',
+          { class: `sk-block sk-input-block${error ? ' sk-invalid' : ''}`, 'data-block-id': id },
+          children,
+        ),
+      ];
+    }
     case 'section': {
       const main: VNode[] = [];
       if (value.text !== undefined)
@@ -460,7 +628,7 @@ export function confirmDialog(confirm: unknown, ctx: RenderContext = {}): Confir
   };
 }
 
-const VOID: ReadonlySet<Tag> = new Set(['br', 'hr']);
+const VOID: ReadonlySet<Tag> = new Set(['br', 'hr', 'input']);
 
 function escapeHtml(text: string): string {
   return text

@@ -9,6 +9,7 @@ import {
   renderMrkdwn,
 } from '../render-blocks.js';
 import { h, setText, toDom } from './dom.js';
+import { setupViews } from './views.js';
 
 /**
  * The page: a Slack channel (#incidents) driven entirely by the sandbox server's event stream. Every command
@@ -40,6 +41,8 @@ const alertResult = byId<HTMLDivElement>('alert-result');
 const banner = byId<HTMLDivElement>('banner');
 const connection = byId<HTMLSpanElement>('connection');
 const modal = byId<HTMLDivElement>('modal');
+const shortcutMenu = byId<HTMLDivElement>('shortcut-menu');
+const messageMenu = byId<HTMLDivElement>('message-menu');
 
 let config: PageConfig | undefined;
 let items: TimelineItem[] = [];
@@ -124,6 +127,20 @@ function messageNode(item: TimelineItem, replies: TimelineItem[]): HTMLElement {
   if (isPrivate && item.kind !== 'command')
     body.append(
       h('button', { class: 'dismiss', type: 'button', 'data-dismiss': item.key }, 'Dismiss message'),
+    );
+  if (item.kind === 'message' && item.ts)
+    body.append(
+      h(
+        'button',
+        {
+          class: 'more-actions',
+          type: 'button',
+          'data-more': item.ts,
+          title: 'More actions',
+          'aria-label': 'More actions',
+        },
+        '⋯',
+      ),
     );
   return h(
     'div',
@@ -221,6 +238,7 @@ function renderPeople(): void {
       sessionStorage.setItem('flowbot-sandbox-user', me);
       input.placeholder = placeholder();
       renderTimeline();
+      views.personChanged();
     });
     people.append(
       h(
@@ -323,6 +341,15 @@ messages.addEventListener('click', (event) => {
     renderTimeline();
     return;
   }
+  const more = target.closest<HTMLElement>('[data-more]');
+  if (more?.dataset.more) {
+    const box = more.getBoundingClientRect();
+    messageMenu.dataset.ts = more.dataset.more;
+    messageMenu.style.top = `${Math.round(box.bottom + 4)}px`;
+    messageMenu.style.left = `${Math.round(Math.max(8, box.right - 240))}px`;
+    messageMenu.hidden = false;
+    return;
+  }
   const dismiss = target.closest<HTMLElement>('[data-dismiss]');
   if (dismiss?.dataset.dismiss) {
     dismissed.add(dismiss.dataset.dismiss);
@@ -353,6 +380,35 @@ async function click(button: HTMLButtonElement): Promise<void> {
     button.classList.remove('busy');
   }
 }
+
+byId('shortcuts-button').addEventListener('click', () => {
+  shortcutMenu.hidden = !shortcutMenu.hidden;
+});
+shortcutMenu.addEventListener('click', (event) => {
+  if (!(event.target as HTMLElement).closest('[data-shortcut]')) return;
+  shortcutMenu.hidden = true;
+  void post('/api/shortcut', { user: me });
+});
+messageMenu.addEventListener('click', (event) => {
+  if (!(event.target as HTMLElement).closest('[data-shortcut]')) return;
+  messageMenu.hidden = true;
+  void post('/api/shortcut', { user: me, ts: messageMenu.dataset.ts });
+});
+document.addEventListener('click', (event) => {
+  const target = event.target as HTMLElement;
+  if (!target.closest('#shortcut-menu, #shortcuts-button')) shortcutMenu.hidden = true;
+  if (!target.closest('#message-menu, [data-more]')) messageMenu.hidden = true;
+});
+
+const views = setupViews({
+  me: () => me,
+  context,
+  channel: () => config?.channel ?? { id: 'C0INCIDENTS', name: 'incidents' },
+  post,
+  confirm: askToConfirm,
+});
+byId('channel-link').addEventListener('click', () => void views.showChannel());
+byId('home-link').addEventListener('click', () => void views.showHome());
 
 alertForm.addEventListener('submit', (event) => {
   event.preventDefault();
@@ -463,6 +519,7 @@ function connect(): void {
     renderTimeline();
   });
   events.addEventListener('keys', (event) => renderKeys(JSON.parse((event as MessageEvent<string>).data)));
+  events.addEventListener('views', (event) => views.apply(JSON.parse((event as MessageEvent<string>).data)));
 }
 
 connect();

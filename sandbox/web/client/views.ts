@@ -179,7 +179,8 @@ export function setupViews(deps: ViewDeps) {
     const answer = await deps.post('/api/options', { user: deps.me(), view: view.id, ...at, value: typed });
     const list = body.querySelector<HTMLDivElement>(`.sk-suggestions[data-for="${CSS.escape(at.blockId)}"]`);
     if (!list) return;
-    const options = Array.isArray(answer.options) ? (answer.options as Record<string, any>[]) : [];
+    type Shown = { value?: unknown; text?: { text?: unknown }; description?: { text?: unknown } };
+    const options = Array.isArray(answer.options) ? (answer.options as Shown[]) : [];
     list.replaceChildren(
       ...(options.length === 0
         ? [h('div', { class: 'sk-suggestion-empty' }, 'No results')]
@@ -194,8 +195,8 @@ export function setupViews(deps: ViewDeps) {
                 'data-text': String(option.text?.text ?? ''),
               },
               h('span', { class: 'sk-suggestion-text' }, String(option.text?.text ?? '')),
-              option.description?.text
-                ? h('small', { class: 'sk-suggestion-description' }, String(option.description.text))
+              typeof option.description?.text === 'string'
+                ? h('small', { class: 'sk-suggestion-description' }, option.description.text)
                 : undefined,
             ),
           )),

@@ -45,22 +45,25 @@ async function shoot(page: Page, name: string): Promise<void> {
   process.stdout.write(`  ${file} (${Math.round(statSync(file).size / 1024)} kB)\n`);
 }
 
-async function main(): Promise<void> {
-  if (!chromiumAvailable()) {
-    process.stderr.write(`No Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium\n`);
-    process.exit(1);
-  }
-  mkdirSync(OUT, { recursive: true });
-  const browser = await launchChromium({ viewport: VIEWPORT });
-  try {
-    await withSandbox(browser, async (page) => {
+interface Story {
+  /** The pictures it takes, in order. */
+  readonly shots: readonly string[];
+  readonly run: (page: Page) => Promise<void>;
+}
+
+const STORIES: readonly Story[] = [
+  {
+    shots: ['list'],
+    run: async (page) => {
       await as(page, 'maria');
       await type(page, '/flow list');
       await page.locator('.msg-ephemeral', { hasText: 'flow-control keys' }).waitFor(WAIT);
       await shoot(page, 'list');
-    });
-
-    await withSandbox(browser, async (page) => {
+    },
+  },
+  {
+    shots: ['status', 'confirm', 'resumed'],
+    run: async (page) => {
       await as(page, 'maria');
       await type(page, '/flow status orders-eu');
       const card = page.locator('.msg-ephemeral', { hasText: 'orders-eu is paused' });
@@ -72,16 +75,20 @@ async function main(): Promise<void> {
       await page.getByRole('dialog').getByRole('button', { name: 'Resume', exact: true }).click();
       await page.locator('.msg-message', { hasText: 'resumed orders-eu' }).waitFor(WAIT);
       await shoot(page, 'resumed');
-    });
-
-    await withSandbox(browser, async (page) => {
+    },
+  },
+  {
+    shots: ['refusal'],
+    run: async (page) => {
       await as(page, 'sam');
       await type(page, '/flow-resume orders-eu');
       await page.locator('.msg-ephemeral', { hasText: 'You can’t resume' }).waitFor(WAIT);
       await shoot(page, 'refusal');
-    });
-
-    await withSandbox(browser, async (page) => {
+    },
+  },
+  {
+    shots: ['alert', 'alert-resumed'],
+    run: async (page) => {
       await as(page, 'maria');
       await page.locator('#alert-form button[type=submit]').click();
       const alert = page.locator('.msg-message', { hasText: 'orders-eu is paused' });
@@ -94,7 +101,60 @@ async function main(): Promise<void> {
       await page.locator('.msg-message .thread-toggle').first().click();
       await page.locator('.thread .msg').first().waitFor(WAIT);
       await shoot(page, 'alert-resumed');
-    });
+    },
+  },
+  {
+    shots: ['home'],
+    run: async (page) => {
+      await as(page, 'maria');
+      await page.locator('#home-link').click();
+      await page.locator('#home-view .sk-section', { hasText: 'orders-eu' }).waitFor(WAIT);
+      await shoot(page, 'home');
+    },
+  },
+  {
+    shots: ['modal'],
+    run: async (page) => {
+      await as(page, 'maria');
+      await page.locator('#shortcuts-button').click();
+      await page
+        .locator('#shortcut-menu')
+        .getByRole('menuitem', { name: /Flow control/ })
+        .click();
+      const modal = page.locator('#view-modal');
+      const picker = modal.locator('input[data-kind="external_select"]');
+      await picker.waitFor(WAIT);
+      await picker.fill('pay');
+      await modal.locator('.sk-suggestion', { hasText: 'payments-us' }).first().click();
+      await modal.locator('select[data-action-id="flow_action"]').selectOption('pause');
+      await modal.locator('[data-block-id="flow_for"] input').waitFor(WAIT);
+      await modal.locator('[data-block-id="flow_reason"] input').fill('deploy window');
+      await modal.locator('[data-block-id="flow_for"] input').fill('15m');
+      await shoot(page, 'modal');
+    },
+  },
+];
+
+/** `npm run screenshots` takes every picture; `npm run screenshots -- home modal` only those. */
+async function main(): Promise<void> {
+  if (!chromiumAvailable()) {
+    process.stderr.write(`No Chromium at ${CHROMIUM_PATH}: apt-get install -y chromium\n`);
+    process.exit(1);
+  }
+  const wanted = process.argv.slice(2);
+  const known = STORIES.flatMap((story) => story.shots);
+  const unknown = wanted.filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    process.stderr.write(`No such picture: ${unknown.join(', ')}. Pictures: ${known.join(', ')}\n`);
+    process.exit(1);
+  }
+  mkdirSync(OUT, { recursive: true });
+  const browser = await launchChromium({ viewport: VIEWPORT });
+  try {
+    for (const story of STORIES) {
+      if (wanted.length > 0 && !story.shots.some((shot) => wanted.includes(shot))) continue;
+      await withSandbox(browser, story.run);
+    }
   } finally {
     await browser.close();
   }

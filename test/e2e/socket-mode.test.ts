@@ -8,10 +8,12 @@ import { type WebSocket, WebSocketServer } from 'ws';
 import { type RunningFlowbot, startFlowbot } from '../../src/app/flowbot.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger } from '../../src/logger.js';
+import { blockSuggestionPayload, viewSubmissionPayload } from '../../stand-ins/slack-request.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { ALLOWED_USER, CHANNEL, LogCapture } from '../support/flowbot-harness.js';
 import { ALERTS_TOKEN, closesGracefully, ROUTE_CASES, refusals } from '../support/keep-alive.js';
 import { type QStashEmulator, startQStashEmulator } from '../support/qstash-emulator.js';
+import { formValues } from '../support/surfaces.js';
 
 /**
  * Slack's side of Socket Mode, locally: `apps.connections.open` hands out a WebSocket URL, the socket says
@@ -228,6 +230,58 @@ describe('Socket Mode', () => {
     },
     3 * SIGNAL_MS,
   );
+
+  it('answers the key picker and a modal’s input problems in the envelope’s acknowledgement', async () => {
+    qstash.setKey({ flowControlKey: 'orders', isPaused: true });
+    socketSlack.send({
+      envelope_id: 'env-4',
+      type: 'interactive',
+      accepts_response_payload: true,
+      payload: blockSuggestionPayload({
+        userId: ALLOWED_USER,
+        actionId: 'flow_key',
+        value: 'ord',
+        view: { id: 'V1', type: 'modal' },
+      }),
+    });
+    await expect
+      .poll(() => socketSlack.acks.get('env-4'), { timeout: SIGNAL_MS })
+      .toMatchObject({
+        options: [{ value: 'orders' }],
+      });
+    socketSlack.send({
+      envelope_id: 'env-5',
+      type: 'interactive',
+      accepts_response_payload: true,
+      payload: viewSubmissionPayload({
+        userId: ALLOWED_USER,
+        view: { id: 'V1', callback_id: 'flow_control_modal' },
+        values: formValues({ key: 'orders', action: 'pause', duration: 'soon', channel: CHANNEL }),
+      }),
+    });
+    await expect
+      .poll(() => socketSlack.acks.get('env-5'), { timeout: SIGNAL_MS })
+      .toMatchObject({
+        response_action: 'errors',
+        errors: { flow_for: expect.any(String) },
+      });
+  });
+
+  it('reconnects after the connection drops, and keeps working; /readyz follows the connection', async () => {
+    expect((await fetch(`http://127.0.0.1:${bot.port}/readyz`)).status).toBe(200);
+    const opensBefore = socketSlack.opens;
+    socketSlack.live()?.terminate();
+    await expect.poll(() => socketSlack.opens, { timeout: 20_000 }).toBeGreaterThan(opensBefore);
+    await expect.poll(() => socketSlack.live() !== undefined, { timeout: 20_000 }).toBe(true);
+    qstash.setKey({ flowControlKey: 'orders', isPaused: true });
+    const responseUrl = slashCommand('env-3', 'orders');
+    const reply = await slack.waitForResponse(
+      responseUrl,
+      (body) => body.response_type === 'in_channel',
+      10_000,
+    );
+    expect(String(reply.text)).toContain('resumed');
+  }, 45_000);
 
   // The route server (health, metrics, alert intake) is the only HTTP door in Socket Mode.
   refusals('Socket Mode route server', ROUTE_CASES, () => `http://127.0.0.1:${bot.port}`);

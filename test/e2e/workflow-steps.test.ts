@@ -27,6 +27,9 @@ describe('Workflow Builder steps', () => {
       user: person(ALLOWED_USER),
     });
     expect(execution.status).toBe('completed');
+    // The execution's token and the person's context secret are secrets like any token: never logged.
+    expect(h.logs.text).not.toContain(execution.botAccessToken);
+    expect(h.logs.text).not.toContain(person(ALLOWED_USER).secret);
     expect(execution.outputs).toMatchObject({
       released: 12_340,
       paused: false,

@@ -6,7 +6,7 @@ import { describeQStashError } from '../../core/qstash/errors.js';
 import { describeLimit } from '../../core/ramp/ramp-plan.js';
 import { whoamiMessage } from './access.js';
 import { ACTION_IDS } from './action-ids.js';
-import { resumeButton } from './buttons.js';
+import { buttonValue, resumeButton } from './buttons.js';
 import { summarizeState } from './key-state.js';
 import { code, escapeAndTruncate, escapeMrkdwn, mention, plural, slackDate, truncate } from './mrkdwn.js';
 import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
@@ -80,7 +80,7 @@ function keyBlock(entry: CatalogKey, naming: KeyNaming): KnownBlock {
         type: 'button',
         action_id: ACTION_IDS.status,
         text: { type: 'plain_text', text: 'Status', emoji: true },
-        value: formatValue(entry, naming),
+        value: buttonValue(entry.ref, naming),
       };
   return {
     type: 'section',
@@ -90,10 +90,6 @@ function keyBlock(entry: CatalogKey, naming: KeyNaming): KnownBlock {
     },
     accessory,
   };
-}
-
-function formatValue(entry: CatalogKey, naming: KeyNaming): string {
-  return naming.environmentCount > 1 ? `${entry.ref.environment}:${entry.ref.key}` : entry.ref.key;
 }
 
 function recentLine(change: RecentChange, naming: KeyNaming): string {

@@ -2,7 +2,7 @@ import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/
 import type { KeyRef } from '../../core/keys.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { keyOption } from './key-options.js';
-import { code, escapeAndTruncate, plural, truncate } from './mrkdwn.js';
+import { code, plural, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
 import { FLOW_CONTROL_VIEW, KEY_PICKER, VIEW_ACTION_IDS } from './surface-ids.js';
 
@@ -322,9 +322,4 @@ export function readModalMetadata(raw: unknown): ModalMetadata {
     // Not ours or damaged: fall through.
   }
   return { origin: 'shortcut' };
-}
-
-/** A short line the modal shows about a key found in a message (escaped; keys come from anyone). */
-export function foundKeyLine(key: string): string {
-  return escapeAndTruncate(key, 80);
 }

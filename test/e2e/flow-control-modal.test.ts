@@ -225,6 +225,27 @@ describe('message shortcut (flow_message_action)', () => {
     expect(JSON.stringify(none.view)).toContain('No flow-control key found in that message');
   });
 
+  it('tells someone without access how to get it, without repeating the keys the message names', async () => {
+    const h = await harness();
+    const { view } = await surfaces(h).messageShortcut(
+      { text: 'flow_control_key="orders-eu" is paused' },
+      { user: STRANGER },
+    );
+    expect(JSON.stringify(view)).toContain('You don’t have access to Flowbot yet');
+    expect(JSON.stringify(view)).not.toContain('orders-eu');
+  });
+
+  it('opens at once while QStash takes 2 s: nothing waits for QStash within the trigger’s 3 seconds', async () => {
+    const h = await harness({
+      qstashTiming: { attemptTimeoutMs: 5_000, totalTimeoutMs: 10_000, baseDelayMs: 10, maxAttempts: 2 },
+    });
+    h.qstash.latencyMs = 2_000;
+    const { view } = await surfaces(h).messageShortcut({ text: 'please resume `orders-eu`' });
+    expect(input(view, 'flow_key')?.element?.initial_option?.value).toBe('orders-eu');
+    // Opened before QStash answered the key list it was asked for in the background.
+    expect(h.qstash.requests.every((r) => r.status === undefined)).toBe(true);
+  });
+
   it('keeps a hostile message’s text as data', async () => {
     const h = await harness();
     const { view } = await surfaces(h).messageShortcut({

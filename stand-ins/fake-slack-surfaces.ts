@@ -222,7 +222,7 @@ export class FakeSurfaces {
   private publish(params: Params): Answer {
     const user = str(params.user_id);
     if (user === undefined) return { ok: false, error: 'invalid_arguments' };
-    if (!/^[UW][A-Z0-9]{2,}$/.test(user)) return { ok: false, error: 'user_not_found' };
+    if (!/^[UW][A-Z0-9]+$/.test(user)) return { ok: false, error: 'user_not_found' };
     const problem = this.check('views.publish', params.view);
     if (problem) return problem;
     const existingId = this.homes.get(user);

@@ -1,9 +1,6 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { type SlackRefusal, validateMessage, validateView } from './block-kit.js';
 import { type Clock, systemClock } from './clock.js';
-import { LoopbackServer, readBody } from './loopback-server.js';
-import { type ChannelInfo, type ChannelSetup, SlackChannels } from './slack-channels.js';
-import { resolveRateLimits, SlackRateLimiter, type SlackRateLimitSettings } from './slack-rate-limits.js';
 import {
   FakeSurfaces,
   type FunctionExecution,

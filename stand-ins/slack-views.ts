@@ -1,4 +1,4 @@
-import { validateView, type ViewMethod } from './block-kit.js';
+import { type ViewMethod, validateView } from './block-kit.js';
 
 /**
  * Slack's rules for views (modals and the Home tab) and for an options load URL's answer, as pure functions

@@ -122,16 +122,16 @@ describe('fake Slack views', () => {
     });
   });
 
-  it('publishes a Home tab per person, with Home rules (no inputs, 100 blocks)', async () => {
+  it('publishes a Home tab per person, with Home rules (a home view, 100 blocks)', async () => {
     slack = await startFakeSlack();
     const home = (blocks: unknown[]) => ({ type: 'home', blocks });
     expect(await call('views.publish', { user_id: 'not-a-user', view: home([]) })).toEqual({
       ok: false,
       error: 'user_not_found',
     });
-    expect((await call('views.publish', { user_id: 'U0001', view: home([input]) })).error).toBe(
-      'invalid_arguments',
-    );
+    expect(
+      (await call('views.publish', { user_id: 'U0001', view: { ...home([input]), type: 'modal' } })).error,
+    ).toBe('invalid_arguments');
     expect(
       (await call('views.publish', { user_id: 'U0001', view: home(Array(101).fill({ type: 'divider' })) }))
         .error,

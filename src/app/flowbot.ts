@@ -7,6 +7,8 @@ import type { Config } from '../config/config.js';
 import { watchWarnings } from '../core/alerts/watch-warnings.js';
 import { Watcher, watcherSees } from '../core/alerts/watcher.js';
 import { PinoAuditLog } from '../core/audit.js';
+import { KeyCatalog } from '../core/catalog/key-catalog.js';
+import { RecentChanges } from '../core/catalog/recent-changes.js';
 import { StoreOnceGuard } from '../core/once-guard.js';
 import { Approvals } from '../core/operations/approvals.js';
 import { Confirmations } from '../core/operations/confirmations.js';
@@ -28,6 +30,7 @@ import { boltLogger } from '../slack/bolt-logger.js';
 import { createBoltApp } from '../slack/create-app.js';
 import { FollowUps } from '../slack/follow-ups.js';
 import { SlackGroupDirectory } from '../slack/group-directory.js';
+import { HomePublisher, type HomePublisherOptions } from '../slack/home/home-publisher.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { SlackNotifier } from '../slack/notifier.js';
 import { SlackRampReporter } from '../slack/ramp-reporter.js';
@@ -62,6 +65,12 @@ export interface FlowbotOptions {
    * wait behind Flowbot's work (`npm start` does; tests mostly run everything on one thread).
    */
   readonly frontDoor?: boolean;
+  /** Home tab publishing: debounce, spacing, how long a viewer is kept up to date, rebuild interval. */
+  readonly homes?: HomePublisherOptions;
+  /** A Workflow Builder step ends with an error after this long, whatever QStash does (ms). */
+  readonly workflowStepTimeoutMs?: number;
+  /** The kept key list is read again in the background when older than this (ms). */
+  readonly keyListMaxAgeMs?: number;
 }
 
 export interface RunningFlowbot {
@@ -138,7 +147,8 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   });
 
   // Counters only matter while they count: shared across replicas in Redis, in memory for a single replica
-  // (where they would otherwise cost a disk write on every change).
+  // (where they would otherwise cost a disk write on every change). The same goes for what only the Home tab
+  // shows (recent changes, who has it open): worth sharing between replicas, not a disk write per change.
   const counters = opened.kind === 'redis' ? store : new MemoryStateStore();
   const rateLimiter = config.rateLimit
     ? new MutationRateLimiter(counters, config.rateLimit.limit, config.rateLimit.windowMs)
@@ -204,6 +214,42 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
           logger.warn({ err: error, environment }, 'watcher could not check QStash; trying again later'),
       )
     : undefined;
+  const catalog = new KeyCatalog(environments, access, {
+    ...(options.keyListMaxAgeMs !== undefined ? { maxAgeMs: options.keyListMaxAgeMs } : {}),
+  });
+  const recent = new RecentChanges(counters);
+  const homes = new HomePublisher(
+    app.client,
+    {
+      catalog,
+      policy: access,
+      ramps,
+      timers,
+      approvals,
+      recent,
+      // The watcher's threshold for a long waitlist, if set (0 there means paused keys only).
+      waitlistThreshold: config.watch
+        ? config.watch.waitlistThreshold || Number.POSITIVE_INFINITY
+        : DEFAULT_LONG_WAITLIST,
+    },
+    naming,
+    counters,
+    work,
+    logger,
+    options.homes,
+    (method, error) => metrics.recordSlackError(method, error),
+  );
+  // Every change, whatever started it: the kept key list learns the key's new state, the Home tab's recent
+  // changes get it, and whoever has their Home open sees it.
+  operations.onChange(async (outcome, request) => {
+    if (outcome.kind !== 'done') return;
+    if (outcome.after) catalog.record(outcome.target, outcome.after);
+    await recent
+      .record(outcome, request.source)
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not record a recent change'));
+    homes.refreshViewers();
+  });
+  catalog.onUpdate(() => homes.refreshViewers());
   const services: Services = {
     operations,
     notifier,
@@ -213,6 +259,12 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     naming,
     work,
     logger,
+    surfaces: {
+      catalog,
+      homes,
+      announceChannel: config.alerts.defaultChannel,
+      workflowStepTimeoutMs: options.workflowStepTimeoutMs ?? WORKFLOW_STEP_TIMEOUT_MS,
+    },
     onSlackError: (method, error) => metrics.recordSlackError(method, error),
   };
   registerListeners(app, services);
@@ -254,6 +306,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   readiness = new ReadinessChecks(environments, bolt.connection, () => opened.health());
   const checked = readiness.refreshAll();
   background.start();
+  homes.startRebuilding(() => background.leading);
   const sweeper = setInterval(() => {
     Promise.resolve()
       .then(() => store.sweepExpired())
@@ -306,6 +359,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       if (policyFile) unwatchFile(policyFile);
       clearInterval(sweeper);
       clearInterval(checkpointer);
+      homes.stop();
       await background.stop();
       const finished = await work.drain(graceMs);
       if (!finished)
@@ -333,6 +387,13 @@ function logPolicyWarnings(logger: Logger, warnings: readonly PolicyWarning[]): 
 }
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;
+/** Without the watcher's setting, a delivering key with this many waiting messages shows on the Home tab. */
+const DEFAULT_LONG_WAITLIST = 1_000;
+/**
+ * A workflow step's answer is bounded by Flowbot, not by QStash: a change is up to three QStash calls (read,
+ * change, read), each retried within its own bound, so the step says "no answer in time" after this long.
+ */
+const WORKFLOW_STEP_TIMEOUT_MS = 30_000;
 const CHECKPOINT_INTERVAL_MS = 30_000;
 
 /**

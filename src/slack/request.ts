@@ -11,6 +11,14 @@ import type { Services } from './services.js';
 export type Visibility = 'in_channel' | 'ephemeral';
 
 /**
+ * A click in a view (the Home tab) has no message: "replace the original" has nothing to replace. Not a
+ * failure: the caller updates what it can otherwise (an approval card through the Web API).
+ */
+export class NoMessageToReplace extends Error {
+  override readonly name = 'NoMessageToReplace';
+}
+
+/**
  * One request from Slack, as the listeners see it: who asks, from where, what started it, how to answer, and
  * a logger bound to the request id that core's audit events carry too. Built once where the request enters.
  */
@@ -40,6 +48,16 @@ export interface SlackRequest {
    */
   run(work: () => Promise<unknown>): Promise<void>;
 }
+
+/** Why a `respond` without a response_url fails: the request's answers go through the Web API instead. */
+export class NoResponseUrl extends Error {
+  override readonly name = 'NoResponseUrl';
+}
+
+/** `respond` for a request Slack sent no response_url with (a modal submitted without one). */
+export const noResponseUrl: RespondFn = async () => {
+  throw new NoResponseUrl();
+};
 
 export function slackRequest(
   services: Services,
@@ -71,6 +89,7 @@ export function slackRequest(
       await respond(payload);
       return true;
     } catch (error) {
+      if (error instanceof NoMessageToReplace) return false;
       services.onSlackError?.('response_url', 'failed');
       logger.error(
         { err: error, visibility: options.visibility, reply: message.text.slice(0, 200) },

@@ -276,6 +276,7 @@ describe('/flow alone', () => {
     const ack = await h.command('/flow', '');
     const help = await h.waitForResponse(ack.responseUrl);
     expect(help.response_type).toBe('ephemeral');
-    expect(allText(help)).toContain('/flow status');
+    for (const sub of ['status', 'list', 'pause', 'resume', 'pin', 'unpin', 'reset-rate', 'global', 'help'])
+      expect(allText(help)).toContain(`/flow ${sub}`);
   });
 });

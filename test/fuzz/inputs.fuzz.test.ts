@@ -235,8 +235,15 @@ for (const door of DOORS) {
       }
     }
 
-    /** A command's answer is in the ack or, after a progress note at most, posted to its response_url. */
-    async function expectDefinitiveReply(ackBody: string, responseUrl: string): Promise<void> {
+    /**
+     * A command's answer is in the ack or, after a progress note at most, posted to its response_url; or, for
+     * `/flow` alone, the Flow control modal opened with the command's trigger_id.
+     */
+    async function expectDefinitiveReply(
+      ackBody: string,
+      responseUrl: string,
+      triggerId: string,
+    ): Promise<void> {
       let acked: { text?: unknown } | undefined;
       try {
         acked = ackBody === '' ? undefined : JSON.parse(ackBody);
@@ -245,11 +252,14 @@ for (const door of DOORS) {
       }
       const ackText = typeof acked?.text === 'string' ? acked.text : '';
       if (acked && !ackText.startsWith(':hourglass')) return;
-      await h.slack.waitForResponse(
-        responseUrl,
-        (body) => !(typeof body.text === 'string' && body.text.startsWith(':hourglass')),
-        60_000,
-      );
+      await Promise.any([
+        h.slack.waitForResponse(
+          responseUrl,
+          (body) => !(typeof body.text === 'string' && body.text.startsWith(':hourglass')),
+          60_000,
+        ),
+        h.slack.waitForCall('views.open', (call) => call.params.trigger_id === triggerId, 60_000),
+      ]);
     }
 
     it(
@@ -263,7 +273,7 @@ for (const door of DOORS) {
                 counts.commands += 1;
                 const result = await h.command(command, text, { user: who });
                 expect(result.status, `${command} ${JSON.stringify(text.slice(0, 80))}`).toBe(200);
-                await expectDefinitiveReply(result.body, result.responseUrl);
+                await expectDefinitiveReply(result.body, result.responseUrl, result.triggerId);
               });
               expectOnlyFlowControlRoutes();
             },

@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach } from 'vitest';
-import { type RunningFlowbot, startFlowbot } from '../../src/app/flowbot.js';
+import { type FlowbotOptions, type RunningFlowbot, startFlowbot } from '../../src/app/flowbot.js';
 import { loadConfig } from '../../src/config/load-config.js';
 import { createLogger, secretsOf } from '../../src/logger.js';
 import { describeRefusal, validateMessage } from '../../stand-ins/block-kit.js';
@@ -74,6 +74,10 @@ export interface HarnessOptions {
   frontDoor?: boolean;
   /** QStash call timing, over the harness's fast defaults (tests that move large answers need longer). */
   qstash?: { attemptTimeoutMs?: number; totalTimeoutMs?: number };
+  /** Home tab publishing, workflow step bounds and the key list's age (tests make them short). */
+  flowbot?: Pick<FlowbotOptions, 'homes' | 'workflowStepTimeoutMs' | 'keyListMaxAgeMs'>;
+  /** QStash call timing instead of the harness's fast-failing defaults (e.g. to let a 2 s QStash answer). */
+  qstashTiming?: FlowbotOptions['qstash'];
 }
 
 export interface Harness {
@@ -91,7 +95,7 @@ export interface Harness {
     command: string,
     text: string,
     options?: { user?: string; channel?: string },
-  ): Promise<PostResult & { responseUrl: string }>;
+  ): Promise<PostResult & { responseUrl: string; triggerId: string }>;
   click(
     fields: Partial<BlockActionFields> & { actionId: string; value: string },
   ): Promise<PostResult & { responseUrl: string }>;
@@ -163,7 +167,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const logger = createLogger({ level: loaded.config.logLevel, secrets, destination: logs });
   const bot = await startFlowbot(loaded.config, {
     logger,
-    qstash: {
+    qstash: options.qstashTiming ?? {
       attemptTimeoutMs: 400,
       totalTimeoutMs: 2_500,
       baseDelayMs: 10,
@@ -172,6 +176,7 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     schedulerIntervalMs: 50,
     frontDoor: options.frontDoor ?? true,
+    ...options.flowbot,
   });
   const url = `http://127.0.0.1:${bot.port}`;
   // The startup readiness check reads QStash once; tests count only what they cause themselves.
@@ -192,17 +197,19 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
     },
     async command(command, text, commandOptions = {}) {
       const responseUrl = slack.responseUrl();
+      const user = commandOptions.user ?? ALLOWED_USER;
+      const triggerId = slack.triggerId(user);
       const body = slashCommandBody({
         command,
         text,
-        trigger_id: slack.triggerId(),
-        user_id: commandOptions.user ?? ALLOWED_USER,
+        trigger_id: triggerId,
+        user_id: user,
         channel_id: commandOptions.channel ?? CHANNEL,
         response_url: responseUrl,
       });
       const result = await postToSlackEndpoint(url, SIGNING_SECRET, body);
       checkAck(result.body, `${command} ${text}`);
-      return { ...result, responseUrl };
+      return { ...result, responseUrl, triggerId };
     },
     async click(fields) {
       const responseUrl = fields.responseUrl ?? slack.responseUrl();

@@ -58,8 +58,14 @@ function policy(allowed: (request: AccessRequest) => boolean): AccessPolicy & { 
     async authorize(request: AccessRequest): Promise<AccessDecision> {
       p.calls += 1;
       return allowed(request)
-        ? { allowed: true, grantedBy: 'test' }
-        : { allowed: false, reason: 'not_granted', explanation: 'no' };
+        ? { kind: 'allowed', grantedBy: 'test' }
+        : {
+            kind: 'refused',
+            refusal: { code: 'not_granted', action: request.action, scope: 'not_listed', onKey: false },
+          };
+    },
+    async grantsFor() {
+      return { grants: [], uncertain: false };
     },
   };
   return p;
@@ -140,7 +146,7 @@ describe('KeyCatalog', () => {
     expect(updates).toBe(1);
     src.hold();
     const failing = catalog.refresh();
-    src.fail(new QStashError('unavailable', '', 503, 4));
+    src.fail(new QStashError({ kind: 'unavailable', status: 503, attempts: 4 }));
     await failing;
     expect(catalog.snapshot()[0]?.error?.kind).toBe('unavailable');
     expect(catalog.snapshot()[0]?.keys).toHaveLength(keys.length);

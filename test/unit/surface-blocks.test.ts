@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { HomeSnapshot } from '../../src/core/catalog/home-snapshot.js';
+import { parseStepInputs } from '../../src/core/commands/step-inputs.js';
 import { checkKey, formatKeyRef, type KeyRef } from '../../src/core/keys.js';
 import { QStashError } from '../../src/core/qstash/errors.js';
 import type { FlowKeyState } from '../../src/core/qstash/types.js';
@@ -13,15 +14,23 @@ import {
 } from '../../src/slack/blocks/key-options.js';
 import {
   flowControlModal,
+  formErrors,
   MODAL_ACTIONS,
   noAccessModal,
   readModalMetadata,
 } from '../../src/slack/blocks/modal.js';
 import { stepErrorForChange } from '../../src/slack/blocks/workflow.js';
-import { parseStepInputs } from '../../src/slack/listeners/functions/step-inputs.js';
-import { parseFlowControlForm } from '../../src/slack/listeners/views/flow-control-form.js';
+import { readFlowControlForm } from '../../src/slack/commands/flow-form.js';
 import { checkOptionsAnswer, checkView } from '../../stand-ins/slack-views.js';
 import { formValues } from '../support/surfaces.js';
+
+/** The modal's submission read as the listener and the front door read it: the form, or errors per input. */
+function parseFlowControlForm(view: unknown, environments: typeof ENVIRONMENTS) {
+  const read = readFlowControlForm(view, environments);
+  return read.kind === 'ok'
+    ? { ok: true as const, form: { ...read.form, key: read.key } }
+    : { ok: false as const, errors: formErrors(read.problems, read.keyProblem).errors };
+}
 
 const ONE = { environmentCount: 1 };
 const ENVIRONMENTS = { names: ['default'], defaultName: 'default' };
@@ -108,7 +117,7 @@ function maximalSnapshot(): HomeSnapshot {
       {
         environment: 'default',
         fetchedAt: Date.now(),
-        error: new QStashError('unavailable', HOSTILE, 503, 4),
+        error: new QStashError({ kind: 'unavailable', detail: HOSTILE, status: 503, attempts: 4 }),
       },
     ],
     ramps: Array.from({ length: 50 }, (_, i) => ({
@@ -242,7 +251,7 @@ describe('Flow control modal', () => {
           const parsed = parseFlowControlForm({ state: { values: formValues(input) } }, ENVIRONMENTS);
           if (parsed.ok) {
             expect(parsed.form.channelId).toMatch(/^[CGD][A-Z0-9]+$/);
-            if (parsed.form.key.kind === 'key') expect(checkKey(parsed.form.key.ref.key).ok).toBe(true);
+            if (parsed.form.key.kind === 'key') expect(checkKey(parsed.form.key.ref.key).kind).toBe('ok');
             parsed.form.command({ environment: 'default', key: 'k' });
           } else {
             expect(Object.keys(parsed.errors).length).toBeGreaterThan(0);
@@ -292,7 +301,7 @@ describe('key picker options', () => {
   it('fit Slack’s option limits and read back to the same key, long keys through a handle', () => {
     const validKey = fc
       .string({ minLength: 1, maxLength: 256, unit: 'grapheme' })
-      .filter((key) => checkKey(key).ok);
+      .filter((key) => checkKey(key).kind === 'ok');
     fc.assert(
       fc.property(
         fc.array(validKey, { minLength: 1, maxLength: 120 }),
@@ -328,11 +337,14 @@ describe('key picker options', () => {
 describe('workflow step inputs and words', () => {
   it('takes only the person running the workflow as the user', () => {
     const base = { key: 'orders-eu' };
-    expect(parseStepInputs('resume', { ...base, user: { id: 'U123', secret: 's' } }, ENVIRONMENTS).ok).toBe(
-      true,
+    expect(parseStepInputs('resume', { ...base, user: { id: 'U123', secret: 's' } }, ENVIRONMENTS).kind).toBe(
+      'ok',
     );
     for (const user of ['U123', { id: '<!here>' }, { id: 42 }, null, [], { secret: 'x' }])
-      expect(parseStepInputs('resume', { ...base, user }, ENVIRONMENTS).ok).toBe(false);
+      expect(parseStepInputs('resume', { ...base, user }, ENVIRONMENTS)).toMatchObject({
+        kind: 'invalid',
+        problem: { code: 'no_user' },
+      });
   });
 
   it('never throws on any inputs', () => {
@@ -350,7 +362,12 @@ describe('workflow step inputs and words', () => {
   it('says plainly why a change was not made, bounded', () => {
     const target = { environment: 'default', key: 'x'.repeat(256) };
     const error = stepErrorForChange(
-      { kind: 'refused', action: 'resume', target, explanation: 'y'.repeat(5_000) },
+      {
+        kind: 'refused',
+        action: 'resume',
+        target,
+        refusal: { code: 'approval_required', rule: 'y'.repeat(5_000) },
+      },
       ONE,
     );
     expect(error.length).toBeLessThanOrEqual(1_000);

@@ -32,7 +32,7 @@ export function findKeyCandidates(parts: MessageParts): string[] {
   const add = (raw: string | undefined, unquoted = false) => {
     if (raw === undefined || found.length >= MAX_CANDIDATES) return;
     const candidate = unquoted ? tidy(raw) : raw.trim();
-    if (candidate === '' || found.includes(candidate) || !checkKey(candidate).ok) return;
+    if (candidate === '' || found.includes(candidate) || checkKey(candidate).kind !== 'ok') return;
     found.push(candidate);
   };
   for (const value of parts.keyValues) add(value);

@@ -1,9 +1,8 @@
-import type { AccessDecision, AccessRequest } from '../access/types.js';
+import type { AccessDecision, AccessRequest, Grant } from '../access/types.js';
 import type { KeyRef } from '../keys.js';
 import type { ApprovalRequest } from '../operations/approvals.js';
-import type { Grant } from '../policy/policy-engine.js';
 import type { QStashError } from '../qstash/errors.js';
-import type { Ramp } from '../ramp/ramps.js';
+import type { Ramp } from '../ramp/ramp-record.js';
 import type { Timer } from '../scheduler/timers.js';
 import type { CatalogKey, KeyCatalog } from './key-catalog.js';
 import type { RecentChange } from './recent-changes.js';
@@ -89,7 +88,7 @@ export async function buildHomeSnapshot(sources: HomeSources, userId: string): P
         key: target.key,
         channelId: undefined,
       })
-    ).allowed;
+    ).kind === 'allowed';
   const visible = await sources.catalog.visibleTo(userId, undefined);
   const attention = visible
     .filter((entry) => entry.state.paused || entry.state.waitlistSize >= sources.waitlistThreshold)

@@ -194,7 +194,7 @@ export class KeyCatalog {
     // missing or failing, or nothing listed matches at all (a key QStash's list doesn't show yet).
     const typedRef =
       query === '' ? undefined : parseKeyRef(query, this.source.names, this.source.defaultName);
-    if (typedRef?.ok && allowedEnvironments.has(typedRef.ref.environment) && limit > 0) {
+    if (typedRef?.kind === 'ok' && allowedEnvironments.has(typedRef.ref.environment) && limit > 0) {
       const { ref } = typedRef;
       const listing = this.listings.get(ref.environment);
       const unknowable = !listing?.keys || listing.error !== undefined;
@@ -244,7 +244,7 @@ export class KeyCatalog {
       key,
       channelId,
     });
-    return decision.allowed;
+    return decision.kind === 'allowed';
   }
 
   private refreshEnvironment(name: string): Promise<void> {
@@ -262,7 +262,8 @@ export class KeyCatalog {
       this.listings.set(name, { environment: name, keys, fetchedAt: this.now(), error: undefined });
       if (!sameKeys(previous?.keys, keys) || previous?.error) this.emit();
     } catch (error) {
-      const failure = error instanceof QStashError ? error : new QStashError('unavailable', '', undefined, 1);
+      const failure =
+        error instanceof QStashError ? error : new QStashError({ kind: 'unavailable', attempts: 1 });
       this.listings.set(name, {
         environment: name,
         keys: previous?.keys,

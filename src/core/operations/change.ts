@@ -31,6 +31,15 @@ export function isScheduled(source: Source): boolean {
 }
 
 /**
+ * Whether a change from here can wait for a second person's approval: not scheduled work (nobody is there to
+ * answer), and not a Workflow Builder step (its run can't wait for a card in a channel; it ends with the
+ * refusal instead, and nothing is stored).
+ */
+export function canAskForApproval(source: Source): boolean {
+  return !isScheduled(source) && source !== 'workflow';
+}
+
+/**
  * A change to one key. The five QStash changes, and `ramp`: a resume in steps (pin low, resume, raise the pin,
  * restore), which the ramp runner carries out as QStash changes of its own.
  */

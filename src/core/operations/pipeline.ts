@@ -11,6 +11,7 @@ import { type Authorization, authorizeAll, refusalDetails } from './authorize.js
 import {
   type ChangeAction,
   type ChangeRequest,
+  canAskForApproval,
   impliedActions,
   isScheduled,
   pendingChange,
@@ -121,8 +122,8 @@ export class ChangePipeline {
         record('denied', refusal.code);
         return { kind: 'refused', action, target, refusal };
       };
-      // Nobody is there to ask (scheduled work), or nowhere to ask (a card needs a channel).
-      if (isScheduled(request.source))
+      // Nobody is there to ask (scheduled work, a workflow step), or nowhere to ask (a card needs a channel).
+      if (!canAskForApproval(request.source))
         return refused({ code: 'approval_required', rule: auth.approval.rule });
       if (request.channelId === undefined) return refused({ code: 'approval_needs_channel' });
       const approval = await this.parts.approvals.create(

@@ -88,6 +88,9 @@ export function helpMessage(
     for (const entry of Object.values(TOPICS))
       lines.push(`• \`${escapeMrkdwn(entry.usage)}\`: ${entry.summary}`);
     lines.push('• `/flow-resume &lt;key&gt;`: the shortcut for resume');
+    lines.push(
+      '• `/flow` alone, or the *Flow control* shortcut: a form with a key picker; Flowbot’s Home tab shows what needs attention',
+    );
   }
   if (environmentNames.length > 1) {
     lines.push(

@@ -2,14 +2,14 @@ import type { Button, HomeView, KnownBlock } from '@slack/types';
 import type { HomeSnapshot } from '../../core/catalog/home-snapshot.js';
 import type { CatalogKey } from '../../core/catalog/key-catalog.js';
 import type { RecentChange } from '../../core/catalog/recent-changes.js';
-import { describeQStashError } from '../../core/qstash/errors.js';
-import { describeLimit } from '../../core/ramp/ramp-plan.js';
 import { whoamiMessage } from './access.js';
 import { ACTION_IDS } from './action-ids.js';
 import { buttonValue, resumeButton } from './buttons.js';
+import { describeLimit } from './input-problems.js';
 import { summarizeState } from './key-state.js';
 import { code, escapeAndTruncate, escapeMrkdwn, mention, plural, slackDate, truncate } from './mrkdwn.js';
 import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
+import { describeQStashError } from './qstash-error.js';
 import { VIEW_ACTION_IDS } from './surface-ids.js';
 
 /** Slack's limit for a Home tab. */

@@ -48,7 +48,8 @@ export function describeKeyProblemPlain(problem: KeyProblem): string {
 
 const RAMP_USAGE = `Usage: ${code('/flow ramp <key> [from rate=N | from parallelism=N] [over 10m]')}.`;
 
-function rampOptionWords(problem: RampOptionProblem): string {
+/** A ramp option that can't be used, with the usage. */
+export function describeRampOptionProblem(problem: RampOptionProblem): string {
   switch (problem.code) {
     case 'bad_start':
       return `${code(`from ${problem.text}`)} is not a starting limit. ${RAMP_USAGE}`;
@@ -104,7 +105,7 @@ export function describeCommandProblem(problem: CommandProblem): string {
     case 'unknown_environment':
       return `${code(problem.name)} is not a configured QStash environment.`;
     case 'ramp':
-      return rampOptionWords(problem.problem);
+      return describeRampOptionProblem(problem.problem);
     case 'no_arguments':
       return `${code(problem.subcommand)} takes no arguments.`;
     case 'can_usage':

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { PlainTextOption } from '@slack/types';
 import type { Suggestion } from '../../core/catalog/key-catalog.js';
-import { formatKeyRef, type KeyRef, parseKeyRef } from '../../core/keys.js';
+import { formatKeyRef, type KeyProblem, type KeyRef, parseKeyRef } from '../../core/keys.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { formatCount, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
@@ -38,7 +38,7 @@ const HANDLE_LENGTH = 44;
 export type PickedKey =
   | { readonly kind: 'key'; readonly ref: KeyRef }
   | { readonly kind: 'handle'; readonly handle: string }
-  | { readonly kind: 'invalid'; readonly problem: string };
+  | { readonly kind: 'invalid'; readonly problem: KeyProblem };
 
 /** Reads a picked option's value back: a key reference, or a handle for the app to resolve. */
 export function readKeyOptionValue(
@@ -47,7 +47,9 @@ export function readKeyOptionValue(
 ): PickedKey {
   if (looksLikeHandle(value)) return { kind: 'handle', handle: value };
   const parsed = parseKeyRef(value, environments.names, environments.defaultName);
-  return parsed.ok ? { kind: 'key', ref: parsed.ref } : { kind: 'invalid', problem: parsed.problem };
+  return parsed.kind === 'ok'
+    ? { kind: 'key', ref: parsed.ref }
+    : { kind: 'invalid', problem: parsed.problem };
 }
 
 /** Finds the key a handle stands for among known keys. */

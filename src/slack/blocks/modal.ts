@@ -1,18 +1,25 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
-import type { KeyRef } from '../../core/keys.js';
+import {
+  FORM_ACTIONS,
+  type FormAction,
+  type FormField,
+  type FormProblem,
+  type FormProblems,
+  isFormAction,
+} from '../../core/commands/flow-form.js';
+import { formatDuration } from '../../core/durations.js';
+import type { KeyProblem, KeyRef } from '../../core/keys.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
+import { describeKeyProblemPlain, describePinProblem, describeRampOptionProblem } from './input-problems.js';
 import { keyOption } from './key-options.js';
 import { code, plural, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
 import { FLOW_CONTROL_VIEW, KEY_PICKER, VIEW_ACTION_IDS } from './surface-ids.js';
 
-/** What the Flow control modal can do: the subcommands of `/flow` that act on one key. */
-export const MODAL_ACTIONS = ['status', 'resume', 'pause', 'ramp', 'pin', 'unpin', 'reset-rate'] as const;
-export type ModalAction = (typeof MODAL_ACTIONS)[number];
-
-export function isModalAction(value: unknown): value is ModalAction {
-  return typeof value === 'string' && (MODAL_ACTIONS as readonly string[]).includes(value);
-}
+/** What the Flow control modal can do: the subcommands of `/flow` that act on one key (core's list). */
+export const MODAL_ACTIONS = FORM_ACTIONS;
+export type ModalAction = FormAction;
+export const isModalAction = isFormAction;
 
 /** The modal's inputs; each block's element has the same action_id (the key picker's is `flow_key`). */
 export const MODAL_BLOCKS = {
@@ -28,7 +35,7 @@ export const MODAL_BLOCKS = {
   rampMode: 'flow_ramp_mode',
   rampFrom: 'flow_ramp_from',
   rampOver: 'flow_ramp_over',
-} as const;
+} as const satisfies Record<FormField, string>;
 
 const LABELS: Record<ModalAction, string> = {
   status: 'Show its status',
@@ -322,4 +329,59 @@ export function readModalMetadata(raw: unknown): ModalMetadata {
     // Not ours or damaged: fall through.
   }
   return { origin: 'shortcut' };
+}
+
+/** Inline errors are plain text: the shared sentences' code spans would show their backticks. */
+function plainWords(text: string): string {
+  return truncate(
+    text.replace(/`/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&'),
+    500,
+  );
+}
+
+/** One input's problem, in words (plain text, shown by Slack beside the input). */
+export function describeFormProblem(problem: FormProblem): string {
+  switch (problem.code) {
+    case 'no_key':
+      return 'Pick a flow-control key.';
+    case 'no_action':
+      return 'Choose what to do.';
+    case 'no_channel':
+      return 'Pick the channel to answer in.';
+    case 'reason_too_long':
+      return `At most ${problem.max} characters.`;
+    case 'reason_control_characters':
+      return 'The reason contains control characters.';
+    case 'bad_duration':
+      return `Not a duration: write it like 15m or 2h (at most ${formatDuration(problem.maxSeconds)}).`;
+    case 'nothing_to_pin':
+      return 'Give a parallelism, a rate, or both.';
+    case 'pin':
+      return plainWords(describePinProblem(problem.problem));
+    case 'bad_unpin':
+      return 'Choose what to unpin.';
+    case 'bad_ramp_mode':
+      return 'Choose rate or parallelism.';
+    case 'ramp_start_needs_mode':
+      return 'Say whether the starting limit is a rate or a parallelism.';
+    case 'ramp':
+      return plainWords(describeRampOptionProblem(problem.problem).split(' Usage')[0] ?? '');
+  }
+}
+
+/** A picked key that can't be used (a value another app or an old Flowbot put in the picker). */
+export function describePickedKeyProblem(problem: KeyProblem): string {
+  return plainWords(describeKeyProblemPlain(problem));
+}
+
+/** The acknowledgement that keeps the modal open with each problem beside its input. */
+export function formErrors(
+  problems: FormProblems,
+  keyProblem?: KeyProblem,
+): { response_action: 'errors'; errors: Record<string, string> } {
+  const errors: Record<string, string> = {};
+  for (const [field, problem] of Object.entries(problems) as [FormField, FormProblem][])
+    errors[MODAL_BLOCKS[field]] = describeFormProblem(problem);
+  if (keyProblem) errors[MODAL_BLOCKS.key] = describePickedKeyProblem(keyProblem);
+  return { response_action: 'errors', errors };
 }

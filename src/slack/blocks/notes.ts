@@ -9,6 +9,10 @@ import type { SlackMessage } from './types.js';
 
 /** Short private answers the listeners give: each says what happened, and that nothing else did. */
 export const NOTES = {
+  pickedKeyGone: () =>
+    problemMessage(
+      'That key is no longer in Flowbot’s list of keys. Open Flow control again and pick it anew.',
+    ),
   confirmationGone: () =>
     noteMessage('This confirmation was already used, cancelled or has expired. Nothing was changed.'),
   notYourConfirmation: () => noteMessage('Only the person who asked can confirm this.'),

@@ -1,9 +1,12 @@
+import type { StepInputProblem } from '../../core/commands/step-inputs.js';
 import { formatKeyRef, type KeyRef } from '../../core/keys.js';
 import type { Outcome, ReadOutcome } from '../../core/operations/outcome.js';
-import { describeQStashError } from '../../core/qstash/errors.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
+import { describeKeyProblemPlain } from './input-problems.js';
 import { formatCount, formatPeriod, truncate } from './mrkdwn.js';
 import { actionVerb, type KeyNaming } from './outcome.js';
+import { describeQStashError } from './qstash-error.js';
+import { describeRefusal } from './refusal.js';
 
 /**
  * The words of Workflow Builder steps. A step's error is plain text shown in the workflow's activity (no
@@ -17,8 +20,10 @@ function key(target: KeyRef, naming: KeyNaming): string {
   return `"${truncate(formatKeyRef(target, naming.environmentCount), 120)}"`;
 }
 
+/** The shared sentences are mrkdwn: a step's error shows them as plain text (no code spans, no escapes). */
 function plain(text: string): string {
-  return truncate(text.replace(/`/g, ''), MAX_ERROR);
+  const unescaped = text.replace(/`/g, '').replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+  return truncate(unescaped, MAX_ERROR);
 }
 
 /** "paused · 12,340 waiting · parallelism 0/10 · rate 0/250 per 1s": a key's state as plain text. */
@@ -39,10 +44,10 @@ export function stepErrorForChange(outcome: Exclude<Outcome, { kind: 'done' }>, 
   const named = key(outcome.target, naming);
   switch (outcome.kind) {
     case 'refused':
-      return plain(`Flowbot did not ${verb} ${named}: ${outcome.explanation}`);
+      return plain(`Flowbot did not ${verb} ${named}: ${describeRefusal(outcome.refusal, outcome.action)}`);
     case 'needs_approval':
       return plain(
-        `Flowbot did not ${verb} ${named}: this change needs a second person’s approval (${outcome.rule}), which a workflow step can’t ask for. Ask for it in a channel with /flow ${verb === 'reset the rate of' ? 'reset-rate' : verb} ${formatKeyRef(outcome.target, naming.environmentCount)}.`,
+        `Flowbot did not ${verb} ${named}: this change needs a second person’s approval (${outcome.approval.rule}), which a workflow step can’t ask for. Ask for it in a channel with /flow ${verb === 'reset the rate of' ? 'reset-rate' : verb} ${formatKeyRef(outcome.target, naming.environmentCount)}.`,
       );
     case 'duplicate':
       return plain(`Flowbot is already doing this for the same workflow run (${named}).`);
@@ -62,7 +67,9 @@ export function stepErrorForRead(
   naming: KeyNaming,
 ): string {
   if (outcome.kind === 'refused')
-    return plain(`Flowbot did not read ${key(target, naming)}: ${outcome.explanation}`);
+    return plain(
+      `Flowbot did not read ${key(target, naming)}: ${describeRefusal(outcome.refusal, 'status')}`,
+    );
   return plain(`Flowbot could not read ${key(target, naming)}: ${describeQStashError(outcome.error)}.`);
 }
 
@@ -80,9 +87,28 @@ export function stepTimedOut(
   return plain(`QStash did not answer within ${seconds} seconds, so Flowbot could not ${what}.`);
 }
 
-/** Inputs that can't be used. */
-export function stepInputError(problem: string): string {
-  return plain(`The step’s inputs can’t be used: ${problem}`);
+/** Why a step's inputs can't be used (core's codes). */
+export function stepInputError(problem: StepInputProblem): string {
+  return plain(`The step’s inputs can’t be used: ${stepInputWords(problem)}`);
+}
+
+function stepInputWords(problem: StepInputProblem): string {
+  switch (problem.code) {
+    case 'no_user':
+      return 'user must be the person who runs the workflow (“Person who used this workflow”).';
+    case 'no_key':
+      return 'key must name a flow-control key.';
+    case 'key':
+      return describeKeyProblemPlain(problem.problem);
+    case 'no_reason':
+      return 'reason must say why the key is paused.';
+    case 'reason_too_long':
+      return `reason must be at most ${problem.max} characters.`;
+    case 'reason_control_characters':
+      return 'reason contains control characters.';
+    case 'bad_minutes':
+      return `minutes must be a whole number from 1 to ${formatCount(problem.max)}.`;
+  }
 }
 
 /** A step this version of Flowbot doesn't have (the manifest is newer than the app). */
@@ -90,4 +116,9 @@ export function unknownStep(callbackId: string): string {
   return plain(
     `This version of Flowbot has no step called ${truncate(callbackId, 60)}. Update Flowbot or remove the step.`,
   );
+}
+
+/** The step was done, but Slack refused its outputs: it still ends, as an error. */
+export function outputsRefused(): string {
+  return 'Flowbot did the step but Slack refused its outputs; check the key’s state.';
 }

@@ -53,8 +53,23 @@ function ackSubcommand<S extends Subcommand>(
   return (SUBCOMMAND_ACKS[command.kind as S] as SubcommandAck<S>)(command, environments);
 }
 
-/** `/flow`'s acknowledgement: help with the problem for text that can't be used, else the subcommand's own. */
-export function flowAck(parsed: FlowCommandParse, environments: EnvironmentNames): CommandAck {
+/** `/flow …` understood; `alone` when nothing followed `/flow` (it opens the Flow control modal). */
+export type FlowSlashParse = FlowCommandParse & { readonly alone: boolean };
+
+/** `/flow`'s text, with whether it was `/flow` alone. */
+export function parseFlowSlash(text: string, environments: EnvironmentNames): FlowSlashParse {
+  return { ...parseFlowCommand(text, environments), alone: text.trim() === '' };
+}
+
+/**
+ * `/flow`'s acknowledgement: help with the problem for text that can't be used, else the subcommand's own.
+ * `/flow` alone is acknowledged empty: the Flow control modal opens instead (help if it can't).
+ */
+export function flowAck(
+  parsed: FlowCommandParse | FlowSlashParse,
+  environments: EnvironmentNames,
+): CommandAck {
+  if ('alone' in parsed && parsed.alone) return undefined;
   if (parsed.kind === 'invalid') {
     const topic = parsed.topic && parsed.topic.length <= 20 ? parsed.topic : undefined;
     return privately(helpMessage(topic, environments.names, describeCommandProblem(parsed.problem)));
@@ -96,7 +111,7 @@ export interface SlashCommand<P> {
 
 /** Flowbot's slash commands: how each is parsed and acknowledged. The listeners are registered for these names. */
 export const SLASH_COMMANDS = {
-  '/flow': { parse: parseFlowCommand, ack: flowAck } satisfies SlashCommand<FlowCommandParse>,
+  '/flow': { parse: parseFlowSlash, ack: flowAck } satisfies SlashCommand<FlowSlashParse>,
   '/flow-resume': { parse: parseFlowResume, ack: flowResumeAck } satisfies SlashCommand<FlowResumeParse>,
 } as const;
 
@@ -114,7 +129,7 @@ export function acknowledge(
 ): CommandAck {
   switch (name) {
     case '/flow':
-      return flowAck(parseFlowCommand(text, environments), environments);
+      return flowAck(parseFlowSlash(text, environments), environments);
     case '/flow-resume':
       return flowResumeAck(parseFlowResume(text, environments), environments);
   }

@@ -5,6 +5,7 @@ import { createLogger } from '../../logger.js';
 import { boltLogger } from '../bolt-logger.js';
 import { acknowledge, type CommandAck, isSlashCommand } from '../commands/command-table.js';
 import { GuardedHTTPReceiver } from '../connection-guard.js';
+import { type ViewAck, viewSubmissionAck } from '../commands/flow-form.js';
 import { receiverFallbacks } from '../receiver-fallbacks.js';
 import { sendJson } from '../routes.js';
 import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol.js';
@@ -79,10 +80,49 @@ function passOn(req: IncomingMessage, res: ServerResponse): void {
   req.pipe(upstream);
 }
 
-function acknowledgement(body: Record<string, unknown>): CommandAck {
+/** What the front door acknowledges from the payload alone: commands' and modal submissions' answers. */
+function acknowledgement(body: Record<string, unknown>): CommandAck | ViewAck {
+  if (body.type === 'view_submission') return viewSubmissionAck(body, settings.environments);
   const command = body.command;
   if (!isSlashCommand(command)) return undefined;
   return acknowledge(command, typeof body.text === 'string' ? body.text : '', settings.environments);
+}
+
+/** A menu's options come from the app's key list: these acknowledgements wait for the app, within a bound. */
+function needsTheApp(body: Record<string, unknown>): boolean {
+  return body.type === 'block_suggestion';
+}
+
+/** What is acknowledged when the app doesn't answer in time: an empty menu (Slack shows "no results"). */
+function withoutTheApp(body: Record<string, unknown>): Record<string, unknown> | undefined {
+  return body.type === 'block_suggestion' ? { options: [] } : undefined;
+}
+
+const ANSWER_TIMEOUT_MS = settings.answerTimeoutMs ?? 2_500;
+const answers = new Map<number, (response: unknown) => void>();
+let nextAnswerId = 0;
+
+/** Hands the request over and waits for the app's acknowledgement body, at most ANSWER_TIMEOUT_MS. */
+function askTheApp(
+  body: Record<string, unknown>,
+  retryNum: number | undefined,
+  retryReason: string | undefined,
+) {
+  nextAnswerId += 1;
+  const id = nextAnswerId;
+  return new Promise<unknown>((resolve) => {
+    const timer = setTimeout(() => {
+      answers.delete(id);
+      logger.warn({ type: body.type }, 'the app did not answer in time; acknowledged without it');
+      resolve(withoutTheApp(body));
+    }, ANSWER_TIMEOUT_MS);
+    answers.set(id, (response) => {
+      clearTimeout(timer);
+      answers.delete(id);
+      resolve(response ?? withoutTheApp(body));
+    });
+    send({ kind: 'request', body, retryNum, retryReason, answerId: id });
+  });
 }
 
 const receiver = new GuardedHTTPReceiver({
@@ -108,15 +148,24 @@ const app = new App({
 });
 app.use(async (args: AnyMiddlewareArgs & { context: { retryNum?: number; retryReason?: string } }) => {
   const body = args.body as unknown as Record<string, unknown>;
+  const { retryNum, retryReason } = args.context;
   // Events are acknowledged by Bolt itself before middleware runs; everything else is acknowledged here.
   if ('ack' in args && typeof args.ack === 'function') {
-    const ack = args.ack as (response?: CommandAck) => Promise<void>;
+    const ack = args.ack as (response?: CommandAck | ViewAck | Record<string, unknown>) => Promise<void>;
+    if (needsTheApp(body)) {
+      await ack((await askTheApp(body, retryNum, retryReason)) as Record<string, unknown> | undefined);
+      return;
+    }
     await ack(acknowledgement(body));
   }
-  send({ kind: 'request', body, retryNum: args.context.retryNum, retryReason: args.context.retryReason });
+  send({ kind: 'request', body, retryNum, retryReason });
 });
 
 channel.on('message', (message: AppMessage) => {
+  if (message.kind === 'answer') {
+    answers.get(message.id)?.(message.response);
+    return;
+  }
   if (message.kind !== 'close') return;
   // Stops taking connections; requests already received are answered before the thread ends.
   app

@@ -33,6 +33,7 @@ export class HomePublisher {
   private lastPublish = 0;
   private rebuilder: NodeJS.Timeout | undefined;
   private stopped = false;
+  private viewersPending = false;
   private readonly debounceMs: number;
   private readonly spacingMs: number;
   private readonly viewerTtlMs: number;
@@ -78,12 +79,20 @@ export class HomePublisher {
     this.pending.set(userId, timer);
   }
 
-  /** Something changed: everyone who has their Home open gets it again. */
+  /**
+   * Something changed: everyone who has their Home open gets it again. Changes arriving together (an incident
+   * resumes many keys) make one look at who is watching.
+   */
   refreshViewers(): void {
-    if (this.stopped) return;
-    void this.work.run(async () => {
-      for (const { id } of await this.store.list<{ at: number }>(VIEWERS)) this.refresh(id);
-    });
+    if (this.stopped || this.viewersPending) return;
+    this.viewersPending = true;
+    const timer = setTimeout(() => {
+      this.viewersPending = false;
+      void this.work.run(async () => {
+        for (const { id } of await this.store.list<{ at: number }>(VIEWERS)) this.refresh(id);
+      });
+    }, this.debounceMs);
+    timer.unref();
   }
 
   /**

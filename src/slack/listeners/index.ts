@@ -2,6 +2,7 @@ import type { App } from '@slack/bolt';
 import type { Services } from '../services.js';
 import { registerActions } from './actions/index.js';
 import { registerCommands } from './commands/index.js';
+import { registerSurfaces } from './surfaces.js';
 import { acknowledgeUnroutable } from './unroutable.js';
 
 /**
@@ -11,5 +12,6 @@ import { acknowledgeUnroutable } from './unroutable.js';
 export function registerListeners(app: App, services: Services): void {
   app.use(acknowledgeUnroutable(services));
   registerCommands(app, services);
+  registerSurfaces(app, services);
   registerActions(app, services);
 }

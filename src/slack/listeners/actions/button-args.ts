@@ -4,6 +4,7 @@ import type { Source } from '../../../core/operations/change.js';
 import { NOTES } from '../../blocks/notes.js';
 import { type SlackRequest, slackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
+import { viewRespond } from '../home/view-respond.js';
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
@@ -25,14 +26,18 @@ export function clickOf({ body, action }: ButtonArgs): Click {
   };
 }
 
-/** The click as one request: the clicker, where, and how to answer them. */
+/**
+ * The click as one request: the clicker, where, and how to answer them. A click on the Home tab (a view, with
+ * no response_url) has source `home` and is answered through the Web API instead (`viewRespond`).
+ */
 export function clickRequest(services: Services, args: ButtonArgs, source: Source = 'button'): SlackRequest {
   const click = clickOf(args);
+  const inView = args.body.container?.type === 'view';
   return slackRequest(services, {
     actorId: click.userId,
     channelId: click.channelId,
-    source,
-    respond: args.respond,
+    source: inView && source === 'button' ? 'home' : source,
+    respond: inView ? viewRespond(services, click.userId) : args.respond,
   });
 }
 

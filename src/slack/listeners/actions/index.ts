@@ -1,5 +1,6 @@
 import type { App, BlockAction, ButtonAction, InteractiveAction, InteractiveMessage } from '@slack/bolt';
 import { ACTION_IDS } from '../../blocks/action-ids.js';
+import { VIEW_ACTION_IDS } from '../../blocks/surface-ids.js';
 import type { Services } from '../../services.js';
 import type { ButtonArgs } from './button-args.js';
 import { flowApproveButton, flowRejectButton } from './flow-approve.js';
@@ -38,7 +39,7 @@ export function registerActions(app: App, services: Services): void {
   }
   // Registered last. Link buttons (other systems' alerts) and buttons from another version of Flowbot still
   // send clicks; they are acknowledged, and a `flow_` one the person clicked is told it did nothing.
-  const known = handlers.map(([actionId]) => actionId);
+  const known = [...handlers.map(([actionId]) => actionId), ...Object.values(VIEW_ACTION_IDS)];
   app.action<Button>({ type: 'block_actions' }, unknownButton(services, known));
   app.action<InteractiveMessage<InteractiveAction>>({ type: 'interactive_message' }, legacyButtons(services));
 }

@@ -1,15 +1,12 @@
-import {
-  type FlowCommand,
-  type FlowCommandParse,
-  problemCode,
-  type Subcommand,
-} from '../../../core/commands/flow-command.js';
+import { type FlowCommand, problemCode, type Subcommand } from '../../../core/commands/flow-command.js';
+import type { FlowSlashParse } from '../../commands/command-table.js';
 import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 import { showCan, showWhoami } from '../flows/access.js';
 import { askToConfirm } from '../flows/confirm.js';
 import { showGlobal, showList, showStatus } from '../flows/read.js';
 import { changeNow } from '../flows/settle.js';
+import { openFromCommand } from '../shortcuts/open-flow-control.js';
 import type { SlashHandling } from './slash-listener.js';
 
 type Handler<S extends Subcommand> = (
@@ -54,20 +51,28 @@ const HANDLERS: { readonly [S in Exclude<Subcommand, 'help'>]: Handler<S> } = {
 
 type Asked = Exclude<FlowCommand, { kind: 'help' }>;
 
-function handle(services: Services, request: SlackRequest, command: Asked): Promise<void> {
+/**
+ * Carries out one `/flow` request: what the command does, and what the Flow control modal does when
+ * submitted (the same steps: confirmation, approval, policy, rate limit, audit; the request says its source).
+ */
+export function runFlowCommand(services: Services, request: SlackRequest, command: Asked): Promise<void> {
   const handler = HANDLERS[command.kind] as Handler<Asked['kind']>;
   return handler(services, request, command as never);
 }
 
-/** `/flow <subcommand> …`: the whole toolbox. Input problems and help are answered in the ack, privately. */
-export const flow: SlashHandling<FlowCommandParse> = {
+/**
+ * `/flow <subcommand> …`: the whole toolbox. Input problems and help are answered in the ack, privately.
+ * `/flow` alone opens the Flow control modal (help, if Slack won't open it).
+ */
+export const flow: SlashHandling<FlowSlashParse> = {
   invalid: (parsed) =>
     parsed.kind === 'invalid'
       ? { action: parsed.topic ?? 'unknown', problem: problemCode(parsed.problem) }
       : undefined,
   work: (parsed) => {
+    if (parsed.alone) return (services, request, slash) => openFromCommand(services, request, slash);
     if (parsed.kind === 'invalid' || parsed.command.kind === 'help') return undefined;
     const asked = parsed.command;
-    return (services, request) => handle(services, request, asked);
+    return (services, request) => runFlowCommand(services, request, asked);
   },
 };

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, RespondArguments, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
+import type { WebClient } from '@slack/web-api';
 import type { CommandAck, SlashCommand } from '../../commands/command-table.js';
 import { type SlackRequest, slackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
@@ -10,7 +11,16 @@ export interface SlashHandling<P> {
   /** The action asked for and the problem's code, when the text can't be used (core audits it). */
   invalid(parsed: P): { readonly action: string; readonly problem: string } | undefined;
   /** The work after the ack, or undefined when the ack said it all (help, bad input). */
-  work(parsed: P): ((services: Services, request: SlackRequest) => Promise<void>) | undefined;
+  work(
+    parsed: P,
+  ): ((services: Services, request: SlackRequest, slash: SlashContext) => Promise<void>) | undefined;
+}
+
+/** What the command's work may need of the payload beyond the request: opening a modal. */
+export interface SlashContext {
+  /** Opens one view within 3 seconds of the command. */
+  readonly triggerId: string;
+  readonly client: WebClient;
 }
 
 /**
@@ -18,7 +28,7 @@ export interface SlashHandling<P> {
  * the front door does), then the work, tracked and answered whatever happens.
  */
 export function slashListener<P>(services: Services, entry: SlashCommand<P>, handling: SlashHandling<P>) {
-  return async ({ command, ack, respond }: CommandArgs): Promise<void> => {
+  return async ({ command, ack, respond, client }: CommandArgs): Promise<void> => {
     const parsed = entry.parse(command.text ?? '', services.environments);
     const answer = entry.ack(parsed, services.environments);
     const request = slackRequest(services, {
@@ -31,7 +41,7 @@ export function slashListener<P>(services: Services, entry: SlashCommand<P>, han
     if (invalid) services.operations.recordInvalid({ ...request.asking, ...invalid });
     await ack(answer);
     const work = handling.work(parsed);
-    if (work) void request.run(() => work(services, request));
+    if (work) void request.run(() => work(services, request, { triggerId: command.trigger_id, client }));
   };
 }
 

@@ -1,10 +1,11 @@
 import type { AllMiddlewareArgs, SlackEventMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import { recordInvalidInput } from '../../../core/audit.js';
-import type { Outcome } from '../../../core/operations/outcome.js';
+import { parseStepInputs, type StepInputs, type StepKind } from '../../../core/commands/step-inputs.js';
+import type { Change } from '../../../core/operations/change.js';
 import type { FlowKeyState } from '../../../core/qstash/types.js';
 import { WORKFLOW_STEPS } from '../../blocks/surface-ids.js';
 import {
+  outputsRefused,
   plainState,
   stepErrorForChange,
   stepErrorForRead,
@@ -12,8 +13,8 @@ import {
   stepTimedOut,
   unknownStep,
 } from '../../blocks/workflow.js';
-import type { ListenerContext } from '../../context.js';
-import { parseStepInputs, type StepInputs, type StepKind } from './step-inputs.js';
+import { noResponseUrl, type SlackRequest, slackRequest } from '../../request.js';
+import type { Services } from '../../services.js';
 
 type Args = SlackEventMiddlewareArgs<'function_executed'> & AllMiddlewareArgs;
 type Outputs = Record<string, string | number | boolean>;
@@ -29,35 +30,33 @@ const STEP_KINDS: Readonly<Record<string, StepKind>> = {
 
 /**
  * A Workflow Builder step (`resume_flow_key`, `pause_flow_key`, `get_flow_key`): runs as the person who ran the
- * workflow, through the same operations as their own command (policy, rate limit, approval rules, audit;
- * source `workflow`). There is no confirmation (whoever built the workflow chose the step), and a change
- * that needs a second person's approval is not made: the step ends with an error saying so. Every execution
- * ends in `functions.completeSuccess` or `functions.completeError`, within `workflowStepTimeoutMs` however
- * QStash behaves; a retried delivery of the same execution acts once.
+ * workflow (its `user` input), through the same pipeline as their own command (`operations.change`, source
+ * `workflow`: policy, rate limit, approval rules, audit). There is no confirmation (whoever built the workflow
+ * chose the step), and a change that needs a second person's approval is refused by core (a workflow run
+ * can't wait for a card): the step ends with an error saying so. Every execution ends in
+ * `functions.completeSuccess` or `functions.completeError`, within `workflowStepTimeoutMs` however QStash
+ * behaves; a retried delivery of the same execution acts once.
  */
-export function flowStep(context: ListenerContext, kind: StepKind) {
+export function flowStep(services: Services, kind: StepKind) {
   return async ({ inputs, complete, fail, event }: Args): Promise<void> => {
     const executionId = event.function_execution_id;
-    void context.work.run(async () => {
-      const result = await decide(context, kind, inputs, executionId);
+    void services.work.run(async () => {
+      const result = await decide(services, kind, inputs, executionId);
       if (result === undefined) return;
       try {
         if (result.kind === 'success') await complete({ outputs: result.outputs });
         else await fail({ error: result.error });
       } catch (error) {
-        context.onSlackError?.(
+        services.onSlackError?.(
           result.kind === 'success' ? 'functions.completeSuccess' : 'functions.completeError',
           'failed',
         );
-        context.logger.error(
+        services.logger.error(
           { err: error, execution: executionId },
           'could not tell Slack how a workflow step ended',
         );
         // Outputs Slack refused still end the step, as an error rather than never.
-        if (result.kind === 'success')
-          await fail({
-            error: 'Flowbot did the step but Slack refused its outputs; check the key’s state.',
-          }).catch(() => {});
+        if (result.kind === 'success') await fail({ error: outputsRefused() }).catch(() => {});
       }
     });
   };
@@ -67,7 +66,7 @@ export function flowStep(context: ListenerContext, kind: StepKind) {
  * Steps of Flowbot's app this version doesn't have end at once with an error, rather than hanging until
  * Slack gives up on them.
  */
-export function unknownStepListener(context: ListenerContext) {
+export function unknownStepListener(services: Services) {
   return async ({
     event,
     client,
@@ -75,7 +74,7 @@ export function unknownStepListener(context: ListenerContext) {
     const callbackId = event.function?.callback_id ?? '';
     if (Object.hasOwn(STEP_KINDS, callbackId)) return;
     const token = event.bot_access_token;
-    void context.work.run(async () => {
+    void services.work.run(async () => {
       try {
         await (client as WebClient).functions.completeError({
           function_execution_id: event.function_execution_id,
@@ -83,85 +82,84 @@ export function unknownStepListener(context: ListenerContext) {
           ...(token ? { token } : {}),
         });
       } catch (error) {
-        context.logger.warn({ err: error }, 'could not end a workflow step Flowbot does not have');
+        services.logger.warn({ err: error }, 'could not end a workflow step Flowbot does not have');
       }
     });
   };
 }
 
 async function decide(
-  context: ListenerContext,
+  services: Services,
   kind: StepKind,
   rawInputs: unknown,
   executionId: string,
 ): Promise<Result | undefined> {
-  const parsed = parseStepInputs(kind, rawInputs, context.environments);
-  if (!parsed.ok) {
-    const actor = (rawInputs as { user?: { id?: unknown } } | undefined)?.user?.id;
-    recordInvalidInput(
-      context.audit,
-      {
-        actor: typeof actor === 'string' ? actor.slice(0, 40) : 'unknown',
-        action: kind === 'get' ? 'status' : kind,
-        channel: undefined,
-        source: 'workflow',
-      },
-      parsed.problem,
-    );
+  const parsed = parseStepInputs(kind, rawInputs, services.environments);
+  const request = slackRequest(services, {
+    // Who the step runs as: known only once the inputs are read (an unreadable user is recorded as such).
+    actorId: parsed.kind === 'ok' ? parsed.inputs.userId : (parsed.actorId ?? 'unknown'),
+    channelId: undefined,
+    source: 'workflow',
+    // A step has no response_url and says nothing in Slack itself: its end is completeSuccess / completeError.
+    respond: noResponseUrl,
+  });
+  if (parsed.kind === 'invalid') {
+    services.operations.recordInvalid({
+      ...request.asking,
+      action: kind === 'get' ? 'status' : kind,
+      problem: parsed.problem.code,
+    });
     return { kind: 'error', error: stepInputError(parsed.problem) };
   }
   const { inputs } = parsed;
-  const timeoutMs = context.surfaces.workflowStepTimeoutMs;
+  const timeoutMs = services.surfaces.workflowStepTimeoutMs;
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<'late'>((resolve) => {
     timer = setTimeout(() => resolve('late'), timeoutMs);
   });
-  const work = run(context, kind, inputs, executionId);
+  const work = run(services, request, kind, inputs, executionId);
   // A step that outlives the bound still finishes (and is audited); only its answer to Slack is given now.
   const result = await Promise.race([work, late]);
   clearTimeout(timer);
   if (result === 'late') {
-    void work.catch(() => {});
+    void work.catch((error: unknown) => request.logger.warn({ err: error }, 'a late workflow step failed'));
     const action = kind === 'get' ? 'status' : kind;
     return {
       kind: 'error',
-      error: stepTimedOut(action, inputs.target, Math.round(timeoutMs / 1000), context.naming),
+      error: stepTimedOut(action, inputs.target, Math.round(timeoutMs / 1000), services.naming),
     };
   }
   return result;
 }
 
 async function run(
-  context: ListenerContext,
+  services: Services,
+  request: SlackRequest,
   kind: StepKind,
   inputs: StepInputs,
   executionId: string,
 ): Promise<Result | undefined> {
-  const request = {
-    actorId: inputs.userId,
-    target: inputs.target,
-    channelId: undefined,
-    source: 'workflow',
-    // Slack may deliver an execution again; the change is made once.
-    onceId: `workflow:${executionId}`,
-  };
   if (kind === 'get') {
-    const outcome = await context.operations.status(request);
+    const outcome = await services.operations.status({ ...request.asking, target: inputs.target });
     if (outcome.kind !== 'ok')
-      return { kind: 'error', error: stepErrorForRead(outcome, inputs.target, context.naming) };
+      return { kind: 'error', error: stepErrorForRead(outcome, inputs.target, services.naming) };
     return { kind: 'success', outputs: stateOutputs(outcome.value) };
   }
-  const outcome: Outcome =
+  const change: Change =
     kind === 'resume'
-      ? await context.operations.resume(request)
-      : await context.operations.pause({
-          ...request,
+      ? { action: 'resume' }
+      : {
+          action: 'pause',
           ...(inputs.reason ? { reason: inputs.reason } : {}),
-          ...(inputs.minutes ? { resumeAfterMs: inputs.minutes * 60_000 } : {}),
-        });
+          ...(inputs.minutes ? { forMs: inputs.minutes * 60_000 } : {}),
+        };
+  // Slack may deliver an execution again; the change is made once.
+  const outcome = await services.operations.change(
+    request.change(inputs.target, change, { onceId: `workflow:${executionId}` }),
+  );
   // Another delivery of this execution is acting; it will end the step.
   if (outcome.kind === 'duplicate') return undefined;
-  if (outcome.kind !== 'done') return { kind: 'error', error: stepErrorForChange(outcome, context.naming) };
+  if (outcome.kind !== 'done') return { kind: 'error', error: stepErrorForChange(outcome, services.naming) };
   const after = outcome.after;
   const outputs: Outputs = {
     paused: kind === 'pause',

@@ -1,6 +1,7 @@
 import type { RespondFn } from '@slack/bolt';
 import type { SlackMessage } from '../../blocks/types.js';
-import { type ListenerContext, NoMessageToReplace } from '../../context.js';
+import { NoMessageToReplace } from '../../request.js';
+import type { Services } from '../../services.js';
 
 /**
  * `respond` for a click in the Home tab, which Slack sends without a response_url: what would be said privately
@@ -9,18 +10,19 @@ import { type ListenerContext, NoMessageToReplace } from '../../context.js';
  * (the caller then updates what it can otherwise, e.g. an approval card through the Web API). Their Home is
  * published again afterwards.
  */
-export function viewRespond(context: ListenerContext, userId: string): RespondFn {
+export function viewRespond(services: Services, userId: string): RespondFn {
   return async (message) => {
     const payload = typeof message === 'string' ? { text: message } : message;
     if (payload.replace_original || payload.delete_original) throw new NoMessageToReplace();
     const blocks =
       'blocks' in payload && Array.isArray(payload.blocks) ? (payload.blocks as SlackMessage['blocks']) : [];
     const slackMessage: SlackMessage = { text: String(payload.text ?? ''), blocks };
-    const { announceChannel, homes } = context.surfaces;
+    const { announceChannel, homes } = services.surfaces;
     const channel = payload.response_type === 'in_channel' && announceChannel ? announceChannel : userId;
-    const posted = await context.notifier.post(channel, slackMessage);
+    const posted = await services.notifier.post(channel, slackMessage);
     homes.refresh(userId);
-    if (!posted.ok) throw new Error(`could not post the answer to a Home tab click: ${posted.error}`);
+    // The notifier has logged why; the request's reply logs that the answer was lost.
+    if (posted.kind === 'failed') throw new Error(posted.error);
     return new Response(null, { status: 200 });
   };
 }

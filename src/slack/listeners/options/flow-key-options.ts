@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, BlockSuggestion, SlackOptionsMiddlewareArgs } f
 import type { Suggestion } from '../../../core/catalog/key-catalog.js';
 import { keyOptions, MAX_OPTIONS } from '../../blocks/key-options.js';
 import { readModalMetadata } from '../../blocks/modal.js';
-import type { ListenerContext } from '../../context.js';
+import type { Services } from '../../services.js';
 
 type Args = SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs;
 
@@ -13,12 +13,12 @@ const FILTER_MS = 1_000;
 
 /**
  * The key picker's options (`external_select`, `action_id: flow_key`): keys matching what the person typed, at
- * most 100, only those their access lets them see, from the kept key list. QStash is never waited for beyond the
- * very first list: a stale list is served and read again in the background.
+ * most 100, only those core's policy lets them see, from the kept key list. QStash is never waited for beyond
+ * the very first list: a stale list is served and read again in the background.
  */
-export function flowKeyOptions(context: ListenerContext) {
+export function flowKeyOptions(services: Services) {
   return async ({ body, ack }: Args): Promise<void> => {
-    const { catalog } = context.surfaces;
+    const { catalog } = services.surfaces;
     const suggestion = body as BlockSuggestion;
     const container =
       typeof suggestion.container?.channel_id === 'string' ? suggestion.container.channel_id : undefined;
@@ -40,9 +40,9 @@ export function flowKeyOptions(context: ListenerContext) {
         [],
       );
     } catch (error) {
-      context.logger.warn({ err: error }, 'could not list keys for the key picker');
+      services.logger.warn({ err: error }, 'could not list keys for the key picker');
     }
-    await ack(keyOptions(suggestions, context.naming));
+    await ack(keyOptions(suggestions, services.naming));
   };
 }
 

@@ -2,7 +2,7 @@ import type { AllMiddlewareArgs, MessageShortcut, SlackShortcutMiddlewareArgs } 
 import { findKeyCandidates } from '../../../core/catalog/find-keys.js';
 import { type KeyRef, parseKeyRef } from '../../../core/keys.js';
 import type { ModalPrefill } from '../../blocks/modal.js';
-import type { ListenerContext } from '../../context.js';
+import type { Services } from '../../services.js';
 import { messageParts } from './message-parts.js';
 import { openFlowControl } from './open-flow-control.js';
 
@@ -13,18 +13,18 @@ type Args = SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs;
  * as `flow_control_key=…`, code spans), the first one Flowbot knows (paused first) prefilled in the modal,
  * with Resume chosen when it is paused. Nothing waits for QStash: the trigger_id lasts 3 seconds.
  */
-export function messageShortcut(context: ListenerContext) {
+export function messageShortcut(services: Services) {
   return async ({ shortcut, ack, client }: Args): Promise<void> => {
     await ack();
-    const { catalog } = context.surfaces;
+    const { catalog } = services.surfaces;
     const found = findKeyCandidates(messageParts(shortcut.message))
       .map((text) => ({
         text,
-        parsed: parseKeyRef(text, context.environments.names, context.environments.defaultName),
+        parsed: parseKeyRef(text, services.environments.names, services.environments.defaultName),
       }))
-      .filter((candidate) => candidate.parsed.ok)
+      .filter((candidate) => candidate.parsed.kind === 'ok')
       .map((candidate) => {
-        const ref = (candidate.parsed as { ok: true; ref: KeyRef }).ref;
+        const ref = (candidate.parsed as { kind: 'ok'; ref: KeyRef }).ref;
         return { text: candidate.text, ref, state: catalog.find(ref) };
       });
     // Keys QStash knows come first, paused ones before the rest; otherwise the message's own order.
@@ -41,7 +41,7 @@ export function messageShortcut(context: ListenerContext) {
           alsoFound: rest.map((candidate) => candidate.text),
         }
       : { nothingFound: true };
-    await openFlowControl(context, client, shortcut.trigger_id, shortcut.user.id, prefill, {
+    await openFlowControl(services, client, shortcut.trigger_id, shortcut.user.id, prefill, {
       origin: 'message',
       channelId: shortcut.channel.id,
     });

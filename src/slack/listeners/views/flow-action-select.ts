@@ -6,7 +6,7 @@ import type {
 } from '@slack/bolt';
 import { type PickedKey, readKeyOptionValue } from '../../blocks/key-options.js';
 import { flowControlModal, isModalAction, MODAL_BLOCKS, readModalMetadata } from '../../blocks/modal.js';
-import type { ListenerContext } from '../../context.js';
+import type { Services } from '../../services.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs;
 
@@ -15,7 +15,7 @@ type Args = SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMidd
  * duration, a pin's limits…). Inputs that stay keep what was typed (Slack keeps the state of unchanged blocks);
  * the picked key is carried over explicitly. The view's hash makes a stale redraw lose to a newer one.
  */
-export function flowActionSelect(context: ListenerContext) {
+export function flowActionSelect(services: Services) {
   return async ({ ack, body, action, client }: Args): Promise<void> => {
     await ack();
     const view = body.view;
@@ -27,10 +27,10 @@ export function flowActionSelect(context: ListenerContext) {
     >;
     const pickedValue = values[MODAL_BLOCKS.key]?.[MODAL_BLOCKS.key]?.selected_option?.value;
     const picked: PickedKey | undefined =
-      typeof pickedValue === 'string' ? readKeyOptionValue(pickedValue, context.environments) : undefined;
+      typeof pickedValue === 'string' ? readKeyOptionValue(pickedValue, services.environments) : undefined;
     const key =
       picked?.kind === 'key'
-        ? { ref: picked.ref, state: context.surfaces.catalog.find(picked.ref) }
+        ? { ref: picked.ref, state: services.surfaces.catalog.find(picked.ref) }
         : undefined;
     try {
       await client.views.update({
@@ -39,13 +39,13 @@ export function flowActionSelect(context: ListenerContext) {
         view: flowControlModal(
           { action: chosen, ...(key ? { key } : {}) },
           readModalMetadata(view.private_metadata),
-          context.naming,
+          services.naming,
         ),
       });
     } catch (error) {
       const code = (error as { data?: { error?: unknown } }).data?.error;
       // A newer redraw won (hash_conflict), or the modal was closed: nothing to do.
-      context.logger.debug({ err: error, code }, 'the Flow control modal was not redrawn');
+      services.logger.debug({ err: error, code }, 'the Flow control modal was not redrawn');
     }
   };
 }

@@ -1,61 +1,59 @@
-import type { AllMiddlewareArgs, RespondFn, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
-import { recordInvalidInput } from '../../../core/audit.js';
+import type { AllMiddlewareArgs, SlackViewMiddlewareArgs, ViewSubmitAction } from '@slack/bolt';
+import { formProblemCode } from '../../../core/commands/flow-form.js';
+import type { Source } from '../../../core/operations/change.js';
 import { resolveKeyHandle } from '../../blocks/key-options.js';
-import { problemMessage } from '../../blocks/outcome.js';
-import { type ListenerContext, reply, resilientRespond, runForUser } from '../../context.js';
+import { formErrors, readModalMetadata } from '../../blocks/modal.js';
+import { NOTES } from '../../blocks/notes.js';
+import { readFlowControlForm } from '../../commands/flow-form.js';
+import { noResponseUrl, slackRequest } from '../../request.js';
+import type { Services } from '../../services.js';
 import { runFlowCommand } from '../commands/flow.js';
-import { parseFlowControlForm } from './flow-control-form.js';
-import { viewSubmissionAck } from './view-acks.js';
 
 type Args = SlackViewMiddlewareArgs<ViewSubmitAction> & AllMiddlewareArgs;
 
 /**
- * A submitted Flow control modal: problems are shown beside the inputs (the modal stays open); otherwise it
- * closes and the request runs exactly as the `/flow` command would, in the chosen channel, with replies through
- * the response_url Slack gives for that channel.
+ * A submitted Flow control modal: problems are shown beside the inputs (the modal stays open; the front door
+ * gives the same acknowledgement from the submission alone); otherwise it closes and the request runs exactly
+ * as the `/flow` command would, as the person who submitted it, in the channel they chose, with replies through
+ * the response_url Slack gives for that channel (the Web API without one). The source is `shortcut` for a
+ * modal opened from a shortcut, `modal` for one opened with `/flow` or from the Home tab.
  */
-export function flowControlSubmission(context: ListenerContext) {
+export function flowControlSubmission(services: Services) {
   return async ({ ack, body, view, respond }: Args): Promise<void> => {
-    const userId = body.user.id;
-    const answer = viewSubmissionAck(body as unknown as Record<string, unknown>, context.environments);
-    await ack(answer);
-    const parsed = parseFlowControlForm(view, context.environments);
-    if (!parsed.ok) {
-      recordInvalidInput(
-        context.audit,
-        { actor: userId, action: 'modal', channel: undefined, source: 'modal' },
-        Object.values(parsed.errors).join(' '),
-      );
+    const read = readFlowControlForm(view, services.environments);
+    await ack(read.kind === 'ok' ? undefined : formErrors(read.problems, read.keyProblem));
+    const { origin } = readModalMetadata(view.private_metadata);
+    const source: Source = origin === 'shortcut' || origin === 'message' ? 'shortcut' : 'modal';
+    const request = slackRequest(services, {
+      actorId: body.user.id,
+      channelId: read.kind === 'ok' ? read.form.channelId : undefined,
+      source,
+      respond: respond ?? noResponseUrl,
+    });
+    if (read.kind === 'invalid') {
+      const problems = read.keyProblem ? { ...read.problems, key: read.keyProblem } : read.problems;
+      services.operations.recordInvalid({
+        ...request.asking,
+        action: 'modal',
+        problem: formProblemCode(problems),
+      });
       return;
     }
-    const { form } = parsed;
-    const replies = resilientRespond(context, respond ?? noResponseUrl, form.channelId, userId);
-    void runForUser(context, replies, async () => {
+    const { key, form } = read;
+    void request.run(async () => {
       const target =
-        form.key.kind === 'key'
-          ? form.key.ref
+        key.kind === 'key'
+          ? key.ref
           : resolveKeyHandle(
-              form.key.handle,
-              context.surfaces.catalog.all().map((entry) => entry.ref),
-              context.naming,
+              key.handle,
+              services.surfaces.catalog.all().map((entry) => entry.ref),
+              services.naming,
             );
       if (!target) {
-        await reply(
-          context,
-          replies,
-          problemMessage(
-            'That key is no longer in Flowbot’s list of keys. Open Flow control again and pick it anew.',
-          ),
-          { visibility: 'ephemeral' },
-        );
+        await request.tell(NOTES.pickedKeyGone());
         return;
       }
-      await runFlowCommand(context, form.command(target), userId, form.channelId, replies, 'modal');
+      await runFlowCommand(services, request, form.command(target));
     });
   };
 }
-
-/** Slack sends a response_url for the chosen channel; without one, replies go through the Web API instead. */
-const noResponseUrl: RespondFn = async () => {
-  throw new Error('the submission came without a response_url');
-};

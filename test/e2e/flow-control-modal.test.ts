@@ -60,7 +60,8 @@ describe('Flow control modal', () => {
     expect(allText(told)).toContain('12,340 waiting messages released');
     expect(h.qstash.getKey('orders-eu')?.isPaused).toBe(false);
     expect(h.logs.audits()).toContainEqual(
-      expect.objectContaining({ actor: ALLOWED_USER, action: 'resume', source: 'modal', outcome: 'done' }),
+      // Opened from the global shortcut: the audit says so.
+      expect.objectContaining({ actor: ALLOWED_USER, action: 'resume', source: 'shortcut', outcome: 'done' }),
     );
   });
 
@@ -116,7 +117,7 @@ describe('Flow control modal', () => {
       expect(Object.keys(submitted.ackBody.errors), JSON.stringify(form)).toContain(blockId);
     }
     await expect
-      .poll(() => h.logs.audits().filter((audit) => audit.source === 'modal').length)
+      .poll(() => h.logs.audits().filter((audit) => audit.source === 'shortcut').length)
       .toBe(cases.length);
     expect(h.logs.audits().every((audit) => audit.outcome === 'invalid')).toBe(true);
     expect(h.qstash.requests.filter((r) => r.route !== 'list')).toHaveLength(0);
@@ -268,6 +269,23 @@ describe('/flow alone', () => {
     const opened = await h.slack.waitForCall('views.open');
     const view = h.slack.view(String((opened.response?.view as { id?: string } | undefined)?.id))!;
     expect(input(view, 'flow_channel')?.element?.initial_conversation).toBe(CHANNEL);
+  });
+
+  it('submits through the pipeline with source modal, as the person who ran /flow', async () => {
+    const h = await harness();
+    const ack = await h.command('/flow', '');
+    const opened = await h.slack.waitForCall(
+      'views.open',
+      (call) => call.params.trigger_id === ack.triggerId,
+    );
+    const view = h.slack.view(String((opened.response?.view as { id?: string } | undefined)?.id))!;
+    const submitted = await surfaces(h).submit(view, { key: 'orders-eu', action: 'resume' });
+    expect(submitted.body).toBe('');
+    await h.waitForResponse(submitted.responseUrl, (body) => body.response_type === 'in_channel');
+    expect(h.qstash.getKey('orders-eu')?.isPaused).toBe(false);
+    expect(h.logs.audits()).toContainEqual(
+      expect.objectContaining({ actor: ALLOWED_USER, action: 'resume', source: 'modal', outcome: 'done' }),
+    );
   });
 
   it('shows help when Slack won’t open the modal', async () => {

@@ -155,10 +155,10 @@ rules:
     expect(allText(announced.params as any)).toContain(`<@${ALLOWED_USER}> resumed`);
     expect(h.qstash.getKey('orders-eu')?.isPaused).toBe(false);
     expect(h.logs.audits()).toContainEqual(
-      expect.objectContaining({ actor: ALLOWED_USER, action: 'resume', outcome: 'done', source: 'button' }),
+      expect.objectContaining({ actor: ALLOWED_USER, action: 'resume', outcome: 'done', source: 'home' }),
     );
     const after = await s.waitForHome(ALLOWED_USER, (v) => text(v).includes('Recent changes'));
-    expect(text(after)).toContain('_(button)_');
+    expect(text(after)).toContain('_(Home tab)_');
   });
 
   it('refuses a forged Home click from someone without access, privately, and changes nothing', async () => {

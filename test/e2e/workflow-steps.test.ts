@@ -68,6 +68,16 @@ describe('Workflow Builder steps', () => {
     expect(execution.error).toContain('needs a second person’s approval (two for orders)');
     expect(execution.error).toContain('/flow resume orders-eu');
     expect(h.qstash.requests.filter((r) => r.route === 'resume')).toHaveLength(0);
+    // Nothing waits for an approval nobody will see: no card, and the attempt is recorded as refused.
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
+    expect(h.logs.audits()).toContainEqual(
+      expect.objectContaining({
+        actor: ALLOWED_USER,
+        action: 'resume',
+        source: 'workflow',
+        outcome: 'denied',
+      }),
+    );
   });
 
   it('ends with QStash’s failure in words when QStash is down', async () => {

@@ -2,6 +2,7 @@ import type { Button, HomeView, KnownBlock } from '@slack/types';
 import type { HomeSnapshot } from '../../core/catalog/home-snapshot.js';
 import type { CatalogKey } from '../../core/catalog/key-catalog.js';
 import type { RecentChange } from '../../core/catalog/recent-changes.js';
+import type { Source } from '../../core/operations/change.js';
 import { whoamiMessage } from './access.js';
 import { ACTION_IDS } from './action-ids.js';
 import { buttonValue, resumeButton } from './buttons.js';
@@ -29,7 +30,8 @@ const PAST: Record<string, string> = {
   ramp: 'started a ramp on',
 };
 
-const SOURCE: Record<string, string> = {
+/** What started a change, as the Home tab's recent changes name it (every source: the union is closed). */
+const SOURCE: Record<Source, string> = {
   command: 'command',
   button: 'button',
   confirm: 'confirmation',
@@ -93,7 +95,10 @@ function keyBlock(entry: CatalogKey, naming: KeyNaming): KnownBlock {
 }
 
 function recentLine(change: RecentChange, naming: KeyNaming): string {
-  const via = SOURCE[change.source] ?? escapeMrkdwn(change.source);
+  // Stored by any replica, possibly of another version: an unknown source is shown as it is, escaped.
+  const via = Object.hasOwn(SOURCE, change.source)
+    ? SOURCE[change.source as Source]
+    : escapeMrkdwn(change.source);
   const approved = change.approvedBy ? `, approved by ${mention(change.approvedBy)}` : '';
   return `${slackDate(new Date(change.at))} · ${mention(change.actorId)} ${PAST[change.action] ?? escapeMrkdwn(change.action)} ${keyLabel(change.target, naming)} _(${via}${approved})_`;
 }

@@ -44,11 +44,12 @@ export function stepErrorForChange(outcome: Exclude<Outcome, { kind: 'done' }>, 
   const named = key(outcome.target, naming);
   switch (outcome.kind) {
     case 'refused':
+      // Core refuses what needs approval from a workflow step: a run can't wait for a card.
+      if (outcome.refusal.code === 'approval_required')
+        return needsApproval(verb, named, outcome.refusal.rule, outcome.action, outcome.target, naming);
       return plain(`Flowbot did not ${verb} ${named}: ${describeRefusal(outcome.refusal, outcome.action)}`);
     case 'needs_approval':
-      return plain(
-        `Flowbot did not ${verb} ${named}: this change needs a second person’s approval (${outcome.approval.rule}), which a workflow step can’t ask for. Ask for it in a channel with /flow ${verb === 'reset the rate of' ? 'reset-rate' : verb} ${formatKeyRef(outcome.target, naming.environmentCount)}.`,
-      );
+      return needsApproval(verb, named, outcome.approval.rule, outcome.action, outcome.target, naming);
     case 'duplicate':
       return plain(`Flowbot is already doing this for the same workflow run (${named}).`);
     case 'failed': {
@@ -58,6 +59,19 @@ export function stepErrorForChange(outcome: Exclude<Outcome, { kind: 'done' }>, 
       );
     }
   }
+}
+
+function needsApproval(
+  verb: string,
+  named: string,
+  rule: string,
+  action: string,
+  target: KeyRef,
+  naming: KeyNaming,
+): string {
+  return plain(
+    `Flowbot did not ${verb} ${named}: this change needs a second person’s approval (${rule}), which a workflow step can’t ask for. Ask for it in a channel with /flow ${action} ${formatKeyRef(target, naming.environmentCount)}.`,
+  );
 }
 
 /** Why a read did not happen. */

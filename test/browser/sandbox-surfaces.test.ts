@@ -86,7 +86,7 @@ describe.skipIf(!available)('sandbox surfaces in Chromium', () => {
     await page.locator('#channel-link').click();
     await page.locator('.msg-message', { hasText: '@maria resumed orders-eu' }).waitFor(WAIT);
     expect(logs.audits()).toContainEqual(
-      expect.objectContaining({ actor: 'U0MARIA01', action: 'resume', outcome: 'done', source: 'button' }),
+      expect.objectContaining({ actor: 'U0MARIA01', action: 'resume', outcome: 'done', source: 'home' }),
     );
   }, 30_000);
 

@@ -8,6 +8,9 @@ import {
   type SlackView,
   type SurfaceChange,
 } from './fake-slack-surfaces.js';
+import { LoopbackServer, readBody } from './loopback-server.js';
+import { type ChannelInfo, type ChannelSetup, SlackChannels } from './slack-channels.js';
+import { resolveRateLimits, SlackRateLimiter, type SlackRateLimitSettings } from './slack-rate-limits.js';
 import { DEFAULT_WAIT_MS, Waiters } from './waiters.js';
 
 export type { ChannelInfo, ChannelSetup } from './slack-channels.js';

@@ -8,13 +8,16 @@ import {
   renderMessage,
   renderMrkdwn,
 } from '../render-blocks.js';
-import { h, setText, toDom } from './dom.js';
+import { h, pictureEmojiIn, setText, toDom } from './dom.js';
 import { setupViews } from './views.js';
 
 /**
  * The page: a Slack channel (#incidents) driven entirely by the sandbox server's event stream. Every command
  * and click goes to the server, which delivers it to Flowbot as Slack would; nothing here talks to Flowbot.
  */
+
+// The page's own markup shows its emoji as pictures too (no emoji font needed).
+pictureEmojiIn(document.body);
 
 const SLACKBOT = 'USLACKBOT';
 const AVATAR_COLOURS: Record<string, string> = {

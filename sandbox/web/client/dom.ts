@@ -66,3 +66,17 @@ export function h(
   }
   return element;
 }
+
+/**
+ * Turns the emoji in the page's own markup (written in index.html, such as the shortcuts button) into pictures,
+ * the same way as text the page renders later.
+ */
+export function pictureEmojiIn(root: Element): void {
+  const walker = document.createTreeWalker(root, NodeFilter.SHOW_TEXT);
+  const texts: Text[] = [];
+  for (let node = walker.nextNode(); node; node = walker.nextNode()) texts.push(node as Text);
+  for (const text of texts) {
+    const parts = textNodes(text.data);
+    if (parts.some((part) => part.nodeType !== Node.TEXT_NODE)) text.replaceWith(...parts);
+  }
+}

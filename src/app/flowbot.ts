@@ -16,6 +16,7 @@ import { FlowOperations } from '../core/operations/flow-operations.js';
 import { PolicyAccess, type ReloadResult } from '../core/policy/policy-access.js';
 import type { PolicyWarning } from '../core/policy/policy-warnings.js';
 import { QStashEnvironments } from '../core/qstash/environments.js';
+import { QStashError } from '../core/qstash/errors.js';
 import { MutationRateLimiter } from '../core/rate-limit.js';
 import { Scheduler } from '../core/scheduler/scheduler.js';
 import { TimedWork } from '../core/scheduler/timed-work.js';
@@ -41,7 +42,7 @@ import { BackgroundWork, replicaId } from './background.js';
 import { followChanges } from './follow-changes.js';
 import { countingAudit, FlowbotMetrics } from './metrics.js';
 import { type OpenedStore, openStore, StartupProblems } from './open-store.js';
-import { ReadinessChecks } from './readiness.js';
+import { qstashStatus, ReadinessChecks } from './readiness.js';
 
 export { StartupProblems };
 
@@ -211,7 +212,14 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
             throw new Error(`Slack did not take the alert: ${result.explanation}`);
         },
         (error, environment) =>
-          logger.warn({ err: error, environment }, 'watcher could not check QStash; trying again later'),
+          logger.warn(
+            {
+              err: error,
+              environment,
+              ...(error instanceof QStashError ? { qstash: qstashStatus(error) } : {}),
+            },
+            'watcher could not check QStash; trying again later',
+          ),
       )
     : undefined;
   const catalog = new KeyCatalog(environments, access, {

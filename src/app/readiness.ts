@@ -51,15 +51,35 @@ export class ReadinessChecks {
       await this.environments.client(name).globalParallelism();
       this.qstash.set(name, { status: 'ok', at: this.now() });
     } catch (error) {
-      const status =
-        error instanceof QStashError
-          ? error.kind === 'unauthorized'
-            ? 'token rejected'
-            : error.kind.replace('_', ' ')
-          : 'unreachable';
+      const status = error instanceof QStashError ? qstashStatus(error) : 'unreachable';
       this.qstash.set(name, { status, at: this.now() });
     } finally {
       this.refreshing.delete(name);
     }
+  }
+}
+
+/**
+ * A probe's one-line reason (machine-read JSON, for whoever deploys): which setting to fix, which limit and
+ * when it resets. QStash's own words go to the log, not here.
+ */
+export function qstashStatus(error: QStashError): string {
+  const settings = error.settings;
+  switch (error.kind) {
+    case 'unauthorized':
+      return 'token rejected';
+    case 'account_not_found':
+      return `account not found in this region${settings ? ` (check ${settings.url} against the region of ${settings.token})` : ''}`;
+    case 'rate_limited': {
+      const limit =
+        error.limit === 'daily'
+          ? 'daily quota used up'
+          : error.limit === 'burst'
+            ? 'burst limit'
+            : 'rate limited';
+      return `${limit}${error.resetAt !== undefined ? ` until ${new Date(error.resetAt).toISOString()}` : ''}`;
+    }
+    default:
+      return error.kind.replace('_', ' ');
   }
 }

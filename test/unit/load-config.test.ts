@@ -31,7 +31,16 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
     expect(configOf(http)).toEqual({
       slack: { botToken: BOT, signingSecret: SIGNING, appToken: undefined, apiUrl: undefined },
       port: 3000,
-      qstash: { environments: [{ name: 'default', url: DEFAULT_QSTASH_URL, token: QSTASH }] },
+      qstash: {
+        environments: [
+          {
+            name: 'default',
+            url: DEFAULT_QSTASH_URL,
+            token: QSTASH,
+            settingNames: { url: 'QSTASH_URL', token: 'QSTASH_TOKEN' },
+          },
+        ],
+      },
       access: { allowedSubjects: [], groupCacheTtlMs: 300_000, policyFile: undefined },
       pauseReminderMs: 3_600_000,
       alerts: {
@@ -67,7 +76,12 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
     expect(config.slack.apiUrl).toBe('http://127.0.0.1:9999/api/');
     expect(config.port).toBe(8080);
     expect(config.qstash.environments).toEqual([
-      { name: 'default', url: 'http://localhost:8081/', token: QSTASH },
+      {
+        name: 'default',
+        url: 'http://localhost:8081/',
+        token: QSTASH,
+        settingNames: { url: 'QSTASH_URL', token: 'QSTASH_TOKEN' },
+      },
     ]);
     expect(config.access).toEqual({
       allowedSubjects: ['U0123ABC', 'W0456DEF', 'S0789GHI'],
@@ -323,9 +337,24 @@ describe('loadConfig: FLOW_ENVIRONMENTS', () => {
 
   it('reads each environment from QSTASH_URL_<NAME> and QSTASH_TOKEN_<NAME>, in order', () => {
     expect(configOf(multi).qstash.environments).toEqual([
-      { name: 'prod', url: 'https://qstash.upstash.io', token: 'FAKEPRODTOKENaa1' },
-      { name: 'eu-west', url: 'https://qstash-eu.example', token: 'FAKEEUTOKENbb2' },
-      { name: 'staging_2', url: 'http://localhost:8080', token: 'FAKESTAGINGTOKENcc3' },
+      {
+        name: 'prod',
+        url: 'https://qstash.upstash.io',
+        token: 'FAKEPRODTOKENaa1',
+        settingNames: { url: 'QSTASH_URL_PROD', token: 'QSTASH_TOKEN_PROD' },
+      },
+      {
+        name: 'eu-west',
+        url: 'https://qstash-eu.example',
+        token: 'FAKEEUTOKENbb2',
+        settingNames: { url: 'QSTASH_URL_EU_WEST', token: 'QSTASH_TOKEN_EU_WEST' },
+      },
+      {
+        name: 'staging_2',
+        url: 'http://localhost:8080',
+        token: 'FAKESTAGINGTOKENcc3',
+        settingNames: { url: 'QSTASH_URL_STAGING_2', token: 'QSTASH_TOKEN_STAGING_2' },
+      },
     ]);
   });
 
@@ -377,7 +406,42 @@ describe('loadConfig: FLOW_ENVIRONMENTS', () => {
       [`QSTASH_URL_${suffix}`]: 'https://q.example',
       [`QSTASH_TOKEN_${suffix}`]: 'tok-32',
     });
-    expect(config.qstash.environments).toEqual([{ name, url: 'https://q.example', token: 'tok-32' }]);
+    expect(config.qstash.environments).toEqual([
+      {
+        name,
+        url: 'https://q.example',
+        token: 'tok-32',
+        settingNames: { url: `QSTASH_URL_${suffix}`, token: `QSTASH_TOKEN_${suffix}` },
+      },
+    ]);
+  });
+
+  it('refuses a QStash URL that carries a path, query or fragment, naming the setting and the base URL', () => {
+    for (const url of [
+      'https://qstash.upstash.io/v2',
+      'https://qstash.upstash.io/v2/',
+      'https://qstash.upstash.io/v2/flowControl',
+      'https://qstash.upstash.io/?region=us',
+      'https://qstash.upstash.io/#x',
+    ]) {
+      expect(problemsOf({ ...http, QSTASH_URL: url }), url).toEqual([
+        "QSTASH_URL is invalid: must be QStash's base URL without a path, query or fragment (e.g. https://qstash.upstash.io); Flowbot adds /v2/… itself.",
+      ]);
+    }
+    expect(
+      problemsOf({
+        ...http,
+        FLOW_ENVIRONMENTS: 'prod',
+        QSTASH_URL_PROD: 'https://qstash-us-east-1.upstash.io/v2',
+        QSTASH_TOKEN_PROD: 'FAKEPRODTOKENaa1',
+      }),
+    ).toEqual([
+      "QSTASH_URL_PROD is invalid: must be QStash's base URL without a path, query or fragment (e.g. https://qstash-us-east-1.upstash.io); Flowbot adds /v2/… itself.",
+    ]);
+    // A trailing slash alone is no path.
+    expect(configOf({ ...http, QSTASH_URL: 'https://qstash.upstash.io/' }).qstash.environments[0]?.url).toBe(
+      'https://qstash.upstash.io/',
+    );
   });
 
   it('refuses a list with no names', () => {

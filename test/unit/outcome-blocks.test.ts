@@ -232,12 +232,34 @@ describe('failedMessage', () => {
   });
 
   it('says it may have applied when the failure is uncertain, and how to check', () => {
-    for (const kind of ['timeout', 'unavailable', 'rate_limited', 'invalid_response'] as const) {
+    for (const kind of ['timeout', 'unavailable', 'invalid_response'] as const) {
       const message = failedMessage(failed(kind), TWO);
       expect(message.text, kind).toContain(
         'QStash may or may not have applied it; check with `/flow status prod:orders` before trying again.',
       );
     }
+    // A 429 is a refusal, unless an earlier attempt of the same call ended without an answer.
+    const afterTimeout = failedMessage(
+      {
+        kind: 'failed',
+        action: 'resume',
+        target: { environment: 'prod', key: 'orders' },
+        error: new QStashError({
+          kind: 'rate_limited',
+          status: 429,
+          attempts: 2,
+          earlierAttemptUncertain: true,
+        }),
+      },
+      TWO,
+    );
+    expect(afterTimeout.text).toContain(
+      'QStash may or may not have applied it; check with `/flow status prod:orders` before trying again.',
+    );
+  });
+
+  it('says nothing was changed after a 429: QStash applies nothing it rate-limits', () => {
+    expect(failedMessage(failed('rate_limited'), TWO).text).toContain('Nothing was changed.');
   });
 
   it('spells the whole message out for a timeout', () => {

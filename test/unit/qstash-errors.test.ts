@@ -1,11 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import { QStashError, type QStashErrorKind } from '../../src/core/qstash/errors.js';
+import {
+  changeCertainlyNotApplied,
+  QStashError,
+  type QStashErrorKind,
+} from '../../src/core/qstash/errors.js';
 import { describeQStashError } from '../../src/slack/blocks/qstash-error.js';
 
 const KINDS: QStashErrorKind[] = [
   'bad_request',
   'unauthorized',
   'not_found',
+  'account_not_found',
   'rate_limited',
   'unavailable',
   'timeout',
@@ -88,7 +93,8 @@ describe('describeQStashError', () => {
 
   it('never repeats QStash’s words for any kind but bad_request, so a token echoed there cannot leak', () => {
     for (const kind of KINDS) {
-      if (kind === 'bad_request') continue;
+      // account_not_found repeats them too: the client takes the token out of them first (see the client test).
+      if (kind === 'bad_request' || kind === 'account_not_found') continue;
       const text = describeQStashError(
         new QStashError({ kind, detail: `invalid token Bearer ${TOKEN}`, status: 401, attempts: 2 }),
       );
@@ -121,5 +127,64 @@ describe('describeQStashError', () => {
     expect(describeQStashError(new QStashError({ kind: 'unavailable', attempts: 0 }))).toBe(
       'QStash is unavailable',
     );
+  });
+});
+
+describe('describeQStashError: which account, which limit, which setting', () => {
+  it('tells a region or account 404 apart from an unknown key, keeps QStash’s words and names the settings', () => {
+    const text = describeQStashError(
+      new QStashError({
+        kind: 'account_not_found',
+        detail: 'user not found in this region',
+        status: 404,
+        settings: { url: 'QSTASH_URL_PROD', token: 'QSTASH_TOKEN_PROD' },
+      }),
+    );
+    expect(text).toContain('user not found in this region');
+    expect(text).toContain('`QSTASH_URL_PROD`');
+    expect(text).toContain('`QSTASH_TOKEN_PROD`');
+    expect(text).not.toContain('no flow-control key');
+    expect(describeQStashError(new QStashError({ kind: 'account_not_found', status: 404 }))).toContain(
+      '`QSTASH_URL`',
+    );
+  });
+
+  it('names the token setting of the environment when the error carries it', () => {
+    expect(
+      describeQStashError(
+        new QStashError({
+          kind: 'unauthorized',
+          status: 401,
+          settings: { url: 'QSTASH_URL_EU', token: 'QSTASH_TOKEN_EU' },
+        }),
+      ),
+    ).toContain('`QSTASH_TOKEN_EU`');
+  });
+
+  it('tells the daily quota (with its reset as a Slack date) from the burst limit', () => {
+    const resetAt = Date.UTC(2026, 11, 1);
+    const daily = describeQStashError(
+      new QStashError({ kind: 'rate_limited', status: 429, limit: 'daily', resetAt }),
+    );
+    expect(daily).toContain('daily request quota');
+    expect(daily).toContain(`<!date^${resetAt / 1000}^`);
+    expect(daily).toContain('does not retry');
+    const burst = describeQStashError(
+      new QStashError({ kind: 'rate_limited', status: 429, limit: 'burst', attempts: 4 }),
+    );
+    expect(burst).toContain('per-second burst limit');
+    expect(burst).toContain('after 4 tries');
+  });
+});
+
+describe('changeCertainlyNotApplied', () => {
+  it('counts a 429 and an unknown account as refusals, unless an earlier attempt may have gone through', () => {
+    expect(changeCertainlyNotApplied({ kind: 'rate_limited', status: 429 })).toBe(true);
+    expect(changeCertainlyNotApplied({ kind: 'account_not_found', status: 404 })).toBe(true);
+    expect(
+      changeCertainlyNotApplied({ kind: 'rate_limited', status: 429, earlierAttemptUncertain: true }),
+    ).toBe(false);
+    expect(changeCertainlyNotApplied({ kind: 'timeout' })).toBe(false);
+    expect(changeCertainlyNotApplied({ kind: 'unavailable', status: 503 })).toBe(false);
   });
 });

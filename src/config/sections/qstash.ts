@@ -15,8 +15,22 @@ export function readQStash(env: EnvReader): Config['qstash'] {
   return { environments: listed === undefined ? [single(env)] : several(env, listed) };
 }
 
+/**
+ * QStash's base URL is the host alone: Flowbot adds `/v2/…` itself, so a URL carrying a path (`…/v2`, copied
+ * from an example request) would double it and every call would hit an unknown route. Refused at startup,
+ * rather than quietly rewritten, so the setting says what Flowbot really calls.
+ */
 function url(env: EnvReader, name: string, value: string): string {
-  if (!httpUrl.safeParse(value).success) env.invalid(name, 'must be an http(s) URL without credentials');
+  if (!httpUrl.safeParse(value).success) {
+    env.invalid(name, 'must be an http(s) URL without credentials');
+    return value;
+  }
+  const parsed = new URL(value);
+  if (parsed.pathname !== '/' || parsed.search !== '' || parsed.hash !== '')
+    env.invalid(
+      name,
+      `must be QStash's base URL without a path, query or fragment (e.g. ${parsed.origin}); Flowbot adds /v2/… itself`,
+    );
   return value;
 }
 
@@ -26,6 +40,7 @@ function single(env: EnvReader): QStashEnvironmentSettings {
     name: 'default',
     url: url(env, 'QSTASH_URL', env.read('QSTASH_URL') ?? DEFAULTS.QSTASH_URL),
     token: token ?? '',
+    settingNames: { url: 'QSTASH_URL', token: 'QSTASH_TOKEN' },
   };
 }
 
@@ -68,6 +83,7 @@ function several(env: EnvReader, listed: string): QStashEnvironmentSettings[] {
       name,
       url: given === undefined ? DEFAULTS.QSTASH_URL : url(env, urlName, given),
       token: token ?? '',
+      settingNames: { url: urlName, token: `QSTASH_TOKEN_${suffix}` },
     });
   }
   return environments;

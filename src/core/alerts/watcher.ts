@@ -73,9 +73,15 @@ export class Watcher {
         await this.compare(environment, keys);
       } catch (error) {
         const rateLimited = error instanceof QStashError && error.kind === 'rate_limited';
-        const backoff = rateLimited
-          ? Math.min(MAX_BACKOFF_MS, (this.backoffMs.get(environment) ?? this.settings.intervalMs) * 2)
-          : this.settings.intervalMs;
+        // The daily quota is used up until its reset, hours away: asking before then only fails again.
+        const quotaReset =
+          rateLimited && error.limit === 'daily' && error.resetAt !== undefined ? error.resetAt : undefined;
+        const backoff =
+          quotaReset !== undefined
+            ? Math.max(this.settings.intervalMs, quotaReset - this.now())
+            : rateLimited
+              ? Math.min(MAX_BACKOFF_MS, (this.backoffMs.get(environment) ?? this.settings.intervalMs) * 2)
+              : this.settings.intervalMs;
         this.backoffMs.set(environment, backoff);
         this.nextRound.set(environment, this.now() + backoff);
         this.onError(error, environment);

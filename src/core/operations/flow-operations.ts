@@ -114,14 +114,8 @@ export class FlowOperations {
     const { target, change } = request;
     const refused = await this.refusal(request);
     if (refused) return refused;
-    const state = await this.peek(target);
-    if (state === 'not_found')
-      return {
-        kind: 'failed',
-        action: change.action,
-        target,
-        error: new QStashError({ kind: 'not_found', status: 404 }),
-      };
+    const state = await this.reads.look(target);
+    if (state instanceof QStashError) return { kind: 'failed', action: change.action, target, error: state };
     let plan: RampPlan | undefined;
     if (change.action === 'ramp') {
       const planned = this.plan(request, change, state);
@@ -251,15 +245,10 @@ export class FlowOperations {
     const record = this.pipeline.recorder(request, 'ramp');
     const admitted = await this.pipeline.admit(request, record, { changes: 2 });
     if (admitted.kind !== 'admitted') return admitted;
-    const state = await this.peek(target);
-    if (state === 'not_found') {
-      record('failed', 'not_found');
-      return {
-        kind: 'failed',
-        action: 'ramp',
-        target,
-        error: new QStashError({ kind: 'not_found', status: 404 }),
-      };
+    const state = await this.reads.look(target);
+    if (state instanceof QStashError) {
+      record('failed', state.kind);
+      return { kind: 'failed', action: 'ramp', target, error: state };
     }
     const planned = this.plan(request, request.change, state);
     if (planned.kind !== 'ok') return planned;

@@ -3,7 +3,7 @@ import { type AuditLog, type AuditRecorder, auditRecorder } from '../audit.js';
 import type { OnceGuard } from '../once-guard.js';
 import type { QStashClient } from '../qstash/client.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
-import { QStashError } from '../qstash/errors.js';
+import { QStashError, type QStashErrorKind } from '../qstash/errors.js';
 import type { FlowKeyState } from '../qstash/types.js';
 import type { MutationRateLimiter } from '../rate-limit.js';
 import type { Approvals } from './approvals.js';
@@ -224,6 +224,13 @@ export class ChangePipeline {
   }
 }
 
+const REFUSALS_THAT_END_IT: ReadonlySet<QStashErrorKind> = new Set([
+  'not_found',
+  'account_not_found',
+  'unauthorized',
+  'rate_limited',
+]);
+
 /** What the audit event says about the change itself: the reason of a pause, the settings of a pin. */
 function changeDetails(change: QStashChange): Record<string, unknown> {
   switch (change.action) {
@@ -264,8 +271,9 @@ async function readOptional(
   try {
     return await client.get(key, freshSince);
   } catch (error) {
-    if (error instanceof QStashError && (error.kind === 'not_found' || error.kind === 'unauthorized'))
-      throw error;
+    // QStash refused to talk about the key at all: the change would be refused the same way (and a daily
+    // quota used up would only be spent further).
+    if (error instanceof QStashError && REFUSALS_THAT_END_IT.has(error.kind)) throw error;
     return undefined;
   }
 }

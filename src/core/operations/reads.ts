@@ -4,7 +4,7 @@ import { compileGlob } from '../glob.js';
 import type { KeyRef } from '../keys.js';
 import type { QStashClient } from '../qstash/client.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
-import { QStashError } from '../qstash/errors.js';
+import { QStashError, type QStashErrorKind } from '../qstash/errors.js';
 import type { FlowKeyState, GlobalParallelism } from '../qstash/types.js';
 import { refusalDetails } from './authorize.js';
 import type { ReadRequest } from './change.js';
@@ -27,6 +27,20 @@ export class Reads {
       return await this.environments.client(target.environment).get(target.key);
     } catch (error) {
       if (error instanceof QStashError && error.kind === 'not_found') return 'not_found';
+      return undefined;
+    }
+  }
+
+  /**
+   * Like `peek`, for work about to ask for a change (a confirmation, a ramp's start): a QStashError when QStash
+   * refuses to talk about the key at all (unknown key, unknown account in this region, rejected token, a rate
+   * limit), since the change would be refused the same way; undefined when QStash could not say.
+   */
+  async look(target: KeyRef): Promise<FlowKeyState | QStashError | undefined> {
+    try {
+      return await this.environments.client(target.environment).get(target.key);
+    } catch (error) {
+      if (error instanceof QStashError && REFUSED.has(error.kind)) return error;
       return undefined;
     }
   }
@@ -144,3 +158,10 @@ export class Reads {
     }
   }
 }
+
+const REFUSED: ReadonlySet<QStashErrorKind> = new Set([
+  'not_found',
+  'account_not_found',
+  'unauthorized',
+  'rate_limited',
+]);

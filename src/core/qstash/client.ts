@@ -1,7 +1,8 @@
 import got, { type Got, HTTPError, type Method, RequestError, TimeoutError } from 'got';
 import { checkKey } from '../keys.js';
 import { secretScrubber, stripUrlSecrets } from '../secrets.js';
-import { QStashError, type QStashErrorKind } from './errors.js';
+import { QStashError, type QStashErrorKind, type QStashSettingNames } from './errors.js';
+import { rateLimitFacts } from './rate-limit-headers.js';
 import { retryDelay } from './retry-delay.js';
 import {
   type FlowKeyState,
@@ -24,6 +25,8 @@ export interface QStashClientOptions {
   readonly baseDelayMs?: number;
   /** Observes every finished attempt (for metrics); must not throw. */
   readonly onAttempt?: (attempt: AttemptReport) => void;
+  /** The settings this environment comes from, named in errors so people know which one to fix. */
+  readonly settingNames?: QStashSettingNames;
 }
 
 export interface AttemptReport {
@@ -38,7 +41,14 @@ type Operation = 'get' | 'list' | 'pause' | 'resume' | 'pin' | 'unpin' | 'resetR
 interface CallContext extends Record<string, unknown> {
   deadline: number;
   attempts: number;
+  /** An attempt ended in a way that does not prove it was not applied (see QStashError). */
+  uncertain: boolean;
 }
+
+/** QStash's words when the token's account is not in the region asked (`user not found in this region`). */
+const ACCOUNT_NOT_FOUND = /user not found|not found in this region|region/i;
+/** QStash's words for an unknown flow-control key (`flow control key not found: …`). */
+const KEY_NOT_FOUND = /flow[- ]?control key|flowControlKey/i;
 
 /**
  * QStash's flow-control API. Every mutation here is idempotent (it sets state rather than adding to it), so
@@ -81,6 +91,12 @@ export class QStashClient {
         maxRetryAfter: this.totalTimeoutMs,
         calculateDelay: ({ attemptCount, error, retryAfter }) => {
           const context = error.options.context as CallContext;
+          // The daily quota resets hours later: retrying only spends the call's deadline and the next quota.
+          if (
+            error.response?.statusCode === 429 &&
+            rateLimitFacts(error.response.headers, Date.now()).limit === 'daily'
+          )
+            return 0;
           return retryDelay({
             attempt: attemptCount,
             retryAfterMs: retryAfter,
@@ -98,6 +114,14 @@ export class QStashClient {
           (options) => {
             const context = options.context as CallContext;
             context.attempts += 1;
+          },
+        ],
+        beforeRetry: [
+          (error) => {
+            const context = error.options.context as CallContext;
+            // A refusal (4xx, 429 included) proves the attempt was not applied; anything else does not.
+            const status = error.response?.statusCode;
+            if (status === undefined || status >= 500 || status === 408) context.uncertain = true;
           },
         ],
       },
@@ -202,7 +226,11 @@ export class QStashClient {
     const url = this.urlFor(operation, key);
     if (searchParams)
       for (const [name, value] of Object.entries(searchParams)) url.searchParams.set(name, value);
-    const context: CallContext = { deadline: Date.now() + this.totalTimeoutMs, attempts: 0 };
+    const context: CallContext = {
+      deadline: Date.now() + this.totalTimeoutMs,
+      attempts: 0,
+      uncertain: false,
+    };
     const started = Date.now();
     try {
       const response = await this.http(url, { method, context });
@@ -213,9 +241,42 @@ export class QStashClient {
       this.report(operation, response.statusCode, undefined, started);
       return parseJson(response.body);
     } catch (error) {
-      const failure = toQStashError(error, attemptsMade(error, context), this.cleanDetail);
+      // Got hands its hooks a copy of the context: what they counted is on the error's options.
+      const seen = contextOf(error) ?? context;
+      let failure = toQStashError(error, Math.max(1, seen.attempts), {
+        clean: this.cleanDetail,
+        settings: this.options.settingNames,
+        uncertain: seen.uncertain,
+      });
+      if (failure.kind === 'not_found') failure = await this.whichNotFound(operation, failure);
       this.report(operation, failure.status, failure.kind, started);
       throw failure;
+    }
+  }
+
+  /**
+   * A 404 means an unknown key or an account QStash does not know in this region (the URL points at another
+   * region than the token's). QStash's words usually say which; when they do not (an empty or generic body on
+   * a key's route), one read of an account-level endpoint decides: it answers unless the account is unknown.
+   */
+  private async whichNotFound(operation: Operation, failure: QStashError): Promise<QStashError> {
+    const as = (kind: QStashErrorKind, detail = failure.detail) =>
+      new QStashError({ ...failure.fields(), kind, detail });
+    if (ACCOUNT_NOT_FOUND.test(failure.detail)) return as('account_not_found');
+    if (KEY_NOT_FOUND.test(failure.detail)) return failure;
+    // The list and global endpoints have no key: a bare 404 there is a missing route (an older QStash).
+    if (operation === 'list' || operation === 'global') return failure;
+    try {
+      await this.http(this.urlFor('global', undefined), {
+        method: 'GET',
+        retry: { limit: 0 },
+        context: { deadline: Date.now() + this.totalTimeoutMs, attempts: 0, uncertain: false },
+      });
+      return failure;
+    } catch (error) {
+      if (error instanceof HTTPError && error.response.statusCode === 404)
+        return as('account_not_found', errorDetail(error.response.body, this.cleanDetail) || failure.detail);
+      return failure;
     }
   }
 
@@ -237,10 +298,8 @@ function yieldTurn(): Promise<void> {
   return new Promise((resolve) => setImmediate(resolve));
 }
 
-function attemptsMade(error: unknown, fallback: CallContext): number {
-  const context =
-    error instanceof RequestError ? (error.options?.context as CallContext | undefined) : undefined;
-  return Math.max(1, context?.attempts ?? fallback.attempts);
+function contextOf(error: unknown): CallContext | undefined {
+  return error instanceof RequestError ? (error.options?.context as CallContext | undefined) : undefined;
 }
 
 function parseJson(text: string): unknown {
@@ -271,23 +330,38 @@ function kindForStatus(status: number): QStashErrorKind {
   return 'unavailable';
 }
 
+interface ErrorContext {
+  readonly clean: (text: string) => string;
+  readonly settings: QStashSettingNames | undefined;
+  readonly uncertain: boolean;
+}
+
 /** Got's errors carry the request options (with the token): only safe fields cross this line. */
-function toQStashError(error: unknown, attempts: number, clean: (text: string) => string): QStashError {
+function toQStashError(error: unknown, attempts: number, context: ErrorContext): QStashError {
   if (error instanceof QStashError) return error;
+  const common = {
+    attempts,
+    ...(context.settings ? { settings: context.settings } : {}),
+    ...(context.uncertain ? { earlierAttemptUncertain: true } : {}),
+  };
   if (error instanceof HTTPError) {
     const status = error.response.statusCode;
+    const limit = status === 429 ? rateLimitFacts(error.response.headers, Date.now()) : undefined;
     return new QStashError({
       kind: kindForStatus(status),
-      detail: errorDetail(error.response.body, clean),
+      detail: errorDetail(error.response.body, context.clean),
       status,
-      attempts,
+      ...common,
+      ...(limit?.limit ? { limit: limit.limit } : {}),
+      ...(limit?.resetAt !== undefined ? { resetAt: limit.resetAt } : {}),
     });
   }
-  if (error instanceof TimeoutError) return new QStashError({ kind: 'timeout', attempts });
+  if (error instanceof TimeoutError)
+    return new QStashError({ kind: 'timeout', ...common, earlierAttemptUncertain: true });
   if (error instanceof RequestError) {
     const status = error.response?.statusCode;
-    if (status !== undefined) return new QStashError({ kind: kindForStatus(status), status, attempts });
-    return new QStashError({ kind: 'unavailable', attempts });
+    if (status !== undefined) return new QStashError({ kind: kindForStatus(status), status, ...common });
+    return new QStashError({ kind: 'unavailable', ...common });
   }
-  return new QStashError({ kind: 'unavailable', attempts });
+  return new QStashError({ kind: 'unavailable', ...common });
 }

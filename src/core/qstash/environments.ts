@@ -1,9 +1,12 @@
 import { QStashClient, type QStashClientOptions } from './client.js';
+import type { QStashSettingNames } from './errors.js';
 
 export interface QStashEnvironmentSettings {
   readonly name: string;
   readonly url: string;
   readonly token: string;
+  /** The settings it was read from, named in errors (which one to fix). */
+  readonly settingNames?: QStashSettingNames;
 }
 
 /** The QStash projects or regions one Flowbot serves, by name; the first is the default. */
@@ -21,7 +24,12 @@ export class QStashEnvironments {
     for (const environment of settings) {
       this.clients.set(
         environment.name,
-        new QStashClient({ ...clientOptions, baseUrl: environment.url, token: environment.token }),
+        new QStashClient({
+          ...clientOptions,
+          baseUrl: environment.url,
+          token: environment.token,
+          ...(environment.settingNames ? { settingNames: environment.settingNames } : {}),
+        }),
       );
     }
     this.names = settings.map((environment) => environment.name);

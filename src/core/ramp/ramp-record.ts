@@ -107,10 +107,8 @@ export function restoreActions(ramp: Ramp): FlowAction[] {
 
 export function failureOf(outcome: Exclude<Outcome, { kind: 'done' }>): RampFailure {
   switch (outcome.kind) {
-    case 'failed': {
-      const { kind, detail, status, attempts } = outcome.error;
-      return { error: { kind, detail, ...(status !== undefined ? { status } : {}), attempts } };
-    }
+    case 'failed':
+      return { error: outcome.error.fields() };
     case 'refused':
       return { refusal: outcome.refusal };
     case 'needs_approval':

@@ -80,8 +80,13 @@ export class TimedWork implements ScheduledWork {
       (outcome.kind === 'refused' && outcome.refusal.code === 'directory_unavailable');
     // Tell the channel how it ended, and on the first failure; later retries stay quiet until one works.
     if (timer.channelId && (!passing || retries === 0)) await this.reporter.timedResume(timer, outcome);
-    if (passing && retries < MAX_RETRIES)
-      return { ...rest, dueAt: this.now() + RETRY_MS, reminders: retries + 1 };
+    if (passing && retries < MAX_RETRIES) {
+      // QStash's daily quota used up: the next try that can work is after its reset, hours away.
+      const quotaReset =
+        outcome.kind === 'failed' && outcome.error.limit === 'daily' ? outcome.error.resetAt : undefined;
+      const dueAt = Math.max(this.now() + RETRY_MS, quotaReset ?? 0);
+      return { ...rest, dueAt, reminders: retries + 1 };
+    }
     return undefined;
   }
 

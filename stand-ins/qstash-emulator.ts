@@ -60,7 +60,9 @@ export type QStashFault =
     }
   | { kind: 'hang'; applyFirst?: boolean }
   | { kind: 'drop'; applyFirst?: boolean }
-  | { kind: 'delay'; ms: number };
+  | { kind: 'delay'; ms: number }
+  /** Applies the request and answers once `until` settles: a QStash kept busy until the test says so. */
+  | { kind: 'hold'; until: Promise<unknown> };
 
 export interface FaultMatch {
   /** How many matching requests the fault applies to (default 1). */
@@ -543,11 +545,13 @@ class Emulator implements QStashEmulator {
 
     const fault = this.takeFault(rec);
     if (fault !== undefined) rec.fault = fault.kind;
-    const applies = fault === undefined || fault.kind === 'delay' || fault.applyFirst === true;
+    const applies =
+      fault === undefined || fault.kind === 'delay' || fault.kind === 'hold' || fault.applyFirst === true;
     let answer = applies ? this.process(rec, parsed, search, req) : undefined;
 
     const wait = this.latencyMs + (fault?.kind === 'delay' ? fault.ms : 0);
     if (wait > 0) await this.sleep(wait);
+    if (fault?.kind === 'hold') await fault.until.catch(() => undefined);
     if (this.closed) return;
 
     // Left unanswered on purpose; close() destroys the socket.

@@ -95,9 +95,11 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const work = new WorkTracker((error) => logger.error({ err: error }, 'background work failed'));
   const metrics = new FlowbotMetrics(() => work.size);
   const environments = new QStashEnvironments(config.qstash.environments, {
+    limit: config.qstash.limit,
     ...options.qstash,
     onAttempt: (report) => metrics.recordQStash(report),
   });
+  metrics.watchQStash(environments);
   const audit = countingAudit(new PinoAuditLog(logger), metrics);
   const directory = new SlackGroupDirectory(lookupClient(config, logger), config.access.groupCacheTtlMs);
   const created = PolicyAccess.create(
@@ -173,7 +175,9 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     rampReporter: new SlackRampReporter(notifier, followUps, naming),
     ...(rateLimiter ? { rateLimiter } : {}),
     holderId,
+    onOverload: (environment) => metrics.recordOverload(environment),
   });
+  metrics.watchChanges(() => operations.changesInFlight());
   followChanges(operations, timers, config.pauseReminderMs, logger);
   const alertDesk = new AlertDesk(
     store,
@@ -187,6 +191,8 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   desk = alertDesk;
   operations.onChange(async (outcome) => {
     if (outcome.kind !== 'done' || (outcome.action !== 'resume' && outcome.action !== 'pause')) return;
+    // One change, one update: requests that shared another's QStash call are named in its message.
+    if (outcome.joined !== undefined) return;
     await alertDesk
       .followChange(outcome.target, outcome.actorId, outcome.action, outcome.after)
       .catch((error: unknown) => logger.warn({ err: error }, 'could not update the alert of a changed key'));

@@ -2,7 +2,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { CustomRoute } from '@slack/bolt';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 import type { AuditEvent, AuditLog } from '../core/audit.js';
+import type { CallLimitLoad } from '../core/qstash/call-limit.js';
 import type { AttemptReport } from '../core/qstash/client.js';
+import type { QStashEnvironments } from '../core/qstash/environments.js';
 
 /** Prometheus metrics: what people asked for and how it ended, QStash's latency and errors, Slack's errors. */
 export class FlowbotMetrics {
@@ -12,6 +14,7 @@ export class FlowbotMetrics {
   private readonly qstashErrors: Counter<'operation' | 'status'>;
   private readonly slackErrors: Counter<'method' | 'error'>;
   private readonly alertsDropped: Counter<'reason'>;
+  private readonly overloads: Counter<'environment'>;
 
   constructor(inFlight: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'flowbot_' });
@@ -46,6 +49,12 @@ export class FlowbotMetrics {
       labelNames: ['reason'],
       registers: [this.registry],
     });
+    this.overloads = new Counter({
+      name: 'flowbot_overload_refusals_total',
+      help: 'Requests refused at once because their QStash environment had as much work waiting as allowed',
+      labelNames: ['environment'],
+      registers: [this.registry],
+    });
     new Gauge({
       name: 'flowbot_inflight_work',
       help: 'Requests acknowledged whose outcome is still being worked on',
@@ -64,6 +73,65 @@ export class FlowbotMetrics {
     const status = report.status === undefined ? (report.errorCode ?? 'error') : String(report.status);
     this.qstashDuration.observe({ operation: report.operation, status }, report.durationMs / 1000);
     if (report.errorCode !== undefined) this.qstashErrors.inc({ operation: report.operation, status });
+  }
+
+  recordOverload(environment: string): void {
+    this.overloads.inc({ environment });
+  }
+
+  /** Calls in flight and waiting, per QStash environment, read when scraped. */
+  watchQStash(environments: QStashEnvironments): void {
+    const each = (gauge: Gauge<'environment'>, field: keyof CallLimitLoad) => {
+      for (const name of environments.names)
+        gauge.set({ environment: name }, environments.client(name).calls.load()[field]);
+    };
+    new Gauge({
+      name: 'flowbot_qstash_calls_in_flight',
+      help: 'Calls to QStash sent and not yet answered, per environment (bounded by QSTASH_MAX_CONCURRENT)',
+      labelNames: ['environment'],
+      registers: [this.registry],
+      collect() {
+        each(this, 'active');
+      },
+    });
+    new Gauge({
+      name: 'flowbot_qstash_calls_in_flight_peak',
+      help: 'The most calls to QStash in flight at once since the process started, per environment',
+      labelNames: ['environment'],
+      registers: [this.registry],
+      collect() {
+        each(this, 'peakActive');
+      },
+    });
+    new Gauge({
+      name: 'flowbot_qstash_calls_queued',
+      help: 'Calls to QStash waiting for a slot, per environment (new work is refused past FLOW_MAX_QUEUED)',
+      labelNames: ['environment'],
+      registers: [this.registry],
+      collect() {
+        each(this, 'queued');
+      },
+    });
+  }
+
+  /** Changes waiting on QStash (each request, shared or not), and the most at once since start. */
+  watchChanges(changes: () => { readonly requests: number; readonly peak: number }): void {
+    new Gauge({
+      name: 'flowbot_changes_in_flight',
+      help: 'Changes waiting on their QStash step now (requests sharing one call count each)',
+      registers: [this.registry],
+      collect() {
+        this.set(changes().requests);
+      },
+    });
+    new Gauge({
+      name: 'flowbot_changes_in_flight_peak',
+      help: 'The most changes waiting on their QStash step at once since the process started',
+      registers: [this.registry],
+      collect() {
+        this.set(changes().peak);
+      },
+    });
   }
 
   recordSlackError(method: string, error: string): void {

@@ -1,3 +1,4 @@
+import type { CallLimitSettings } from '../core/qstash/call-limit.js';
 import type { QStashEnvironmentSettings } from '../core/qstash/environments.js';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -16,6 +17,8 @@ export interface Config {
   readonly port: number;
   readonly qstash: {
     readonly environments: readonly QStashEnvironmentSettings[];
+    /** Per environment: calls in flight at once, and calls allowed to wait before new work is refused. */
+    readonly limit: CallLimitSettings;
   };
   readonly access: {
     /** Slack user IDs (U…/W…) and user-group IDs (S…). */

@@ -5,6 +5,9 @@
 export const DEFAULTS = {
   PORT: '3000',
   QSTASH_URL: 'https://qstash.upstash.io',
+  /** QStash's burst limit: 100 requests a second (https://upstash.com/pricing/qstash, the lowest plan). */
+  QSTASH_MAX_CONCURRENT: '100',
+  FLOW_MAX_QUEUED: '1000',
   FLOW_GROUP_CACHE_SECONDS: '300',
   FLOW_PAUSE_REMINDER: '1h',
   FLOW_RATE_LIMIT: '30/1m',

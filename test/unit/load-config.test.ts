@@ -40,6 +40,7 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
             settingNames: { url: 'QSTASH_URL', token: 'QSTASH_TOKEN' },
           },
         ],
+        limit: { maxConcurrent: 100, maxQueued: 1000 },
       },
       access: { allowedSubjects: [], groupCacheTtlMs: 300_000, policyFile: undefined },
       pauseReminderMs: 3_600_000,
@@ -413,6 +414,19 @@ describe('loadConfig: FLOW_ENVIRONMENTS', () => {
         token: 'tok-32',
         settingNames: { url: `QSTASH_URL_${suffix}`, token: `QSTASH_TOKEN_${suffix}` },
       },
+    ]);
+  });
+
+  it('reads the bounds on QStash work and refuses nonsense', () => {
+    expect(configOf({ ...http, QSTASH_MAX_CONCURRENT: '8', FLOW_MAX_QUEUED: '0' }).qstash.limit).toEqual({
+      maxConcurrent: 8,
+      maxQueued: 0,
+    });
+    expect(problemsOf({ ...http, QSTASH_MAX_CONCURRENT: '0' })).toEqual([
+      'QSTASH_MAX_CONCURRENT is invalid: a whole number of calls from 1 to 10000.',
+    ]);
+    expect(problemsOf({ ...http, FLOW_MAX_QUEUED: 'lots' })).toEqual([
+      'FLOW_MAX_QUEUED is invalid: a whole number of waiting calls from 0 to 1000000.',
     ]);
   });
 

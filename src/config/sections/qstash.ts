@@ -1,3 +1,4 @@
+import { z } from 'zod';
 import type { QStashEnvironmentSettings } from '../../core/qstash/environments.js';
 import type { Config } from '../config.js';
 import { DEFAULTS } from '../defaults.js';
@@ -12,7 +13,25 @@ const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
  */
 export function readQStash(env: EnvReader): Config['qstash'] {
   const listed = env.read('FLOW_ENVIRONMENTS');
-  return { environments: listed === undefined ? [single(env)] : several(env, listed) };
+  return {
+    environments: listed === undefined ? [single(env)] : several(env, listed),
+    limit: {
+      maxConcurrent:
+        env.checked(
+          'QSTASH_MAX_CONCURRENT',
+          env.read('QSTASH_MAX_CONCURRENT') ?? DEFAULTS.QSTASH_MAX_CONCURRENT,
+          z.coerce.number().int().min(1).max(10_000),
+          'a whole number of calls from 1 to 10000',
+        ) ?? 1,
+      maxQueued:
+        env.checked(
+          'FLOW_MAX_QUEUED',
+          env.read('FLOW_MAX_QUEUED') ?? DEFAULTS.FLOW_MAX_QUEUED,
+          z.coerce.number().int().min(0).max(1_000_000),
+          'a whole number of waiting calls from 0 to 1000000',
+        ) ?? 0,
+    },
+  };
 }
 
 /**

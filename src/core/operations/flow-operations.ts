@@ -38,6 +38,8 @@ export interface FlowOperationsParts {
   readonly rampReporter: RampReporter;
   /** `FLOW_RATE_LIMIT`; undefined → no limit. */
   readonly rateLimiter?: MutationRateLimiter;
+  /** Told of every request refused because its QStash environment had no room (for the metrics). */
+  readonly onOverload?: (environment: string) => void;
   readonly now?: () => number;
   /** This replica, for the leases of ramp steps. */
   readonly holderId?: string;
@@ -80,8 +82,9 @@ export class FlowOperations {
       approvals: parts.approvals,
       rateLimiter: parts.rateLimiter,
       now: this.now,
+      ...(parts.onOverload ? { onOverload: parts.onOverload } : {}),
     });
-    this.reads = new Reads(parts.environments, parts.policy, parts.audit);
+    this.reads = new Reads(parts.environments, parts.policy, parts.audit, parts.onOverload);
     this.ramps = new Ramps(
       parts.store,
       { run: (request, options) => this.pipeline.run(request, options), peek: (target) => this.peek(target) },
@@ -95,6 +98,11 @@ export class FlowOperations {
   }
 
   /** Called after every successful change, whatever started it (timers, alerts and ramps follow changes). */
+  /** Changes waiting on QStash now, and the most at once so far (see `ChangePipeline.changesInFlight`). */
+  changesInFlight(): ReturnType<ChangePipeline['changesInFlight']> {
+    return this.pipeline.changesInFlight();
+  }
+
   onChange(listener: ChangeListener): void {
     this.pipeline.onChange(listener);
   }

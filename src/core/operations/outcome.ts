@@ -28,6 +28,13 @@ export type Outcome =
       readonly resumeAt?: Date;
       /** A ramp that started: its record (with its progress message, once posted). */
       readonly ramp?: Ramp;
+      /**
+       * The others whose same change to the key, asked at the same time in the same channel, this request's
+       * QStash call carried out too (in the order they asked); absent when nobody joined.
+       */
+      readonly sharedWith?: readonly string[];
+      /** Carried out by the QStash call of this person's request, whose message tells the channel. */
+      readonly joined?: string;
     }
   | {
       readonly kind: 'refused';

@@ -19,6 +19,7 @@ import {
 } from './change.js';
 import type { Outcome } from './outcome.js';
 import type { Refusal } from './refusal.js';
+import { SharedChanges, type StepResult } from './shared-changes.js';
 
 export type ChangeListener = (outcome: Outcome, request: ChangeRequest) => Promise<void> | void;
 
@@ -41,6 +42,8 @@ export interface PipelineParts {
   readonly approvals: Approvals;
   readonly rateLimiter: MutationRateLimiter | undefined;
   readonly now: () => number;
+  /** Told of every request refused because its environment had no room (for the metrics). */
+  readonly onOverload?: (environment: string) => void;
 }
 
 /** What the gate let through, or the outcome that ends the request there. */
@@ -53,8 +56,19 @@ export type Admission = { readonly kind: 'admitted' } | Exclude<Outcome, { kind:
  */
 export class ChangePipeline {
   private readonly listeners: ChangeListener[] = [];
+  private readonly shared = new SharedChanges();
+  private waiting = 0;
+  private peakWaiting = 0;
 
   constructor(private readonly parts: PipelineParts) {}
+
+  /**
+   * Changes waiting on their QStash step now (each request, sharing or not), the most there have been at
+   * once, and the QStash steps taking joiners now.
+   */
+  changesInFlight(): { readonly requests: number; readonly peak: number; readonly open: number } {
+    return { requests: this.waiting, peak: this.peakWaiting, open: this.shared.size };
+  }
 
   /** Called after every successful change, whatever started it (timers, alerts and ramps follow changes). */
   onChange(listener: ChangeListener): void {
@@ -92,12 +106,21 @@ export class ChangePipeline {
   async admit(
     request: ChangeRequest,
     record: AuditRecorder,
-    options: { readonly changes: number },
+    options: {
+      readonly changes: number;
+      /** Checked after authorization and before anything is counted or claimed: room for the work. */
+      readonly room?: () => Refusal | undefined;
+    },
   ): Promise<Admission> {
     const { target, change } = request;
     const action = change.action;
     const auth = await this.authorize(request, record);
     if (auth.kind === 'refused') return auth;
+    const full = options.room?.();
+    if (full) {
+      record('denied', full.code);
+      return { kind: 'refused', action, target, refusal: full };
+    }
     const { rateLimiter } = this.parts;
     if (rateLimiter && options.changes > 0) {
       const rate = await rateLimiter.take(request.actorId, options.changes);
@@ -176,18 +199,29 @@ export class ChangePipeline {
   ): Promise<Outcome> {
     const { target, change } = request;
     const record = this.recorder(request, change.action, changeDetails(change));
-    const admitted = await this.admit(request, record, { changes: options.rateCounted ? 0 : 1 });
+    const client = this.parts.environments.client(target.environment);
+    const admitted = await this.admit(request, record, {
+      changes: options.rateCounted ? 0 : 1,
+      room: () => this.room(request, client),
+    });
     if (admitted.kind !== 'admitted') return admitted;
 
-    const client = this.parts.environments.client(target.environment);
+    const flight = this.shared.join(request, (sent) => qstashStep(client, target.key, change, sent));
+    this.waiting += 1;
+    this.peakWaiting = Math.max(this.peakWaiting, this.waiting);
     try {
-      // Reading first names an unknown key before anything is sent, and tells how many messages a resume released.
-      const before = await readOptional(client, target.key);
-      await apply(client, target.key, change);
-      const changedAt = Date.now();
-      const after = await readOptional(client, target.key, changedAt).catch(() => undefined);
+      const { before, after } = await flight.result.finally(() => {
+        this.waiting -= 1;
+      });
       record('done');
       const at = this.parts.now();
+      const [leader, ...rest] = flight.members;
+      const joined =
+        leader !== undefined && leader.requestId !== request.requestId ? leader.actorId : undefined;
+      // Everyone else who asked, each named once (a person may have asked twice).
+      const others = [...new Set(rest.map((member) => member.actorId))].filter(
+        (actorId) => actorId !== request.actorId,
+      );
       const done: Outcome = {
         kind: 'done',
         action: change.action,
@@ -201,6 +235,7 @@ export class ChangePipeline {
         ...(change.action === 'pause' && change.reason ? { reason: change.reason } : {}),
         ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),
         ...(change.action === 'pause' && change.forMs ? { resumeAt: new Date(at + change.forMs) } : {}),
+        ...(joined !== undefined ? { joined } : others.length > 0 ? { sharedWith: [...others] } : {}),
       };
       await this.notify(done, request);
       return done;
@@ -211,6 +246,23 @@ export class ChangePipeline {
       if (request.onceId !== undefined) await this.parts.once.release(request.onceId);
       return { kind: 'failed', action: change.action, target, error: failure };
     }
+  }
+
+  /**
+   * Room for one more change: a change that joins one in flight adds no QStash work; scheduled work and
+   * approved changes are few and must not be lost, so they wait their turn; anyone else is refused at once
+   * when the environment has as much waiting as it lets wait.
+   */
+  private room(
+    request: ChangeRequest & { readonly change: QStashChange },
+    client: QStashClient,
+  ): Refusal | undefined {
+    if (isScheduled(request.source) || request.approvedBy !== undefined) return undefined;
+    if (this.shared.joinable(request)) return undefined;
+    const admission = client.calls.admit();
+    if (admission.kind === 'admitted') return undefined;
+    this.parts.onOverload?.(request.target.environment);
+    return { code: 'overloaded', retryAfterMs: admission.retryAfterMs };
   }
 
   private async notify(outcome: Outcome, request: ChangeRequest): Promise<void> {
@@ -245,6 +297,24 @@ function changeDetails(change: QStashChange): Record<string, unknown> {
     default:
       return {};
   }
+}
+
+/**
+ * The QStash step of a change: read first (it names an unknown key before anything is sent, and tells how many
+ * messages a resume released), send the change, read again. `sent` marks the moment the change goes out.
+ */
+async function qstashStep(
+  client: QStashClient,
+  key: string,
+  change: QStashChange,
+  sent: () => void,
+): Promise<StepResult> {
+  const before = await readOptional(client, key);
+  sent();
+  await apply(client, key, change);
+  const changedAt = Date.now();
+  const after = await readOptional(client, key, changedAt).catch(() => undefined);
+  return { before, after };
 }
 
 function apply(client: QStashClient, key: string, change: QStashChange): Promise<void> {

@@ -9,6 +9,7 @@ import type { FlowKeyState, GlobalParallelism } from '../qstash/types.js';
 import { refusalDetails } from './authorize.js';
 import type { ReadRequest } from './change.js';
 import type { EnvironmentKeys, ReadOutcome } from './outcome.js';
+import type { Refusal } from './refusal.js';
 
 /** Reads: authorized and audited like changes, but nothing is claimed, limited or approved. */
 export class Reads {
@@ -16,6 +17,8 @@ export class Reads {
     private readonly environments: QStashEnvironments,
     private readonly policy: AccessPolicy,
     private readonly audit: AuditLog,
+    /** Told of every read refused because its environment had no room (for the metrics). */
+    private readonly onOverload?: (environment: string) => void,
   ) {}
 
   /**
@@ -147,8 +150,18 @@ export class Reads {
       record('denied', reason, {}, details);
       return { kind: 'refused', refusal: decision.refusal };
     }
+    const client = this.environments.client(target.environment);
+    // A read of a key already being read shares that call and adds no work; any other waits for room.
+    const shared = action === 'status' && client.reading(target.key);
+    const admission = shared ? undefined : client.calls.admit();
+    if (admission?.kind === 'overloaded') {
+      const refusal: Refusal = { code: 'overloaded', retryAfterMs: admission.retryAfterMs };
+      this.onOverload?.(target.environment);
+      record('denied', refusal.code);
+      return { kind: 'refused', refusal };
+    }
     try {
-      const value = await call(this.environments.client(target.environment));
+      const value = await call(client);
       record('done');
       return { kind: 'ok', value };
     } catch (error) {

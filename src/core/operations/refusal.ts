@@ -14,6 +14,11 @@ export type Refusal =
       readonly windowMs: number;
       readonly retryAfterMs: number;
     }
+  /**
+   * Flowbot has as much QStash work waiting for this environment as it lets wait: nothing was done; trying
+   * again in `retryAfterMs` should find room.
+   */
+  | { readonly code: 'overloaded'; readonly retryAfterMs: number }
   /** A second person must approve, and the approval card can only be posted in a channel. */
   | { readonly code: 'approval_needs_channel' }
   /**

@@ -1,6 +1,7 @@
 import got, { type Got, HTTPError, type Method, RequestError, TimeoutError } from 'got';
 import { checkKey } from '../keys.js';
 import { secretScrubber, stripUrlSecrets } from '../secrets.js';
+import { CallLimit, type CallLimitSettings } from './call-limit.js';
 import { QStashError, type QStashErrorKind, type QStashSettingNames } from './errors.js';
 import { rateLimitFacts } from './rate-limit-headers.js';
 import { retryDelay } from './retry-delay.js';
@@ -27,6 +28,8 @@ export interface QStashClientOptions {
   readonly onAttempt?: (attempt: AttemptReport) => void;
   /** The settings this environment comes from, named in errors so people know which one to fix. */
   readonly settingNames?: QStashSettingNames;
+  /** Calls in flight at once and calls allowed to wait (default: no practical bound, for tools and tests). */
+  readonly limit?: CallLimitSettings;
 }
 
 export interface AttemptReport {
@@ -61,11 +64,14 @@ export class QStashClient {
   private readonly reads = new Map<string, { started: number; state: Promise<FlowKeyState> }>();
   /** QStash's own words reach people and the log: they must not echo the token, or a URL's query. */
   private readonly cleanDetail: (text: string) => string;
+  /** Every call to this environment takes a slot here; new work asks `calls.admit()` first. */
+  readonly calls: CallLimit;
 
   constructor(private readonly options: QStashClientOptions) {
     const scrub = secretScrubber(options.token.length >= 8 ? [options.token] : []);
     this.cleanDetail = (text) => stripUrlSecrets(scrub(text));
     this.baseUrl = new URL(options.baseUrl);
+    this.calls = new CallLimit(options.limit ?? { maxConcurrent: 10_000, maxQueued: 100_000 });
     this.totalTimeoutMs = options.totalTimeoutMs ?? 20_000;
     const baseDelayMs = options.baseDelayMs ?? 250;
     this.http = got.extend({
@@ -142,6 +148,11 @@ export class QStashClient {
     });
     this.reads.set(key, { started, state });
     return state;
+  }
+
+  /** Whether a read of the key is in flight (a new read now would share it, adding no call). */
+  reading(key: string): boolean {
+    return this.reads.has(key);
   }
 
   private async read(key: string): Promise<FlowKeyState> {
@@ -233,7 +244,7 @@ export class QStashClient {
     };
     const started = Date.now();
     try {
-      const response = await this.http(url, { method, context });
+      const response = await this.calls.run(() => this.http(url, { method, context }));
       // What follows an answer (the next call, the reply to Slack) waits for the event loop's next turn, so
       // requests from Slack that arrived meanwhile are acknowledged first: acks never queue behind a burst of
       // QStash answers.
@@ -267,11 +278,13 @@ export class QStashClient {
     // The list and global endpoints have no key: a bare 404 there is a missing route (an older QStash).
     if (operation === 'list' || operation === 'global') return failure;
     try {
-      await this.http(this.urlFor('global', undefined), {
-        method: 'GET',
-        retry: { limit: 0 },
-        context: { deadline: Date.now() + this.totalTimeoutMs, attempts: 0, uncertain: false },
-      });
+      await this.calls.run(() =>
+        this.http(this.urlFor('global', undefined), {
+          method: 'GET',
+          retry: { limit: 0 },
+          context: { deadline: Date.now() + this.totalTimeoutMs, attempts: 0, uncertain: false },
+        }),
+      );
       return failure;
     } catch (error) {
       if (error instanceof HTTPError && error.response.statusCode === 404)

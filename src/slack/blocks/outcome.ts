@@ -8,7 +8,7 @@ import { fitted } from './fit.js';
 import { releasedByResume, summarizeState } from './key-state.js';
 import { code, escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { describeQStashError } from './qstash-error.js';
-import { describeRefusal } from './refusal.js';
+import { describeRefusal, overloadedWords } from './refusal.js';
 import type { SlackMessage } from './types.js';
 
 /** How keys are written in messages: with the environment once there is more than one. */
@@ -60,8 +60,33 @@ export function actionVerb(action: FlowAction): string {
 /** What the public message of a change needs from its outcome (any action: cards reuse the wording). */
 export type DoneFacts = Pick<
   Extract<Outcome, { kind: 'done' }>,
-  'target' | 'actorId' | 'before' | 'after' | 'at' | 'reason' | 'approvedBy' | 'resumeAt'
+  'target' | 'actorId' | 'before' | 'after' | 'at' | 'reason' | 'approvedBy' | 'resumeAt' | 'sharedWith'
 > & { readonly action: FlowAction };
+
+/** Names shown of those who asked for the same change at once; the rest are counted. */
+const NAMED_AT_MOST = 10;
+
+function alsoAsked(actorIds: readonly string[]): string {
+  const named = actorIds.slice(0, NAMED_AT_MOST).map(mention).join(', ');
+  const more = actorIds.length - NAMED_AT_MOST;
+  return `${named}${more > 0 ? ` and ${more} more` : ''} asked for it at the same time (one call to QStash for all).`;
+}
+
+/**
+ * The private note of a request that another one, asked at the same time, carried out with a single call to
+ * QStash: the channel hears of the change once, from that request's message, with everyone named.
+ */
+export function joinedMessage(
+  outcome: Pick<Extract<Outcome, { kind: 'done' }>, 'target' | 'after' | 'joined'> & {
+    readonly action: FlowAction;
+  },
+  naming: KeyNaming,
+): SlackMessage {
+  const by = outcome.joined ? ` together with ${mention(outcome.joined)}’s request` : '';
+  const now = outcome.after ? ` *Now:* ${summarizeState(outcome.after)}` : '';
+  const text = `${EMOJI[outcome.action] ?? ':white_check_mark:'} Done: ${keyLabel(outcome.target, naming)} ${PAST_TENSE[outcome.action]}${by}, with one call to QStash; the channel was told once, naming you.${now}`;
+  return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+}
 
 export function doneMessage(outcome: DoneFacts, naming: KeyNaming): SlackMessage {
   const key = keyLabel(outcome.target, naming);
@@ -72,6 +97,7 @@ export function doneMessage(outcome: DoneFacts, naming: KeyNaming): SlackMessage
     : '_Current state unavailable: QStash did not say._';
   const reason = outcome.reason ? `\n>${escapeMrkdwn(outcome.reason)}` : '';
   const approved = outcome.approvedBy ? ` Approved by ${mention(outcome.approvedBy)}.` : '';
+  const together = outcome.sharedWith?.length ? ` ${alsoAsked(outcome.sharedWith)}` : '';
   const until = outcome.resumeAt
     ? ` Flowbot will resume it automatically ${slackDate(outcome.resumeAt)}.`
     : '';
@@ -80,7 +106,7 @@ export function doneMessage(outcome: DoneFacts, naming: KeyNaming): SlackMessage
       type: 'section',
       text: {
         type: 'mrkdwn',
-        text: `${extra ? `${headline} ${extra}` : headline}${approved}${until}${reason}`,
+        text: `${extra ? `${headline} ${extra}` : headline}${approved}${together}${until}${reason}`,
       },
     },
     { type: 'context', elements: [{ type: 'mrkdwn', text: now }] },
@@ -105,7 +131,10 @@ export function refusedMessage(
   outcome: { readonly action: FlowAction; readonly target: KeyRef; readonly refusal: Refusal },
   naming: KeyNaming,
 ): SlackMessage {
-  const text = `:no_entry: You can’t ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)}. ${describeRefusal(outcome.refusal, outcome.action)}`;
+  const text =
+    outcome.refusal.code === 'overloaded'
+      ? `:warning: Couldn’t ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)} now. ${overloadedWords(outcome.refusal.retryAfterMs)}`
+      : `:no_entry: You can’t ${VERB[outcome.action]} ${keyLabel(outcome.target, naming)}. ${describeRefusal(outcome.refusal, outcome.action)}`;
   return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
 }
 

@@ -77,5 +77,13 @@ export function describeRefusal(refusal: Refusal, asked: FlowAction, person: Per
       return describeRampPlanProblem(refusal.problem);
     case 'ramp_state_unknown':
       return 'QStash did not say what the key’s limits are, so no ramp can be planned; try again.';
+    case 'overloaded':
+      return overloadedWords(refusal.retryAfterMs);
   }
+}
+
+/** The overload refusal's words: nothing happened, and when to try again (whole seconds). */
+export function overloadedWords(retryAfterMs: number): string {
+  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
+  return `Flowbot is overloaded, nothing was changed, try again in ${seconds} s.`;
 }

@@ -3,7 +3,7 @@ import { formatKeyRef } from '../../../core/keys.js';
 import { resolvedAlertMessage } from '../../blocks/alert.js';
 import { releasedByResume } from '../../blocks/key-state.js';
 import { isLivingAlert } from '../../blocks/living-alert.js';
-import { doneMessage, noteFromOutcome } from '../../blocks/outcome.js';
+import { doneMessage, joinedMessage, noteFromOutcome } from '../../blocks/outcome.js';
 import { isStatusCard, statusMessage } from '../../blocks/status.js';
 import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
@@ -74,7 +74,9 @@ export async function resumeFromMessage(
         statusMessage(target, outcome.after, services.naming, { note: noteFromOutcome(outcome) }),
         { replaceOriginal: true },
       );
-    await request.reply(doneMessage(outcome, services.naming), { visibility: 'in_channel' });
+    // Carried out by another request's QStash call, whose message tells the channel, naming this person.
+    if (outcome.joined !== undefined) await request.tell(joinedMessage(outcome, services.naming));
+    else await request.reply(doneMessage(outcome, services.naming), { visibility: 'in_channel' });
     return;
   }
   const updated = resolvedAlertMessage(clicked, {

@@ -4,7 +4,13 @@ import type { Outcome } from '../../../core/operations/outcome.js';
 import { approvalCard, approvalRequestedNote, approvalUnpostedNote } from '../../blocks/approval.js';
 import { noteMessage } from '../../blocks/confirmation.js';
 import { followUpsByDmNote } from '../../blocks/follow-ups.js';
-import { doneMessage, duplicateMessage, failedMessage, refusedMessage } from '../../blocks/outcome.js';
+import {
+  doneMessage,
+  duplicateMessage,
+  failedMessage,
+  joinedMessage,
+  refusedMessage,
+} from '../../blocks/outcome.js';
 import { rampUnpostedNote } from '../../blocks/ramp.js';
 import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
@@ -29,6 +35,11 @@ export async function settle(services: Services, request: SlackRequest, outcome:
       // A ramp's public record is its progress message; the starter hears only if it could not be posted.
       if (outcome.action === 'ramp') {
         if (!outcome.ramp?.message) await request.tell(rampUnpostedNote());
+        return;
+      }
+      // Carried out by another request's QStash call: its message tells the channel, naming this person too.
+      if (outcome.joined !== undefined) {
+        await request.tell(joinedMessage(outcome, services.naming));
         return;
       }
       await request.reply(doneMessage(outcome, services.naming), { visibility: 'in_channel' });

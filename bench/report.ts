@@ -39,6 +39,18 @@ export interface PhaseReport {
   /** Highest RSS sampled from the start of this phase until its replies were in. */
   readonly peakRssMb: number;
   readonly loadAverageBefore: number;
+  /** Flowbot only: its work in flight, read from its /metrics during the phase, and QStash's request log. */
+  readonly work?: {
+    /** Calls QStash received per second, from the phase's start until its replies were in. */
+    readonly qstashCallsPerS: number;
+    readonly qstashCalls: number;
+    /** The most changes waiting on QStash at once (requests sharing a call count each), sampled. */
+    readonly peakChangesInFlight: number;
+    /** The most calls to QStash in flight at once, sampled. */
+    readonly peakQStashCallsInFlight: number;
+    /** Requests answered "Flowbot is overloaded…" in this phase. */
+    readonly overloadRefusals: number;
+  };
 }
 
 export interface TargetCheck {
@@ -55,6 +67,8 @@ export interface Report {
   /** flowbotReadyMs is the median of flowbotReadyRunsMs (each a first start on an empty data directory). */
   readonly startup: { flowbotReadyMs: number; flowbotReadyRunsMs: number[]; bareReadyMs: number };
   readonly memory: Record<'flowbot' | 'bare', { peakSampledMb: number; highWaterMb: number | undefined }>;
+  /** RSS of each target once started, before any load. */
+  readonly restRssMb: Record<'flowbot' | 'bare', number>;
   readonly phases: PhaseReport[];
   readonly qstash: QStashStats;
   readonly flowbotHealthyAtEnd: boolean;
@@ -97,6 +111,33 @@ export function formatReport(report: Report): string {
     return `${rate}/s: ${ratio}`;
   });
   const { flowbot, bare } = report.memory;
+  const work = rates.map((rate) => {
+    const flowbotPhase = report.phases.find((p) => p.target === 'flowbot' && p.rate === rate);
+    const barePhase = report.phases.find((p) => p.target === 'bare-bolt' && p.rate === rate);
+    const w = flowbotPhase?.work;
+    return [
+      String(rate),
+      w ? w.qstashCallsPerS.toFixed(1) : '-',
+      w ? String(w.peakChangesInFlight) : '-',
+      w ? String(w.peakQStashCallsInFlight) : '-',
+      w ? String(w.overloadRefusals) : '-',
+      flowbotPhase && barePhase
+        ? `${flowbotPhase.peakRssMb.toFixed(0)} / ${barePhase.peakRssMb.toFixed(0)} (${(flowbotPhase.peakRssMb / barePhase.peakRssMb).toFixed(2)}×)`
+        : '-',
+    ];
+  });
+  const workTable = table(
+    [
+      'rate/s',
+      'QStash calls/s',
+      'peak changes in flight',
+      'peak QStash calls',
+      'overload refusals',
+      'peak RSS Flowbot / bare (MB)',
+    ],
+    work,
+  );
+  const rest = `RSS at rest: Flowbot ${report.restRssMb.flowbot.toFixed(0)} MB, bare Bolt ${report.restRssMb.bare.toFixed(0)} MB (+${(report.restRssMb.flowbot - report.restRssMb.bare).toFixed(0)} MB)`;
   return [
     `Node ${report.node} · QStash latency ${String(report.settings.latencyMs)} ms · ${String(report.settings.durationS)} s per rate`,
     `startup to /healthz 200: Flowbot median ${report.startup.flowbotReadyMs.toFixed(0)} ms of ${report.startup.flowbotReadyRunsMs
@@ -126,6 +167,10 @@ export function formatReport(report: Report): string {
     ),
     '',
     `Flowbot ack p99 / bare Bolt ack p99: ${ratios.join(' · ')}`,
+    rest,
+    '',
+    workTable,
+    '',
     ...report.phases
       .filter((p) => p.replies && Object.keys(p.replies.otherOutcomes).length > 0)
       .map(

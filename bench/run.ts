@@ -51,6 +51,8 @@ const KEYS = Array.from({ length: 16 }, (_, i) => `bench-key-${String(i).padStar
 const TARGETS = {
   ratio: 1.3,
   rssMb: 150,
+  restOverBareMb: 30,
+  peakOverBare: 2,
   readyMs: 1_500,
 } as const;
 
@@ -170,7 +172,8 @@ async function waitForReplies(
     if (seen?.finalAt !== undefined && sent !== undefined) {
       endToEnd.push(seen.finalAt - sent.sentAt);
       // A resume is announced in the channel; anything private is a refusal, a failure or a duplicate.
-      if (seen.finalInChannel) resumed += 1;
+      // A request that shared another's QStash call is told privately; the channel heard of it once.
+      if (seen.finalInChannel || seen.finalText.includes('with one call to QStash')) resumed += 1;
       else otherOutcomes[seen.finalText] = (otherOutcomes[seen.finalText] ?? 0) + 1;
     } else {
       if (sent) missing[sent.kind] += 1;
@@ -206,6 +209,8 @@ async function phase(
   const standInsCpuBefore = standIns.cpuSeconds() ?? 0;
   const driverCpuBefore = process.cpuUsage();
   const startedAt = Date.now();
+  const qstashBefore = expectReplies ? (await standIns.stats()).requests : 0;
+  const sampler = expectReplies ? sampleWork(target.url) : undefined;
   const result = await runLoad({ ...plan, url: target.url, responseBase: standIns.ready.slackUrl });
   const cpuDuringLoad = (target.cpuSeconds() ?? 0) - cpuBefore;
   const standInsCpu = (standIns.cpuSeconds() ?? 0) - standInsCpuBefore;
@@ -213,6 +218,20 @@ async function phase(
   const loadEndedAt = Date.now();
   const replies = expectReplies ? await waitForReplies(standIns, result, drainTimeoutMs) : undefined;
   const peakRssMb = target.takeWindowPeakRssMb();
+  const sampled = await sampler?.stop();
+  const qstashCalls = expectReplies ? (await standIns.stats()).requests - qstashBefore : 0;
+  const work =
+    sampled && replies
+      ? {
+          qstashCalls,
+          qstashCallsPerS: qstashCalls / ((Date.now() - startedAt) / 1000),
+          peakChangesInFlight: sampled.changes,
+          peakQStashCallsInFlight: sampled.calls,
+          overloadRefusals: Object.entries(replies.otherOutcomes)
+            .filter(([text]) => text.includes('Flowbot is overloaded'))
+            .reduce((sum, [, count]) => sum + count, 0),
+        }
+      : undefined;
   return {
     target: target.name,
     startedAt,
@@ -243,6 +262,37 @@ async function phase(
     exitedDuringPhase: target.exited(),
     peakRssMb,
     loadAverageBefore: loadBefore,
+    ...(work ? { work } : {}),
+  };
+}
+
+/**
+ * Reads Flowbot's gauges of work in flight twice a second (from its own /metrics, one small request each) and
+ * keeps the highest seen: changes waiting on QStash, and calls to QStash in flight.
+ */
+function sampleWork(url: string): { stop(): Promise<{ changes: number; calls: number }> } {
+  const peak = { changes: 0, calls: 0 };
+  let running = true;
+  const gauge = (text: string, name: string) => {
+    const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
+    return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) || 0 : 0;
+  };
+  const loop = (async () => {
+    while (running) {
+      const text = await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(2_000) })
+        .then((res) => res.text())
+        .catch(() => '');
+      peak.changes = Math.max(peak.changes, gauge(text, 'flowbot_changes_in_flight'));
+      peak.calls = Math.max(peak.calls, gauge(text, 'flowbot_qstash_calls_in_flight'));
+      await sleep(500);
+    }
+  })();
+  return {
+    async stop() {
+      running = false;
+      await loop;
+      return peak;
+    },
   };
 }
 
@@ -338,6 +388,9 @@ async function main(): Promise<void> {
       port: barePort,
     });
     running = { flowbot, bare };
+    // RSS at rest: both started and idle a moment, before any load.
+    await sleep(1_000);
+    const restRssMb = { flowbot: flowbot.takeWindowPeakRssMb(), bare: bare.takeWindowPeakRssMb() };
 
     const basePlan = {
       signingSecret: SIGNING_SECRET,
@@ -407,6 +460,7 @@ async function main(): Promise<void> {
         bareReadyMs: bare.readyMs,
       },
       memory: { flowbot: memory(flowbot), bare: memory(bare) },
+      restRssMb,
       phases,
       qstash: stats,
       flowbotHealthyAtEnd: healthy,
@@ -466,6 +520,27 @@ function checks(report: Report): TargetCheck[] {
     name: 'every reply announces a resume (no refusals, failures or duplicates measured instead)',
     ok: resumed === expected,
     value: `${resumed} of ${expected}`,
+  });
+  const rest = report.restRssMb;
+  out.push({
+    name: `RSS at rest ≤ bare Bolt's + ${TARGETS.restOverBareMb} MB`,
+    ok: rest.flowbot <= rest.bare + TARGETS.restOverBareMb,
+    value: `${rest.flowbot.toFixed(0)} MB vs ${rest.bare.toFixed(0)} MB (+${(rest.flowbot - rest.bare).toFixed(0)} MB)`,
+  });
+  for (const flowbot of flowbotPhases) {
+    const bare = report.phases.find((p) => p.target === 'bare-bolt' && p.rate === flowbot.rate);
+    const ratio = bare && bare.peakRssMb > 0 ? flowbot.peakRssMb / bare.peakRssMb : Number.POSITIVE_INFINITY;
+    out.push({
+      name: `peak RSS at ${flowbot.rate}/s ≤ ${TARGETS.peakOverBare}× bare Bolt's`,
+      ok: ratio <= TARGETS.peakOverBare,
+      value: `${flowbot.peakRssMb.toFixed(0)} MB vs ${bare?.peakRssMb.toFixed(0) ?? '?'} MB (${ratio.toFixed(2)}×)`,
+    });
+  }
+  const refusals = flowbotPhases.reduce((sum, p) => sum + (p.work?.overloadRefusals ?? 0), 0);
+  out.push({
+    name: 'every reply is a resume or an overload refusal (no other refusals, failures or duplicates)',
+    ok: resumed + refusals === expected,
+    value: `${resumed} resumed + ${refusals} overloaded of ${expected}`,
   });
   const rss = Math.max(report.memory.flowbot.peakSampledMb, report.memory.flowbot.highWaterMb ?? 0);
   out.push({ name: `RSS < ${TARGETS.rssMb} MB`, ok: rss < TARGETS.rssMb, value: `${rss.toFixed(1)} MB` });

@@ -39,9 +39,11 @@ describe('changes of the same kind to the same key share one QStash call', () =>
   let h: Harness;
   afterEach(async () => {
     await h.close();
-  });
+  }, 120_000);
 
-  it('twelve people resuming one key at once: one resume sent, each audited, the channel told once naming all', async () => {
+  it('twelve people resuming one key at once: one resume sent, each audited, the channel told once naming all', {
+    timeout: 120_000,
+  }, async () => {
     h = await startHarness({
       env: { FLOW_ALLOWED_USERS: PEOPLE.join(',') },
       qstash: { attemptTimeoutMs: 60_000, totalTimeoutMs: 60_000 },
@@ -76,7 +78,9 @@ describe('changes of the same kind to the same key share one QStash call', () =>
     expect(new Set(audits.map((a) => a.requestId)).size).toBe(PEOPLE.length);
   });
 
-  it('the same change asked in another channel is not shared: each channel hears of its own', async () => {
+  it('the same change asked in another channel is not shared: each channel hears of its own', {
+    timeout: 120_000,
+  }, async () => {
     h = await startHarness({
       env: { FLOW_ALLOWED_USERS: PEOPLE.join(',') },
       qstash: { attemptTimeoutMs: 60_000, totalTimeoutMs: 60_000 },
@@ -100,9 +104,11 @@ describe('a bound on work in flight', () => {
   let h: Harness;
   afterEach(async () => {
     await h.close();
-  });
+  }, 120_000);
 
-  it('past the queue bound, new work is refused at once with nothing changed; everything else completes', async () => {
+  it('past the queue bound, new work is refused at once with nothing changed; everything else completes', {
+    timeout: 120_000,
+  }, async () => {
     h = await startHarness({
       env: {
         FLOW_ALLOWED_USERS: PEOPLE.join(','),

@@ -21,10 +21,10 @@ describe('a token of another region (QStash: 404 "user not found in this region"
       env: { QSTASH_TOKEN: TOKEN },
     });
     h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true });
-  });
+  }, 120_000);
   afterAll(async () => {
     await h.close();
-  });
+  }, 120_000);
 
   it('says which setting to fix, keeps QStash’s words, and never reads as an unknown key', async () => {
     const reply = await resume(h, 'orders-eu');
@@ -73,10 +73,10 @@ describe('an environment of several pointed at the wrong region', () => {
       env: { QSTASH_TOKEN_STAGING: 'staging-us-east-token-0123456789' },
     });
     h.qstashByEnvironment.staging?.setKey({ flowControlKey: 'orders', isPaused: true });
-  });
+  }, 120_000);
   afterAll(async () => {
     await h.close();
-  });
+  }, 120_000);
 
   it('names that environment’s own settings', async () => {
     const reply = await resume(h, 'staging:orders');
@@ -91,10 +91,10 @@ describe('404s and 429s on a reachable account', () => {
   let h: Harness;
   beforeAll(async () => {
     h = await startHarness();
-  });
+  }, 120_000);
   afterAll(async () => {
     await h.close();
-  });
+  }, 120_000);
   beforeEach(() => {
     h.qstash.clearFaults();
     h.qstash.clearRequests();

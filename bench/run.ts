@@ -18,6 +18,7 @@ import { freePort, spawnTarget, type TargetProcess } from './target-process.js';
  *   BENCH_QSTASH_LATENCY_MS=2000  added by the QStash emulator to every answer
  *   BENCH_WARMUP_S=2              unmeasured warm-up of both targets at the lowest rate
  *   BENCH_DRAIN_TIMEOUT_S=90      how long to wait for Flowbot's replies after a phase
+ *   BENCH_READY_TIMEOUT_S=20      how long each target may take to start (longer on a loaded machine)
  *   BENCH_STARTUPS=3              cold starts of Flowbot timed (median reported)
  *   BENCH_LOG_LEVEL=warn          Flowbot's LOG_LEVEL (info adds an audit line per request)
  *   BENCH_DATA_PARENT=/tmp        where the data directory goes (/dev/shm takes fsync out of the picture)
@@ -81,6 +82,8 @@ function settings() {
     durationS: numberSetting('BENCH_DURATION_S', 20, 1, 300),
     warmupS: numberSetting('BENCH_WARMUP_S', 2, 0, 60),
     drainTimeoutS: numberSetting('BENCH_DRAIN_TIMEOUT_S', 90, 1, 600),
+    /** How long a target may take to answer /healthz after it is started (a loaded machine starts slowly). */
+    readyTimeoutS: numberSetting('BENCH_READY_TIMEOUT_S', 20, 1, 600),
     /** Startup is noisy on a shared machine: Flowbot is started this many times in all, median reported. */
     startups: numberSetting('BENCH_STARTUPS', 3, 1, 20),
     profile: process.env.BENCH_PROFILE === '1',
@@ -173,7 +176,7 @@ async function waitForReplies(
       endToEnd.push(seen.finalAt - sent.sentAt);
       // A resume is announced in the channel; anything private is a refusal, a failure or a duplicate.
       // A request that shared another's QStash call is told privately; the channel heard of it once.
-      if (seen.finalInChannel || seen.finalText.includes('with one call to QStash')) resumed += 1;
+      if (seen.finalInChannel || / resumed together with /.test(seen.finalText)) resumed += 1;
       else otherOutcomes[seen.finalText] = (otherOutcomes[seen.finalText] ?? 0) + 1;
     } else {
       if (sent) missing[sent.kind] += 1;
@@ -357,6 +360,7 @@ async function main(): Promise<void> {
         ...extraEnv,
       }),
       port,
+      readyTimeoutMs: config.readyTimeoutS * 1000,
     });
   };
   try {
@@ -386,6 +390,7 @@ async function main(): Promise<void> {
       cwd: ROOT,
       env: childEnv({ ...common, PORT: String(barePort), ...probeEnv('bare-bolt') }),
       port: barePort,
+      readyTimeoutMs: config.readyTimeoutS * 1000,
     });
     running = { flowbot, bare };
     // RSS at rest: both started and idle a moment, before any load.

@@ -92,9 +92,11 @@ export async function spawnTarget(options: SpawnTargetOptions): Promise<TargetPr
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
   let exited = false;
+  let exitedHow = '';
   const exit = new Promise<void>((resolve) => {
-    child.once('exit', () => {
+    child.once('exit', (code, signal) => {
       exited = true;
+      exitedHow = signal ? `signal ${signal}` : `code ${code}`;
       resolve();
     });
   });
@@ -132,7 +134,7 @@ export async function spawnTarget(options: SpawnTargetOptions): Promise<TargetPr
     child.kill('SIGKILL');
     await Promise.race([exit, sleep(2_000)]);
     throw new Error(
-      `${options.name} did not become ready within ${readyTimeoutMs} ms${exited ? ' (it exited)' : ''}:\n${output}`,
+      `${options.name} did not become ready within ${readyTimeoutMs} ms${exited ? ` (it exited: ${exitedHow})` : ''}:\n${output}`,
     );
   }
 

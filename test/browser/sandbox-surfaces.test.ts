@@ -2,6 +2,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Browser, CHROMIUM_PATH, chromiumAvailable, launchChromium } from '../../sandbox/chromium.js';
 import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox.js';
+import { runMark } from '../support/children.js';
 import { LogCapture } from '../support/flowbot-harness.js';
 
 const available = chromiumAvailable();
@@ -25,7 +26,7 @@ describe.skipIf(!available)('sandbox surfaces in Chromium', () => {
 
   beforeAll(async () => {
     sandbox = await startSandbox({ port: 0, logLevel: 'info', logDestination: logs });
-    browser = await launchChromium();
+    browser = await launchChromium({ env: runMark() });
     page = await browser.context.newPage();
     await page.goto(sandbox.url);
     await page.locator('.connection.live').waitFor(WAIT);

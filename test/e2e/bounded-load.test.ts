@@ -1,4 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { allText, CHANNEL, type Harness, startHarness } from '../support/flowbot-harness.js';
 
 /**
@@ -24,13 +24,13 @@ async function gauge(h: Harness, name: string, labels = ''): Promise<number> {
 
 /** Waits for a gauge to reach a value: a signal, with a generous upper bound. */
 async function until(h: Harness, name: string, value: number, labels = ''): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  for (;;) {
-    const seen = await gauge(h, name, labels);
-    if (seen >= value) return;
-    if (Date.now() > deadline) throw new Error(`${name}${labels} stayed at ${seen}, expected ${value}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
+  await vi.waitFor(
+    async () => {
+      const seen = await gauge(h, name, labels);
+      if (!(seen >= value)) throw new Error(`${name}${labels} stayed at ${seen}, expected ${value}`);
+    },
+    { timeout: 60_000, interval: 20 },
+  );
 }
 
 const final = (body: { text?: string }) => !String(body.text ?? '').startsWith(':hourglass');

@@ -7,6 +7,7 @@ import type { Config } from '../config/config.js';
 import { watchWarnings } from '../core/alerts/watch-warnings.js';
 import { Watcher, watcherSees } from '../core/alerts/watcher.js';
 import { PinoAuditLog } from '../core/audit.js';
+import { DEFAULT_BULK_PACING } from '../core/bulk/bulk-actions.js';
 import { KeyCatalog } from '../core/catalog/key-catalog.js';
 import { RecentChanges } from '../core/catalog/recent-changes.js';
 import { StoreOnceGuard } from '../core/once-guard.js';
@@ -28,6 +29,7 @@ import { alertRoutes } from '../slack/alert-routes.js';
 import { AlertDesk } from '../slack/alerts/alert-desk.js';
 import { configWarningLogText, policyWarningLogText } from '../slack/blocks/pattern-warnings.js';
 import { boltLogger } from '../slack/bolt-logger.js';
+import { SlackBulkReporter } from '../slack/bulk-reporter.js';
 import { createBoltApp } from '../slack/create-app.js';
 import { FollowUps } from '../slack/follow-ups.js';
 import { SlackGroupDirectory } from '../slack/group-directory.js';
@@ -173,6 +175,8 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     approvals,
     confirmations: new Confirmations(store),
     rampReporter: new SlackRampReporter(notifier, followUps, naming),
+    bulkReporter: new SlackBulkReporter(notifier, naming),
+    bulkPacing: { ...DEFAULT_BULK_PACING, ...config.bulk },
     ...(rateLimiter ? { rateLimiter } : {}),
     holderId,
     onOverload: (environment) => metrics.recordOverload(environment),
@@ -293,7 +297,11 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     ),
     (error) => logger.error({ err: error }, 'scheduled work failed; it will be tried again'),
     options.schedulerIntervalMs,
-    [() => ramps.advanceDue(), async () => void (await alertDesk.closeStale())],
+    [
+      () => ramps.advanceDue(),
+      async () => void (await alertDesk.closeStale()),
+      () => operations.bulk.resumeStalled(),
+    ],
   );
   const background = new BackgroundWork(store, scheduler, watcher, logger, holderId, options.leaderLeaseMs);
 
@@ -374,6 +382,8 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       clearInterval(sweeper);
       clearInterval(checkpointer);
       homes.stop();
+      // Bulk batches stop starting keys and let their leases go: a restart or another replica finishes them.
+      await operations.bulk.stop();
       await background.stop();
       const finished = await work.drain(graceMs);
       if (!finished)

@@ -60,6 +60,8 @@ export interface Config {
     | undefined;
   /** Changes one person may make per window; undefined → no limit. */
   readonly rateLimit: { readonly limit: number; readonly windowMs: number } | undefined;
+  /** How fast bulk actions (patterns) go: keys in flight per batch, QStash requests per second per replica. */
+  readonly bulk: { readonly concurrency: number; readonly qstashRequestsPerSecond: number };
   readonly dataDir: string;
   /** Set → state shared in Redis, so several replicas can run; unset → the embedded store in dataDir. */
   readonly redisUrl: string | undefined;

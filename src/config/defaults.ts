@@ -11,6 +11,8 @@ export const DEFAULTS = {
   FLOW_GROUP_CACHE_SECONDS: '300',
   FLOW_PAUSE_REMINDER: '1h',
   FLOW_RATE_LIMIT: '30/1m',
+  FLOW_BULK_CONCURRENCY: '5',
+  FLOW_BULK_QSTASH_RPS: '50',
   ALERTS_KEY_LABEL: 'flow_control_key',
   ALERTS_ENVIRONMENT_LABEL: 'flow_environment',
   ALERTS_CHANNEL_LABEL: 'slack_channel',

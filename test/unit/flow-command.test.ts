@@ -229,9 +229,17 @@ describe('parseFlowCommand', () => {
 
   it.each(HOSTILE_VALID_KEYS)('keeps the hostile key %j exactly as typed', (hostile) => {
     for (const subcommand of ['status', 'resume', 'reset-rate'] as const) {
+      // A change given `*` or `?` is a pattern (previewed first): still the text exactly as typed.
+      const wildcard = subcommand !== 'status' && /[*?]/.test(hostile);
       expect(parseFlowCommand(`${subcommand} ${hostile}`, ONE)).toEqual({
         kind: 'ok',
-        command: { kind: subcommand, target: key(hostile) },
+        command: wildcard
+          ? {
+              kind: 'bulk',
+              pattern: { environments: ['default'], pattern: hostile, all: false },
+              change: { action: subcommand },
+            }
+          : { kind: subcommand, target: key(hostile) },
       });
     }
     expect(parseFlowCommand(`can pause ${hostile}`, ONE)).toEqual({

@@ -55,7 +55,7 @@ describe('parsePolicy: bad files', () => {
     [
       'bad action',
       rule('actions', '[resum]'),
-      'rules[0] (“x”).actions[0]: must be one of status, list, pause, resume, pin, unpin, reset-rate, approve, ramp or *',
+      'rules[0] (“x”).actions[0]: must be one of status, list, pause, resume, pin, unpin, reset-rate, approve, ramp, bulk or *',
     ],
     ['action in capitals', rule('actions', '[pause, PAUSE]'), 'rules[0] (“x”).actions[1]: must be one of'],
     ['empty subjects', rule('subjects', '[]'), `rules[0] (“x”).subjects: ${EMPTY}`],
@@ -144,7 +144,7 @@ describe('parsePolicy: bad files', () => {
       '',
     ].join('\n');
     expect(problemsOf(parsePolicy(text))).toEqual([
-      'rules[1].actions[0]: must be one of status, list, pause, resume, pin, unpin, reset-rate, approve, ramp or *',
+      'rules[1].actions[0]: must be one of status, list, pause, resume, pin, unpin, reset-rate, approve, ramp, bulk or *',
       `rules[2] (“third one”).subjects[0]: ${NOT_A_SUBJECT}`,
     ]);
   });

@@ -130,6 +130,7 @@ describe('doneMessage', () => {
       'reset-rate': ':arrows_counterclockwise: <@U0ALICE> reset the rate of `orders`.',
       approve: ':white_check_mark: <@U0ALICE> approved `orders`.',
       ramp: ':white_check_mark: <@U0ALICE> started a ramp on `orders`.',
+      bulk: ':white_check_mark: <@U0ALICE> acted on every key matching `orders`.',
     };
     for (const action of FLOW_ACTIONS)
       expect(sectionText(doneMessage(done({ action }), ONE))).toBe(expected[action]);

@@ -3,9 +3,25 @@ import type { Config } from '../config.js';
 import { DEFAULTS } from '../defaults.js';
 import type { EnvReader } from '../env-reader.js';
 
-/** How changes are paced: reminders for keys left paused, and the per-person rate limit. */
-export function readChanges(env: EnvReader): Pick<Config, 'pauseReminderMs' | 'rateLimit'> {
-  return { pauseReminderMs: pauseReminder(env), rateLimit: rateLimit(env) };
+/** How changes are paced: reminders for keys left paused, the per-person rate limit, bulk actions' pace. */
+export function readChanges(env: EnvReader): Pick<Config, 'pauseReminderMs' | 'rateLimit' | 'bulk'> {
+  return { pauseReminderMs: pauseReminder(env), rateLimit: rateLimit(env), bulk: bulk(env) };
+}
+
+function bulk(env: EnvReader): Config['bulk'] {
+  const whole = (name: 'FLOW_BULK_CONCURRENCY' | 'FLOW_BULK_QSTASH_RPS', max: number): number => {
+    const text = env.read(name) ?? DEFAULTS[name];
+    const value = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
+    if (!(value >= 1 && value <= max)) {
+      env.invalid(name, `a whole number from 1 to ${max}`);
+      return Number(DEFAULTS[name]);
+    }
+    return value;
+  };
+  return {
+    concurrency: whole('FLOW_BULK_CONCURRENCY', 50),
+    qstashRequestsPerSecond: whole('FLOW_BULK_QSTASH_RPS', 1000),
+  };
 }
 
 function pauseReminder(env: EnvReader): number | undefined {

@@ -11,6 +11,8 @@ export const FLOW_ACTIONS = [
   'reset-rate',
   'approve',
   'ramp',
+  /** Acting on every key a pattern matches (granted in addition to the change itself). */
+  'bulk',
 ] as const;
 
 export type FlowAction = (typeof FLOW_ACTIONS)[number];
@@ -79,6 +81,8 @@ export interface Grant {
   readonly channels: readonly string[] | undefined;
   /** Patterns of this rule that can never match (present only when there are some). */
   readonly warnings?: readonly PatternWarning[];
+  /** The most keys one bulk request may change under this rule (rules granting `bulk`). */
+  readonly maxKeys?: number;
 }
 
 export interface AccessPolicy {
@@ -87,6 +91,8 @@ export interface AccessPolicy {
   grantsFor(userId: string): Promise<{ grants: Grant[]; uncertain: boolean }>;
   /** What in the policy in force can never match (see policy-warnings.ts); none when absent. */
   readonly warnings?: readonly PolicyWarning[];
+  /** The policy's global limit on the keys of one bulk request (`bulk.maxKeys`); absent → Flowbot's default. */
+  bulkMaxKeys?(): number | undefined;
 }
 
 /** Who belongs to a Slack user group; implementations cache, and throw DirectoryUnavailable when they can't tell. */

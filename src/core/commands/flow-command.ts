@@ -1,7 +1,9 @@
 import { FLOW_ACTIONS, type FlowAction, isFlowAction } from '../access/types.js';
+import { isKeyPattern, type KeyPattern, parseKeyPattern } from '../bulk/key-pattern.js';
 import { parseDurationSeconds, unitSeconds } from '../durations.js';
 import { checkPattern, type PatternProblem } from '../glob.js';
 import { type KeyProblem, type KeyRef, parseKeyRef } from '../keys.js';
+import type { Change } from '../operations/change.js';
 import type { PinSettings, UnpinSettings } from '../qstash/types.js';
 import { MAX_RAMP_SECONDS, MIN_RAMP_SECONDS, type RampMode } from '../ramp/ramp-plan.js';
 
@@ -30,9 +32,49 @@ export type FlowCommand =
   | { readonly kind: 'resume'; readonly target: KeyRef }
   | { readonly kind: 'reset-rate'; readonly target: KeyRef }
   | { readonly kind: 'pin'; readonly target: KeyRef; readonly settings: PinSettings }
-  | { readonly kind: 'unpin'; readonly target: KeyRef; readonly settings: UnpinSettings };
+  | { readonly kind: 'unpin'; readonly target: KeyRef; readonly settings: UnpinSettings }
+  /** A change subcommand given a pattern: every matching key, after a preview. */
+  | { readonly kind: 'bulk'; readonly pattern: KeyPattern; readonly change: Change };
 
-export type Subcommand = FlowCommand['kind'];
+/** The words `/flow` understands first (a pattern makes a change subcommand a bulk request). */
+export type Subcommand = Exclude<FlowCommand['kind'], 'bulk'>;
+
+/** The subcommands that take a pattern instead of a key. */
+export const BULK_SUBCOMMANDS = ['pause', 'resume', 'ramp', 'pin', 'unpin', 'reset-rate'] as const;
+export type BulkSubcommand = (typeof BULK_SUBCOMMANDS)[number];
+
+function isBulkSubcommand(subcommand: Subcommand): subcommand is BulkSubcommand {
+  return (BULK_SUBCOMMANDS as readonly string[]).includes(subcommand);
+}
+
+/** The change a change subcommand asks for (its key aside). */
+export function changeOfCommand(command: Extract<FlowCommand, { kind: BulkSubcommand }>): Change {
+  switch (command.kind) {
+    case 'pause':
+      return {
+        action: 'pause',
+        ...(command.reason ? { reason: command.reason } : {}),
+        ...(command.forSeconds ? { forMs: command.forSeconds * 1000 } : {}),
+      };
+    case 'resume':
+      return { action: 'resume' };
+    case 'reset-rate':
+      return { action: 'reset-rate' };
+    case 'pin':
+      return { action: 'pin', settings: command.settings };
+    case 'unpin':
+      return { action: 'unpin', settings: command.settings };
+    case 'ramp':
+      return {
+        action: 'ramp',
+        request: {
+          ...(command.mode ? { mode: command.mode } : {}),
+          ...(command.from ? { from: command.from } : {}),
+          ...(command.overSeconds ? { overSeconds: command.overSeconds } : {}),
+        },
+      };
+  }
+}
 
 /** Why `pin`'s settings can't be used; echoed input is cut to a few dozen characters (whole code points). */
 export type PinProblem =
@@ -266,10 +308,50 @@ export function parseFlowCommand(text: string, environments: EnvironmentNames): 
       topic: undefined,
     };
   }
+  if (isBulkSubcommand(subcommand) && rest[0] !== undefined && isKeyPattern(rest[0]))
+    return parseBulk(subcommand, rest, environments);
   const parsed = SUBCOMMAND_PARSERS[subcommand](rest, environments);
   return isProblem(parsed)
     ? { kind: 'invalid', problem: parsed, topic: subcommand }
     : { kind: 'ok', command: parsed };
+}
+
+/**
+ * A change subcommand with a pattern where the key goes: the pattern is read as patterns are, the rest of
+ * the words exactly as for one key.
+ */
+function parseBulk(
+  subcommand: BulkSubcommand,
+  rest: readonly string[],
+  environments: EnvironmentNames,
+): FlowCommandParse {
+  const invalid = (problem: CommandProblem): FlowCommandParse => ({
+    kind: 'invalid',
+    problem,
+    topic: subcommand,
+  });
+  const pattern = parseKeyPattern(rest[0] ?? '', environments.names, environments.defaultName);
+  if (pattern.kind === 'invalid')
+    return invalid(
+      pattern.problem.code === 'unknown_environment'
+        ? { code: 'key', problem: pattern.problem }
+        : { code: 'pattern', problem: pattern.problem },
+    );
+  // The options are read against a stand-in key: the pattern itself was checked above.
+  const single = SUBCOMMAND_PARSERS[subcommand](['k', ...rest.slice(1)], {
+    names: [environments.defaultName],
+    defaultName: environments.defaultName,
+  });
+  if (isProblem(single)) return invalid(single);
+  if (single.kind !== subcommand) return invalid({ code: 'unknown_subcommand', text: subcommand });
+  return {
+    kind: 'ok',
+    command: {
+      kind: 'bulk',
+      pattern: pattern.pattern,
+      change: changeOfCommand(single as Extract<FlowCommand, { kind: BulkSubcommand }>),
+    },
+  };
 }
 
 /** `[from rate=N | from parallelism=N] [over <duration>]`, in either order. */

@@ -5,6 +5,7 @@ import type { ApprovalRequest, Approvals } from './approvals.js';
 import { authorizeAll, refusalDetails } from './authorize.js';
 import { type ChangeRequest, changeOf, type Source } from './change.js';
 import type { Outcome } from './outcome.js';
+import type { RunOptions } from './pipeline.js';
 import type { Refusal } from './refusal.js';
 
 /** Someone deciding an approval request: Approve or Reject on its card. */
@@ -49,10 +50,14 @@ export class ApprovalDecisions {
     private readonly approvals: Approvals,
     private readonly policy: AccessPolicy,
     private readonly audit: AuditLog,
-    private readonly change: (request: ChangeRequest) => Promise<Outcome>,
+    private readonly change: (request: ChangeRequest, options?: RunOptions) => Promise<Outcome>,
   ) {}
 
-  async approve(request: DecisionRequest): Promise<DecisionOutcome> {
+  /**
+   * `options.rateCounted`: the change was already counted against the requester's rate limit as part of a
+   * whole (the keys of a bulk request, counted when it was confirmed).
+   */
+  async approve(request: DecisionRequest, options: RunOptions = {}): Promise<DecisionOutcome> {
     const open = await this.approvals.get(request.approvalId);
     if (!open) return { kind: 'gone' };
     const record = this.recorder(request, open);
@@ -67,15 +72,18 @@ export class ApprovalDecisions {
       return decision.kind === 'gone' ? { kind: 'gone' } : { kind: 'own_request' };
     const approval = decision.request;
     record('done', undefined, {}, { approved: approval.change.action, requester: approval.requesterId });
-    const outcome = await this.change({
-      requestId: request.requestId,
-      actorId: approval.requesterId,
-      target: approval.change.target,
-      channelId: approval.channelId,
-      source: 'approval',
-      change: changeOf(approval.change),
-      approvedBy: request.actorId,
-    });
+    const outcome = await this.change(
+      {
+        requestId: request.requestId,
+        actorId: approval.requesterId,
+        target: approval.change.target,
+        channelId: approval.channelId,
+        source: 'approval',
+        change: changeOf(approval.change),
+        approvedBy: request.actorId,
+      },
+      options,
+    );
     if (outcome.kind === 'refused' && outcome.refusal.code === 'rate_limited') {
       // Not the approver's doing: the request stays open for another click once the limit allows.
       if (await this.approvals.reopen(approval))

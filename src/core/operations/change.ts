@@ -115,6 +115,15 @@ export function impliedActions(change: Change): readonly FlowAction[] {
   }
 }
 
+/**
+ * Every action a request needs granted: what its change implies, and `bulk` too when it is one key of a
+ * request by pattern (a policy may grant changes one key at a time, but not across a pattern).
+ */
+export function requiredActions(change: Change, source: Source): readonly FlowAction[] {
+  const implied = impliedActions(change);
+  return source === 'bulk' ? [...implied, 'bulk'] : implied;
+}
+
 /** Where a pending change is stored: the change and its key, nothing else. */
 export function pendingChange(target: KeyRef, change: Change): PendingChange {
   return { ...change, target };

@@ -1,5 +1,12 @@
 import type { AccessPolicy, FlowAction, Grant } from '../access/types.js';
 import { type AuditLog, recordInvalidInput } from '../audit.js';
+import {
+  BulkActions,
+  type BulkPacing,
+  type BulkReporter,
+  DEFAULT_BULK_PACING,
+  KEYS_PER_RATE_UNIT,
+} from '../bulk/bulk-actions.js';
 import type { KeyRef } from '../keys.js';
 import type { OnceGuard } from '../once-guard.js';
 import type { PolicyWarning } from '../policy/policy-warnings.js';
@@ -22,7 +29,7 @@ import {
 } from './change.js';
 import type { Confirmations, ConfirmResult, PendingConfirmation } from './confirmations.js';
 import type { EnvironmentKeys, Outcome, ReadOutcome } from './outcome.js';
-import { type ChangeListener, ChangePipeline } from './pipeline.js';
+import { type ChangeListener, ChangePipeline, type RunOptions } from './pipeline.js';
 import { controlRamp, type RampControlOutcome, type RampControlRequest } from './ramp-controls.js';
 import { Reads } from './reads.js';
 
@@ -41,9 +48,25 @@ export interface FlowOperationsParts {
   /** Told of every request refused because its QStash environment had no room (for the metrics). */
   readonly onOverload?: (environment: string) => void;
   readonly now?: () => number;
-  /** This replica, for the leases of ramp steps. */
+  /** This replica, for the leases of ramp steps and bulk batches. */
   readonly holderId?: string;
+  /** Draws a bulk batch's summary and approval card (the adapter's); none → nothing is drawn. */
+  readonly bulkReporter?: BulkReporter;
+  readonly bulkPacing?: BulkPacing;
 }
+
+/** `/flow whoami`'s bulk part: how many keys one bulk request may change, and how it counts. */
+export interface BulkLimits {
+  readonly maxKeys: number;
+  readonly keysPerRateUnit: number;
+  /** `FLOW_RATE_LIMIT`, when on. */
+  readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
+}
+
+const NO_BULK_REPORTER: BulkReporter = {
+  summary: async () => undefined,
+  approvalCard: async () => undefined,
+};
 
 /** A change shown to the person first (Confirm / Cancel), or why it can't even be asked for. */
 export type Proposal =
@@ -67,6 +90,8 @@ export type Proposal =
 export class FlowOperations {
   /** Ramps in progress: their steps run through this pipeline as their starters. */
   readonly ramps: Ramps;
+  /** Changes by pattern: each key through this pipeline on its own, with source `bulk`. */
+  readonly bulk: BulkActions;
   private readonly pipeline: ChangePipeline;
   private readonly reads: Reads;
   private readonly decisions: ApprovalDecisions;
@@ -92,9 +117,24 @@ export class FlowOperations {
       this.now,
       parts.holderId,
     );
-    this.decisions = new ApprovalDecisions(parts.approvals, parts.policy, parts.audit, (request) =>
-      this.change(request),
+    this.decisions = new ApprovalDecisions(parts.approvals, parts.policy, parts.audit, (request, options) =>
+      this.runChange(request, options),
     );
+    this.bulk = new BulkActions({
+      environments: parts.environments,
+      policy: parts.policy,
+      audit: parts.audit,
+      store: parts.store,
+      rateLimiter: parts.rateLimiter,
+      run: (request, options) => this.runChange(request, options),
+      approve: (request, options) => this.decisions.approve(request, options),
+      reject: (request) => this.decisions.reject(request),
+      reporter: parts.bulkReporter ?? NO_BULK_REPORTER,
+      pacing: parts.bulkPacing ?? DEFAULT_BULK_PACING,
+      holderId: parts.holderId ?? 'flowbot',
+      now: this.now,
+      proposalTtlMs: parts.confirmations.ttlMs,
+    });
   }
 
   /** Called after every successful change, whatever started it (timers, alerts and ramps follow changes). */
@@ -109,9 +149,17 @@ export class FlowOperations {
 
   /** The one entry point for changes. */
   change(request: ChangeRequest): Promise<Outcome> {
+    return this.runChange(request);
+  }
+
+  /**
+   * `change`, for core's own callers that counted the change against the rate limit already, as part of a
+   * whole (the keys of a bulk request are counted when it is confirmed).
+   */
+  private runChange(request: ChangeRequest, options: RunOptions = {}): Promise<Outcome> {
     const { change } = request;
-    if (change.action === 'ramp') return this.startRamp({ ...request, change });
-    return this.pipeline.run({ ...request, change });
+    if (change.action === 'ramp') return this.startRamp({ ...request, change }, options);
+    return this.pipeline.run({ ...request, change }, options);
   }
 
   /**
@@ -212,6 +260,16 @@ export class FlowOperations {
     return authorizeAll(this.parts.policy, request.actorId, actions, request.target, request.channelId);
   }
 
+  /** `/flow whoami`: how many keys one bulk request of this person may change, and how it counts. */
+  async bulkLimits(actorId: string): Promise<BulkLimits> {
+    const { rateLimiter } = this.parts;
+    return {
+      maxKeys: await this.bulk.maxKeys(actorId),
+      keysPerRateUnit: KEYS_PER_RATE_UNIT,
+      ...(rateLimiter ? { rateLimit: { limit: rateLimiter.limit, windowMs: rateLimiter.windowMs } } : {}),
+    };
+  }
+
   /**
    * `/flow whoami`: the rules naming this person (each with its patterns that can never match), and the
    * approval rules' patterns that can never match (they say what needs a second person, not who).
@@ -248,10 +306,11 @@ export class FlowOperations {
    */
   private async startRamp(
     request: ChangeRequest & { readonly change: Extract<Change, { action: 'ramp' }> },
+    options: RunOptions = {},
   ): Promise<Outcome> {
     const { target } = request;
     const record = this.pipeline.recorder(request, 'ramp');
-    const admitted = await this.pipeline.admit(request, record, { changes: 2 });
+    const admitted = await this.pipeline.admit(request, record, { changes: options.rateCounted ? 0 : 2 });
     if (admitted.kind !== 'admitted') return admitted;
     const state = await this.reads.look(target);
     if (state instanceof QStashError) {

@@ -16,6 +16,7 @@ import {
   isScheduled,
   pendingChange,
   type QStashChange,
+  requiredActions,
 } from './change.js';
 import type { Outcome } from './outcome.js';
 import type { Refusal } from './refusal.js';
@@ -182,7 +183,7 @@ export class ChangePipeline {
     const auth = await authorizeAll(
       this.parts.policy,
       request.actorId,
-      impliedActions(change),
+      requiredActions(change, request.source),
       target,
       request.channelId,
     );

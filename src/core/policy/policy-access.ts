@@ -69,6 +69,10 @@ export class PolicyAccess implements AccessPolicy {
     return this.engine.grantsFor(userId);
   }
 
+  bulkMaxKeys(): number | undefined {
+    return this.engine.bulkMaxKeys();
+  }
+
   reload(): ReloadResult {
     const built = PolicyAccess.build(this.sources, this.directory);
     if (built.kind === 'invalid') return built;

@@ -59,11 +59,21 @@ export class PolicyEngine {
 
   /** The allowlist (if any) and a policy file together. */
   static combine(documents: readonly PolicyDocument[]): PolicyDocument {
+    // The strictest global bulk limit of the documents holds.
+    const limits = documents.flatMap((document) =>
+      document.bulk?.maxKeys !== undefined ? [document.bulk.maxKeys] : [],
+    );
     return {
       version: 1,
       rules: documents.flatMap((document) => document.rules),
       approvals: documents.flatMap((document) => document.approvals),
+      ...(limits.length > 0 ? { bulk: { maxKeys: Math.min(...limits) } } : {}),
     };
+  }
+
+  /** The policy's global limit on the keys of one bulk request, when it sets one. */
+  bulkMaxKeys(): number | undefined {
+    return this.document.bulk?.maxKeys;
   }
 
   get ruleCount(): number {
@@ -116,6 +126,7 @@ export class PolicyEngine {
           environments: rule.environments,
           channels: rule.channels,
           ...(warnings.length > 0 ? { warnings } : {}),
+          ...(rule.maxKeys !== undefined ? { maxKeys: rule.maxKeys } : {}),
         };
       });
     return { grants, uncertain: this.document.rules.some((rule) => membership.unknown(rule)) };

@@ -44,6 +44,9 @@ const duration = z.string().refine((value) => parseDurationSeconds(value) !== un
 
 const nonEmpty = <T extends z.ZodType>(item: T) => z.array(item).min(1, 'must list at least one entry');
 
+/** No bulk request changes more keys than this, whatever a policy says (the summary and store stay small). */
+export const MAX_BULK_KEYS = 2_000;
+
 export const ruleSchema = z
   .object({
     name: z.string().max(80).optional(),
@@ -53,6 +56,8 @@ export const ruleSchema = z
     keys: nonEmpty(pattern).default(['*']),
     environments: nonEmpty(pattern).default(['*']),
     channels: nonEmpty(channel).optional(),
+    /** For rules granting `bulk`: the most keys one bulk request may change under this rule. */
+    maxKeys: z.number().int().min(1).max(MAX_BULK_KEYS).optional(),
   })
   .strict();
 
@@ -71,6 +76,11 @@ export const policySchema = z
     version: z.literal(1, { error: () => 'must be 1' }).default(1),
     rules: z.array(ruleSchema).default([]),
     approvals: z.array(approvalSchema).default([]),
+    /** Limits on bulk actions (`*` and `?` patterns) for everyone. */
+    bulk: z
+      .object({ maxKeys: z.number().int().min(1).max(MAX_BULK_KEYS).optional() })
+      .strict()
+      .optional(),
   })
   .strict();
 

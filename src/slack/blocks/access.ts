@@ -13,6 +13,14 @@ import type { SlackMessage } from './types.js';
 const list = (values: readonly string[]) =>
   values.map((value) => (value === '*' ? 'all' : code(value))).join(', ');
 
+/** What `/flow whoami` says about bulk actions (patterns). */
+export interface BulkLimitsFacts {
+  readonly maxKeys: number;
+  readonly keysPerRateUnit: number;
+  /** `FLOW_RATE_LIMIT`, when on. */
+  readonly rateLimit?: { readonly limit: number; readonly windowMs: number };
+}
+
 /**
  * `/flow whoami`: only the asker's own grants; never who else has access. Patterns of those grants that can
  * never match are flagged under them, and so are approval rules' (`approvalWarnings`: they say what needs a
@@ -22,6 +30,7 @@ export function whoamiMessage(
   grants: readonly Grant[],
   uncertain: boolean,
   approvalWarnings: readonly PolicyWarning[] = [],
+  bulk?: BulkLimitsFacts,
 ): SlackMessage {
   const lines: string[] = [];
   if (grants.length === 0) {
@@ -35,13 +44,25 @@ export function whoamiMessage(
       const channels = grant.channels
         ? ` · only in ${grant.channels.map((channel) => `<#${channel}>`).join(', ')}`
         : '';
+      const maxKeys = grant.maxKeys !== undefined ? ` · at most ${grant.maxKeys} keys per bulk request` : '';
       lines.push(
-        `${verb} ${list(grant.actions)} on keys ${list(grant.keys)} · environments ${list(grant.environments)}${channels} _(${escapeMrkdwn(grant.rule)})_`,
+        `${verb} ${list(grant.actions)} on keys ${list(grant.keys)} · environments ${list(grant.environments)}${channels}${maxKeys} _(${escapeMrkdwn(grant.rule)})_`,
       );
       for (const warning of grant.warnings ?? [])
         lines.push(`        :warning: ${patternWarningText(warning, code)}.`);
     }
     if (grants.some((grant) => grant.effect === 'deny')) lines.push('A “may not” wins over any “may”.');
+    const mayBulk = grants.some(
+      (grant) => grant.effect === 'allow' && (grant.actions.includes('bulk') || grant.actions.includes('*')),
+    );
+    if (bulk && mayBulk)
+      lines.push(
+        `*Patterns* (\`*\`, \`?\`): one bulk request may change at most ${bulk.maxKeys} keys (each key still needs its own action granted), and counts as one change per ${bulk.keysPerRateUnit} keys against your rate limit${bulk.rateLimit ? ` (${bulk.rateLimit.limit} changes per ${Math.round(bulk.rateLimit.windowMs / 1000)}s)` : ''}.`,
+      );
+    else if (bulk)
+      lines.push(
+        '*Patterns* (`*`, `?`): you may not act on keys by pattern (the `bulk` action is not granted).',
+      );
   }
   for (const warning of approvalWarnings) {
     const rule = warning.rule.name === undefined ? `approvals[${warning.rule.index}]` : warning.rule.name;

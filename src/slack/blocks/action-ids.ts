@@ -14,6 +14,10 @@ export const ACTION_IDS = {
   rampFinish: 'flow_ramp_finish',
   rampAbort: 'flow_ramp_abort',
   reject: 'flow_reject',
+  bulkConfirm: 'flow_bulk_confirm',
+  bulkCancel: 'flow_bulk_cancel',
+  bulkApprove: 'flow_bulk_approve',
+  bulkReject: 'flow_bulk_reject',
 } as const;
 
 /** Status cards carry this block_id prefix, so a click can tell a status card from an alert. */

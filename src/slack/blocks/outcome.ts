@@ -30,6 +30,7 @@ const PAST_TENSE: Record<FlowAction, string> = {
   'reset-rate': 'reset the rate of',
   approve: 'approved',
   ramp: 'started a ramp on',
+  bulk: 'acted on every key matching',
 };
 
 const VERB: Record<FlowAction, string> = {
@@ -42,6 +43,7 @@ const VERB: Record<FlowAction, string> = {
   'reset-rate': 'reset the rate of',
   approve: 'approve',
   ramp: 'ramp',
+  bulk: 'act on every key matching',
 };
 
 const EMOJI: Partial<Record<FlowAction, string>> = {

@@ -1,4 +1,10 @@
 import {
+  formatKeyPattern,
+  isKeyPattern,
+  type KeyPattern,
+  parseKeyPattern,
+} from '../../core/bulk/key-pattern.js';
+import {
   type EnvironmentNames,
   type FlowCommand,
   type FlowCommandParse,
@@ -46,11 +52,20 @@ export const SUBCOMMAND_ACKS: { readonly [S in Subcommand]: SubcommandAck<S> } =
   can: () => undefined,
 };
 
-function ackSubcommand<S extends Subcommand>(
-  command: Extract<FlowCommand, { kind: S }>,
+function ackSubcommand(
+  command: Exclude<FlowCommand, { kind: 'bulk' }>,
   environments: EnvironmentNames,
 ): CommandAck {
-  return (SUBCOMMAND_ACKS[command.kind as S] as SubcommandAck<S>)(command, environments);
+  const ack = SUBCOMMAND_ACKS[command.kind] as SubcommandAck<Subcommand>;
+  return ack(command as never, environments);
+}
+
+/** A change by pattern is answered with its preview, privately, once the keys are listed. */
+function ackBulk(pattern: KeyPattern, environments: EnvironmentNames): CommandAck {
+  return {
+    response_type: 'ephemeral',
+    text: `:mag: Looking up the keys matching ${code(formatKeyPattern(pattern, environments.names.length))}…`,
+  };
 }
 
 /** `/flow …` understood; `alone` when nothing followed `/flow` (it opens the Flow control modal). */
@@ -74,18 +89,31 @@ export function flowAck(
     const topic = parsed.topic && parsed.topic.length <= 20 ? parsed.topic : undefined;
     return privately(helpMessage(topic, environments.names, describeCommandProblem(parsed.problem)));
   }
-  return ackSubcommand(parsed.command, environments);
+  const { command } = parsed;
+  if (command.kind === 'bulk') return ackBulk(command.pattern, environments);
+  return ackSubcommand(command, environments);
 }
 
 export type FlowResumeParse =
   | { readonly kind: 'help' }
   | { readonly kind: 'invalid'; readonly problem: KeyProblem }
-  | { readonly kind: 'resume'; readonly ref: KeyRef; readonly text: string };
+  | { readonly kind: 'resume'; readonly ref: KeyRef; readonly text: string }
+  /** A pattern: previewed like `/flow resume <pattern>` (the one-step resume is for one key). */
+  | { readonly kind: 'bulk'; readonly pattern: KeyPattern };
 
-/** `/flow-resume <key>`: usage help for no key (or `help`), else the key or what is wrong with it. */
+/**
+ * `/flow-resume <key>`: usage help for no key (or `help`), else the key or what is wrong with it. A pattern
+ * is previewed first, like every pattern: it may match keys nobody meant to resume.
+ */
 export function parseFlowResume(text: string, environments: EnvironmentNames): FlowResumeParse {
   const trimmed = text.trim();
   if (trimmed === '' || trimmed === 'help') return { kind: 'help' };
+  if (isKeyPattern(trimmed) && !/\s/u.test(trimmed)) {
+    const pattern = parseKeyPattern(trimmed, environments.names, environments.defaultName);
+    return pattern.kind === 'ok'
+      ? { kind: 'bulk', pattern: pattern.pattern }
+      : { kind: 'invalid', problem: pattern.problem };
+  }
   const parsed = parseKeyRef(trimmed, environments.names, environments.defaultName);
   return parsed.kind === 'ok'
     ? { kind: 'resume', ref: parsed.ref, text: trimmed }
@@ -101,6 +129,8 @@ export function flowResumeAck(parsed: FlowResumeParse, environments: Environment
       return privately(keyProblem(parsed.problem, '/flow-resume'));
     case 'resume':
       return { response_type: 'ephemeral', text: `:hourglass_flowing_sand: Resuming ${code(parsed.text)}…` };
+    case 'bulk':
+      return ackBulk(parsed.pattern, environments);
   }
 }
 

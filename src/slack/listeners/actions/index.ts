@@ -4,6 +4,12 @@ import { VIEW_ACTION_IDS } from '../../blocks/surface-ids.js';
 import type { Services } from '../../services.js';
 import type { ButtonArgs } from './button-args.js';
 import { flowApproveButton, flowRejectButton } from './flow-approve.js';
+import {
+  flowBulkApproveButton,
+  flowBulkCancelButton,
+  flowBulkConfirmButton,
+  flowBulkRejectButton,
+} from './flow-bulk.js';
 import { flowCancelButton, flowConfirmButton } from './flow-confirm.js';
 import { flowPauseButton } from './flow-pause.js';
 import { flowRampButton, flowRampControlButton } from './flow-ramp.js';
@@ -33,6 +39,10 @@ export function registerActions(app: App, services: Services): void {
     [ACTION_IDS.rampContinue, flowRampControlButton(services, 'proceed')],
     [ACTION_IDS.rampFinish, flowRampControlButton(services, 'finish')],
     [ACTION_IDS.rampAbort, flowRampControlButton(services, 'abort')],
+    [ACTION_IDS.bulkConfirm, flowBulkConfirmButton(services)],
+    [ACTION_IDS.bulkCancel, flowBulkCancelButton(services)],
+    [ACTION_IDS.bulkApprove, flowBulkApproveButton(services)],
+    [ACTION_IDS.bulkReject, flowBulkRejectButton(services)],
   ];
   for (const [actionId, handler] of handlers) {
     app.action<Button>({ action_id: actionId, type: 'block_actions' }, handler);

@@ -1,4 +1,5 @@
 import type { FlowResumeParse } from '../../commands/command-table.js';
+import { previewBulk } from '../flows/bulk.js';
 import { changeNow } from '../flows/settle.js';
 import type { SlashHandling } from './slash-listener.js';
 
@@ -6,8 +7,11 @@ import type { SlashHandling } from './slash-listener.js';
 export const flowResume: SlashHandling<FlowResumeParse> = {
   invalid: (parsed) =>
     parsed.kind === 'invalid' ? { action: 'resume', problem: parsed.problem.code } : undefined,
-  work: (parsed) =>
-    parsed.kind === 'resume'
-      ? (services, request) => changeNow(services, request, parsed.ref, { action: 'resume' })
-      : undefined,
+  work: (parsed) => {
+    if (parsed.kind === 'resume')
+      return (services, request) => changeNow(services, request, parsed.ref, { action: 'resume' });
+    if (parsed.kind === 'bulk')
+      return (services, request) => previewBulk(services, request, parsed.pattern, { action: 'resume' });
+    return undefined;
+  },
 };

@@ -3,6 +3,7 @@ import type { FlowSlashParse } from '../../commands/command-table.js';
 import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 import { showCan, showWhoami } from '../flows/access.js';
+import { previewBulk } from '../flows/bulk.js';
 import { askToConfirm } from '../flows/confirm.js';
 import { showGlobal, showList, showStatus } from '../flows/read.js';
 import { changeNow } from '../flows/settle.js';
@@ -49,13 +50,19 @@ const HANDLERS: { readonly [S in Exclude<Subcommand, 'help'>]: Handler<S> } = {
   can: (services, request, command) => showCan(services, request, command.action, command.target),
 };
 
-type Asked = Exclude<FlowCommand, { kind: 'help' }>;
+type Asked = Exclude<FlowCommand, { kind: 'help' | 'bulk' }>;
 
 /**
  * Carries out one `/flow` request: what the command does, and what the Flow control modal does when
  * submitted (the same steps: confirmation, approval, policy, rate limit, audit; the request says its source).
  */
-export function runFlowCommand(services: Services, request: SlackRequest, command: Asked): Promise<void> {
+export function runFlowCommand(
+  services: Services,
+  request: SlackRequest,
+  command: Exclude<FlowCommand, { kind: 'help' }>,
+): Promise<void> {
+  // A change subcommand given a pattern: a preview of every matching key.
+  if (command.kind === 'bulk') return previewBulk(services, request, command.pattern, command.change);
   const handler = HANDLERS[command.kind] as Handler<Asked['kind']>;
   return handler(services, request, command as never);
 }

@@ -7,7 +7,8 @@ import type { Services } from '../../services.js';
 /** `/flow whoami`: only the asker's own grants, and what in the policy can never match. */
 export async function showWhoami(services: Services, request: SlackRequest): Promise<void> {
   const { grants, uncertain, approvalWarnings } = await services.operations.grants(request.actorId);
-  await request.tell(whoamiMessage(grants, uncertain, approvalWarnings));
+  const bulk = await services.operations.bulkLimits(request.actorId);
+  await request.tell(whoamiMessage(grants, uncertain, approvalWarnings, bulk));
 }
 
 /** `/flow can <action> <key>`: core answers as the pipeline would; the words are the blocks'. */

@@ -1,0 +1,40 @@
+import type { BulkReporter } from '../core/bulk/bulk-actions.js';
+import type { BulkBatch } from '../core/bulk/bulk-batch.js';
+import { bulkApprovalCard, bulkSummaryMessage } from './blocks/bulk.js';
+import type { KeyNaming } from './blocks/outcome.js';
+import type { SlackMessage } from './blocks/types.js';
+import type { SlackNotifier } from './notifier.js';
+
+/**
+ * Draws a bulk batch's messages in its channel: posted once, then redrawn in place (core calls at a coalesced
+ * pace, so chat.update stays well under its Tier 3 limit). Failures are logged by the notifier; the batch
+ * runs on regardless.
+ */
+export class SlackBulkReporter implements BulkReporter {
+  constructor(
+    private readonly notifier: SlackNotifier,
+    private readonly naming: KeyNaming,
+  ) {}
+
+  summary(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined> {
+    return this.draw(batch, batch.message, bulkSummaryMessage(batch, this.naming));
+  }
+
+  approvalCard(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined> {
+    return this.draw(batch, batch.approval?.message, bulkApprovalCard(batch, this.naming));
+  }
+
+  private async draw(
+    batch: BulkBatch,
+    at: { channel: string; ts: string } | undefined,
+    message: SlackMessage,
+  ): Promise<{ channel: string; ts: string } | undefined> {
+    if (at) {
+      await this.notifier.update(at.channel, at.ts, message);
+      return at;
+    }
+    if (!batch.channelId) return undefined;
+    const posted = await this.notifier.post(batch.channelId, message);
+    return posted.kind === 'posted' ? { channel: posted.channel, ts: posted.ts } : undefined;
+  }
+}

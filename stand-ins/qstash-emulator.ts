@@ -144,6 +144,10 @@ export interface QStashEmulator {
   readonly clock: Clock;
   readonly requests: RecordedRequest[];
   readonly mutations: AppliedMutation[];
+  /** Requests received and not yet answered (or dropped), now. */
+  readonly inFlight: number;
+  /** The most requests in flight at once since start (or `clearRequests`). */
+  readonly peakInFlight: number;
 
   setKey(init: FlowControlKeyInit): FlowControlKeyState;
   getKey(key: string): FlowControlKeyState | undefined;
@@ -310,6 +314,8 @@ class Emulator implements QStashEmulator {
   readonly tokens: readonly string[];
   readonly requests: RecordedRequest[] = [];
   readonly mutations: AppliedMutation[] = [];
+  inFlight = 0;
+  peakInFlight = 0;
 
   private readonly listWaitlistField: WaitlistFieldName;
   private readonly otherRegionTokens: ReadonlySet<string>;
@@ -416,6 +422,7 @@ class Emulator implements QStashEmulator {
 
   clearRequests(): void {
     this.requests.length = 0;
+    this.peakInFlight = this.inFlight;
   }
 
   waitForRequest(
@@ -521,6 +528,16 @@ class Emulator implements QStashEmulator {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    this.inFlight += 1;
+    this.peakInFlight = Math.max(this.peakInFlight, this.inFlight);
+    try {
+      await this.answer(req, res);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private async answer(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const method = (req.method ?? 'GET').toUpperCase();
     const rawUrl = req.url ?? '/';

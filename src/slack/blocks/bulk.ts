@@ -59,6 +59,11 @@ const EMOJI: Record<ChangeAction, string> = {
   'reset-rate': ':arrows_counterclockwise:',
 };
 
+/** The pattern in a notification's plain text: escaped, so it can never ping or link. */
+function plainPattern(pattern: KeyPattern, naming: KeyNaming): string {
+  return escapeMrkdwn(formatKeyPattern(pattern, naming.environmentCount));
+}
+
 function patternLabel(pattern: KeyPattern, naming: KeyNaming): string {
   return code(formatKeyPattern(pattern, naming.environmentCount));
 }
@@ -209,7 +214,7 @@ export function bulkPreviewMessage(
     blocks.push(context('You may not change any of these keys, so there is nothing to confirm.'));
   }
   return fitted({
-    text: `${TITLE[change.action]} ${formatCount(changeable)} keys matching ${formatKeyPattern(pattern, naming.environmentCount)}? Confirm or cancel.`,
+    text: `${TITLE[change.action]} ${plural(changeable, 'key')} matching ${plainPattern(pattern, naming)}? Confirm or cancel.`,
     blocks,
   });
 }
@@ -327,8 +332,8 @@ export function bulkSummaryMessage(batch: BulkBatch, naming: KeyNaming): SlackMe
     );
   return fitted({
     text: finished
-      ? `${DID[action]} ${totals.done} of ${batch.keys.length} keys matching ${formatKeyPattern(batch.pattern, naming.environmentCount)}`
-      : `${DOING[action]} ${batch.keys.length} keys matching ${formatKeyPattern(batch.pattern, naming.environmentCount)}`,
+      ? `${DID[action]} ${formatCount(totals.done)} of ${plural(batch.keys.length, 'key')} matching ${plainPattern(batch.pattern, naming)}`
+      : `${DOING[action]} ${plural(batch.keys.length, 'key')} matching ${plainPattern(batch.pattern, naming)}`,
     blocks,
   });
 }
@@ -383,7 +388,7 @@ export function bulkApprovalCard(batch: BulkBatch, naming: KeyNaming): SlackMess
       ],
     });
   return fitted({
-    text: `Approval needed: ${TITLE[action].toLowerCase()} ${waiting.length} keys matching ${formatKeyPattern(batch.pattern, naming.environmentCount)}`,
+    text: `Approval needed: ${TITLE[action].toLowerCase()} ${plural(waiting.length, 'key')} matching ${plainPattern(batch.pattern, naming)}`,
     blocks,
   });
 }

@@ -1,0 +1,381 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  ALLOWED_USER,
+  allText,
+  CHANNEL,
+  type Harness,
+  harnessPerTest,
+  STRANGER,
+} from '../support/flowbot-harness.js';
+import { buttons } from '../support/slack-flows.js';
+
+/** Changes by pattern: preview, confirm once, each key through the pipeline, one summary in the channel. */
+const harness = harnessPerTest({}, (h) => h.slack.setChannel(CHANNEL));
+
+const LIMITED = 'ULIMITED1';
+const APPROVER = 'UAPPROVE1';
+const VIEWER = 'UVIEWER01';
+
+function policyFile(yaml: string): string {
+  const path = join(mkdtempSync(join(tmpdir(), 'flowbot-policy-')), 'policy.yml');
+  writeFileSync(path, yaml);
+  return path;
+}
+
+const POLICY = `
+rules:
+  - name: on-call
+    subjects: [${ALLOWED_USER}]
+    actions: ['*']
+  - name: orders team
+    subjects: [${LIMITED}]
+    actions: [list, status, resume, bulk]
+    keys: ['orders-*']
+  - name: not eu
+    effect: deny
+    subjects: [${LIMITED}]
+    actions: [resume]
+    keys: ['orders-eu-*']
+  - name: approvers
+    subjects: [${APPROVER}]
+    actions: [approve, list, status]
+  - name: viewers of billing only
+    subjects: [${VIEWER}]
+    actions: [list, status, resume, bulk]
+    keys: ['billing-*']
+approvals:
+  - name: vip keys
+    actions: [resume]
+    keys: ['orders-vip-*']
+`;
+
+async function start(env: Record<string, string> = {}, policy = POLICY, emulator = {}) {
+  return harness({
+    env: { FLOW_POLICY_FILE: policyFile(policy), FLOW_ALLOWED_USERS: '', ...env },
+    emulator,
+  });
+}
+
+/** Paused keys `<prefix>-1` … `<prefix>-<count>`, each with a waitlist. */
+function seed(h: Harness, prefix: string, count: number, waiting = 10): string[] {
+  const keys: string[] = [];
+  for (let i = 1; i <= count; i++) {
+    const key = `${prefix}-${String(i).padStart(3, '0')}`;
+    h.qstash.setKey({ flowControlKey: key, isPaused: true, waitListSize: waiting * i });
+    keys.push(key);
+  }
+  return keys;
+}
+
+async function preview(h: Harness, text: string, user = ALLOWED_USER, command = '/flow') {
+  const ack = await h.command(command, text, { user });
+  expect(ack.status).toBe(200);
+  return h.waitForResponse(ack.responseUrl, (b) => !String(b.text ?? '').startsWith(':mag: Looking'));
+}
+
+function confirmButton(body: { blocks?: unknown }) {
+  return buttons(body).find((b) => b.action_id === 'flow_bulk_confirm');
+}
+
+/** A batch summary's notification text, while it runs ("resuming 12 keys matching …"). */
+const SUMMARY = /^[a-z]+ing(?: the rate of| up)? [\d,]+ keys? matching/;
+
+/** The summary message in the channel (its latest text), once posted. */
+async function summaryTs(h: Harness): Promise<string> {
+  const post = await h.slack.waitForCall('chat.postMessage', (c) =>
+    SUMMARY.test(String(c.params.text ?? '')),
+  );
+  return String((post.response as { ts?: string }).ts);
+}
+
+async function waitForSummary(h: Harness, ts: string, text: string, timeoutMs = 30_000) {
+  await expect
+    .poll(() => allText(h.slack.getMessage(CHANNEL, ts)), { timeout: timeoutMs, interval: 100 })
+    .toContain(text);
+  return allText(h.slack.getMessage(CHANNEL, ts));
+}
+
+async function confirm(h: Harness, id: string, user = ALLOWED_USER) {
+  return h.click({ actionId: 'flow_bulk_confirm', value: id, userId: user, isEphemeral: true });
+}
+
+const mutationsOf = (h: Harness, keys: readonly string[], action: 'resume' | 'pause' = 'resume') =>
+  keys.map((key) => h.qstash.appliedMutations(key, action));
+
+describe('the preview', () => {
+  it('shows how many keys match, their state, which need approval and which may not be changed; nothing changes', async () => {
+    const h = await start();
+    const plain = seed(h, 'orders-us', 22);
+    seed(h, 'orders-eu', 2);
+    seed(h, 'orders-vip', 1);
+    seed(h, 'billing', 3);
+    const body = await preview(h, 'resume orders-*', LIMITED);
+    expect(body.response_type).toBe('ephemeral');
+    const text = allText(body);
+    expect(text).toContain('Resume every key matching `orders-*`?');
+    expect(text).toContain('25 keys you may see match: 25 paused');
+    expect(text).toContain('22 will change when you confirm');
+    expect(text).toContain('1 need a second person’s approval (vip keys)');
+    expect(text).toContain('2 you may not change');
+    expect(text).toContain('…and 5 more');
+    expect(text).toContain(
+      '`orders-eu-001`: :double_vertical_bar: *paused* · 10 waiting · :no_entry: not allowed',
+    );
+    expect(text).not.toContain('billing');
+    expect(confirmButton(body)?.value).toMatch(/^[0-9a-f-]{36}$/);
+    expect(buttons(body).find((b) => b.action_id === 'flow_bulk_confirm')).toBeDefined();
+    expect(h.qstash.mutations).toHaveLength(0);
+    expect(mutationsOf(h, plain).every((n) => n === 0)).toBe(true);
+    const audit = h.logs.audits().find((a) => a.bulk === 'preview');
+    expect(audit).toMatchObject({
+      actor: LIMITED,
+      action: 'resume',
+      key: 'orders-*',
+      matched: 25,
+      changeable: 23,
+    });
+  });
+
+  it('says when nothing matches, and when nothing the person may see matches', async () => {
+    const h = await start();
+    seed(h, 'orders-us', 3);
+    expect(allText(await preview(h, 'resume nothing-*'))).toContain('No key matches `nothing-*`');
+    const hidden = await preview(h, 'resume orders-*', VIEWER);
+    expect(allText(hidden)).toContain('No keys you may see match `orders-*`');
+    expect(allText(hidden)).not.toContain('orders-us');
+    expect(confirmButton(hidden)).toBeUndefined();
+  });
+
+  it('/flow-resume with a pattern previews too (a pattern is never acted on unseen)', async () => {
+    const h = await start();
+    seed(h, 'orders-us', 2);
+    const ack = await h.command('/flow-resume', 'orders-*');
+    expect(ack.body).toContain('Looking up the keys matching');
+    const body = await h.waitForResponse(ack.responseUrl, (b) => !String(b.text ?? '').startsWith(':mag:'));
+    expect(allText(body)).toContain('Resume every key matching `orders-*`?');
+    expect(h.qstash.mutations).toHaveLength(0);
+  });
+});
+
+describe('confirming', () => {
+  it('runs every key once through the pipeline, at a bounded concurrency, and draws one summary', async () => {
+    const h = await start({ FLOW_BULK_CONCURRENCY: '3' }, POLICY, { latencyMs: 20 });
+    const keys = seed(h, 'orders-us', 30);
+    const body = await preview(h, 'resume orders-us-*');
+    const id = confirmButton(body)?.value ?? '';
+    h.qstash.clearRequests();
+    const click = await confirm(h, id);
+    const confirmedNote = await h.waitForResponse(click.responseUrl);
+    expect(allText(confirmedNote)).toContain('Working on 30 keys');
+    const ts = await summaryTs(h);
+    const final = await waitForSummary(h, ts, 'resumed 30 of 30 keys');
+    expect(final).toContain('*Done:* 30');
+    expect(final).toContain(`<@${ALLOWED_USER}>`);
+    expect(mutationsOf(h, keys)).toEqual(keys.map(() => 1));
+    // Each key's calls are sequential, so at most 3 requests (one per key in flight) at once.
+    expect(h.qstash.peakInFlight).toBeGreaterThan(1);
+    expect(h.qstash.peakInFlight).toBeLessThanOrEqual(3);
+    // Exactly one summary message, updated in place.
+    expect(
+      h.slack.callsTo('chat.postMessage').filter((c) => SUMMARY.test(String(c.params.text))),
+    ).toHaveLength(1);
+    const audits = h.logs
+      .audits()
+      .filter((a) => a.source === 'bulk' && a.action === 'resume' && a.key !== 'orders-us-*');
+    expect(audits).toHaveLength(30);
+    expect(new Set(audits.map((a) => a.requestId)).size).toBe(1);
+    expect(audits.every((a) => a.outcome === 'done' && a.actor === ALLOWED_USER)).toBe(true);
+  });
+
+  it('a double click and a replay run the batch once', async () => {
+    const h = await start({}, POLICY, { latencyMs: 10 });
+    const keys = seed(h, 'orders-us', 8);
+    const id = confirmButton(await preview(h, 'resume orders-us-*'))?.value ?? '';
+    const [first, second] = await Promise.all([confirm(h, id), confirm(h, id)]);
+    const answers = await Promise.all([
+      h.waitForResponse(first.responseUrl),
+      h.waitForResponse(second.responseUrl),
+    ]);
+    expect(answers.map(allText).filter((t) => t.includes('already confirmed'))).toHaveLength(1);
+    const ts = await summaryTs(h);
+    await waitForSummary(h, ts, 'resumed 8 of 8 keys');
+    const replay = await confirm(h, id);
+    expect(allText(await h.waitForResponse(replay.responseUrl))).toContain('already confirmed');
+    expect(mutationsOf(h, keys)).toEqual(keys.map(() => 1));
+  });
+
+  it('only the person who asked can confirm', async () => {
+    const h = await start();
+    seed(h, 'orders-us', 2);
+    const id = confirmButton(await preview(h, 'resume orders-us-*'))?.value ?? '';
+    const click = await confirm(h, id, LIMITED);
+    expect(allText(await h.waitForResponse(click.responseUrl))).toContain('Only the person who asked');
+    expect(h.qstash.mutations).toHaveLength(0);
+  });
+
+  it('burst 429s are waited out as the headers say, and every key ends done', async () => {
+    const h = await start({}, POLICY);
+    const keys = seed(h, 'orders-us', 12);
+    const id = confirmButton(await preview(h, 'resume orders-us-*'))?.value ?? '';
+    h.qstash.rateLimit(6, 1, { route: 'resume' });
+    await confirm(h, id);
+    const ts = await summaryTs(h);
+    await waitForSummary(h, ts, 'resumed 12 of 12 keys');
+    expect(h.qstash.requests.filter((r) => r.status === 429)).toHaveLength(6);
+    expect(mutationsOf(h, keys)).toEqual(keys.map(() => 1));
+  });
+
+  it('a key QStash keeps failing is reported as failed; the others finish', async () => {
+    const h = await start();
+    const keys = seed(h, 'orders-us', 4);
+    const id = confirmButton(await preview(h, 'resume orders-us-*'))?.value ?? '';
+    h.qstash.inject({ kind: 'status', status: 400, times: 100, route: 'resume', key: keys[1] });
+    await confirm(h, id);
+    const ts = await summaryTs(h);
+    const final = await waitForSummary(h, ts, 'resumed 3 of 4 keys');
+    expect(final).toContain('*Failed:* 1');
+    expect(final).toContain('`orders-us-002`');
+  });
+
+  it('keys that need approval get one card; approving runs them as the requester’s, with the approver recorded', async () => {
+    const h = await start();
+    const plain = seed(h, 'orders-us', 3);
+    const vip = seed(h, 'orders-vip', 3);
+    const id = confirmButton(await preview(h, 'resume orders-*'))?.value ?? '';
+    await confirm(h, id);
+    const ts = await summaryTs(h);
+    await waitForSummary(h, ts, '*Awaiting approval:* 3');
+    const card = await h.slack.waitForCall('chat.postMessage', (c) =>
+      /^Approval needed/.test(String(c.params.text)),
+    );
+    const approve = buttons(card.params as { blocks?: unknown }).find(
+      (b) => b.action_id === 'flow_bulk_approve',
+    );
+    expect(approve?.value).toBe(id);
+    expect(mutationsOf(h, plain)).toEqual([1, 1, 1]);
+    expect(mutationsOf(h, vip)).toEqual([0, 0, 0]);
+    // The requester can't approve their own request.
+    const own = await h.click({ actionId: 'flow_bulk_approve', value: id, userId: ALLOWED_USER });
+    expect(allText(await h.waitForResponse(own.responseUrl))).toContain('can’t approve your own request');
+    // Someone without approve can't either.
+    const stranger = await h.click({ actionId: 'flow_bulk_approve', value: id, userId: LIMITED });
+    expect(allText(await h.waitForResponse(stranger.responseUrl))).toContain('You can’t approve');
+    expect(mutationsOf(h, vip)).toEqual([0, 0, 0]);
+    await h.click({ actionId: 'flow_bulk_approve', value: id, userId: APPROVER });
+    const final = await waitForSummary(h, ts, '*Done:* 6');
+    expect(final).toContain(`approved by <@${APPROVER}>`);
+    expect(mutationsOf(h, vip)).toEqual([1, 1, 1]);
+    const approved = h.logs
+      .audits()
+      .filter((a) => a.action === 'resume' && a.outcome === 'done' && a.approvedBy === APPROVER);
+    expect(approved.map((a) => a.key).sort()).toEqual(vip);
+    expect(approved.every((a) => a.actor === ALLOWED_USER)).toBe(true);
+  });
+});
+
+describe('policy limits', () => {
+  it('a person without the bulk action may not change keys by pattern', async () => {
+    const policy = `rules:\n  - subjects: [${LIMITED}]\n    actions: [list, status, resume]\n`;
+    const h = await start({}, policy);
+    seed(h, 'orders-us', 2);
+    const body = await preview(h, 'resume orders-*', LIMITED);
+    expect(allText(body)).toContain('2 you may not change');
+    expect(allText(body)).toContain('not allowed by pattern');
+    expect(confirmButton(body)).toBeUndefined();
+    // One key at a time is still theirs.
+    const one = await h.command('/flow-resume', 'orders-us-001', { user: LIMITED });
+    await h.waitForResponse(one.responseUrl, (b) => b.response_type === 'in_channel');
+    const whoami = await h.command('/flow', 'whoami', { user: LIMITED });
+    expect(allText(await h.waitForResponse(whoami.responseUrl))).toContain(
+      'you may not act on keys by pattern',
+    );
+  });
+
+  it('a request over the policy’s maximum number of keys is refused whole', async () => {
+    const policy = `${POLICY}\nbulk:\n  maxKeys: 5\n`;
+    const h = await start({}, policy);
+    seed(h, 'orders-us', 6);
+    const body = await preview(h, 'resume orders-us-*');
+    expect(allText(body)).toContain(
+      'matches 6 keys you may resume; one bulk request of yours may change at most 5',
+    );
+    expect(confirmButton(body)).toBeUndefined();
+    const whoami = await h.command('/flow', 'whoami');
+    expect(allText(await h.waitForResponse(whoami.responseUrl))).toContain('at most 5 keys');
+  });
+
+  it('a rule’s maxKeys raises the limit for the people it names', async () => {
+    const policy = `${POLICY.replace("actions: ['*']", "actions: ['*']\n    maxKeys: 10")}\nbulk:\n  maxKeys: 5\n`;
+    const h = await start({}, policy);
+    const keys = seed(h, 'orders-us', 6);
+    const id = confirmButton(await preview(h, 'resume orders-us-*'))?.value ?? '';
+    await confirm(h, id);
+    await waitForSummary(h, await summaryTs(h), 'resumed 6 of 6 keys');
+    expect(mutationsOf(h, keys)).toEqual(keys.map(() => 1));
+  });
+
+  it('a batch counts one change per 25 keys against the rate limit, taken whole when confirmed', async () => {
+    const h = await start({ FLOW_RATE_LIMIT: '2/1m' });
+    const keys = seed(h, 'orders-us', 30);
+    // 30 keys are 2 changes: within the limit, and never cut off halfway.
+    await confirm(h, confirmButton(await preview(h, 'resume orders-us-*'))?.value ?? '');
+    await waitForSummary(h, await summaryTs(h), 'resumed 30 of 30 keys');
+    expect(mutationsOf(h, keys)).toEqual(keys.map(() => 1));
+    // The limit is used up: the next batch is refused before any key changes.
+    const id = confirmButton(await preview(h, 'pause orders-us-0*'))?.value ?? '';
+    const click = await confirm(h, id);
+    const refused = allText(await h.waitForResponse(click.responseUrl));
+    expect(refused).toContain('Nothing was changed');
+    expect(mutationsOf(h, keys, 'pause').every((n) => n === 0)).toBe(true);
+  });
+});
+
+describe('durability', () => {
+  it('a restart mid-batch finishes the batch without repeating or dropping keys', async () => {
+    const first = await start({ FLOW_BULK_CONCURRENCY: '1' }, POLICY, { latencyMs: 60 });
+    const keys = seed(first, 'orders-us', 12);
+    const id = confirmButton(await preview(first, 'resume orders-us-*'))?.value ?? '';
+    await confirm(first, id);
+    const ts = await summaryTs(first);
+    await expect
+      .poll(() => first.qstash.mutations.length, { timeout: 20_000, interval: 20 })
+      .toBeGreaterThanOrEqual(3);
+    await first.stopBot();
+    const done = first.qstash.mutations.length;
+    expect(done).toBeLessThan(12);
+    const second = await harness({
+      dataDir: first.dataDir,
+      reuse: { qstash: first.qstash, slack: first.slack },
+      env: { FLOW_POLICY_FILE: policyFile(POLICY), FLOW_ALLOWED_USERS: '' },
+    });
+    await waitForSummary(second, ts, 'resumed 12 of 12 keys');
+    expect(mutationsOf(second, keys)).toEqual(keys.map(() => 1));
+  });
+});
+
+describe('hostile patterns', () => {
+  it.each(['<!channel>*', '*`x`*', '*&lt;*'])(
+    '%j stays text in the preview and the summary',
+    async (pattern) => {
+      const h = await start();
+      const key = pattern.replace(/\*/g, 'k');
+      h.qstash.setKey({ flowControlKey: key, isPaused: true });
+      const body = await preview(h, `resume ${pattern}`);
+      expect(allText(body)).not.toContain('<!channel>');
+      await confirm(h, confirmButton(body)?.value ?? '');
+      const final = await waitForSummary(h, await summaryTs(h), 'resumed 1 of 1 key');
+      expect(final).not.toContain('<!channel>');
+    },
+  );
+
+  it('a stranger is told they have no access, privately', async () => {
+    const h = await start();
+    seed(h, 'orders-us', 2);
+    const body = await preview(h, 'resume orders-*', STRANGER);
+    expect(body.response_type).toBe('ephemeral');
+    expect(allText(body)).toContain('No keys you may see match');
+  });
+});

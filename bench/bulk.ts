@@ -47,7 +47,11 @@ export async function runBulkBenchmark(resultsDir: string): Promise<void> {
   slack.setChannel(CHANNEL);
   const dataDir = mkdtempSync(join(tmpdir(), 'flowbot-bench-bulk-'));
   for (let i = 0; i < keyCount; i++)
-    qstash.setKey({ flowControlKey: `bulk-${String(i).padStart(4, '0')}`, isPaused: true, waitListSize: 100 });
+    qstash.setKey({
+      flowControlKey: `bulk-${String(i).padStart(4, '0')}`,
+      isPaused: true,
+      waitListSize: 100,
+    });
   const loaded = loadConfig({
     SLACK_BOT_TOKEN: slack.botToken,
     SLACK_SIGNING_SECRET: SIGNING_SECRET,
@@ -87,7 +91,9 @@ export async function runBulkBenchmark(resultsDir: string): Promise<void> {
       (body) => !String(body.text ?? '').startsWith(':mag: Looking'),
       60_000,
     );
-    const confirm = ((previewBody.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]) ?? [])
+    const confirm = (
+      (previewBody.blocks as { type: string; elements?: { action_id: string; value: string }[] }[]) ?? []
+    )
       .flatMap((block) => block.elements ?? [])
       .find((element) => element.action_id === 'flow_bulk_confirm');
     if (!confirm) throw new Error(`no Confirm in the preview: ${String(previewBody.text)}`);
@@ -125,7 +131,12 @@ export async function runBulkBenchmark(resultsDir: string): Promise<void> {
     );
     const report = {
       when: new Date().toISOString(),
-      machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGb: Math.round(totalmem() / 2 ** 30), node: process.version },
+      machine: {
+        cpus: cpus().length,
+        cpu: cpus()[0]?.model,
+        memoryGb: Math.round(totalmem() / 2 ** 30),
+        node: process.version,
+      },
       settings: {
         keys: keyCount,
         burstLimitPerSecond: burst,
@@ -140,7 +151,8 @@ export async function runBulkBenchmark(resultsDir: string): Promise<void> {
       burst429s: limited,
       peakInFlight: qstash.peakInFlight,
       everyKeyResumedOnce: resumed.every((count) => count === 1),
-      summaryUpdates: slack.callsTo('chat.update').filter((call) => String(call.params.channel) === CHANNEL).length,
+      summaryUpdates: slack.callsTo('chat.update').filter((call) => String(call.params.channel) === CHANNEL)
+        .length,
       finalSummary: String(finished.params.text),
     };
     process.stdout.write(

@@ -45,7 +45,7 @@ async function main(): Promise<void> {
     '',
     sandbox.mode === 'qstash'
       ? `  QStash:  YOUR REAL PROJECT at ${qstashUrl} (QSTASH_TOKEN is set): pausing and resuming here is real`
-      : '  QStash:  a local emulator with sample keys (orders-eu is paused, 12,340 messages waiting)',
+      : '  QStash:  a local emulator with sample keys (orders-eu is paused, 12,340 messages waiting; try /flow resume webhooks-*)',
     '  Slack:   a local stand-in; the page is the #incidents channel, as maria, priya or sam',
     `  Flowbot: the real app in HTTP mode, on port ${sandbox.bot.port}`,
     '',

@@ -13,7 +13,8 @@ interface SeedKey {
 
 /**
  * A project in the middle of an incident: orders-eu paused with a large backlog, payments-us at its limits,
- * a pinned key, an idle one, and `$` (messages published without a key). The paused key gets no new
+ * a pinned key, an idle one, six tenants' webhook keys paused by one outage (for a bulk resume), and `$`
+ * (messages published without a key). The paused key gets no new
  * messages, so the numbers people read in the docs are the ones they see.
  */
 const KEYS: readonly SeedKey[] = [
@@ -58,6 +59,18 @@ const KEYS: readonly SeedKey[] = [
     traffic: { min: 2, max: 9 },
   },
   { init: { flowControlKey: 'reports-nightly', parallelismMax: 2 } },
+  // A downstream outage paused the webhook keys of several tenants at once: `/flow resume webhooks-*`
+  // shows a bulk resume (preview, Confirm, one summary).
+  ...['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark'].map(
+    (tenant, index): SeedKey => ({
+      init: {
+        flowControlKey: `webhooks-${tenant}`,
+        isPaused: true,
+        waitListSize: 150 * (index + 1),
+        parallelismMax: 5,
+      },
+    }),
+  ),
   { init: { flowControlKey: '$', waitListSize: 7, parallelismCount: 3 }, traffic: { min: 0, max: 2 } },
 ];
 

@@ -201,6 +201,35 @@ describe('sandbox server', () => {
     }
   });
 
+  it('shows a bulk resume: the seeded webhook keys, previewed, confirmed, one summary', async () => {
+    const keys = ['acme', 'globex', 'initech', 'umbrella', 'hooli', 'stark'].map((t) => `webhooks-${t}`);
+    expect(keys.every((key) => sandbox.qstash?.getKey(key)?.isPaused)).toBe(true);
+    const before = sandbox.slack.ephemerals().length;
+    expect(
+      await postJson(new URL('api/command', sandbox.url).href, {
+        user: 'U0MARIA01',
+        text: '/flow resume webhooks-*',
+      }),
+    ).toBe(200);
+    const previewed = () =>
+      sandbox.slack.ephemerals().find((e) => String(e.text).startsWith('Resume 6 keys matching'));
+    const deadline = Date.now() + 10_000;
+    while (!previewed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    const preview = previewed();
+    expect(preview, JSON.stringify(sandbox.slack.ephemerals().slice(before))).toBeDefined();
+    const actions = ((preview?.blocks ?? []) as { type: string }[]).findIndex((b) => b.type === 'actions');
+    const click = { kind: 'ephemeral', ts: preview?.message_ts, path: { block: actions, element: 0 } };
+    expect(await postJson(new URL('api/click', sandbox.url).href, { ...click, user: 'U0MARIA01' })).toBe(200);
+    const summary = () =>
+      sandbox.slack
+        .messages('C0INCIDENTS')
+        .find((m) => String(m.text).startsWith('resumed 6 of 6 keys matching'));
+    const finished = Date.now() + 20_000;
+    while (!summary() && Date.now() < finished) await new Promise((r) => setTimeout(r, 100));
+    expect(summary()).toBeDefined();
+    expect(keys.every((key) => sandbox.qstash?.getKey(key)?.isPaused === false)).toBe(true);
+  });
+
   it('signs what it sends: Flowbot refuses the same request with another secret', async () => {
     const body = new URLSearchParams({ command: '/flow', text: 'list', user_id: 'U0MARIA01' }).toString();
     const res = await fetch(new URL('/slack/events', sandbox.flowbotUrl), {

@@ -2,12 +2,19 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AccessRefusal, FlowAction, Grant } from '../../src/core/access/types.js';
 import type { Incident } from '../../src/core/alerts/incident.js';
+import type { BulkBatch, BulkKeyResult, PreviewKey } from '../../src/core/bulk/bulk-batch.js';
+import type { KeyPattern } from '../../src/core/bulk/key-pattern.js';
 import type { CommandProblem } from '../../src/core/commands/flow-command.js';
 import type { PatternProblem } from '../../src/core/glob.js';
 import { checkKey, type KeyProblem, type KeyRef, MAX_KEY_LENGTH } from '../../src/core/keys.js';
 import type { ApprovalRequest } from '../../src/core/operations/approvals.js';
 import type { Authorization } from '../../src/core/operations/authorize.js';
-import type { ChangeAction, PendingChange } from '../../src/core/operations/change.js';
+import {
+  type Change,
+  type ChangeAction,
+  changeOf,
+  type PendingChange,
+} from '../../src/core/operations/change.js';
 import type { EnvironmentKeys, Outcome } from '../../src/core/operations/outcome.js';
 import type { Refusal } from '../../src/core/operations/refusal.js';
 import { QStashError, type QStashErrorFields, type QStashErrorKind } from '../../src/core/qstash/errors.js';
@@ -24,6 +31,12 @@ import {
   approvalRequestedNote,
   approvalUnpostedNote,
 } from '../../src/slack/blocks/approval.js';
+import {
+  bulkApprovalCard,
+  bulkNothingMessage,
+  bulkPreviewMessage,
+  bulkSummaryMessage,
+} from '../../src/slack/blocks/bulk.js';
 import { confirmationMessage, noteMessage } from '../../src/slack/blocks/confirmation.js';
 import { globalMessage } from '../../src/slack/blocks/global.js';
 import { helpMessage } from '../../src/slack/blocks/help.js';
@@ -834,5 +847,105 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
         blocks: [{ type: 'section', text: { type: 'mrkdwn', text: '&'.repeat(3001) } }],
       }),
     ).toThrow(/invalid_blocks/);
+  });
+});
+
+describe('bulk action messages fit what Slack accepts, however many keys and whatever they are called', () => {
+  const patternArb: fc.Arbitrary<KeyPattern> = fc.record({
+    environments: fc.array(environmentArb, { minLength: 1, maxLength: 5 }),
+    pattern: keyArb,
+    all: fc.boolean(),
+  });
+  const bulkChangeArb: fc.Arbitrary<Change> = changeArb.map((pending) => changeOf(pending));
+  const resultArb: fc.Arbitrary<BulkKeyResult> = fc.oneof(
+    fc.constant<BulkKeyResult>({ kind: 'pending' }),
+    fc.record({
+      kind: fc.constant('done' as const),
+      approvedBy: fc.option(userArb, { nil: undefined }),
+      paused: fc.option(fc.boolean(), { nil: undefined }),
+      waitlist: fc.option(countArb, { nil: undefined }),
+    }),
+    errorFieldsArb.map((error): BulkKeyResult => ({ kind: 'failed', error: error.kind })),
+    refusalArb.map((refusal): BulkKeyResult => ({ kind: 'refused', refusal })),
+    fc.record({
+      kind: fc.constant('awaiting_approval' as const),
+      approvalId: fc.uuid(),
+      rule: hostileText(200),
+      expiresAt: dateArb.map((date) => date.getTime()),
+    }),
+    userArb.map((by): BulkKeyResult => ({ kind: 'rejected', by })),
+    fc.constant<BulkKeyResult>({ kind: 'expired' }),
+  );
+  // Up to 600 keys: more than a summary can list, so the "…and N more" lines are exercised.
+  const batchArb: fc.Arbitrary<BulkBatch> = fc.record({
+    id: fc.uuid(),
+    requestId: fc.uuid(),
+    actorId: userArb,
+    channelId: fc.constant('CINCIDENTS'),
+    change: bulkChangeArb,
+    pattern: patternArb,
+    keys: fc.array(fc.record({ target: refArb, result: resultArb }), { maxLength: 600 }),
+    createdAt: fc.nat(),
+    approval: fc.option(
+      fc.record({
+        decision: fc.option(
+          fc.record({ kind: fc.constantFrom('approved' as const, 'rejected' as const), by: userArb }),
+          { nil: undefined },
+        ),
+      }),
+      { nil: undefined },
+    ),
+  });
+  const verdictArb: fc.Arbitrary<PreviewKey['verdict']> = fc.oneof(
+    fc.constant({ kind: 'allowed' as const }),
+    hostileText(200).map((rule) => ({ kind: 'needs_approval' as const, rule })),
+    refusalArb.map((refusal) => ({ kind: 'refused' as const, refusal })),
+  );
+  const previewArb = fc.record({
+    kind: fc.constant('proposed' as const),
+    keys: fc.array(fc.record({ target: refArb, state: stateArb, verdict: verdictArb }), { maxLength: 600 }),
+    proposal: fc.option(
+      fc.record({
+        id: fc.uuid(),
+        actorId: userArb,
+        channelId: fc.constant('CINCIDENTS'),
+        change: bulkChangeArb,
+        pattern: patternArb,
+        targets: fc.constant([]),
+        units: fc.nat(),
+        createdAt: fc.nat(),
+      }),
+      { nil: undefined },
+    ),
+    unreadable: fc.array(fc.record({ environment: environmentArb, error: errorArb }), { maxLength: 5 }),
+    expiresInMs: fc.nat(),
+  });
+
+  it('preview, nothing to preview, summary and approval card', () => {
+    property(
+      fc.tuple(previewArb, patternArb, bulkChangeArb, namingArb),
+      ([preview, pattern, change, naming]) => bulkPreviewMessage(preview, pattern, change, naming),
+    );
+    property(
+      fc.tuple(
+        fc.oneof(
+          fc.constant({ kind: 'no_match' as const, unreadable: [] }),
+          fc.constant({ kind: 'none_visible' as const, unreadable: [] }),
+          errorArb.map((error) => ({ kind: 'failed' as const, error })),
+          fc.record({
+            kind: fc.constant('too_many' as const),
+            count: countArb,
+            max: countArb,
+            limit: fc.constantFrom('policy' as const, 'ramps' as const),
+          }),
+        ),
+        patternArb,
+        bulkChangeArb,
+        namingArb,
+      ),
+      ([preview, pattern, change, naming]) => bulkNothingMessage(preview, pattern, change, naming),
+    );
+    property(fc.tuple(batchArb, namingArb), ([batch, naming]) => bulkSummaryMessage(batch, naming));
+    property(fc.tuple(batchArb, namingArb), ([batch, naming]) => bulkApprovalCard(batch, naming));
   });
 });

@@ -171,10 +171,8 @@ export function bulkPreviewMessage(
       : '',
     refused.length > 0 ? `:no_entry: ${formatCount(refused.length)} you may not change.` : '',
   ].filter(Boolean);
-  const blocks: KnownBlock[] = [
-    section(`${headline}\n${counts.join('\n')}`),
-    section(listed(keys, (key) => previewLine(key, naming), 'more')),
-  ];
+  const blocks: KnownBlock[] = [section(`${headline}\n${counts.join('\n')}`)];
+  if (keys.length > 0) blocks.push(section(listed(keys, (key) => previewLine(key, naming), 'more')));
   const firstRefused = refused[0];
   if (firstRefused && firstRefused.verdict.kind === 'refused')
     blocks.push(context(`Why not: ${describeRefusal(firstRefused.verdict.refusal, change.action)}`));

@@ -47,6 +47,23 @@ describe('parseKeyPattern', () => {
     });
   });
 
+  it('holds patterns to the bounds every pattern has: length and wildcards', () => {
+    expect(parseKeyPattern('a*'.repeat(17), ONE.names, 'default')).toMatchObject({
+      kind: 'invalid',
+      problem: { code: 'too_many_wildcards', count: 17, max: 16 },
+    });
+    expect(parseKeyPattern('a*'.repeat(16), ONE.names, 'default')).toMatchObject({ kind: 'ok' });
+    expect(parseFlowCommand(`resume ${'?'.repeat(17)}`, ONE)).toMatchObject({
+      kind: 'invalid',
+      topic: 'resume',
+      problem: { code: 'pattern', problem: { code: 'too_many_wildcards' } },
+    });
+    expect(parseFlowResume(`x${'*'.repeat(20)}`, ONE)).toMatchObject({
+      kind: 'invalid_pattern',
+      problem: { code: 'too_many_wildcards' },
+    });
+  });
+
   it('formats a pattern the way a person would type it again', () => {
     for (const text of ['orders-*', 'staging:orders-*', '*:a?c']) {
       const parsed = parseKeyPattern(text, TWO.names, 'prod');

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AccessPolicy } from '../access/types.js';
 import { type AuditLog, auditRecorder } from '../audit.js';
-import { matchesGlob } from '../glob.js';
+import { compileGlob } from '../glob.js';
 import type { KeyRef } from '../keys.js';
 import type { DecisionOutcome, DecisionRequest } from '../operations/approval-decisions.js';
 import { authorizeAll } from '../operations/authorize.js';
@@ -195,6 +195,7 @@ export class BulkActions {
     const unreadable: UnreadableEnvironment[] = [];
     const keys: PreviewKey[] = [];
     let matched = 0;
+    const matches = compileGlob(pattern.pattern);
     for (const environment of pattern.environments) {
       let listed: FlowKeyState[];
       try {
@@ -204,7 +205,7 @@ export class BulkActions {
         continue;
       }
       const matching = listed
-        .filter((state) => matchesGlob(state.key, pattern.pattern))
+        .filter((state) => matches(state.key))
         .sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       matched += matching.length;
       for (const state of matching) {

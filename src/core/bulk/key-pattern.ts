@@ -1,4 +1,5 @@
-import { checkKey, type KeyProblem } from '../keys.js';
+import { checkPattern, type PatternProblem } from '../glob.js';
+import type { KeyProblem } from '../keys.js';
 
 /**
  * Many keys at once: a `*`/`?` pattern and the environments it looks in. `all` is set for a leading `*:`
@@ -12,7 +13,11 @@ export interface KeyPattern {
 
 export type KeyPatternParse =
   | { readonly kind: 'ok'; readonly pattern: KeyPattern }
-  | { readonly kind: 'invalid'; readonly problem: KeyProblem };
+  /** An unknown environment (a key's problem), or what makes the pattern unusable. */
+  | {
+      readonly kind: 'invalid';
+      readonly problem: Extract<KeyProblem, { code: 'unknown_environment' }> | PatternProblem;
+    };
 
 /** A key argument with a wildcard is a pattern: it acts on every matching key, after a preview. */
 export function isKeyPattern(text: string): boolean {
@@ -22,7 +27,8 @@ export function isKeyPattern(text: string): boolean {
 /**
  * Reads `<pattern>`, `<environment>:<pattern>` or `*:<pattern>` the way `parseKeyRef` reads keys: with one
  * environment the whole text is the pattern (colons included); with several, the part before the first colon
- * names an environment (`*` for every one), no colon means the default, and an unknown name is refused.
+ * names an environment (`*` for every one), no colon means the default, and an unknown name is refused. The
+ * pattern is held to `checkPattern`'s bounds.
  */
 export function parseKeyPattern(
   text: string,
@@ -55,7 +61,8 @@ export function parseKeyPattern(
       pattern = trimmed.slice(colon + 1);
     }
   }
-  const check = checkKey(pattern);
+  // The bounds every pattern is held to (length, wildcards, a key's rules), so matching stays linear.
+  const check = checkPattern(pattern);
   if (check.kind === 'invalid') return check;
   return { kind: 'ok', pattern: { environments: names, pattern, all } };
 }

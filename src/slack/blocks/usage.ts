@@ -1,3 +1,4 @@
+import type { PatternProblem } from '../../core/glob.js';
 import type { KeyProblem } from '../../core/keys.js';
 import { fitted } from './fit.js';
 import { describeKeyProblem } from './input-problems.js';
@@ -20,6 +21,14 @@ export function flowResumeUsage(environmentNames: readonly string[]): SlackMessa
     .filter(Boolean)
     .join('\n');
   return fitted({ text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] });
+}
+
+/** A pattern given where a key goes, that can't be used. */
+export function patternProblem(problem: PatternProblem, command: string): SlackMessage {
+  return warningMessage(
+    describeKeyProblem(problem, 'pattern'),
+    `Usage: \`${command} &lt;key or pattern&gt;\``,
+  );
 }
 
 export function keyProblem(problem: KeyProblem, command: string): SlackMessage {

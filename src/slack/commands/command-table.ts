@@ -11,12 +11,13 @@ import {
   parseFlowCommand,
   type Subcommand,
 } from '../../core/commands/flow-command.js';
+import type { PatternProblem } from '../../core/glob.js';
 import { formatKeyRef, type KeyProblem, type KeyRef, parseKeyRef } from '../../core/keys.js';
 import { helpMessage } from '../blocks/help.js';
 import { describeCommandProblem } from '../blocks/input-problems.js';
 import { code } from '../blocks/mrkdwn.js';
 import type { SlackMessage } from '../blocks/types.js';
-import { flowResumeUsage, keyProblem } from '../blocks/usage.js';
+import { flowResumeUsage, keyProblem, patternProblem } from '../blocks/usage.js';
 
 /** What a slash command is answered with in its acknowledgement: nothing, or a private message. */
 export type CommandAck = (Partial<SlackMessage> & { response_type: 'ephemeral' }) | undefined;
@@ -97,6 +98,8 @@ export function flowAck(
 export type FlowResumeParse =
   | { readonly kind: 'help' }
   | { readonly kind: 'invalid'; readonly problem: KeyProblem }
+  /** A pattern that can't be used (too long, too many wildcards…). */
+  | { readonly kind: 'invalid_pattern'; readonly problem: PatternProblem }
   | { readonly kind: 'resume'; readonly ref: KeyRef; readonly text: string }
   /** A pattern: previewed like `/flow resume <pattern>` (the one-step resume is for one key). */
   | { readonly kind: 'bulk'; readonly pattern: KeyPattern };
@@ -110,9 +113,10 @@ export function parseFlowResume(text: string, environments: EnvironmentNames): F
   if (trimmed === '' || trimmed === 'help') return { kind: 'help' };
   if (isKeyPattern(trimmed) && !/\s/u.test(trimmed)) {
     const pattern = parseKeyPattern(trimmed, environments.names, environments.defaultName);
-    return pattern.kind === 'ok'
-      ? { kind: 'bulk', pattern: pattern.pattern }
-      : { kind: 'invalid', problem: pattern.problem };
+    if (pattern.kind === 'ok') return { kind: 'bulk', pattern: pattern.pattern };
+    return pattern.problem.code === 'unknown_environment'
+      ? { kind: 'invalid', problem: pattern.problem }
+      : { kind: 'invalid_pattern', problem: pattern.problem };
   }
   const parsed = parseKeyRef(trimmed, environments.names, environments.defaultName);
   return parsed.kind === 'ok'
@@ -127,6 +131,8 @@ export function flowResumeAck(parsed: FlowResumeParse, environments: Environment
       return privately(flowResumeUsage(environments.names));
     case 'invalid':
       return privately(keyProblem(parsed.problem, '/flow-resume'));
+    case 'invalid_pattern':
+      return privately(patternProblem(parsed.problem, '/flow-resume'));
     case 'resume':
       return { response_type: 'ephemeral', text: `:hourglass_flowing_sand: Resuming ${code(parsed.text)}…` };
     case 'bulk':

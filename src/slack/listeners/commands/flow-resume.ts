@@ -6,7 +6,9 @@ import type { SlashHandling } from './slash-listener.js';
 /** `/flow-resume <key>`: the one-step way out of an incident. */
 export const flowResume: SlashHandling<FlowResumeParse> = {
   invalid: (parsed) =>
-    parsed.kind === 'invalid' ? { action: 'resume', problem: parsed.problem.code } : undefined,
+    parsed.kind === 'invalid' || parsed.kind === 'invalid_pattern'
+      ? { action: 'resume', problem: parsed.problem.code }
+      : undefined,
   work: (parsed) => {
     if (parsed.kind === 'resume')
       return (services, request) => changeNow(services, request, parsed.ref, { action: 'resume' });

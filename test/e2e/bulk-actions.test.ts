@@ -300,6 +300,75 @@ describe('confirming', () => {
   });
 });
 
+describe('many keys, several environments, Slack’s limits', () => {
+  it('`*:pattern` acts in every environment; the summary names each key with its environment', async () => {
+    const h = await harness({
+      environments: { prod: {}, staging: {} },
+      env: { FLOW_POLICY_FILE: policyFile(POLICY), FLOW_ALLOWED_USERS: '' },
+    });
+    const prod = h.qstashByEnvironment.prod;
+    const staging = h.qstashByEnvironment.staging;
+    if (!prod || !staging) throw new Error('two environments expected');
+    for (const emulator of [prod, staging])
+      for (const key of ['orders-1', 'orders-2']) emulator.setKey({ flowControlKey: key, isPaused: true });
+    const body = await preview(h, 'resume *:orders-*');
+    expect(allText(body)).toContain('in every environment');
+    expect(allText(body)).toContain('`staging:orders-2`');
+    await confirm(h, confirmButton(body)?.value ?? '');
+    const final = await waitForSummary(h, await summaryTs(h), 'resumed 4 of 4 keys');
+    expect(final).toContain('`prod:orders-1`');
+    expect(final).toContain('`staging:orders-1`');
+    for (const emulator of [prod, staging])
+      expect(emulator.keys().every((key) => key.isPaused === false)).toBe(true);
+    // Only the named environment otherwise.
+    for (const key of ['orders-1', 'orders-2']) staging.setKey({ flowControlKey: key, isPaused: true });
+    const one = await preview(h, 'resume staging:orders-*');
+    expect(allText(one)).toContain('2 keys you may see match');
+  });
+
+  it('the summary of 120 keys stays within Slack’s rate limits: redraws are coalesced, the last one is exact', async () => {
+    const h = await start({ FLOW_BULK_QSTASH_RPS: '300', FLOW_BULK_CONCURRENCY: '10' });
+    h.slack.setRateLimits(true);
+    const keys = seed(h, 'orders-us', 120);
+    await confirm(h, confirmButton(await preview(h, 'resume orders-us-*'))?.value ?? '');
+    const ts = await summaryTs(h);
+    const final = await waitForSummary(h, ts, 'resumed 120 of 120 keys', 60_000);
+    expect(final).toContain('*Done:* 120');
+    expect(final).toContain('…and 100 more');
+    ranOnce(h, keys);
+    // One redraw per completed key would be 120; coalesced, far fewer, and Slack refused none.
+    const updates = h.slack.callsTo('chat.update').filter((c) => c.params.ts === ts);
+    expect(updates.length).toBeLessThan(keys.length / 2);
+    expect(h.slack.ratelimited()).toBe(0);
+  });
+
+  it('a bulk ramp starts one durable ramp per key, each with its own progress message', async () => {
+    const h = await start();
+    const keys = ['orders-r1', 'orders-r2', 'orders-r3'];
+    for (const key of keys)
+      h.qstash.setKey({ flowControlKey: key, isPaused: true, waitListSize: 500, parallelismMax: 10 });
+    const body = await preview(h, 'ramp orders-r* over 1m');
+    expect(allText(body)).toContain('Resume gradually (ramp) every key matching');
+    await confirm(h, confirmButton(body)?.value ?? '');
+    const final = await waitForSummary(h, await summaryTs(h), 'started ramps on 3 of 3 keys');
+    expect(final).toContain('ramping, see its progress message');
+    for (const key of keys)
+      await h.slack.waitForCall('chat.postMessage', (c) => c.params.text === `Ramping up ${key}`);
+    expect(keys.every((key) => h.qstash.getKey(key)?.isPaused === false)).toBe(true);
+    const started = h.logs.audits().filter((a) => a.action === 'ramp' && a.outcome === 'done' && !a.bulk);
+    expect(started.map((a) => a.key).sort()).toEqual(keys);
+    expect(started.every((a) => a.source === 'bulk')).toBe(true);
+  });
+
+  it('more keys than one request may ramp is refused whole', async () => {
+    const h = await start();
+    seed(h, 'orders-us', 21);
+    const body = await preview(h, 'ramp orders-us-*');
+    expect(allText(body)).toContain('one request ramps at most 20');
+    expect(confirmButton(body)).toBeUndefined();
+  });
+});
+
 describe('policy limits', () => {
   it('a person without the bulk action may not change keys by pattern', async () => {
     const policy = `rules:\n  - subjects: [${LIMITED}]\n    actions: [list, status, resume]\n`;

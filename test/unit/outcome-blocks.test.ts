@@ -100,6 +100,7 @@ describe('keyLabel and actionVerb', () => {
       'reset the rate of',
       'approve',
       'ramp',
+      'act on every key matching',
     ]);
   });
 });

@@ -12,7 +12,6 @@ import {
   type ChangeAction,
   type ChangeRequest,
   canAskForApproval,
-  impliedActions,
   isScheduled,
   pendingChange,
   type QStashChange,

@@ -31,6 +31,7 @@ export const EMOJI: Readonly<Record<string, string>> = {
   fire: '🔥',
   tada: '🎉',
   zap: '⚡',
+  mag: '🔍',
   '+1': '👍',
   thumbsup: '👍',
   '-1': '👎',

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../../sandbox/sandbox.js';
 import { EMOJI, emojiParts } from '../../sandbox/web/emoji.js';
 import { type FakeSlack, type SlackChange, startFakeSlack } from '../../stand-ins/fake-slack.js';
@@ -213,8 +213,7 @@ describe('sandbox server', () => {
     ).toBe(200);
     const previewed = () =>
       sandbox.slack.ephemerals().find((e) => String(e.text).startsWith('Resume 6 keys matching'));
-    const deadline = Date.now() + 10_000;
-    while (!previewed() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await vi.waitFor(() => expect(previewed()).toBeDefined(), { timeout: 60_000, interval: 50 });
     const preview = previewed();
     expect(preview, JSON.stringify(sandbox.slack.ephemerals().slice(before))).toBeDefined();
     const actions = ((preview?.blocks ?? []) as { type: string }[]).findIndex((b) => b.type === 'actions');
@@ -224,9 +223,7 @@ describe('sandbox server', () => {
       sandbox.slack
         .messages('C0INCIDENTS')
         .find((m) => String(m.text).startsWith('resumed 6 of 6 keys matching'));
-    const finished = Date.now() + 20_000;
-    while (!summary() && Date.now() < finished) await new Promise((r) => setTimeout(r, 100));
-    expect(summary()).toBeDefined();
+    await vi.waitFor(() => expect(summary()).toBeDefined(), { timeout: 60_000, interval: 100 });
     expect(keys.every((key) => sandbox.qstash?.getKey(key)?.isPaused === false)).toBe(true);
   });
 

@@ -55,6 +55,7 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
       },
       watch: undefined,
       rateLimit: { limit: 30, windowMs: 60_000 },
+      bulk: { concurrency: 5, qstashRequestsPerSecond: 50 },
       dataDir: './data',
       logLevel: 'info',
     });

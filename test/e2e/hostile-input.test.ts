@@ -1,12 +1,35 @@
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { allText, type Harness, SIGNING_SECRET, startHarness } from '../support/flowbot-harness.js';
+import { buttons } from '../support/slack-flows.js';
 import { nowSeconds, postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
 
-/** A request reached QStash only through the flow-control routes, with the key as one segment. */
+/** A request reached QStash only through the flow-control routes, with a key as one segment. */
 function onlyFlowControlRoutes(h: Harness): void {
   for (const request of h.qstash.requests) {
-    expect(request.rawPath).toMatch(/^\/v2\/flowControl\/[^/]+(\/(resume|pause|pin|unpin|resetRate))?$/);
+    // The list of every key (read by a pattern's preview), or one key's routes.
+    expect(request.rawPath).toMatch(/^\/v2\/flowControl(\/[^/]+(\/(resume|pause|pin|unpin|resetRate))?)?$/);
   }
+}
+
+/**
+ * `/flow-resume <key>` as typed, carried through: a key with `*` or `?` reads as a pattern, so its private
+ * preview comes first (returned) and is confirmed; otherwise the channel's reply is returned.
+ */
+async function resumeTyped(h: Harness, key: string) {
+  const ack = await h.command('/flow-resume', key);
+  expect(ack.status).toBe(200);
+  if (!/[*?]/.test(key))
+    return h.waitForResponse(ack.responseUrl, (body) => body.response_type === 'in_channel');
+  const preview = await h.waitForResponse(ack.responseUrl, (body) =>
+    buttons(body).some((button) => button.action_id === 'flow_bulk_confirm'),
+  );
+  const confirm = buttons(preview).find((button) => button.action_id === 'flow_bulk_confirm');
+  await h.click({ actionId: 'flow_bulk_confirm', value: String(confirm?.value), isEphemeral: true });
+  await vi.waitFor(() => expect(h.qstash.getKey(key)?.isPaused).toBe(false), {
+    timeout: 60_000,
+    interval: 50,
+  });
+  return preview;
 }
 
 describe('hostile keys and forged requests', () => {
@@ -36,10 +59,8 @@ describe('hostile keys and forged requests', () => {
   for (const key of addressable) {
     it(`keeps ${JSON.stringify(key)} inside one path segment`, async () => {
       h.qstash.setKey({ flowControlKey: key, isPaused: true, waitListSize: 3 });
-      const ack = await h.command('/flow-resume', key);
-      expect(ack.status).toBe(200);
-      const reply = await h.waitForResponse(ack.responseUrl, (body) => body.response_type === 'in_channel');
-      expect(allText(reply)).toContain('resumed');
+      const reply = await resumeTyped(h, key);
+      expect(allText(reply)).toMatch(/resumed|Resume/);
       onlyFlowControlRoutes(h);
       const resume = h.qstash.requests.find((r) => r.route === 'resume');
       expect(resume?.key).toBe(key);
@@ -72,10 +93,12 @@ describe('hostile keys and forged requests', () => {
   it('never lets a key ping the channel or format the message', async () => {
     const key = '<!channel>*bold*`tick`';
     h.qstash.setKey({ flowControlKey: key, isPaused: true });
-    const ack = await h.command('/flow-resume', key);
-    const reply = await h.waitForResponse(ack.responseUrl, (body) => body.response_type === 'in_channel');
+    const reply = await resumeTyped(h, key);
     expect(allText(reply)).not.toContain('<!channel>');
     expect(allText(reply)).toContain('&lt;!channel&gt;');
+    // Nor anything posted in the channel about it (the summary of the change).
+    for (const call of [...h.slack.callsTo('chat.postMessage'), ...h.slack.callsTo('chat.update')])
+      expect(JSON.stringify(call.params)).not.toContain('<!channel>');
   });
 
   it('rejects a forged signature with 401 and does nothing', async () => {

@@ -329,7 +329,10 @@ describe('prototype names in the environment', () => {
       expect(allText(h.slack.getMessage(ALERTS, String(named.body.ts)))).toContain('`valueof:orders`');
       // Without the labels, nothing is inherited in their place: the alert is skipped, and says why.
       const bare = await post({ alertname: 'Bare' });
-      expect(bare).toEqual({ status: 200, body: { results: [], skipped: ['Bare: no constructor label'] } });
+      expect(bare).toEqual({
+        status: 200,
+        body: { results: [], skipped: ['Bare: no constructor label'], skippedAlerts: 1 },
+      });
       // The channel label is read too (it is the alert's own, not Object.prototype.toString).
       const elsewhere = await post({ alertname: 'Own', constructor: 'queue', toString: 'CELSEWHERE' });
       expect(elsewhere).toMatchObject({ status: 200, body: { ok: true, channel: 'CELSEWHERE' } });

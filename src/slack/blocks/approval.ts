@@ -60,26 +60,7 @@ export function approvalCard(
   }
   blocks.push({ type: 'section', text: { type: 'mrkdwn', text: status } });
   if (stage.kind === 'pending') {
-    blocks.push({
-      type: 'actions',
-      block_id: 'flow_approval',
-      elements: [
-        {
-          type: 'button',
-          action_id: ACTION_IDS.approve,
-          style: 'primary',
-          text: { type: 'plain_text', text: 'Approve' },
-          value: request.id,
-        },
-        {
-          type: 'button',
-          action_id: ACTION_IDS.reject,
-          style: 'danger',
-          text: { type: 'plain_text', text: 'Reject' },
-          value: request.id,
-        },
-      ],
-    });
+    blocks.push(approvalButtons(request.id, 'flow_approval'));
   }
   return fitted({ text: `Approval needed: ${verb} ${escapeMrkdwn(request.change.target.key)}`, blocks });
 }
@@ -99,6 +80,33 @@ function approvedLine(by: string, outcome: Outcome): string {
 }
 
 /** Told to the requester: the card is in the channel, and when it expires. */
+/**
+ * Approve and Reject for one request: the same action ids wherever they are shown (the approval card, the
+ * Home tab), so the same handlers decide it. `blockId` tells the places apart.
+ */
+export function approvalButtons(requestId: string, blockId: string): KnownBlock {
+  return {
+    type: 'actions',
+    block_id: blockId,
+    elements: [
+      {
+        type: 'button',
+        action_id: ACTION_IDS.approve,
+        style: 'primary',
+        text: { type: 'plain_text', text: 'Approve' },
+        value: requestId,
+      },
+      {
+        type: 'button',
+        action_id: ACTION_IDS.reject,
+        style: 'danger',
+        text: { type: 'plain_text', text: 'Reject' },
+        value: requestId,
+      },
+    ],
+  };
+}
+
 export function approvalRequestedNote(request: ApprovalRequest, naming: KeyNaming): SlackMessage {
   const minutes = Math.round((request.expiresAt - request.createdAt) / 60_000);
   return noteMessage(

@@ -5,6 +5,7 @@ import type { RecentChange } from '../../core/catalog/recent-changes.js';
 import type { Source } from '../../core/operations/change.js';
 import { whoamiMessage } from './access.js';
 import { ACTION_IDS } from './action-ids.js';
+import { approvalButtons } from './approval.js';
 import { buttonValue, resumeButton } from './buttons.js';
 import { describeLimit } from './input-problems.js';
 import { summarizeState } from './key-state.js';
@@ -204,26 +205,7 @@ export function homeView(snapshot: HomeSnapshot, naming: KeyNaming): HomeView {
         section(
           `${mention(request.requesterId)} asks to *${actionVerb(request.change.action)}* ${keyLabel(request.change.target, naming)} · expires ${slackDate(new Date(request.expiresAt))}${reason}`,
         ),
-        {
-          type: 'actions',
-          block_id: `flow_home_approval_${request.id}`,
-          elements: [
-            {
-              type: 'button',
-              action_id: ACTION_IDS.approve,
-              style: 'primary',
-              text: { type: 'plain_text', text: 'Approve' },
-              value: request.id,
-            },
-            {
-              type: 'button',
-              action_id: ACTION_IDS.reject,
-              style: 'danger',
-              text: { type: 'plain_text', text: 'Reject' },
-              value: request.id,
-            },
-          ],
-        },
+        approvalButtons(request.id, `flow_home_approval_${request.id}`),
       );
     }
     if (snapshot.approvals.length > HOME_APPROVALS)

@@ -290,7 +290,10 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     timers,
     approvals,
     new TimedWork(
-      { run: (request) => operations.change(request), peek: (target) => operations.peek(target) },
+      {
+        run: (request, counted) => (counted ? operations.changeCounted(request) : operations.change(request)),
+        peek: (target) => operations.peek(target),
+      },
       new SlackTimedWorkReporter(notifier, followUps, naming),
       audit,
       config.pauseReminderMs,

@@ -31,6 +31,8 @@ export function followChanges(
         ...(outcome.approvedBy ? { approvedBy: outcome.approvedBy } : {}),
         pausedAt: now(),
         ...(outcome.reason ? { reason: outcome.reason } : {}),
+        // The keys of one bulk pause end together and are told in one message, not one per key.
+        ...(request.source === 'bulk' ? { group: request.requestId } : {}),
       };
       if (outcome.resumeAt)
         await timers.schedule({ ...base, kind: 'resume', dueAt: outcome.resumeAt.getTime() });

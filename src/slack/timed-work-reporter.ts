@@ -1,11 +1,16 @@
 import type { ApprovalRequest } from '../core/operations/approvals.js';
 import type { Outcome } from '../core/operations/outcome.js';
 import type { FlowKeyState } from '../core/qstash/types.js';
-import type { TimedWorkReporter } from '../core/scheduler/timed-work.js';
+import type { StillPaused, TimedResumeEnd, TimedWorkReporter } from '../core/scheduler/timed-work.js';
 import type { Timer } from '../core/scheduler/timers.js';
 import { approvalCard } from './blocks/approval.js';
 import type { KeyNaming } from './blocks/outcome.js';
-import { pauseReminderMessage, timedResumeMessage } from './blocks/schedule.js';
+import {
+  pauseReminderMessage,
+  pauseRemindersMessage,
+  timedResumeMessage,
+  timedResumesMessage,
+} from './blocks/schedule.js';
 import type { FollowUps } from './follow-ups.js';
 import type { SlackNotifier } from './notifier.js';
 
@@ -36,6 +41,26 @@ export class SlackTimedWorkReporter implements TimedWorkReporter {
       timer.channelId,
       timer.actorId,
       pauseReminderMessage(timer, state, this.naming, this.now()),
+    );
+  }
+
+  async timedResumes(ended: readonly TimedResumeEnd[]): Promise<void> {
+    const first = ended[0]?.timer;
+    if (!first?.channelId) return;
+    await this.followUps.post(
+      first.channelId,
+      first.actorId,
+      timedResumesMessage(ended, this.naming, this.now()),
+    );
+  }
+
+  async reminders(stillPaused: readonly StillPaused[]): Promise<void> {
+    const first = stillPaused[0]?.timer;
+    if (!first?.channelId) return;
+    await this.followUps.post(
+      first.channelId,
+      first.actorId,
+      pauseRemindersMessage(stillPaused, this.naming, this.now()),
     );
   }
 

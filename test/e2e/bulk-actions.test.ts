@@ -2,6 +2,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import type { Timer } from '../../src/core/scheduler/timers.js';
+import { SqliteStateStore } from '../../src/core/store/sqlite-store.js';
 import {
   ALLOWED_USER,
   allText,
@@ -423,6 +425,82 @@ describe('policy limits', () => {
     const refused = allText(await h.waitForResponse(click.responseUrl));
     expect(refused).toContain('Nothing was changed');
     expect(mutationsOf(h, keys, 'pause').every((n) => n === 0)).toBe(true);
+  });
+});
+
+describe('a bulk pause’s follow-ups', () => {
+  /** Running keys `<prefix>-1` … `<prefix>-<count>`, each with a waitlist. */
+  function running(h: Harness, prefix: string, count: number): string[] {
+    return Array.from({ length: count }, (_, i) => {
+      const key = `${prefix}-${String(i + 1).padStart(3, '0')}`;
+      h.qstash.setKey({ flowControlKey: key, waitListSize: 5 });
+      return key;
+    });
+  }
+
+  /**
+   * The batch's timers of a kind are due together (the first key's time, for all); moved to now in the store
+   * the bot uses, as the clock would.
+   */
+  async function dueNow(h: Harness, kind: Timer['kind'], count: number) {
+    const store = SqliteStateStore.open(h.dataDir);
+    try {
+      const planned = (await store.list<Timer>('timer')).filter((e) => e.value.kind === kind);
+      expect(planned).toHaveLength(count);
+      expect(new Set(planned.map((e) => e.value.dueAt)).size).toBe(1);
+      for (const entry of planned) await store.set('timer', entry.id, { ...entry.value, dueAt: Date.now() });
+    } finally {
+      await store.close();
+    }
+  }
+
+  const told = (h: Harness, text: string) =>
+    h.slack.callsTo('chat.postMessage').filter((c) => String(c.params.text).includes(text));
+
+  it('a timed pause of many keys ends in one message for all of them, not one per key', async () => {
+    const h = await start();
+    const keys = running(h, 'orders-us', 25);
+    const id = confirmButton(await preview(h, 'pause orders-us-* for 10m downstream down'))?.value ?? '';
+    await confirm(h, id);
+    await waitForSummary(h, await summaryTs(h), 'paused 25 of 25 keys');
+    await dueNow(h, 'resume', 25);
+    const post = await h.slack.waitForCall(
+      'chat.postMessage',
+      (c) => String(c.params.text).includes('Timed pause over'),
+      60_000,
+    );
+    await expect
+      .poll(() => keys.filter((key) => h.qstash.getKey(key)?.isPaused).length, { timeout: 60_000 })
+      .toBe(0);
+    expect(String(post.params.text)).toContain('resumed 25 keys');
+    expect(allText(post.params as { blocks?: unknown })).toContain('…and 5 more');
+    // Every timed resume of the batch has run and been audited: still only the one message.
+    await expect
+      .poll(() => h.logs.audits().filter((a) => a.source === 'timer' && a.outcome === 'done').length, {
+        timeout: 60_000,
+      })
+      .toBe(25);
+    expect(told(h, 'Timed pause over')).toHaveLength(1);
+    expect(keys.map((key) => h.qstash.appliedMutations(key, 'resume'))).toEqual(keys.map(() => 1));
+  });
+
+  it('reminders of a bulk pause come as one nudge listing the keys still paused', async () => {
+    const h = await start();
+    const keys = running(h, 'orders-us', 4);
+    const id = confirmButton(await preview(h, 'pause orders-us-*'))?.value ?? '';
+    await confirm(h, id);
+    await waitForSummary(h, await summaryTs(h), 'paused 4 of 4 keys');
+    // One key is resumed by hand meanwhile: the nudge leaves it out.
+    h.qstash.setKey({ flowControlKey: keys[0]!, isPaused: false });
+    await dueNow(h, 'reminder', 4);
+    const post = await h.slack.waitForCall('chat.postMessage', (c) =>
+      String(c.params.text).includes('still paused'),
+    );
+    expect(String(post.params.text)).toContain('3 keys still paused');
+    const text = allText(post.params as { blocks?: unknown });
+    for (const key of keys.slice(1)) expect(text).toContain(key);
+    expect(text).not.toContain(keys[0]);
+    expect(told(h, 'still paused')).toHaveLength(1);
   });
 });
 

@@ -57,7 +57,12 @@ import {
   refusedMessage,
 } from '../../src/slack/blocks/outcome.js';
 import { rampControlNote, rampMessage, rampUnpostedNote } from '../../src/slack/blocks/ramp.js';
-import { pauseReminderMessage, timedResumeMessage } from '../../src/slack/blocks/schedule.js';
+import {
+  pauseReminderMessage,
+  pauseRemindersMessage,
+  timedResumeMessage,
+  timedResumesMessage,
+} from '../../src/slack/blocks/schedule.js';
 import { statusMessage } from '../../src/slack/blocks/status.js';
 import type { SlackMessage } from '../../src/slack/blocks/types.js';
 import { flowResumeUsage, keyProblem } from '../../src/slack/blocks/usage.js';
@@ -813,6 +818,26 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
     property(
       fc.tuple(timerArb, stateArb, namingArb, fc.integer({ min: 0, max: 7_258_118_400_000 })),
       ([timer, state, naming, now]) => pauseReminderMessage(timer, state, naming, now),
+    );
+  });
+
+  it('the end and the reminders of a bulk pause, one message for many keys', () => {
+    const when = fc.integer({ min: 0, max: 7_258_118_400_000 });
+    property(
+      fc.tuple(
+        fc.array(fc.record({ timer: timerArb, outcome: outcomeArb }), { maxLength: 600 }),
+        namingArb,
+        when,
+      ),
+      ([ended, naming, now]) => timedResumesMessage(ended, naming, now),
+    );
+    property(
+      fc.tuple(
+        fc.array(fc.record({ timer: timerArb, state: stateArb }), { maxLength: 600 }),
+        namingArb,
+        when,
+      ),
+      ([stillPaused, naming, now]) => pauseRemindersMessage(stillPaused, naming, now),
     );
   });
 

@@ -229,6 +229,8 @@ describe('a timed pause’s resume, through the pipeline as the person who pause
   let now: number;
   let pipeline: ScriptedPipeline;
   let told: { timer: Timer; outcome: Outcome }[];
+  /** The keys of each message about a group's timed pause. */
+  let groups: string[][];
   let audits: AuditEvent[];
   let work: TimedWork;
   const timer: Timer = {
@@ -247,16 +249,25 @@ describe('a timed pause’s resume, through the pipeline as the person who pause
     now = T0 + 60_000;
     pipeline = new ScriptedPipeline();
     told = [];
+    groups = [];
     audits = [];
     const reporter: TimedWorkReporter = {
       timedResume: async (t, outcome) => {
         told.push({ timer: t, outcome });
       },
       reminder: async () => {},
+      timedResumes: async (ended) => {
+        groups.push(ended.map((end) => end.timer.target.key));
+        told.push(...ended);
+      },
+      reminders: async () => {},
       approvalExpired: async () => {},
     };
     work = new TimedWork(
-      { run: (request) => pipeline.run(request as Request), peek: () => pipeline.peek() },
+      {
+        run: (request, counted) => pipeline.run(request as Request, { rateCounted: counted }),
+        peek: () => pipeline.peek(),
+      },
       reporter,
       { record: (event) => audits.push(event) },
       undefined,
@@ -273,6 +284,7 @@ describe('a timed pause’s resume, through the pipeline as the person who pause
       approvedBy: 'U0APPROVER',
       change: { action: 'resume' },
     });
+    expect(pipeline.calls[0]?.rateCounted).toBe(false);
     expect(told.map((t) => t.outcome.kind)).toEqual(['done']);
   });
 
@@ -283,6 +295,44 @@ describe('a timed pause’s resume, through the pipeline as the person who pause
     const text = timedResumeMessage(timer, told[0]!.outcome, { environmentCount: 1 }, now).text;
     expect(text).toContain('Flowbot did not resume it');
     expect(text).toContain('does not let them resume on this key: their access doesn’t cover it');
+  });
+
+  it('a group’s keys are each resumed as the person who paused them, and told in one message', async () => {
+    const keys = ['bulk-1', 'bulk-2', 'bulk-3'];
+    const grouped = keys.map((key) => ({
+      ...timer,
+      id: `resume:prod:${key}`,
+      target: { environment: 'prod', key },
+      group: 'req-pause',
+    }));
+    pipeline.next(() => undefined);
+    pipeline.next(failed);
+    const plans = await work.fireTimers(grouped);
+    expect(pipeline.calls.map((c) => [c.request.target.key, c.request.actorId, c.request.source])).toEqual(
+      keys.map((key) => [key, 'U0PAUSER', 'timer']),
+    );
+    expect(groups).toEqual([keys]);
+    // Counted against the rate limit with the batch that paused them, not again now.
+    expect(pipeline.calls.every((c) => c.rateCounted)).toBe(true);
+    // The one QStash could not resume is tried again; the others are done.
+    expect(plans.filter(Boolean)).toHaveLength(1);
+    expect(plans.find(Boolean)).toMatchObject({ dueAt: now + 60_000, reminders: 1, group: 'req-pause' });
+  });
+
+  it('a group’s retries that fail again stay quiet; a lone timer keeps its own message', async () => {
+    const grouped = ['bulk-1', 'bulk-2'].map((key) => ({
+      ...timer,
+      target: { environment: 'prod', key },
+      group: 'req-pause',
+      reminders: 1,
+    }));
+    pipeline.next(failed);
+    pipeline.next(failed);
+    await work.fireTimers(grouped);
+    expect(groups).toEqual([]);
+    await work.fireTimers([timer]);
+    expect(groups).toEqual([]);
+    expect(told.map((t) => t.timer.target.key)).toEqual(['orders']);
   });
 
   it('over the limit: tried again when the window allows, quietly', async () => {

@@ -139,6 +139,33 @@ describe('Timers', () => {
     expect(again?.leaseUntil).toBe(now + FIRING_LEASE_MS);
   });
 
+  it('keys of one group take the first key’s due time; another group or kind keeps its own', async () => {
+    const key = (name: string) => ({ environment: 'prod', key: name });
+    await timers.schedule(plan({ target: key('a'), dueAt: T0 + 900_000, group: 'g1' }));
+    now = T0 + 20_000;
+    const later = await timers.schedule(plan({ target: key('b'), dueAt: now + 900_000, group: 'g1' }));
+    const other = await timers.schedule(plan({ target: key('c'), dueAt: now + 900_000, group: 'g2' }));
+    const reminder = await timers.schedule(
+      plan({ kind: 'reminder', target: key('d'), dueAt: now + 3_600_000, group: 'g1' }),
+    );
+    const lone = await timers.schedule(plan({ target: key('e'), dueAt: now + 900_000 }));
+    expect(later.dueAt).toBe(T0 + 900_000);
+    expect(other.dueAt).toBe(now + 900_000);
+    expect(reminder.dueAt).toBe(now + 3_600_000);
+    expect(lone.dueAt).toBe(now + 900_000);
+  });
+
+  it('a key joining a group whose time has passed keeps its own time (never resumed as soon as paused)', async () => {
+    const key = (name: string) => ({ environment: 'prod', key: name });
+    await timers.schedule(plan({ target: key('a'), dueAt: T0 + 60_000, group: 'g1' }));
+    now = T0 + 90_000;
+    const late = await timers.schedule(plan({ target: key('b'), dueAt: now + 60_000, group: 'g1' }));
+    expect(late.dueAt).toBe(now + 60_000);
+    now += 1_000;
+    const later = await timers.schedule(plan({ target: key('c'), dueAt: now + 60_000, group: 'g1' }));
+    expect(later.dueAt).toBe(late.dueAt);
+  });
+
   it('complete removes a fired timer', async () => {
     await timers.schedule(plan({ dueAt: T0 }));
     await timers.schedule(plan({ kind: 'reminder', dueAt: T0 + 999_999 }));
@@ -208,9 +235,17 @@ class FakeWork implements ScheduledWork {
   onFire: (timer: Timer) => Promise<Omit<Timer, 'id'> | undefined> = async () => undefined;
   onExpire: (request: ApprovalRequest) => Promise<void> = async () => {};
 
-  fireTimer(timer: Timer): Promise<Omit<Timer, 'id'> | undefined> {
-    this.fired.push(timer);
-    return this.onFire(timer);
+  /** Each call's timers, as the scheduler put them together. */
+  readonly calls: Timer[][] = [];
+
+  async fireTimers(timers: readonly Timer[]): Promise<(Omit<Timer, 'id'> | undefined)[]> {
+    this.calls.push([...timers]);
+    const plans: (Omit<Timer, 'id'> | undefined)[] = [];
+    for (const timer of timers) {
+      this.fired.push(timer);
+      plans.push(await this.onFire(timer));
+    }
+    return plans;
   }
 
   expireApproval(request: ApprovalRequest): Promise<void> {
@@ -349,6 +384,43 @@ describe('Scheduler.tick', () => {
     expect(second).toBe(first);
     await Promise.all([first, second]);
     expect(work.fired).toHaveLength(1);
+  });
+
+  it('timers of one group fire in one call; lone timers each in their own', async () => {
+    for (let index = 0; index < 5; index++)
+      await timers.schedule(
+        plan({
+          target: { environment: 'prod', key: `bulk-${index}` },
+          dueAt: T0 - index,
+          group: 'req-batch',
+        }),
+      );
+    await timers.schedule(plan({ dueAt: T0 }));
+    await timers.schedule(plan({ target: BILLING, dueAt: T0 }));
+    await scheduler.tick();
+    const sizes = work.calls.map((call) => call.length).sort();
+    expect(sizes).toEqual([1, 1, 5]);
+    const grouped = work.calls.find((call) => call.length === 5)!;
+    expect(new Set(grouped.map((timer) => timer.group))).toEqual(new Set(['req-batch']));
+    expect(await timers.all()).toEqual([]);
+  });
+
+  it('a group whose work fails stays leased, every key of it, and fires again after the lease', async () => {
+    for (let index = 0; index < 3; index++)
+      await timers.schedule(
+        plan({ target: { environment: 'prod', key: `bulk-${index}` }, dueAt: T0, group: 'req-batch' }),
+      );
+    work.onFire = async () => {
+      throw new Error('Slack is down');
+    };
+    await scheduler.tick();
+    expect(errors).toHaveLength(1);
+    expect(await timers.all()).toHaveLength(3);
+    work.onFire = async () => undefined;
+    now = T0 + FIRING_LEASE_MS + 1;
+    await scheduler.tick();
+    expect(work.calls.at(-1)).toHaveLength(3);
+    expect(await timers.all()).toEqual([]);
   });
 
   it('two replicas ticking at once fire each timer once', async () => {

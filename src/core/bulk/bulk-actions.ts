@@ -9,6 +9,7 @@ import { type Change, type ChangeRequest, type ReadRequest, requiredActions } fr
 import type { Outcome } from '../operations/outcome.js';
 import type { RunOptions } from '../operations/pipeline.js';
 import type { Refusal } from '../operations/refusal.js';
+import { pool } from '../pool.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
 import { QStashError, type QStashErrorKind } from '../qstash/errors.js';
 import type { FlowKeyState } from '../qstash/types.js';
@@ -59,6 +60,15 @@ export const MAX_BULK_RAMPS = 20;
  * (rounded up), all taken when it is confirmed: a batch is refused whole, never cut off halfway.
  */
 export const KEYS_PER_RATE_UNIT = 25;
+/**
+ * What a bulk request of `keys` keys takes from the person's rate limit: one change per KEYS_PER_RATE_UNIT keys,
+ * twice that for a timed pause (its resumes, later, are counted with it and not again when they run).
+ */
+export function rateUnits(keys: number, change: Change): number {
+  const units = Math.ceil(keys / KEYS_PER_RATE_UNIT);
+  return change.action === 'pause' && change.forMs ? 2 * units : units;
+}
+
 /** QStash calls one key's change makes through the pipeline: read, change, read again. */
 const CALLS_PER_KEY = 3;
 /** Attempts per key for QStash trouble that a later try can get past (the client retries within each). */
@@ -254,7 +264,7 @@ export class BulkActions {
       change,
       pattern,
       targets: keys.map((key) => key.target),
-      units: Math.ceil(changeable.length / KEYS_PER_RATE_UNIT),
+      units: rateUnits(changeable.length, change),
       createdAt: this.parts.now(),
     };
     await this.parts.store.set(PROPOSALS, proposal.id, proposal, { ttlMs: expiresInMs });
@@ -615,18 +625,6 @@ function resultOf(outcome: Outcome): BulkKeyResult {
     case 'failed':
       return { kind: 'failed', error: outcome.error.kind };
   }
-}
-
-/** Runs `work` on every item, at most `concurrency` at a time. */
-async function pool<T>(items: readonly T[], concurrency: number, work: (item: T) => Promise<void>) {
-  let next = 0;
-  const workers = Array.from({ length: Math.min(Math.max(1, concurrency), items.length) }, async () => {
-    while (next < items.length) {
-      const item = items[next++] as T;
-      await work(item);
-    }
-  });
-  await Promise.all(workers);
 }
 
 /** Runs `flush` at most once per `intervalMs` while poked, one at a time; `settle` waits for the last. */

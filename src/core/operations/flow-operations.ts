@@ -153,6 +153,14 @@ export class FlowOperations {
   }
 
   /**
+   * A change counted against the rate limit already, with the request that planned it: the timed resumes of a
+   * bulk pause, counted when the batch was confirmed. Everything else about it is `change`'s.
+   */
+  changeCounted(request: ChangeRequest): Promise<Outcome> {
+    return this.runChange(request, { rateCounted: true });
+  }
+
+  /**
    * `change`, for core's own callers that counted the change against the rate limit already, as part of a
    * whole (the keys of a bulk request are counted when it is confirmed).
    */

@@ -3,7 +3,11 @@ import { Periodic } from '../periodic.js';
 import type { Timer, Timers } from './timers.js';
 
 export interface ScheduledWork {
-  fireTimer(timer: Timer): Promise<Omit<Timer, 'id'> | undefined>;
+  /**
+   * Fires due timers of one kind that belong together (one group, or a lone timer); returns each one's next
+   * plan, in their order (undefined: done).
+   */
+  fireTimers(timers: readonly Timer[]): Promise<(Omit<Timer, 'id'> | undefined)[]>;
   expireApproval(request: ApprovalRequest): Promise<void>;
 }
 
@@ -41,12 +45,12 @@ export class Scheduler {
 
   private async pass(): Promise<void> {
     try {
-      for (const timer of await this.timers.claimDue()) {
+      for (const together of byGroup(await this.timers.claimDue())) {
         try {
-          const next = await this.work.fireTimer(timer);
-          await this.timers.complete(timer, next);
+          const plans = await this.work.fireTimers(together);
+          for (const [index, timer] of together.entries()) await this.timers.complete(timer, plans[index]);
         } catch (error) {
-          // Left leased: it fires again when the lease runs out.
+          // Left leased: they fire again when the lease runs out.
           this.onError(error);
         }
       }
@@ -58,4 +62,25 @@ export class Scheduler {
       this.onError(error);
     }
   }
+}
+
+/** Due timers in firing order, those of one kind and group together (a bulk pause's keys end in one go). */
+export function byGroup(timers: readonly Timer[]): Timer[][] {
+  const groups = new Map<string, Timer[]>();
+  const together: Timer[][] = [];
+  for (const timer of timers) {
+    if (timer.group === undefined) {
+      together.push([timer]);
+      continue;
+    }
+    const id = `${timer.kind}:${timer.group}`;
+    const group = groups.get(id);
+    if (group) group.push(timer);
+    else {
+      const started = [timer];
+      groups.set(id, started);
+      together.push(started);
+    }
+  }
+  return together;
 }

@@ -22,11 +22,21 @@ export interface Timer {
   /** The replica firing it; another leader need not wait for the lease of one that died. */
   readonly leaseHolder?: string;
   readonly reminders?: number;
+  /**
+   * Timers of one request over many keys (a bulk pause: the batch's request id). They are due together, fire
+   * together and are told in one message, not one per key; their resumes were counted against the person's
+   * rate limit with the batch, so they are not counted again.
+   */
+  readonly group?: string;
 }
 
 const NAMESPACE = 'timer';
+/** When each group's timers of a kind are due, so keys paused one after another in a batch stay together. */
+const GROUPS = 'timer-group';
 /** A firing that takes longer than this is presumed dead (crashed process) and may be fired again. */
 export const FIRING_LEASE_MS = 60_000;
+/** How long after a group's due time a key joining it still takes that time (its batch is still running). */
+const GROUP_GRACE_MS = 10 * 60_000;
 
 function timerId(kind: TimerKind, target: KeyRef): string {
   return `${kind}:${target.environment}:${target.key}`;
@@ -45,9 +55,27 @@ export class Timers {
   ) {}
 
   async schedule(timer: Omit<Timer, 'id'>): Promise<Timer> {
-    const stored: Timer = { ...timer, id: timerId(timer.kind, timer.target) };
+    const dueAt =
+      timer.group === undefined ? timer.dueAt : await this.groupDueAt(timer.kind, timer.group, timer.dueAt);
+    const stored: Timer = { ...timer, dueAt, id: timerId(timer.kind, timer.target) };
     await this.store.set(NAMESPACE, stored.id, stored);
     return stored;
+  }
+
+  /**
+   * The due time of a group's timers of one kind: the first key's, taken by the others (a batch pauses its keys
+   * over seconds or minutes, and "for 15m" means 15 minutes from when it started, for every key).
+   */
+  private async groupDueAt(kind: TimerKind, group: string, dueAt: number): Promise<number> {
+    const id = `${kind}:${group}`;
+    // Kept a little past the due time: keys of the batch still being paused then join it.
+    const ttlMs = Math.max(0, dueAt - this.now()) + GROUP_GRACE_MS;
+    if (await this.store.compareAndSet(GROUPS, id, undefined, dueAt, { ttlMs })) return dueAt;
+    const taken = await this.store.get<number>(GROUPS, id);
+    if (taken !== undefined && taken > this.now()) return taken;
+    // The group's time has passed while its batch ran on: this key (and later ones) keep their own time.
+    await this.store.set(GROUPS, id, dueAt, { ttlMs });
+    return dueAt;
   }
 
   async cancelForKey(target: KeyRef): Promise<void> {

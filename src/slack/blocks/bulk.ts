@@ -113,7 +113,7 @@ function changeDetail(change: Change): string {
 }
 
 /** The lines of a key list, at most LISTED_KEYS, then how many more. */
-function listed<T>(items: readonly T[], line: (item: T) => string, more: string): string {
+export function listed<T>(items: readonly T[], line: (item: T) => string, more: string): string {
   const lines = items.slice(0, LISTED_KEYS).map(line);
   if (items.length > LISTED_KEYS) lines.push(`…and ${formatCount(items.length - LISTED_KEYS)} ${more}`);
   return lines.join('\n');

@@ -334,9 +334,18 @@ const URL_PATTERN = new RegExp(
 );
 
 /**
+ * Slack's webhook hosts, whose paths are the credential: a `response_url` (`/commands/…`, `/actions/…`) lets
+ * anyone who reads it post into the conversation for 30 minutes, an incoming webhook (`/services/…`) forever.
+ * Source: Slack's docs on handling user interaction (response_url) and incoming webhooks.
+ */
+const WEBHOOK_HOST = /^hooks\.slack(?:-gov)?\.com(?::\d+)?$/i;
+const FIRST_SEGMENT = /^(\\{0,2}\/[^\\/]*)(.+)$/s;
+
+/**
  * Removes what a URL may carry besides its address: userinfo (`user:password@`), the query string and the
  * fragment, wherever a URL appears in the text (`https://u:p@host/path?token=x` becomes
- * `https://[REDACTED]@host/path?[REDACTED]`). Paths are kept: they say what was called.
+ * `https://[REDACTED]@host/path?[REDACTED]`). Paths are kept (they say what was called), except on Slack's
+ * webhook hosts, where all but the first segment is the credential (`https://hooks.slack.com/commands/[REDACTED]`).
  */
 export function stripUrlSecrets(text: string): string {
   if (!text.includes('//') && !text.includes('\\/')) return text;
@@ -344,8 +353,11 @@ export function stripUrlSecrets(text: string): string {
     URL_PATTERN,
     (_match, scheme: string, authority: string, path: string, query?: string, fragment?: string) => {
       const at = authority.lastIndexOf('@');
-      const host = at >= 0 ? `${REDACTED}@${authority.slice(at + 1)}` : authority;
-      return `${scheme}${host}${path}${query ? `?${REDACTED}` : ''}${fragment ? `#${REDACTED}` : ''}`;
+      const hostname = at >= 0 ? authority.slice(at + 1) : authority;
+      const host = at >= 0 ? `${REDACTED}@${hostname}` : authority;
+      const secretPath = WEBHOOK_HOST.test(hostname) ? FIRST_SEGMENT.exec(path) : null;
+      const kept = secretPath ? `${secretPath[1]}/${REDACTED}` : path;
+      return `${scheme}${host}${kept}${query ? `?${REDACTED}` : ''}${fragment ? `#${REDACTED}` : ''}`;
     },
   );
 }

@@ -95,6 +95,22 @@ describe('stripUrlSecrets', () => {
       `two: http://a.example/?${REDACTED} https://b.example/?${REDACTED}`,
     ],
     ['no url: a?b=c and x@y', 'no url: a?b=c and x@y'],
+    // A response_url or incoming webhook: the path is the credential.
+    [
+      'POST https://hooks.slack.com/commands/T1DC2JH3J/397700885554/96rGlfmibIGlgcZRskXaIFfN failed',
+      `POST https://hooks.slack.com/commands/${REDACTED} failed`,
+    ],
+    [
+      'https://hooks.slack.com/actions/T1/2/abc?x=1',
+      `https://hooks.slack.com/actions/${REDACTED}?${REDACTED}`,
+    ],
+    ['https://HOOKS.slack.com/services/T0/B0/XXXX', `https://HOOKS.slack.com/services/${REDACTED}`],
+    [
+      '"url":"https:\\/\\/hooks.slack.com\\/actions\\/T1\\/2\\/abc"',
+      `"url":"https:\\/\\/hooks.slack.com\\/actions/${REDACTED}"`,
+    ],
+    ['https://hooks.slack.com/', 'https://hooks.slack.com/'],
+    ['https://slack.com/api/chat.postMessage', 'https://slack.com/api/chat.postMessage'],
   ];
   for (const [text, expected] of cases) {
     it(`${JSON.stringify(text)} → ${JSON.stringify(expected)}`, () => {

@@ -304,6 +304,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       () => ramps.advanceDue(),
       async () => void (await alertDesk.closeStale()),
       () => operations.bulk.resumeStalled(),
+      () => operations.bulk.expireApprovals(),
     ],
   );
   const background = new BackgroundWork(store, scheduler, watcher, logger, holderId, options.leaderLeaseMs);

@@ -303,6 +303,33 @@ describe('confirming', () => {
 });
 
 describe('many keys, several environments, Slack’s limits', () => {
+  it('approvals nobody gives in time: the card loses its buttons and says so, the summary counts them expired', async () => {
+    const h = await start(
+      {},
+      POLICY.replace("keys: ['orders-vip-*']", "keys: ['orders-vip-*']\n    expires: 2s"),
+    );
+    seed(h, 'orders-us', 2);
+    const vip = seed(h, 'orders-vip', 3);
+    const id = confirmButton(await preview(h, 'resume orders-*'))?.value ?? '';
+    await confirm(h, id);
+    const ts = await summaryTs(h);
+    await waitForSummary(h, ts, '*Awaiting approval:* 3');
+    const card = await h.slack.waitForCall('chat.postMessage', (c) =>
+      /^Approval needed/.test(String(c.params.text)),
+    );
+    const cardTs = String((card.response as { ts?: string }).ts);
+    await waitForSummary(h, ts, '*Approval expired:* 3', 60_000);
+    const redrawn = h.slack.getMessage(CHANNEL, cardTs);
+    expect(allText(redrawn)).toContain('nobody approved it in time');
+    expect(allText(redrawn)).toContain('Nobody approved 3 keys in time');
+    expect(buttons(redrawn)).toEqual([]);
+    expect(mutationsOf(h, vip)).toEqual([0, 0, 0]);
+    // A late click changes nothing and says so.
+    const late = await h.click({ actionId: 'flow_bulk_approve', value: id, userId: APPROVER });
+    expect(allText(await h.waitForResponse(late.responseUrl))).toContain('nothing left to decide');
+    expect(mutationsOf(h, vip)).toEqual([0, 0, 0]);
+  });
+
   it('`*:pattern` acts in every environment; the summary names each key with its environment', async () => {
     const h = await harness({
       environments: { prod: {}, staging: {} },

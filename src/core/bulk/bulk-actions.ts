@@ -365,6 +365,27 @@ export class BulkActions {
     }
   }
 
+  /**
+   * Keys whose approval nobody gave in time end as `expired`, and the batch's card and summary are redrawn so
+   * that nobody is left looking at Approve buttons that can do nothing (the scheduler's job; the approval
+   * requests themselves expire, and are audited, with every other approval).
+   */
+  async expireApprovals(): Promise<void> {
+    const now = this.parts.now();
+    const ranOut = (key: BulkBatch['keys'][number]) =>
+      key.result.kind === 'awaiting_approval' && key.result.expiresAt <= now;
+    for (const { id, value } of await this.parts.store.list<BulkBatch>(BATCHES)) {
+      if (!value.keys.some(ranOut)) continue;
+      const updated = await this.update(id, (current) => ({
+        ...current,
+        keys: current.keys.map((key) => (ranOut(key) ? { ...key, result: { kind: 'expired' } } : key)),
+      }));
+      if (!updated) continue;
+      await this.parts.reporter.approvalCard(updated).catch(() => undefined);
+      await this.parts.reporter.summary(updated).catch(() => undefined);
+    }
+  }
+
   /** Stops starting keys; the keys in flight finish and are recorded, and the batches' leases are let go. */
   async stop(): Promise<void> {
     this.stopping = true;

@@ -351,11 +351,20 @@ export function bulkApprovalCard(batch: BulkBatch, naming: KeyNaming): SlackMess
     ...new Set(waiting.flatMap((key) => (key.result.kind === 'awaiting_approval' ? [key.result.rule] : []))),
   ];
   const decision = batch.approval?.decision;
+  const expired = keysWith(batch, 'expired');
   const headline =
     waiting.length > 0
       ? `:lock: ${mention(batch.actorId)} asks to ${TITLE[action].toLowerCase()} ${plural(waiting.length, 'key')} matching ${label}${changeDetail(batch.change)}. A second person must approve (${escapeMrkdwn(rules.join(', '))}).`
-      : `:lock: ${mention(batch.actorId)}’s request to ${TITLE[action].toLowerCase()} keys matching ${label}: decided.`;
+      : decision || expired.length === 0
+        ? `:lock: ${mention(batch.actorId)}’s request to ${TITLE[action].toLowerCase()} keys matching ${label}: decided.`
+        : `:hourglass: ${mention(batch.actorId)}’s request to ${TITLE[action].toLowerCase()} keys matching ${label}${changeDetail(batch.change)}: nobody approved it in time.`;
   const blocks: KnownBlock[] = [section(headline)];
+  if (expired.length > 0)
+    blocks.push(
+      context(
+        `:hourglass: Nobody approved ${plural(expired.length, 'key')} in time; ${expired.length === 1 ? 'it was' : 'they were'} not changed. Ask again with \`/flow\` if it is still needed.`,
+      ),
+    );
   if (waiting.length > 0)
     blocks.push(section(listed(waiting, (key) => `• ${keyLabel(key.target, naming)}`, 'more')));
   if (decision)

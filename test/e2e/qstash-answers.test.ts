@@ -108,6 +108,16 @@ describe('404s and 429s on a reachable account', () => {
     expect(allText(reply)).toContain('no flow-control key by that name');
   });
 
+  it('an unknown key whose name mentions a region or a user still reads as an unknown key', async () => {
+    // QStash repeats the key in its words ("flow control key not found: <key>"): the key's own letters must
+    // not decide which 404 it is.
+    for (const key of ['orders-region-eu', 'us-east-region', 'user-not-found']) {
+      const reply = await resume(h, key);
+      expect(allText(reply), key).toContain('no flow-control key by that name');
+      expect(allText(reply), key).not.toContain('QSTASH_URL');
+    }
+  });
+
   it('a bare 404 on a change is decided by a follow-up read of the account', async () => {
     // The route answers 404 with no words; the account-level endpoint answers too: so it is the key.
     h.qstash.inject({ kind: 'status', status: 404, body: '', route: 'resume' });

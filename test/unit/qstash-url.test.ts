@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { QStashClient } from '../../src/core/qstash/client.js';
+import { QStashClient, withoutKey } from '../../src/core/qstash/client.js';
 import { QStashError } from '../../src/core/qstash/errors.js';
 import { HOSTILE_VALID_KEYS, INVALID_KEYS } from './hostile.js';
 
@@ -125,5 +125,26 @@ describe('QStashClient#urlFor', () => {
     expect(() => client().urlFor('get', '')).toThrow(
       expect.objectContaining({ detail: 'invalid key (empty)' }),
     );
+  });
+});
+
+describe('withoutKey: QStash’s words without the key they repeat', () => {
+  it('takes the key out wherever it appears, and a key cut short at the end of the words', () => {
+    expect(withoutKey('flow control key not found: orders-region-eu', 'orders-region-eu')).toBe(
+      'flow control key not found:  ',
+    );
+    const long = `region-${'x'.repeat(240)}`;
+    const cut = `flow control key not found: ${long}`.slice(0, 200);
+    expect(withoutKey(cut, long)).toBe('flow control key not found: ');
+  });
+
+  it('leaves words that do not repeat the key as they are', () => {
+    expect(withoutKey('user not found in this region', 'orders')).toBe('user not found in this region');
+    // A key ending the words by chance with a few letters is not taken for a cut key.
+    expect(withoutKey('user not found in this region', 'n-orders')).toBe('user not found in this region');
+    expect(withoutKey('user not found in this region', 'gion-and-more')).toBe(
+      'user not found in this region',
+    );
+    expect(withoutKey('anything', '')).toBe('anything');
   });
 });

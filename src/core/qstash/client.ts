@@ -259,7 +259,7 @@ export class QStashClient {
         settings: this.options.settingNames,
         uncertain: seen.uncertain,
       });
-      if (failure.kind === 'not_found') failure = await this.whichNotFound(operation, failure);
+      if (failure.kind === 'not_found') failure = await this.whichNotFound(operation, key, failure);
       this.report(operation, failure.status, failure.kind, started);
       throw failure;
     }
@@ -270,11 +270,18 @@ export class QStashClient {
    * region than the token's). QStash's words usually say which; when they do not (an empty or generic body on
    * a key's route), one read of an account-level endpoint decides: it answers unless the account is unknown.
    */
-  private async whichNotFound(operation: Operation, failure: QStashError): Promise<QStashError> {
+  private async whichNotFound(
+    operation: Operation,
+    key: string | undefined,
+    failure: QStashError,
+  ): Promise<QStashError> {
     const as = (kind: QStashErrorKind, detail = failure.detail) =>
       new QStashError({ ...failure.fields(), kind, detail });
-    if (ACCOUNT_NOT_FOUND.test(failure.detail)) return as('account_not_found');
-    if (KEY_NOT_FOUND.test(failure.detail)) return failure;
+    // QStash repeats the key in its words; the key is chosen by whoever publishes, so its letters (a key
+    // called `orders-region-eu`) must not decide which 404 this is.
+    const words = key === undefined ? failure.detail : withoutKey(failure.detail, key);
+    if (ACCOUNT_NOT_FOUND.test(words)) return as('account_not_found');
+    if (KEY_NOT_FOUND.test(words)) return failure;
     // The list and global endpoints have no key: a bare 404 there is a missing route (an older QStash).
     if (operation === 'list' || operation === 'global') return failure;
     try {
@@ -305,6 +312,22 @@ export class QStashClient {
       // Observers are for metrics only; they must never change an outcome.
     }
   }
+}
+
+/** Shortest part of a key, cut off at the end of QStash's words, still taken for the key. */
+const MIN_CUT_KEY = 12;
+
+/**
+ * QStash's words with every occurrence of `key` taken out, including a key cut short where the words were
+ * cut (`errorDetail` keeps 200 characters).
+ */
+export function withoutKey(detail: string, key: string): string {
+  if (key === '') return detail;
+  const text = detail.split(key).join(' ');
+  for (let length = Math.min(key.length - 1, text.length); length >= MIN_CUT_KEY; length--) {
+    if (text.endsWith(key.slice(0, length))) return text.slice(0, text.length - length);
+  }
+  return text;
 }
 
 function yieldTurn(): Promise<void> {

@@ -59,6 +59,29 @@ describe('fitText', () => {
 });
 
 describe('fitted', () => {
+  it('leaves out a button whose value is over Slack’s limit, and an actions block left empty', () => {
+    const button = (value: string, id: string) => ({
+      type: 'button',
+      action_id: id,
+      text: { type: 'plain_text', text: 'Go' },
+      value,
+    });
+    const message = fitted({
+      text: 'x',
+      blocks: [
+        { type: 'section', text: { type: 'mrkdwn', text: 'a' }, accessory: button('v'.repeat(2001), 'a1') },
+        { type: 'actions', elements: [button('v'.repeat(2001), 'b1'), button('ok', 'b2')] },
+        { type: 'actions', elements: [button('v'.repeat(5000), 'c1')] },
+      ] as unknown as KnownBlock[],
+    });
+    expect(validateMessage(message as never, 'chat.postMessage')).toBeUndefined();
+    expect(JSON.stringify(message.blocks)).not.toContain('v'.repeat(2001));
+    expect(message.blocks).toHaveLength(2);
+    expect(
+      (message.blocks[1] as { elements: { action_id: string }[] }).elements.map((e) => e.action_id),
+    ).toEqual(['b2']);
+  });
+
   it('cuts each block’s final text to its own limit', () => {
     const message = fitted({
       text: 'y'.repeat(50_000),

@@ -1,8 +1,17 @@
 import type { Button } from '@slack/types';
-import { formatKeyRef, type KeyRef } from '../../core/keys.js';
+import { checkKey, formatKeyRef, type KeyRef } from '../../core/keys.js';
 import { ACTION_IDS } from './action-ids.js';
 import { code, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
+
+/**
+ * Whether Flowbot can act on a key, and so offer buttons for it. Keys from QStash's list are whatever
+ * publishers chose: longer than Flowbot's limit (or than a button's value), `..`, control characters. Such a
+ * key is shown, but a button for it would only lead to "can't use this key", or make Slack refuse the message.
+ */
+export function hasKeyButtons(target: KeyRef): boolean {
+  return checkKey(target.key).kind === 'ok';
+}
 
 /** The value a key button carries: the key, with its environment when there are several. */
 export function buttonValue(target: KeyRef, naming: KeyNaming): string {

@@ -19,6 +19,7 @@ export const BLOCK_LIMITS = {
   confirmTitle: 100,
   confirmText: 300,
   confirmButton: 30,
+  buttonValue: 2_000,
   /**
    * Slack refuses a message whose blocks are too large together (`msg_blocks_too_long`), at a size it does not
    * document: reports put it near 13,200 characters of serialised blocks (slackapi/bolt-js#2509, #2867).
@@ -57,6 +58,10 @@ export function fitText(text: string, max: number): string {
 
 type TextObject = { type: string; text: string; [field: string]: unknown };
 
+function isEmptyList(value: unknown): boolean {
+  return Array.isArray(value) && value.length === 0;
+}
+
 function isObject(value: unknown): value is Record<string, unknown> {
   return value !== null && typeof value === 'object' && !Array.isArray(value);
 }
@@ -72,6 +77,20 @@ function isText(value: unknown): value is TextObject {
 function fitObject(value: unknown, max: number): unknown {
   if (!isText(value)) return value;
   return { ...value, text: fitText(value.text, max) };
+}
+
+/**
+ * A button whose value is over Slack's limit would make Slack refuse the whole message: such a button is
+ * left out instead (its value is data, never cut). Keys come from QStash's list, where publishers choose
+ * their length; the builders offer no button for a key Flowbot can't address, and this keeps any other
+ * oversized value from costing the message.
+ */
+function keptElement(element: unknown): boolean {
+  return !(
+    isObject(element) &&
+    typeof element.value === 'string' &&
+    element.value.length > BLOCK_LIMITS.buttonValue
+  );
 }
 
 function fitElement(element: unknown): unknown {
@@ -110,7 +129,10 @@ function fitBlock(block: KnownBlock): KnownBlock {
       if (b.text !== undefined) out.text = fitObject(b.text, BLOCK_LIMITS.sectionText);
       if (Array.isArray(b.fields))
         out.fields = b.fields.slice(0, BLOCK_LIMITS.fields).map((f) => fitObject(f, BLOCK_LIMITS.fieldText));
-      if (b.accessory !== undefined) out.accessory = fitElement(b.accessory);
+      if (b.accessory !== undefined) {
+        if (keptElement(b.accessory)) out.accessory = fitElement(b.accessory);
+        else delete out.accessory;
+      }
       return out as unknown as KnownBlock;
     }
     case 'header':
@@ -123,7 +145,7 @@ function fitBlock(block: KnownBlock): KnownBlock {
       return Array.isArray(b.elements)
         ? ({
             ...b,
-            elements: b.elements.slice(0, BLOCK_LIMITS.actionsElements).map(fitElement),
+            elements: b.elements.filter(keptElement).slice(0, BLOCK_LIMITS.actionsElements).map(fitElement),
           } as unknown as KnownBlock)
         : block;
     default:
@@ -151,12 +173,15 @@ const SHORTEST_CUT = 200;
 /**
  * The last step of every builder: the message as Slack will accept it, whatever went in. Each text is cut to
  * its block's limit after escaping and joining; then, while the blocks together are over Slack's total size,
- * the longest text is shortened; at most 50 blocks are kept. Button values and ids are never touched: they
- * are data, kept whole by the builders.
+ * the longest text is shortened; at most 50 blocks are kept. Button values and ids are never cut: they are
+ * data, kept whole by the builders; a button whose value is over Slack's limit is left out.
  */
 export function fitted(message: SlackMessage): SlackMessage {
   // A copy: shortening texts below must not change the builder's inputs (an original message's blocks).
-  const blocks = structuredClone(message.blocks.slice(0, BLOCK_LIMITS.blocks)).map(fitBlock);
+  const blocks = structuredClone(message.blocks.slice(0, BLOCK_LIMITS.blocks))
+    .map(fitBlock)
+    // Slack refuses an actions block with no elements: one whose every button was left out goes too.
+    .filter((block) => !(block.type === 'actions' && isEmptyList(block.elements)));
   let size = JSON.stringify(blocks).length;
   while (size > BLOCK_LIMITS.blocksJson) {
     const longest = textsOf(blocks).reduce<TextObject | undefined>(

@@ -6,7 +6,7 @@ import type { Source } from '../../core/operations/change.js';
 import { whoamiMessage } from './access.js';
 import { ACTION_IDS } from './action-ids.js';
 import { approvalButtons } from './approval.js';
-import { buttonValue, resumeButton } from './buttons.js';
+import { buttonValue, hasKeyButtons, resumeButton } from './buttons.js';
 import { describeLimit } from './input-problems.js';
 import { summarizeState } from './key-state.js';
 import { code, escapeAndTruncate, escapeMrkdwn, mention, plural, slackDate, truncate } from './mrkdwn.js';
@@ -77,6 +77,11 @@ function lines(items: readonly string[], more: (hidden: number) => string): Know
 }
 
 function keyBlock(entry: CatalogKey, naming: KeyNaming): KnownBlock {
+  const text = {
+    type: 'mrkdwn' as const,
+    text: truncate(`${keyLabel(entry.ref, naming)}\n${summarizeState(entry.state)}`, SECTION_TEXT),
+  };
+  if (!hasKeyButtons(entry.ref)) return { type: 'section', text };
   const accessory: Button = entry.state.paused
     ? resumeButton(entry.ref, naming)
     : {
@@ -85,14 +90,7 @@ function keyBlock(entry: CatalogKey, naming: KeyNaming): KnownBlock {
         text: { type: 'plain_text', text: 'Status', emoji: true },
         value: buttonValue(entry.ref, naming),
       };
-  return {
-    type: 'section',
-    text: {
-      type: 'mrkdwn',
-      text: truncate(`${keyLabel(entry.ref, naming)}\n${summarizeState(entry.state)}`, SECTION_TEXT),
-    },
-    accessory,
-  };
+  return { type: 'section', text, accessory };
 }
 
 function recentLine(change: RecentChange, naming: KeyNaming): string {

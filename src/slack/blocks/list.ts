@@ -2,7 +2,7 @@ import type { Button, KnownBlock } from '@slack/types';
 import type { EnvironmentKeys } from '../../core/operations/outcome.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
-import { resumeButton } from './buttons.js';
+import { hasKeyButtons, resumeButton } from './buttons.js';
 import { BLOCK_LIMITS, fitted } from './fit.js';
 import { code, formatCount, plural, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
@@ -105,7 +105,12 @@ export function listMessage(
     blocks.push({ type: 'context', elements: notes.slice(0, 10).map((text) => ({ type: 'mrkdwn', text })) });
 
   const buttons: Button[] = rows
-    .filter((row) => row.key.paused && row.key.key !== GLOBAL_KEY)
+    .filter(
+      (row) =>
+        row.key.paused &&
+        row.key.key !== GLOBAL_KEY &&
+        hasKeyButtons({ environment: row.environment, key: row.key.key }),
+    )
     .slice(0, RESUME_BUTTONS)
     .map((row, index) =>
       resumeButton(

@@ -4,7 +4,7 @@ import type { Incident } from '../../core/alerts/incident.js';
 import { formatDuration } from '../../core/durations.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
-import { buttonValue, pauseButton, resumeButton } from './buttons.js';
+import { buttonValue, hasKeyButtons, pauseButton, resumeButton } from './buttons.js';
 import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
 import { escapeAndTruncate, escapeMrkdwn, formatCount, mention, slackDate } from './mrkdwn.js';
@@ -98,7 +98,7 @@ export function livingAlertMessage(
       },
     });
   }
-  if (!resolved) {
+  if (!resolved && hasKeyButtons(incident.target)) {
     const elements: Button[] = [];
     if (!state || state.paused) elements.push(resumeButton(incident.target, naming));
     if (state?.paused && state.waitlistSize >= RAMP_WORTHY_WAITLIST)

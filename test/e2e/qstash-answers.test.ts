@@ -118,6 +118,19 @@ describe('404s and 429s on a reachable account', () => {
     }
   });
 
+  it('a redirect is not an answer: a change answered 3xx is not taken as done', async () => {
+    for (const status of [301, 302, 307, 308]) {
+      h.qstash.clearFaults();
+      h.qstash.inject({ kind: 'status', status, body: '', route: 'resume' });
+      const reply = await resume(h, 'orders-eu');
+      expect(allText(reply), String(status)).not.toContain('resumed');
+      expect(allText(reply), String(status)).toContain(`redirect (HTTP ${status})`);
+      expect(allText(reply), String(status)).toContain('`QSTASH_URL`');
+      expect(h.qstash.getKey('orders-eu')?.isPaused, String(status)).toBe(true);
+      expect(h.logs.audits().at(-1)?.outcome, String(status)).toBe('failed');
+    }
+  });
+
   it('a bare 404 on a change is decided by a follow-up read of the account', async () => {
     // The route answers 404 with no words; the account-level endpoint answers too: so it is the key.
     h.qstash.inject({ kind: 'status', status: 404, body: '', route: 'resume' });

@@ -249,6 +249,15 @@ export class QStashClient {
       // requests from Slack that arrived meanwhile are acknowledged first: acks never queue behind a burst of
       // QStash answers.
       await yieldTurn();
+      // Redirects are not followed, and Got hands them back as answers: a 3xx (a proxy, or a QSTASH_URL
+      // that QStash redirects) did not apply anything, and must never read as a change done.
+      if (response.statusCode < 200 || response.statusCode >= 300)
+        throw new QStashError({
+          kind: 'invalid_response',
+          status: response.statusCode,
+          attempts: Math.max(1, (response.request.options.context as CallContext | undefined)?.attempts ?? 0),
+          ...(this.options.settingNames ? { settings: this.options.settingNames } : {}),
+        });
       this.report(operation, response.statusCode, undefined, started);
       return parseJson(response.body);
     } catch (error) {

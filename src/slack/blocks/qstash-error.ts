@@ -33,6 +33,8 @@ export function describeQStashError(error: QStashErrorFields): string {
     case 'timeout':
       return `QStash did not answer in time${tries}`;
     case 'invalid_response':
+      if (error.status !== undefined && error.status >= 300 && error.status < 400)
+        return `QStash answered with a redirect (HTTP ${error.status}), which Flowbot does not follow; an admin needs to check ${code(settings.url)}`;
       return 'QStash answered with something Flowbot does not understand';
   }
 }

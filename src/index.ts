@@ -20,14 +20,21 @@ async function main(): Promise<void> {
   let flowbot: Awaited<ReturnType<typeof startFlowbot>> | undefined;
   let stopRequested: string | undefined;
   const shutdown = (signal: string) => {
-    if (stopRequested && flowbot) {
-      // A second signal means "now": the operator has decided not to wait for in-flight work.
+    if (stopRequested) {
+      // A second signal means "now": the operator has decided not to wait for in-flight work, nor for a
+      // startup that may never finish (a Socket Mode connection Slack keeps refusing).
       logger.warn({ signal }, 'second signal: exiting without waiting');
       logger.flush();
       process.exit(1);
     }
     stopRequested = signal;
-    if (!flowbot) return;
+    if (!flowbot) {
+      logger.info(
+        { signal },
+        'still starting: Flowbot stops once it is up; send the signal again to exit now',
+      );
+      return;
+    }
     logger.info({ signal }, 'shutting down: finishing in-flight work');
     void flowbot.stop().finally(() => {
       logger.flush();

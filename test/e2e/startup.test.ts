@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { READY_TIMEOUT_MS, spawnBuiltFlowbot } from '../support/flowbot-process.js';
@@ -121,6 +123,60 @@ describe('starting Flowbot', () => {
       expect(run.stdout).toContain('Flowbot is running in HTTP mode');
       expect(run.stdout, run.stdout + run.stderr).toContain('Flowbot stopped');
       expect(run.code).toBe(0);
+    },
+    RUN_MS,
+  );
+});
+
+describe('a signal while Flowbot is still starting', () => {
+  it(
+    'a second SIGTERM exits at once, even when startup never finishes',
+    async () => {
+      // A Slack that knows the token but never answers apps.connections.open: Socket Mode never comes up.
+      let opened!: () => void;
+      const connecting = new Promise<void>((resolve) => {
+        opened = resolve;
+      });
+      const server = createServer((req, res) => {
+        if (req.url?.includes('apps.connections.open')) {
+          opened();
+          return; // never answered
+        }
+        res.setHeader('content-type', 'application/json');
+        res.end(JSON.stringify({ ok: true, user_id: 'UBOT00001', team_id: 'T0001', bot_id: 'BBOT00001' }));
+      });
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      const { port } = server.address() as AddressInfo;
+      const qstash = await startQStashEmulator();
+      try {
+        const child = spawnBuiltFlowbot('start-signal', {
+          SLACK_BOT_TOKEN: 'xoxb-0000-signal-test-token',
+          SLACK_APP_TOKEN: 'xapp-1-A0000-signal-test-token',
+          SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+          QSTASH_URL: qstash.url,
+          QSTASH_TOKEN: qstash.tokens[0] ?? '',
+          PORT: '0',
+          FLOW_DATA_DIR: 'data',
+        });
+        let stdout = '';
+        const told = new Promise<void>((resolve) => {
+          child.stdout?.on('data', (chunk) => {
+            stdout += chunk;
+            if (stdout.includes('send the signal again')) resolve();
+          });
+        });
+        const exited = new Promise<number | null>((resolve) => child.on('close', resolve));
+        await connecting;
+        child.kill('SIGTERM');
+        await told;
+        child.kill('SIGTERM');
+        expect(await exited).toBe(1);
+        expect(stdout).toContain('second signal: exiting without waiting');
+      } finally {
+        server.closeAllConnections();
+        server.close();
+        await qstash.close();
+      }
     },
     RUN_MS,
   );

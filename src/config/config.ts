@@ -55,6 +55,16 @@ export interface Config {
         readonly intervalMs: number;
         /** A waitlist this long raises an alert; 0 → only paused keys do. */
         readonly waitlistThreshold: number;
+        /** Rounds in a row at the key's parallelism maximum that raise "saturated"; 0 → off. */
+        readonly saturatedRounds: number;
+        /** Rounds in a row, not paused, with messages waiting and none in flight, that raise "stuck"; 0 → off. */
+        readonly stuckRounds: number;
+        /** Rounds the waitlist's growth is measured over; 0 → off. */
+        readonly growthRounds: number;
+        /** Net growth over those rounds (messages) that raises "growing". */
+        readonly growthMin: number;
+        /** Percent of the account's global parallelism that counts as near its maximum; 0 → off. */
+        readonly globalParallelismPercent: number;
         readonly channel: string;
       }
     | undefined;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { parseDurationSeconds } from '../../core/durations.js';
 import { checkPattern, MAX_PATTERN_LENGTH, MAX_PATTERN_WILDCARDS } from '../../core/glob.js';
 import type { Config } from '../config.js';
-import { DEFAULTS } from '../defaults.js';
+import { DEFAULTS, type Defaulted } from '../defaults.js';
 import { type EnvReader, splitList } from '../env-reader.js';
 import { CHANNEL_ID, channelId } from './checks.js';
 
@@ -42,6 +42,30 @@ export function readWatch(
     z.coerce.number().int().min(0).max(1e12),
     'a whole number of waiting messages (0: alert on paused keys only)',
   );
+  const rounds = (name: Defaulted, what: string) =>
+    env.checked(
+      name,
+      env.read(name) ?? DEFAULTS[name],
+      z.coerce.number().int().min(0).max(1_000),
+      `a whole number of watcher rounds, at most 1000 (0: ${what} off)`,
+    ) ?? 0;
+  const saturatedRounds = rounds('FLOW_WATCH_SATURATED_ROUNDS', 'saturation alerts');
+  const stuckRounds = rounds('FLOW_WATCH_STUCK_ROUNDS', 'stuck-key alerts');
+  const growthRounds = rounds('FLOW_WATCH_GROWTH_ROUNDS', 'growing-waitlist alerts');
+  const growthMin =
+    env.checked(
+      'FLOW_WATCH_GROWTH_MIN',
+      env.read('FLOW_WATCH_GROWTH_MIN') ?? DEFAULTS.FLOW_WATCH_GROWTH_MIN,
+      z.coerce.number().int().min(1).max(1e12),
+      'a whole number of messages, at least 1',
+    ) ?? 1;
+  const globalParallelismPercent =
+    env.checked(
+      'FLOW_WATCH_GLOBAL_PARALLELISM',
+      env.read('FLOW_WATCH_GLOBAL_PARALLELISM') ?? DEFAULTS.FLOW_WATCH_GLOBAL_PARALLELISM,
+      z.coerce.number().int().min(0).max(100),
+      'a whole percentage from 0 to 100 (0: off)',
+    ) ?? 0;
   const channel =
     env.checked('FLOW_WATCH_CHANNEL', env.read('FLOW_WATCH_CHANNEL'), channelId, CHANNEL_ID) ?? alertsChannel;
   if (channel === undefined)
@@ -53,6 +77,11 @@ export function readWatch(
     environments: named.length > 0 ? named : [...environments],
     intervalMs: (intervalSeconds ?? 0) * 1000,
     waitlistThreshold: threshold ?? 0,
+    saturatedRounds,
+    stuckRounds,
+    growthRounds,
+    growthMin,
+    globalParallelismPercent,
     channel: channel ?? '',
   };
 }

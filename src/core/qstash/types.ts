@@ -1,5 +1,8 @@
 import { z } from 'zod';
 
+/** QStash's own key for messages published without a flow-control key: they wait only on global parallelism. */
+export const GLOBAL_KEY = '$';
+
 /** A flow-control key as Flowbot reasons about it; QStash omits zero and false fields, so they default here. */
 export interface FlowKeyState {
   readonly key: string;

@@ -1,12 +1,14 @@
 import type { ActionsBlock, ContextBlock, KnownBlock, MessageAttachment, SectionBlock } from '@slack/types';
 import type { WatchedCondition } from '../../core/alerts/alert-signal.js';
+import type { WatchKind } from '../../core/alerts/watch-conditions.js';
 import { formatKeyRef, type KeyRef } from '../../core/keys.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { resumeButton } from './buttons.js';
+import { drainWords } from './drain.js';
 import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
-import { code, escapeAndTruncate, formatCount, mention, slackDate, truncate } from './mrkdwn.js';
+import { code, escapeAndTruncate, formatCount, mention, plural, slackDate, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
 import type { SlackMessage } from './types.js';
 
@@ -31,19 +33,75 @@ export function alertWords(
   const key = watched ? target.key : formatKeyRef(target, naming.environmentCount);
   const title =
     signal.title ??
-    (watched?.kind === 'backlogged'
-      ? `${key} has a backlog`
-      : watched?.kind === 'paused' || state?.paused
+    (watched !== undefined
+      ? watchedTitle(watched.kind, key)
+      : state?.paused
         ? `${key} is paused`
         : `${key} needs attention`);
-  const text =
-    signal.text ??
-    (watched === undefined
-      ? undefined
-      : watched.kind === 'paused'
-        ? `${formatCount(watched.waitlist)} messages are waiting while the key is paused.`
-        : `${formatCount(watched.waitlist)} messages are waiting (threshold ${formatCount(watched.threshold)}).`);
+  const text = signal.text ?? (watched === undefined ? undefined : watchedText(watched));
   return { title, text };
+}
+
+function watchedTitle(kind: WatchKind, key: string): string {
+  switch (kind) {
+    case 'paused':
+      return `${key} is paused`;
+    case 'backlogged':
+      return `${key} has a backlog`;
+    case 'saturated':
+      return `${key} is saturated`;
+    case 'stuck':
+      return `${key} is stuck`;
+    case 'growing':
+      return `${key} has a growing waitlist`;
+    case 'global_saturated':
+      return 'Global parallelism is near its maximum';
+  }
+}
+
+/** One line per active condition, then the drain estimate: plain text (escaped where the alert is drawn). */
+function watchedText(watched: WatchedCondition): string {
+  const lines = (watched.conditions ?? [watched.kind]).map((kind) => conditionLine(kind, watched));
+  if (watched.drain !== undefined && watched.drain.kind !== 'empty' && watched.kind !== 'paused')
+    lines.push(`Time to drain: ${drainWords(watched.drain)}.`);
+  return lines.join('\n');
+}
+
+function conditionLine(kind: WatchKind, watched: WatchedCondition): string {
+  const waiting = formatCount(watched.waitlist);
+  const checks = (rounds: number | undefined) =>
+    rounds === undefined
+      ? ''
+      : ` for ${rounds === 1 ? 'the last check' : `${formatCount(rounds)} checks in a row`}`;
+  switch (kind) {
+    case 'paused':
+      return `${waiting} messages are waiting while the key is paused.`;
+    case 'backlogged':
+      return `${waiting} messages are waiting (threshold ${formatCount(watched.threshold)}).`;
+    case 'saturated': {
+      const p = watched.parallelism;
+      const at = p?.max === undefined ? '' : ` (${formatCount(p.count)}/${formatCount(p.max)})`;
+      return `Saturated: running at its parallelism maximum${at}${checks(watched.rounds?.saturated)}; new messages wait for a free slot.`;
+    }
+    case 'stuck':
+      return `Stuck: not paused, ${waiting} messages waiting and none in flight${checks(watched.rounds?.stuck)}.`;
+    case 'growing': {
+      const growth = watched.growth;
+      if (!growth) return 'Growing: the waitlist grows faster than it drains.';
+      const perMinute = growth.overMs > 0 ? (growth.by / growth.overMs) * 60_000 : undefined;
+      const pace =
+        perMinute !== undefined && perMinute >= 1
+          ? ` (about ${formatCount(Math.round(perMinute))} a minute)`
+          : '';
+      return `Growing: the waitlist grew by ${formatCount(growth.by)} over the last ${plural(growth.rounds, 'check')}${pace}, faster than it drains.`;
+    }
+    case 'global_saturated': {
+      const g = watched.global;
+      return g === undefined
+        ? 'Global parallelism is near its maximum.'
+        : `Global parallelism: ${formatCount(g.count)}/${formatCount(g.max)} in use (alerts from ${g.percent}%): messages of every key wait for a global slot.`;
+    }
+  }
 }
 
 /** An alert about a paused or backlogged key, with a Resume button that Flowbot handles. */

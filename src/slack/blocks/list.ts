@@ -1,6 +1,6 @@
 import type { Button, KnownBlock } from '@slack/types';
 import type { EnvironmentKeys } from '../../core/operations/outcome.js';
-import type { FlowKeyState } from '../../core/qstash/types.js';
+import { type FlowKeyState, GLOBAL_KEY } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { hasKeyButtons, resumeButton } from './buttons.js';
 import { BLOCK_LIMITS, fitted } from './fit.js';
@@ -17,7 +17,7 @@ const LIST_TEXT_BUDGET = 5_000;
 const RESUME_BUTTONS = 5;
 
 /** The special key `$` holds messages published without a flow-control key, waiting on global parallelism. */
-export const GLOBAL_KEY = '$';
+export { GLOBAL_KEY };
 
 function compareKeys(a: FlowKeyState, b: FlowKeyState): number {
   if (a.paused !== b.paused) return a.paused ? -1 : 1;

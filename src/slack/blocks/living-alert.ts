@@ -2,9 +2,10 @@ import type { Button, KnownBlock } from '@slack/types';
 import type { FlowAction } from '../../core/access/types.js';
 import type { Incident } from '../../core/alerts/incident.js';
 import { formatDuration } from '../../core/durations.js';
-import type { FlowKeyState } from '../../core/qstash/types.js';
+import { type FlowKeyState, GLOBAL_KEY } from '../../core/qstash/types.js';
 import { ACTION_IDS } from './action-ids.js';
 import { buttonValue, hasKeyButtons, pauseButton, resumeButton } from './buttons.js';
+import { drainLine } from './drain.js';
 import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
 import { escapeAndTruncate, escapeMrkdwn, formatCount, mention, slackDate } from './mrkdwn.js';
@@ -36,6 +37,7 @@ export function livingAlertMessage(
   incident: Incident,
   state: FlowKeyState | undefined,
   naming: KeyNaming,
+  at: Date = new Date(),
 ): SlackMessage {
   const key = keyLabel(incident.target, naming);
   const resolved = incident.status === 'resolved';
@@ -56,6 +58,7 @@ export function livingAlertMessage(
 
   const facts: string[] = [];
   facts.push(state ? `*Now:* ${summarizeState(state)}` : '_Current state unavailable._');
+  if (state && !resolved && state.waitlistSize > 0) facts.push(drainLine(state, at));
   const seen = incident.count === 1 ? 'Seen once' : `Seen ${formatCount(incident.count)} times`;
   facts.push(
     `${seen}, last ${slackDate(new Date(incident.lastSeen))} · via ${incident.sources.map(escapeMrkdwn).join(', ')}`,
@@ -98,22 +101,34 @@ export function livingAlertMessage(
       },
     });
   }
-  if (!resolved && hasKeyButtons(incident.target)) {
+  // QStash's key `$` (messages without a key, and the account's global parallelism) is not paused or resumed.
+  if (!resolved && incident.target.key === GLOBAL_KEY) {
+    if (state)
+      blocks.push({
+        type: 'actions',
+        block_id: `${LIVING_ALERT_BLOCK}_actions`,
+        elements: [statusButton(incident, naming)],
+      });
+  } else if (!resolved && hasKeyButtons(incident.target)) {
     const elements: Button[] = [];
     if (!state || state.paused) elements.push(resumeButton(incident.target, naming));
     if (state?.paused && state.waitlistSize >= RAMP_WORTHY_WAITLIST)
       elements.push(resumeGraduallyButton(incident.target, naming));
-    elements.push({
-      type: 'button',
-      action_id: ACTION_IDS.status,
-      text: { type: 'plain_text', text: 'Status' },
-      value: buttonValue(incident.target, naming),
-    });
+    elements.push(statusButton(incident, naming));
     if (state && !state.paused) elements.push(pauseButton(incident.target, naming));
     blocks.push({ type: 'actions', block_id: `${LIVING_ALERT_BLOCK}_actions`, elements });
   }
   const plain = `${resolved ? (incident.stale ? 'Closed as stale: ' : 'Resolved: ') : ''}${incident.title} (${incident.target.key})`;
   return fitted({ text: escapeAndTruncate(plain, 3000), blocks });
+}
+
+function statusButton(incident: Incident, naming: KeyNaming): Button {
+  return {
+    type: 'button',
+    action_id: ACTION_IDS.status,
+    text: { type: 'plain_text', text: 'Status' },
+    value: buttonValue(incident.target, naming),
+  };
 }
 
 export function isLivingAlert(blocks: readonly unknown[] | undefined): boolean {

@@ -1,8 +1,10 @@
 import type { ActionsBlock, KnownBlock } from '@slack/types';
 import type { KeyRef } from '../../core/keys.js';
+import { estimateDrain } from '../../core/qstash/drain.js';
 import type { FlowKeyState } from '../../core/qstash/types.js';
 import { STATUS_BLOCK_PREFIX } from './action-ids.js';
 import { pauseButton, refreshButton, resumeButton } from './buttons.js';
+import { drainWords, ratePeriodEnd } from './drain.js';
 import { fitted } from './fit.js';
 import { escapeMrkdwn, formatCount, formatPeriod, slackDate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
@@ -56,6 +58,14 @@ export function statusMessage(
           text: `*Rate period started*\n${state.ratePeriodStart ? slackDate(new Date(state.ratePeriodStart * 1000)) : '—'}`,
         },
         { type: 'mrkdwn', text: `*Pinned*\n${pinned(state)}` },
+        {
+          type: 'mrkdwn',
+          text: `*Time to drain*\n${drainWords(estimateDrain(state, (options.at ?? new Date()).getTime()))}`,
+        },
+        {
+          type: 'mrkdwn',
+          text: `*Rate period ends*\n${ratePeriodEnd(state, options.at ?? new Date()) ?? '—'}`,
+        },
       ],
     },
   ];

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { AlertSignal } from '../../src/core/alerts/alert-signal.js';
 import { Watcher, type WatchSettings, watcherSees } from '../../src/core/alerts/watcher.js';
@@ -288,5 +289,59 @@ describe('watcher: global parallelism', () => {
       'emails:paused',
     ]);
     expect(s.errors).toEqual([]);
+  });
+});
+
+describe('watcher: raised once, resolved once, whoever runs the rounds (property)', () => {
+  const kinds = ['paused', 'backlogged', 'saturated', 'stuck', 'growing'] as const;
+  const roundState = fc.record({
+    paused: fc.boolean(),
+    waitlist: fc.integer({ min: 0, max: 3_000 }),
+    running: fc.integer({ min: 0, max: 4 }),
+    failover: fc.boolean(),
+  });
+
+  it('sends a signal only when the set of conditions changes, ends resolved when none is left, and a failover changes nothing', async () => {
+    const single = await setup();
+    const replicas = await setup();
+    await fc.assert(
+      fc.asyncProperty(fc.array(roundState, { minLength: 1, maxLength: 14 }), async (rounds) => {
+        for (const s of [single, replicas]) {
+          s.signals.splice(0);
+          for (const { id } of await s.store.list('watch')) await s.store.delete('watch', id);
+          for (const key of s.qstash.keys()) s.qstash.deleteKey(key.flowControlKey);
+        }
+        const settings = { waitlistThreshold: 2_000, saturatedRounds: 2, stuckRounds: 2, growthRounds: 2 };
+        const kept = single.watcher(settings);
+        let current = replicas.watcher(settings);
+        for (const round of [...rounds, { paused: false, waitlist: 0, running: 0, failover: false }]) {
+          for (const s of [single, replicas])
+            s.qstash.setKey({
+              flowControlKey: 'orders-eu',
+              isPaused: round.paused,
+              waitListSize: round.waitlist,
+              parallelismMax: 4,
+              parallelismCount: round.running,
+            });
+          if (round.failover) current = replicas.watcher(settings);
+          await single.round(kept);
+          await replicas.round(current);
+        }
+        // Another replica taking over at any round sends exactly what one watcher sends.
+        expect(replicas.signals).toEqual(single.signals);
+        // Every signal is a change; each condition alternates raised → resolved.
+        let shown: readonly string[] = [];
+        for (const signal of single.signals) {
+          const next = signal.status === 'firing' ? (signal.watched?.conditions ?? []) : [];
+          expect([...next].sort()).not.toEqual([...shown].sort());
+          if (signal.status === 'resolved') expect(shown.length).toBeGreaterThan(0);
+          shown = next;
+        }
+        // The last round has nothing waiting or running: whatever was raised has been resolved.
+        expect(shown.filter((kind) => kinds.includes(kind as (typeof kinds)[number]))).toEqual([]);
+        expect(single.signals.at(-1)?.status ?? 'resolved').toBe('resolved');
+      }),
+      { numRuns: 40 },
+    );
   });
 });

@@ -122,6 +122,22 @@ describe('watcher: saturated keys', () => {
     expect(s.signals).toHaveLength(2);
     expect(await watcherSees(s.store, 'default:orders-eu')).toBe(false);
   });
+
+  it('counts a round once when another replica takes over right after it: rounds in a row stay an interval apart', async () => {
+    const s = await setup({ deliveryMs: 600_000 });
+    s.qstash.publish('orders-eu', 50, { parallelism: 2 });
+    await s.round(s.watcher());
+    await s.watcher().tick();
+    // Taken over twice within the same interval: neither new leader counts a round of its own yet.
+    s.clock.advance(INTERVAL_MS / 2);
+    const late = s.watcher();
+    await late.tick();
+    expect(s.qstash.requests.filter((r) => r.route === 'list')).toHaveLength(2);
+    expect(s.signals).toHaveLength(0);
+    s.clock.advance(INTERVAL_MS / 2);
+    await late.tick();
+    expect(firing(s.signals, 'orders-eu').map((signal) => signal.watched?.kind)).toEqual(['saturated']);
+  });
 });
 
 describe('watcher: stuck keys', () => {

@@ -31,6 +31,8 @@ export interface WatchSettings extends WatchRules {
 
 const NAMESPACE = 'watch';
 const GLOBAL_NAMESPACE = 'watch-global';
+/** When each environment's last round ran, on whichever replica. */
+const ROUND_NAMESPACE = 'watch-round';
 const MAX_BACKOFF_MS = 10 * 60_000;
 
 /** Earlier versions kept only the raised condition's name: read as a watch with that condition raised. */
@@ -92,11 +94,22 @@ export class Watcher {
     for (const environment of this.settings.environments) {
       if ((this.nextRound.get(environment) ?? 0) > this.now()) continue;
       try {
+        if (!this.nextRound.has(environment)) {
+          // Taking over from another replica: its last round counts, so rounds in a row stay an interval apart.
+          const last = await this.store.get<number>(ROUND_NAMESPACE, environment);
+          if (last !== undefined && this.now() - last < this.settings.intervalMs) {
+            this.nextRound.set(environment, last + this.settings.intervalMs);
+            continue;
+          }
+        }
         const keys = await this.read(environment);
         const global = await this.readGlobal(environment);
         this.backoffMs.delete(environment);
         this.nextRound.set(environment, this.now() + this.settings.intervalMs);
         await this.compare(environment, keys, global);
+        await this.store.set(ROUND_NAMESPACE, environment, this.now(), {
+          ttlMs: Math.max(1_000, this.settings.intervalMs * 2),
+        });
       } catch (error) {
         const rateLimited = error instanceof QStashError && error.kind === 'rate_limited';
         // The daily quota is used up until its reset, hours away: asking before then only fails again.

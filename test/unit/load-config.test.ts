@@ -585,3 +585,52 @@ describe('loadConfig: where alert senders may post, and how long incidents live'
     );
   });
 });
+
+describe('loadConfig: the watcher’s conditions', () => {
+  const watching = { ...http, FLOW_WATCH_KEYS: 'orders-*', FLOW_WATCH_CHANNEL: 'CALERTS01' };
+
+  it('has defaults for the rounds and thresholds of each condition', () => {
+    expect(configOf(watching).watch).toMatchObject({
+      saturatedRounds: 3,
+      stuckRounds: 3,
+      growthRounds: 5,
+      growthMin: 100,
+      globalParallelismPercent: 90,
+    });
+  });
+
+  it('takes 0 to turn a condition off', () => {
+    expect(
+      configOf({
+        ...watching,
+        FLOW_WATCH_SATURATED_ROUNDS: '0',
+        FLOW_WATCH_STUCK_ROUNDS: '0',
+        FLOW_WATCH_GROWTH_ROUNDS: '0',
+        FLOW_WATCH_GLOBAL_PARALLELISM: '0',
+      }).watch,
+    ).toMatchObject({ saturatedRounds: 0, stuckRounds: 0, growthRounds: 0, globalParallelismPercent: 0 });
+  });
+
+  it('refuses what is not a whole number in range, naming the variable and never echoing the value', () => {
+    const hostile = ['-1', '1.5', 'three', '1e400', '1001', '<!channel>'];
+    for (const value of hostile) {
+      for (const name of [
+        'FLOW_WATCH_SATURATED_ROUNDS',
+        'FLOW_WATCH_STUCK_ROUNDS',
+        'FLOW_WATCH_GROWTH_ROUNDS',
+      ]) {
+        const problems = problemsOf({ ...watching, [name]: value });
+        expect(problems.join('\n'), `${name}=${value}`).toContain(name);
+        expect(problems.join('\n')).toContain('whole number of watcher rounds');
+        if (/[a-z<]/.test(value)) expect(problems.join('\n')).not.toContain(value);
+      }
+    }
+    expect(problemsOf({ ...watching, FLOW_WATCH_GROWTH_MIN: '0' }).join('\n')).toContain(
+      'FLOW_WATCH_GROWTH_MIN',
+    );
+    for (const value of ['101', '-5', '50%', '9.5'])
+      expect(problemsOf({ ...watching, FLOW_WATCH_GLOBAL_PARALLELISM: value }).join('\n')).toContain(
+        'FLOW_WATCH_GLOBAL_PARALLELISM',
+      );
+  });
+});

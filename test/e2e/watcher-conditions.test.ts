@@ -290,6 +290,23 @@ describe('watcher: global parallelism', () => {
     expect(s.signals).toHaveLength(2);
   });
 
+  it('keeps the global condition as it was through a round where the global read failed', async () => {
+    const s = await setup();
+    s.qstash.setKey({ flowControlKey: '$', waitListSize: 5 });
+    s.qstash.setGlobal({ parallelismMax: 10, parallelismCount: 10 });
+    const watcher = s.watcher({ keys: ['*'], saturatedRounds: 1 });
+    await s.round(watcher);
+    expect(s.signals.map((signal) => signal.watched?.conditions)).toEqual([['global_saturated']]);
+    s.qstash.unavailable(10, { route: 'global' });
+    await s.round(watcher);
+    expect(s.errors).toHaveLength(1);
+    expect(s.signals).toHaveLength(1);
+    s.qstash.clearFaults();
+    s.qstash.setGlobal({ parallelismCount: 1 });
+    await s.round(watcher);
+    expect(s.signals.map((signal) => signal.status)).toEqual(['firing', 'resolved']);
+  });
+
   it('is not checked where QStash has no global endpoint, and keys are still watched', async () => {
     const s = await setup();
     s.qstash.inject({

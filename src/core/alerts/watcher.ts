@@ -183,8 +183,14 @@ export class Watcher {
       seen.add(id);
       const previous = asWatch(await this.store.get<KeyWatch | string>(NAMESPACE, id));
       const observation = observeKey(previous, { state, at, globalFull: global?.full }, this.settings);
+      // Unread this round (an error), the global condition stays as it was.
+      const globalActive =
+        global !== undefined
+          ? global.active
+          : this.settings.globalParallelismPercent > 0 &&
+            (previous?.raised.includes('global_saturated') ?? false);
       const conditions =
-        state.key === GLOBAL_KEY && global?.active
+        state.key === GLOBAL_KEY && globalActive
           ? withGlobal(observation.conditions)
           : observation.conditions;
       await this.settle(environment, id, state, previous, { ...observation, conditions }, global);

@@ -1,7 +1,5 @@
-import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerOptions, ServerResponse } from 'node:http';
-import type { Server as HttpsServer, ServerOptions as HttpsServerOptions } from 'node:https';
-import type { ListenOptions } from 'node:net';
-import { HTTPReceiver } from '@slack/bolt';
+import type { IncomingMessage, OutgoingHttpHeaders, Server, ServerResponse } from 'node:http';
+import type { Server as HttpsServer } from 'node:https';
 
 /**
  * What happens to a keep-alive connection when Flowbot answers before it has read the request's body: a
@@ -115,17 +113,4 @@ function watch(req: IncomingMessage, res: ServerResponse): void {
 export function guardConnections<T extends Server | HttpsServer>(server: T): T {
   server.prependListener('request', watch);
   return server;
-}
-
-/** Bolt's HTTP receiver, with its server's early answers (413, 401, 400, 404) followed up the same way. */
-export class GuardedHTTPReceiver extends HTTPReceiver {
-  override start(port: number | string): Promise<Server>;
-  override start(listen: number | string | ListenOptions, options?: ServerOptions): Promise<Server>;
-  override start(listen: number | string | ListenOptions, options?: HttpsServerOptions): Promise<HttpsServer>;
-  override async start(
-    listen: number | string | ListenOptions,
-    options?: ServerOptions | HttpsServerOptions,
-  ): Promise<Server | HttpsServer> {
-    return guardConnections(await super.start(listen, options as ServerOptions));
-  }
 }

@@ -4,8 +4,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { EnvironmentNames } from '../core/commands/flow-command.js';
 import { boltLogger } from './bolt-logger.js';
-import { GuardedHTTPReceiver } from './connection-guard.js';
 import { FrontDoorReceiver } from './front-door/front-door-receiver.js';
+import { GuardedHTTPReceiver } from './guarded-http-receiver.js';
 import { receiverFallbacks } from './receiver-fallbacks.js';
 import { createRouteServer } from './route-server.js';
 

@@ -153,6 +153,35 @@ describe('what each layer may import', () => {
       ),
     ).toEqual([]);
   });
+
+  it('the front door thread never loads Bolt’s App or a Slack client: Bolt’s request handling only, pinned in one place', () => {
+    // Everything the thread runs, following imports that run code (not types) from its entry.
+    const byPath = new Map(FILES.map((file) => [file.path, file]));
+    const loaded = new Set<string>();
+    const packages = new Map<string, string[]>();
+    const visit = (path: string) => {
+      if (loaded.has(path)) return;
+      loaded.add(path);
+      for (const imported of byPath.get(path)?.valueImports ?? []) {
+        if (byPath.has(imported)) visit(imported);
+        else if (!imported.startsWith('node:'))
+          packages.set(imported, [...(packages.get(imported) ?? []), path]);
+      }
+    };
+    visit('slack/front-door/front-door-thread.ts');
+    expect(loaded.size).toBeGreaterThan(5);
+    const heavy = [...packages.keys()].filter(
+      (name) =>
+        name === '@slack/bolt' ||
+        /^@slack\/(web-api|socket-mode|oauth)/.test(name) ||
+        /^(axios|got|ioredis|better-sqlite3|prom-client)/.test(name),
+    );
+    expect(heavy).toEqual([]);
+    const deep = [...packages].filter(([name]) => name.startsWith('@slack/bolt/'));
+    expect(deep.length).toBeGreaterThan(0);
+    const pinned = FILES.filter((file) => file.imports.some((name) => name.startsWith('@slack/bolt/')));
+    expect(pinned.map((file) => file.path)).toEqual(['slack/front-door/bolt-http.ts']);
+  });
 });
 
 describe('listeners are thin: parse → build a request → call core → render', () => {

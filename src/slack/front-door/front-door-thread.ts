@@ -1,19 +1,18 @@
 import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
-import { type AnyMiddlewareArgs, App } from '@slack/bolt';
 import { createLogger } from '../../logger.js';
-import { boltLogger } from '../bolt-logger.js';
 import { acknowledge, type CommandAck, isSlashCommand } from '../commands/command-table.js';
 import { type ViewAck, viewSubmissionAck } from '../commands/flow-form.js';
-import { GuardedHTTPReceiver } from '../connection-guard.js';
-import { receiverFallbacks } from '../receiver-fallbacks.js';
 import { sendJson } from '../routes.js';
+import { createFrontDoorServer } from './front-door-server.js';
 import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol.js';
 
 /**
  * The front door: a thread that only receives Slack's requests (Bolt checks their signatures), acknowledges
  * them and hands them to the app. Acknowledgements never wait behind the app's work (QStash answers, replies,
- * disk), however much of it there is, so Slack's 3-second deadline is kept under load.
+ * disk), however much of it there is, so Slack's 3-second deadline is kept under load. It loads only the parts
+ * of Bolt that receiving takes (front-door-server.ts), not Bolt's App: the thread's whole memory is paid for
+ * on top of the app's.
  */
 
 const channel = parentPort;
@@ -125,40 +124,21 @@ function askTheApp(
   });
 }
 
-const receiver = new GuardedHTTPReceiver({
+const server = createFrontDoorServer({
   signingSecret: settings.signingSecret,
-  endpoints: '/slack/events',
-  customRoutes: settings.routes.map((route) => ({
-    path: route.path,
-    method: [...route.methods],
-    handler: passOn,
-  })),
-  logger: boltLogger(logger),
-  processBeforeResponse: false,
-  port: settings.port,
-  ...receiverFallbacks(logger),
-});
-// No token here: the front door never calls Slack; the app does, with its own client.
-const app = new App({
-  receiver,
-  authorize: async () => ({}),
-  ignoreSelf: false,
-  convoStore: false,
-  logger: boltLogger(logger),
-});
-app.use(async (args: AnyMiddlewareArgs & { context: { retryNum?: number; retryReason?: string } }) => {
-  const body = args.body as unknown as Record<string, unknown>;
-  const { retryNum, retryReason } = args.context;
-  // Events are acknowledged by Bolt itself before middleware runs; everything else is acknowledged here.
-  if ('ack' in args && typeof args.ack === 'function') {
-    const ack = args.ack as (response?: CommandAck | ViewAck | Record<string, unknown>) => Promise<void>;
-    if (needsTheApp(body)) {
-      await ack((await askTheApp(body, retryNum, retryReason)) as Record<string, unknown> | undefined);
-      return;
+  routes: settings.routes.map((route) => ({ path: route.path, methods: route.methods, handler: passOn })),
+  logger,
+  onSlackRequest: async ({ body, retryNum, retryReason, ack }) => {
+    // Events were acknowledged on arrival; everything else is acknowledged here, before it is handed over.
+    if (ack) {
+      if (needsTheApp(body)) {
+        await ack(await askTheApp(body, retryNum, retryReason));
+        return;
+      }
+      await ack(acknowledgement(body));
     }
-    await ack(acknowledgement(body));
-  }
-  send({ kind: 'request', body, retryNum, retryReason });
+    send({ kind: 'request', body, retryNum, retryReason });
+  },
 });
 
 channel.on('message', (message: AppMessage) => {
@@ -168,8 +148,8 @@ channel.on('message', (message: AppMessage) => {
   }
   if (message.kind !== 'close') return;
   // Stops taking connections; requests already received are answered before the thread ends.
-  app
-    .stop()
+  server
+    .close()
     .catch((error: unknown) => logger.warn({ err: error }, 'error while closing the front door'))
     .finally(() => {
       toApp.destroy();
@@ -177,13 +157,8 @@ channel.on('message', (message: AppMessage) => {
     });
 });
 
-app.start(settings.port).then(
-  (server) => {
-    const address = (server as { address(): unknown }).address();
-    const port =
-      typeof address === 'object' && address !== null ? (address as { port: number }).port : settings.port;
-    send({ kind: 'listening', port });
-  },
+server.listen(settings.port).then(
+  (port) => send({ kind: 'listening', port }),
   (error: unknown) => {
     const code = (error as { code?: unknown } | undefined)?.code;
     send({

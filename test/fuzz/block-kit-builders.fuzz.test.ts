@@ -52,6 +52,7 @@ import {
   doneMessage,
   duplicateMessage,
   failedMessage,
+  joinedMessage,
   type KeyNaming,
   problemMessage,
   refusedMessage,
@@ -144,10 +145,8 @@ const refArb: fc.Arbitrary<KeyRef> = fc.record({ environment: environmentArb, ke
 const namingArb: fc.Arbitrary<KeyNaming> = environmentCountArb.map((environmentCount) => ({
   environmentCount,
 }));
-const userArb = fc.oneof(
-  fc.constantFrom('UALLOWED1', 'W0123456789ABCDEF', 'U'.padEnd(21, '9')),
-  hostileText(300),
-);
+const slackIdArb = fc.constantFrom('UALLOWED1', 'W0123456789ABCDEF', 'U'.padEnd(21, '9'));
+const userArb = fc.oneof(slackIdArb, hostileText(300));
 const countArb = fc.oneof(fc.constantFrom(0, 1, 99, 100, 12_340, 2 ** 31, Number.MAX_SAFE_INTEGER), fc.nat());
 const maybeCount = fc.option(countArb, { nil: undefined });
 const dateArb = fc.date({ min: new Date(0), max: new Date(Date.UTC(2200, 0, 1)), noInvalidDate: true });
@@ -226,6 +225,9 @@ const accessRefusalArb: fc.Arbitrary<AccessRefusal> = fc.oneof(
   }),
   fc.constant({ code: 'directory_unavailable' as const }),
 );
+/** Core says whole seconds, at least one; the words must hold for any number it might send. */
+const retryAfterArb = fc.oneof(countArb, fc.constantFrom(1, 999, 1_000, 1_001, 59_999, 86_400_000));
+const overloadedArb = fc.record({ code: fc.constant('overloaded' as const), retryAfterMs: retryAfterArb });
 const refusalArb: fc.Arbitrary<Refusal> = fc.oneof(
   accessRefusalArb,
   fc.record({
@@ -239,6 +241,7 @@ const refusalArb: fc.Arbitrary<Refusal> = fc.oneof(
   fc.record({ code: fc.constant('ramp_in_progress' as const), startedBy: userArb }),
   fc.record({ code: fc.constant('ramp_unplannable' as const), problem: planProblemArb }),
   fc.constant({ code: 'ramp_state_unknown' as const }),
+  overloadedArb,
 );
 const keyProblemArb: fc.Arbitrary<KeyProblem> = fc.oneof(
   fc.constant({ code: 'empty' as const }),
@@ -346,6 +349,23 @@ const approvalArb: fc.Arbitrary<ApprovalRequest> = fc.record({
   expiresAt: fc.integer({ min: 0, max: 7_258_118_400_000 }),
 });
 
+/**
+ * Those whose same change shared one QStash call: none, a few hostile names, or thousands (nobody joining a
+ * change in flight is refused, so at 500 requests a second on a few keys there can be that many).
+ */
+const sharersArb: fc.Arbitrary<readonly string[]> = fc.oneof(
+  { weight: 3, arbitrary: fc.array(userArb, { maxLength: 12 }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .tuple(
+        fc.integer({ min: 11, max: 5_000 }),
+        fc.constantFrom('U'.padEnd(21, '9'), '<'.repeat(300), '😀'.repeat(150)),
+      )
+      .map(([count, id]) => Array.from({ length: count }, () => id)),
+  },
+);
+
 /** What a public message of a change is drawn from: every action (cards reuse the words for reads too). */
 const doneArb = fc.record({
   action: actionArb,
@@ -357,6 +377,7 @@ const doneArb = fc.record({
   reason: fc.option(hostileText(5000), { nil: undefined }),
   approvedBy: fc.option(userArb, { nil: undefined }),
   resumeAt: fc.option(dateArb, { nil: undefined }),
+  sharedWith: fc.option(sharersArb, { nil: undefined }),
 });
 
 const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
@@ -373,6 +394,8 @@ const outcomeArb: fc.Arbitrary<Outcome> = fc.oneof(
     reason: fc.option(hostileText(5000), { nil: undefined }),
     approvedBy: fc.option(userArb, { nil: undefined }),
     resumeAt: fc.option(dateArb, { nil: undefined }),
+    sharedWith: fc.option(sharersArb, { nil: undefined }),
+    joined: fc.option(userArb, { nil: undefined }),
   }),
   fc.record({
     kind: fc.constant('refused' as const),
@@ -625,6 +648,44 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
     property(fc.tuple(refusalArb, actionArb, refArb, namingArb), ([refusal, action, target, naming]) =>
       refusedMessage({ action, target, refusal }, naming),
     );
+  });
+
+  it('shared calls and overload refusals: the channel’s message, the private notes, the refusal', () => {
+    // The public message of a change several people asked for at once: ten named, the rest counted.
+    property(fc.tuple(doneArb, sharersArb, namingArb), ([done, sharedWith, naming]) =>
+      doneMessage({ ...done, sharedWith }, naming),
+    );
+    // With Slack's own user IDs (what payloads carry) the sentence is never cut, however many asked.
+    property(
+      fc.tuple(doneArb, slackIdArb, fc.array(slackIdArb, { minLength: 1, maxLength: 5_000 }), namingArb),
+      ([done, actorId, sharedWith, naming]) => {
+        const message = doneMessage({ ...done, actorId, approvedBy: undefined, sharedWith }, naming);
+        const text = JSON.stringify(message.blocks);
+        expect(text).toContain('asked for it at the same time (one call to QStash for all).');
+        if (sharedWith.length > 10) expect(text).toContain(`and ${sharedWith.length - 10} more asked`);
+        else expect(text).not.toContain(' more asked');
+        return message;
+      },
+    );
+    // Each of the others: done together with the first request, told privately.
+    property(
+      fc.tuple(changeActionArb, refArb, maybeState, fc.option(userArb, { nil: undefined }), namingArb),
+      ([action, target, after, joined, naming]) => {
+        const message = joinedMessage({ action, target, after, joined }, naming);
+        expect(message.text).toContain('with one call to QStash');
+        return message;
+      },
+    );
+    // Refused at once: nothing changed, and when to try again, in whole seconds (at least one).
+    property(fc.tuple(overloadedArb, actionArb, refArb, namingArb), ([refusal, action, target, naming]) => {
+      const message = refusedMessage({ action, target, refusal }, naming);
+      const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
+      expect(message.text).toContain(
+        `Flowbot is overloaded, nothing was changed, try again in ${seconds} s.`,
+      );
+      expect(message.text).toMatch(/try again in [1-9]\d* s\./);
+      return message;
+    });
   });
 
   it('notes, for every answer a listener gives', () => {

@@ -69,7 +69,13 @@ export function slackRequest(
   },
 ): SlackRequest {
   const requestId = randomUUID();
-  const logger = services.logger.child({ requestId, actor: input.actorId, source: input.source });
+  // Made on first use: most requests never log, and thousands may be waiting on QStash at once, each of
+  // which would otherwise hold a logger of its own (a pino child and its serialized bindings).
+  let bound: Logger | undefined;
+  const logger = (): Logger => {
+    bound ??= services.logger.child({ requestId, actor: input.actorId, source: input.source });
+    return bound;
+  };
   const respond = resilientRespond(services, logger, input.respond, input.channelId, input.actorId);
   const asking: ReadRequest = {
     requestId,
@@ -91,7 +97,7 @@ export function slackRequest(
     } catch (error) {
       if (error instanceof NoMessageToReplace) return false;
       services.onSlackError?.('response_url', 'failed');
-      logger.error(
+      logger().error(
         { err: error, visibility: options.visibility, reply: message.text.slice(0, 200) },
         'could not deliver a reply through response_url',
       );
@@ -100,7 +106,9 @@ export function slackRequest(
   };
   return {
     ...asking,
-    logger,
+    get logger() {
+      return logger();
+    },
     asking,
     change: (target, change, options = {}) => ({
       ...asking,
@@ -116,7 +124,7 @@ export function slackRequest(
           await work();
         } catch (error) {
           const stateDown = error instanceof StoreUnavailable;
-          logger.error(
+          logger().error(
             { err: error },
             stateDown ? 'shared state unavailable' : 'a Slack request failed unexpectedly',
           );
@@ -133,7 +141,7 @@ export function slackRequest(
  */
 function resilientRespond(
   services: Services,
-  logger: Logger,
+  logger: () => Logger,
   respond: RespondFn,
   channel: string | undefined,
   user: string | undefined,
@@ -149,7 +157,7 @@ function resilientRespond(
           ? (payload.blocks as SlackMessage['blocks'])
           : [];
       const fallback = { text: String(payload.text ?? ''), blocks };
-      logger.warn({ err: error, channel }, 'response_url failed; answering through the Web API instead');
+      logger().warn({ err: error, channel }, 'response_url failed; answering through the Web API instead');
       const posted =
         payload.response_type === 'in_channel'
           ? await services.notifier.post(channel, fallback)

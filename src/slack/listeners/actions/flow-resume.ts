@@ -33,7 +33,10 @@ export function flowResumeButton(services: Services) {
       attachments: Array.isArray(message?.attachments) ? message.attachments : [],
       text: String(message?.text ?? ''),
     };
-    void request.run(() => resumeFromMessage(services, request, target, clickOf(args), clicked));
+    // Taken out first: the work's closure must not hold Bolt's arguments (the whole payload, its clients)
+    // while it waits on QStash.
+    const click = clickOf(args);
+    void request.run(() => resumeFromMessage(services, request, target, click, clicked));
   };
 }
 

@@ -41,7 +41,10 @@ export function slashListener<P>(services: Services, entry: SlashCommand<P>, han
     if (invalid) services.operations.recordInvalid({ ...request.asking, ...invalid });
     await ack(answer);
     const work = handling.work(parsed);
-    if (work) void request.run(() => work(services, request, { triggerId: command.trigger_id, client }));
+    if (!work) return;
+    // Taken out first: the work's closure must not hold the whole payload while it waits on QStash.
+    const slash: SlashContext = { triggerId: command.trigger_id, client };
+    void request.run(() => work(services, request, slash));
   };
 }
 

@@ -147,4 +147,17 @@ describe('front door: acknowledgements that need the app or a payload of their o
     expect(JSON.parse(check.body)).toEqual({ challenge: 'c-123' });
     expect(events).toHaveLength(2);
   });
+
+  it('acknowledges a signed payload of no kind Bolt knows at once, hands it to no one, and refuses one that is no object', async () => {
+    // A minute's bound: only an acknowledgement given at once ends this within the test's time.
+    const { events, url } = await startReceiver(() => new Promise(() => {}), 60_000);
+    const json = { contentType: 'application/json' };
+    const unknown = await postToSlackEndpoint(url, SECRET, JSON.stringify({ type: 'something_new' }), json);
+    expect(unknown).toMatchObject({ status: 200, body: '' });
+    expect((await postToSlackEndpoint(url, SECRET, 'null', json)).status).toBe(400);
+    expect((await postToSlackEndpoint(url, SECRET, '"text"', json)).status).toBe(400);
+    const ssl = await postToSlackEndpoint(url, SECRET, 'ssl_check=1&token=x', { signature: '' });
+    expect(ssl).toMatchObject({ status: 200, body: '' });
+    expect(events).toHaveLength(0);
+  });
 });

@@ -18,6 +18,7 @@ import { describeCommandProblem } from '../blocks/input-problems.js';
 import { code } from '../blocks/mrkdwn.js';
 import type { SlackMessage } from '../blocks/types.js';
 import { flowResumeUsage, keyProblem, patternProblem } from '../blocks/usage.js';
+import { decodeSlackText } from '../text-in.js';
 
 /** What a slash command is answered with in its acknowledgement: nothing, or a private message. */
 export type CommandAck = (Partial<SlackMessage> & { response_type: 'ephemeral' }) | undefined;
@@ -141,6 +142,7 @@ export function flowResumeAck(parsed: FlowResumeParse, environments: Environment
 }
 
 export interface SlashCommand<P> {
+  /** Parses the text the person typed (already decoded from Slack's encoding: see `parseSlashText`). */
   readonly parse: (text: string, environments: EnvironmentNames) => P;
   readonly ack: (parsed: P, environments: EnvironmentNames) => CommandAck;
 }
@@ -157,16 +159,28 @@ export function isSlashCommand(name: unknown): name is SlashCommandName {
   return typeof name === 'string' && Object.hasOwn(SLASH_COMMANDS, name);
 }
 
-/** The acknowledgement of a slash command's text, as both the front door and the listeners give it. */
+/**
+ * A slash command's `text` as Slack sent it (entities, link and mention markup), decoded once and parsed.
+ * The front door's acknowledgement and the listener's work both start here, so they read the same command.
+ */
+export function parseSlashText<P>(
+  entry: SlashCommand<P>,
+  slackText: string,
+  environments: EnvironmentNames,
+): P {
+  return entry.parse(decodeSlackText(slackText), environments);
+}
+
+/** The acknowledgement of a slash command's text as Slack sent it, as both the front door and the listeners give it. */
 export function acknowledge(
   name: SlashCommandName,
-  text: string,
+  slackText: string,
   environments: EnvironmentNames,
 ): CommandAck {
   switch (name) {
     case '/flow':
-      return flowAck(parseFlowSlash(text, environments), environments);
+      return flowAck(parseSlashText(SLASH_COMMANDS[name], slackText, environments), environments);
     case '/flow-resume':
-      return flowResumeAck(parseFlowResume(text, environments), environments);
+      return flowResumeAck(parseSlashText(SLASH_COMMANDS[name], slackText, environments), environments);
   }
 }

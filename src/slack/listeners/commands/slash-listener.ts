@@ -1,6 +1,6 @@
 import type { AllMiddlewareArgs, RespondArguments, RespondFn, SlackCommandMiddlewareArgs } from '@slack/bolt';
 import type { WebClient } from '@slack/web-api';
-import type { CommandAck, SlashCommand } from '../../commands/command-table.js';
+import { type CommandAck, parseSlashText, type SlashCommand } from '../../commands/command-table.js';
 import { type SlackRequest, slackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 
@@ -29,7 +29,7 @@ export interface SlashContext {
  */
 export function slashListener<P>(services: Services, entry: SlashCommand<P>, handling: SlashHandling<P>) {
   return async ({ command, ack, respond, client }: CommandArgs): Promise<void> => {
-    const parsed = entry.parse(command.text ?? '', services.environments);
+    const parsed = parseSlashText(entry, command.text ?? '', services.environments);
     const answer = entry.ack(parsed, services.environments);
     const request = slackRequest(services, {
       actorId: command.user_id,

@@ -125,6 +125,13 @@ export interface BlockActionFields {
   isEphemeral?: boolean;
 }
 
+/** Slack's `action_ts` is unique per click (microseconds): two clicks in the same second still differ. */
+let clicks = 0;
+function nextActionTs(): string {
+  clicks = (clicks + 1) % 1_000_000;
+  return `${nowSeconds()}.${String(clicks).padStart(6, '0')}`;
+}
+
 export function blockActionsPayload(f: BlockActionFields): Record<string, unknown> {
   const teamId = f.teamId ?? 'T0001';
   const messageTs =
@@ -151,7 +158,7 @@ export function blockActionsPayload(f: BlockActionFields): Record<string, unknow
         text: { type: 'plain_text', text: f.buttonText ?? 'Button', emoji: true },
         value: f.value,
         type: 'button',
-        action_ts: f.actionTs ?? `${nowSeconds()}.000000`,
+        action_ts: f.actionTs ?? nextActionTs(),
       },
     ],
   };

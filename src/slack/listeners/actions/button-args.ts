@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
 import { type KeyRef, parseKeyRef } from '../../../core/keys.js';
 import type { Source } from '../../../core/operations/change.js';
@@ -8,12 +9,21 @@ import { viewRespond } from '../home/view-respond.js';
 
 export type ButtonArgs = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddlewareArgs;
 
+/** The message a button was clicked on, as Slack sent it back with the click. */
+export interface ShownMessage {
+  readonly blocks: readonly unknown[];
+  readonly attachments: readonly unknown[];
+  readonly text: string;
+}
+
 export interface Click {
   readonly userId: string;
   readonly channelId: string | undefined;
   readonly messageTs: string | undefined;
   readonly isEphemeral: boolean;
   readonly value: string;
+  /** Slack's time of this click (`action_ts`): the same for a retried delivery, different for each click. */
+  readonly actionTs: string | undefined;
 }
 
 export function clickOf({ body, action }: ButtonArgs): Click {
@@ -23,7 +33,32 @@ export function clickOf({ body, action }: ButtonArgs): Click {
     messageTs: body.message?.ts ?? body.container?.message_ts,
     isEphemeral: body.container?.is_ephemeral === true || !body.message,
     value: typeof action.value === 'string' ? action.value : '',
+    actionTs: typeof action.action_ts === 'string' ? action.action_ts : undefined,
   };
+}
+
+/**
+ * The once-id of a click that changes a key from a message: clicks on the message as the person saw it (the
+ * same rendering of its blocks: a double click, two people at once, Slack delivering the click again) share
+ * it and act once; a redrawn message (a living alert that fires again, a card refreshed, a sender's update)
+ * is a new version with a new id, so the record never blocks the next legitimate action. A click with no
+ * message in its payload (ephemeral cards) is told apart by its `action_ts`. Undefined without a message ts.
+ * `message` is the message as Slack sent it back with the click (undefined for ephemeral cards).
+ */
+export function clickOnceId(
+  click: Click,
+  message: ShownMessage | undefined,
+  action: string,
+  target: string,
+): string | undefined {
+  if (!click.messageTs) return undefined;
+  const version = message
+    ? createHash('sha256')
+        .update(JSON.stringify([message.blocks, message.attachments, message.text]))
+        .digest('base64url')
+        .slice(0, 22)
+    : `click:${click.actionTs ?? 'unknown'}`;
+  return `click:${click.channelId}:${click.messageTs}:${version}:${action}:${target}`;
 }
 
 /**

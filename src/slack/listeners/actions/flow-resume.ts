@@ -8,18 +8,22 @@ import { isStatusCard, statusMessage } from '../../blocks/status.js';
 import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 import { settle } from '../flows/settle.js';
-import { type ButtonArgs, buttonTarget, type Click, clickOf, clickRequest } from './button-args.js';
+import {
+  type ButtonArgs,
+  buttonTarget,
+  type Click,
+  clickOf,
+  clickOnceId,
+  clickRequest,
+  type ShownMessage,
+} from './button-args.js';
 
 /** The message a Resume button was clicked on, as Slack sent it back with the click. */
-export interface ClickedMessage {
-  readonly blocks: readonly unknown[];
-  readonly attachments: readonly unknown[];
-  readonly text: string;
-}
+export type ClickedMessage = ShownMessage;
 
 /**
  * A Resume button on any message (Flowbot's alerts and cards, or another system's). The button is not a
- * credential: the person clicking is authorized again, and concurrent clicks on one message resume once.
+ * credential: the person clicking is authorized again, and clicks on one rendering of a message resume once.
  */
 export function flowResumeButton(services: Services) {
   return async (args: ButtonArgs): Promise<void> => {
@@ -53,9 +57,13 @@ export async function resumeFromMessage(
   click: Click,
   clicked: ClickedMessage,
 ): Promise<void> {
-  const onceId = click.messageTs
-    ? `click:${click.channelId}:${click.messageTs}:resume:${formatKeyRef(target, 2)}`
-    : undefined;
+  // Keyed by the message as it was shown, so a redrawn message's Resume works again (see clickOnceId).
+  const onceId = clickOnceId(
+    click,
+    click.isEphemeral ? undefined : clicked,
+    'resume',
+    formatKeyRef(target, 2),
+  );
   const outcome = await services.operations.change(
     request.change(target, { action: 'resume' }, onceId !== undefined ? { onceId } : {}),
   );

@@ -41,6 +41,7 @@ export function legacyButtons(services: Services) {
       // Slack sends the message back only when it is a channel message.
       isEphemeral: original === undefined,
       value: action?.type === 'button' && typeof action.value === 'string' ? action.value : '',
+      actionTs: typeof body.action_ts === 'string' ? body.action_ts : undefined,
     };
     const request = slackRequest(services, {
       actorId: click.userId,

@@ -1,5 +1,6 @@
 import type { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
+import { outbound } from './blocks/outbound.js';
 import { explainSlackError } from './blocks/slack-error.js';
 import type { SlackMessage } from './blocks/types.js';
 import { slackErrorCodeOf } from './slack-errors.js';
@@ -21,6 +22,7 @@ export type ConversationResult =
   | { readonly kind: 'failed'; readonly error: string };
 
 /**
+ * Every message goes through `outbound` (the boundary where markup is made inert and texts fit) on its way.
  * Messages Flowbot posts and updates on its own (approval cards, timed resumes, reminders, alerts), through
  * the Web API. The WebClient retries 429s after Retry-After and 5xx with backoff; what still fails is
  * logged with a readable reason and returned, never thrown.
@@ -32,7 +34,8 @@ export class SlackNotifier {
     private readonly onError: (method: string, error: string) => void = () => {},
   ) {}
 
-  async post(channel: string, message: SlackMessage, threadTs?: string): Promise<PostResult> {
+  async post(channel: string, built: SlackMessage, threadTs?: string): Promise<PostResult> {
+    const message = outbound(built);
     try {
       const result = await this.client.chat.postMessage({
         channel,
@@ -46,7 +49,8 @@ export class SlackNotifier {
     }
   }
 
-  async postEphemeral(channel: string, user: string, message: SlackMessage): Promise<PostResult> {
+  async postEphemeral(channel: string, user: string, built: SlackMessage): Promise<PostResult> {
+    const message = outbound(built);
     try {
       const result = await this.client.chat.postEphemeral({
         channel,
@@ -60,7 +64,8 @@ export class SlackNotifier {
     }
   }
 
-  async update(channel: string, ts: string, message: SlackMessage): Promise<PostResult> {
+  async update(channel: string, ts: string, built: SlackMessage): Promise<PostResult> {
+    const message = outbound(built);
     try {
       await this.client.chat.update({ channel, ts, text: message.text, blocks: message.blocks });
       return { kind: 'posted', channel, ts };

@@ -5,6 +5,7 @@ import type { KeyRef } from '../core/keys.js';
 import type { Change, ChangeRequest, ReadRequest, Source } from '../core/operations/change.js';
 import { StoreUnavailable } from '../core/store/state-store.js';
 import { NOTES } from './blocks/notes.js';
+import { outbound } from './blocks/outbound.js';
 import type { SlackMessage } from './blocks/types.js';
 import type { Services } from './services.js';
 
@@ -83,7 +84,8 @@ export function slackRequest(
     channelId: input.channelId,
     source: input.source,
   };
-  const reply: SlackRequest['reply'] = async (message, options) => {
+  const reply: SlackRequest['reply'] = async (built, options) => {
+    const message = outbound(built);
     const payload: RespondArguments = {
       text: message.text,
       blocks: message.blocks,

@@ -47,7 +47,9 @@ import {
   incidentResolvedNote,
   livingAlertMessage,
 } from '../../src/slack/blocks/living-alert.js';
+import { escapeMrkdwn } from '../../src/slack/blocks/mrkdwn.js';
 import { NOTES } from '../../src/slack/blocks/notes.js';
+import { outbound } from '../../src/slack/blocks/outbound.js';
 import {
   doneMessage,
   duplicateMessage,
@@ -101,8 +103,45 @@ const HOSTILE_UNITS = [
   '#',
 ];
 
+/**
+ * mrkdwn control sequences someone else may choose (a key's publisher, an alert's sender, QStash's error
+ * text): each must reach Slack as text, never as a ping, a link or formatting that escapes Flowbot's own.
+ */
+const CONTROL_SEQUENCES = [
+  '<!channel>',
+  '<!here>',
+  '<!everyone>',
+  '<!subteam^S0HOSTILE>',
+  '<!subteam^S0HOSTILE|@team>',
+  '<@U0HOSTILE>',
+  '<@U0HOSTILE|boss>',
+  '<#C0HOSTILE>',
+  '<https://evil.example|click>',
+  '<mailto:x@evil.example|mail>',
+  '`',
+  '```',
+  '&',
+  '&amp;',
+  '&lt;!channel&gt;',
+  '*bold*',
+  '_x_',
+  '~x~',
+  '>',
+  '\n>quote',
+  '|',
+];
+/** Live markup none of these may become in what Slack receives. */
+const LIVE_HOSTILE = /<!channel|<!here|<!everyone|<!subteam|<@U0HOSTILE|<#C0HOSTILE|<https:\/\/evil|<mailto:/;
+
+function controlText(maxLength: number): fc.Arbitrary<string> {
+  return fc
+    .array(fc.constantFrom(...CONTROL_SEQUENCES), { maxLength: 12 })
+    .map((parts) => parts.join('').slice(0, maxLength));
+}
+
 function hostileText(maxLength: number): fc.Arbitrary<string> {
   return fc.oneof(
+    { weight: 2, arbitrary: controlText(maxLength) },
     { weight: 3, arbitrary: fc.string({ unit: fc.constantFrom(...HOSTILE_UNITS), maxLength }) },
     {
       weight: 1,
@@ -133,6 +172,15 @@ const keyArb: fc.Arbitrary<string> = fc
     {
       weight: 1,
       arbitrary: fc.constantFrom('$', 'orders-eu', '<!channel>', '`a`', 'a'.repeat(MAX_KEY_LENGTH)),
+    },
+    {
+      weight: 2,
+      arbitrary: fc
+        .array(fc.constantFrom(...CONTROL_SEQUENCES.filter((c) => !/\s/.test(c))), {
+          minLength: 1,
+          maxLength: 8,
+        })
+        .map((parts) => parts.join('')),
     },
   )
   .map((key) => (key.length > MAX_KEY_LENGTH ? key.slice(0, MAX_KEY_LENGTH) : key))
@@ -610,19 +658,56 @@ const senderMessageArb = fc
   .record({ blocks: fc.array(senderBlockArb, { maxLength: 50 }), text: hostileText(5000) })
   .filter(({ blocks, text }) => validateMessage({ text, blocks }, 'chat.postMessage') === undefined);
 
-function accepted(message: SlackMessage): void {
-  const refusal = validateMessage({ text: message.text, blocks: message.blocks }, 'chat.postMessage');
-  if (refusal !== undefined) {
-    throw new Error(
-      `Slack would refuse this message: ${describeRefusal(refusal)}\n${JSON.stringify(message).slice(0, 2000)}`,
-    );
+/** Every mrkdwn text Slack would read as markup: the top-level text and each mrkdwn text object. */
+function mrkdwnTexts(message: SlackMessage): string[] {
+  const texts = [message.text];
+  const walk = (value: unknown): void => {
+    if (Array.isArray(value)) value.forEach(walk);
+    else if (value !== null && typeof value === 'object') {
+      const object = value as Record<string, unknown>;
+      if (object.type === 'mrkdwn' && typeof object.text === 'string') texts.push(object.text);
+      else Object.values(object).forEach(walk);
+    }
+  };
+  walk(message.blocks);
+  return texts;
+}
+
+/** Flowbot's own markup forms, the only ones allowed through (see src/slack/blocks/outbound.ts). */
+const OWN_MARKUP =
+  /^<(@[UW][A-Z0-9]{2,}|#C[A-Z0-9]{2,}|!date\^\d+\^[^|]*\|[^|]*|https?:\/\/[^\s|]+\|[^<>]*)>$/;
+
+/** Special mentions: never live in anything Flowbot sends, the sender's own content included. */
+const SPECIAL_MENTION = /<!channel|<!here|<!everyone|<!subteam/;
+
+/**
+ * `senderContent`: the message keeps what another system wrote (its own mentions and links stay theirs);
+ * only special mentions and markup of other kinds are checked there.
+ */
+function accepted(message: SlackMessage, senderContent = false): void {
+  for (const [where, candidate] of [
+    ['built', message],
+    ['sent', outbound(message)],
+  ] as const) {
+    const refusal = validateMessage({ text: candidate.text, blocks: candidate.blocks }, 'chat.postMessage');
+    if (refusal !== undefined) {
+      throw new Error(
+        `Slack would refuse this message (${where}): ${describeRefusal(refusal)}\n${JSON.stringify(candidate).slice(0, 2000)}`,
+      );
+    }
+  }
+  for (const text of mrkdwnTexts(outbound(message))) {
+    const live = (senderContent ? SPECIAL_MENTION : LIVE_HOSTILE).exec(text);
+    if (live) throw new Error(`outside text became live markup (${live[0]}): ${text.slice(0, 2000)}`);
+    for (const markup of text.match(/<[^<>]*>/g) ?? [])
+      if (!OWN_MARKUP.test(markup)) throw new Error(`markup that is not Flowbot's own: ${markup}`);
   }
 }
 
-function property<T>(arb: fc.Arbitrary<T>, build: (input: T) => SlackMessage): void {
+function property<T>(arb: fc.Arbitrary<T>, build: (input: T) => SlackMessage, senderContent = false): void {
   fc.assert(
     fc.property(arb, (input) => {
-      accepted(build(input));
+      accepted(build(input), senderContent);
     }),
     RUNS,
   );
@@ -734,9 +819,10 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
   it('problem and note messages, usage and key problems', () => {
     property(
       fc.tuple(hostileText(5000), fc.option(hostileText(5000), { nil: undefined })),
-      ([problem, hint]) => problemMessage(problem, hint),
+      // The hint and a note are mrkdwn by contract (the blocks' own words, outside text escaped).
+      ([problem, hint]) => problemMessage(problem, hint === undefined ? undefined : escapeMrkdwn(hint)),
     );
-    property(hostileText(5000), (text) => noteMessage(text || 'x'));
+    property(hostileText(5000), (text) => noteMessage(escapeMrkdwn(text) || 'x'));
     property(fc.tuple(keyProblemArb, fc.constantFrom('/flow-resume', '/flow resume')), ([problem, command]) =>
       keyProblem(problem, command),
     );
@@ -773,7 +859,14 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
 
   it('status cards', () => {
     property(
-      fc.tuple(refArb, stateArb, namingArb, fc.option(hostileText(5000), { nil: undefined }), dateArb),
+      // The note is mrkdwn by contract (`noteFromOutcome`: the blocks' own words).
+      fc.tuple(
+        refArb,
+        stateArb,
+        namingArb,
+        fc.option(hostileText(5000).map(escapeMrkdwn), { nil: undefined }),
+        dateArb,
+      ),
       ([target, state, naming, note, at]) => statusMessage(target, state, naming, { note, at }),
     );
   });
@@ -798,7 +891,8 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
             global: fc.option(fc.record({ parallelismMax: maybeCount, parallelismCount: countArb }), {
               nil: undefined,
             }),
-            problem: fc.option(hostileText(5000), { nil: undefined }),
+            // mrkdwn by contract: the blocks' own words, with QStash's escaped.
+            problem: fc.option(hostileText(5000).map(escapeMrkdwn), { nil: undefined }),
           }),
           { minLength: 1, maxLength: 5 },
         ),
@@ -855,6 +949,7 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
       ),
       ([original, actorId, at, after, released]) =>
         resolvedAlertMessage(original, { actorId, at, after, released }),
+      true,
     );
   });
 

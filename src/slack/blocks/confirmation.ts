@@ -124,7 +124,10 @@ export function confirmationMessage(
       ],
     },
   ];
-  return fitted({ text: `${TITLES[change.action]} ${change.target.key}? Confirm or cancel.`, blocks });
+  return fitted({
+    text: `${TITLES[change.action]} ${escapeMrkdwn(change.target.key)}? Confirm or cancel.`,
+    blocks,
+  });
 }
 
 export function noteMessage(text: string): SlackMessage {

@@ -4,6 +4,7 @@ import { code, formatCount } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
 import type { SlackMessage } from './types.js';
 
+/** `problem` is mrkdwn: the blocks' own words for what went wrong (`describeQStashError`), already escaped. */
 export function globalMessage(
   results: readonly { environment: string; global: GlobalParallelism | undefined; problem?: string }[],
   naming: KeyNaming,

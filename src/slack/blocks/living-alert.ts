@@ -8,7 +8,15 @@ import { buttonValue, hasKeyButtons, pauseButton, resumeButton } from './buttons
 import { drainLine } from './drain.js';
 import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
-import { escapeAndTruncate, escapeMrkdwn, formatCount, mention, slackDate } from './mrkdwn.js';
+import {
+  escapeAndTruncate,
+  escapeMrkdwn,
+  formatCount,
+  link,
+  mention,
+  slackDate,
+  truncate,
+} from './mrkdwn.js';
 import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
 import { RAMP_WORTHY_WAITLIST, resumeGraduallyButton } from './ramp.js';
 import type { SlackMessage } from './types.js';
@@ -64,13 +72,7 @@ export function livingAlertMessage(
     `${seen}, last ${slackDate(new Date(incident.lastSeen))} · via ${incident.sources.map(escapeMrkdwn).join(', ')}`,
   );
   if (incident.links && incident.links.length > 0) {
-    facts.push(
-      incident.links
-        .map(
-          (link) => `<${link.url.replace(/[|>]/g, encodeURIComponent)}|${escapeAndTruncate(link.text, 100)}>`,
-        )
-        .join(' · '),
-    );
+    facts.push(incident.links.map((item) => link(item.url, truncate(item.text, 100))).join(' · '));
   }
   blocks.push({
     type: 'context',

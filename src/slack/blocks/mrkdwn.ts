@@ -16,6 +16,23 @@ export function mention(userId: string): string {
   return /^[UW][A-Z0-9]{2,}$/.test(userId) ? `<@${userId}>` : escapeMrkdwn(userId);
 }
 
+/**
+ * A link to an http(s) URL, with its text escaped: anything else (a `javascript:` or `mailto:` URL, text that
+ * is no URL) is shown as text. The target is percent-encoded where Slack would read it as markup (`|` ends
+ * the target, `<` and `>` the link). Source: Slack's "Formatting text for app surfaces", links.
+ */
+export function link(url: string, text: string): string {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return escapeMrkdwn(text);
+  }
+  if (target.protocol !== 'http:' && target.protocol !== 'https:') return escapeMrkdwn(text);
+  const href = target.href.replace(/[|<>\s]/g, (char) => encodeURIComponent(char));
+  return `<${href}|${escapeMrkdwn(text)}>`;
+}
+
 export function formatCount(value: number): string {
   return value.toLocaleString('en-US');
 }

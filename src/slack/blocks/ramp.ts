@@ -7,7 +7,7 @@ import { buttonValue } from './buttons.js';
 import { noteMessage } from './confirmation.js';
 import { fitted } from './fit.js';
 import { describeLimit } from './input-problems.js';
-import { code, formatCount, mention, slackDate } from './mrkdwn.js';
+import { code, escapeMrkdwn, formatCount, mention, slackDate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import { describeQStashError } from './qstash-error.js';
 import { describeRefusal } from './refusal.js';
@@ -65,7 +65,10 @@ export function rampMessage(
   ];
   const buttons = rampButtons(ramp);
   if (buttons.length > 0) blocks.push({ type: 'actions', block_id: 'flow_ramp_actions', elements: buttons });
-  return fitted({ text: `${STATUS[ramp.status].replace(/^:[a-z_]+: /, '')} ${ramp.target.key}`, blocks });
+  return fitted({
+    text: `${STATUS[ramp.status].replace(/^:[a-z_]+: /, '')} ${escapeMrkdwn(ramp.target.key)}`,
+    blocks,
+  });
 }
 
 const CHECK_STATUS = 'check `/flow status`';

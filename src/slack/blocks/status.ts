@@ -28,6 +28,7 @@ export function statusMessage(
   target: KeyRef,
   state: FlowKeyState,
   naming: KeyNaming,
+  /** `note` is mrkdwn: the blocks' own words (`noteFromOutcome`), outside text already escaped. */
   options: { note?: string; at?: Date } = {},
 ): SlackMessage {
   const key = keyLabel(target, naming);
@@ -84,7 +85,7 @@ export function statusMessage(
     ],
   };
   blocks.push(actions);
-  const plain = `${target.key}: ${state.paused ? 'paused' : 'delivering'}, ${formatCount(state.waitlistSize)} waiting`;
+  const plain = `${escapeMrkdwn(target.key)}: ${state.paused ? 'paused' : 'delivering'}, ${formatCount(state.waitlistSize)} waiting`;
   return fitted({ text: plain, blocks });
 }
 

@@ -16,6 +16,7 @@ import { formatKeyRef, type KeyProblem, type KeyRef, parseKeyRef } from '../../c
 import { helpMessage } from '../blocks/help.js';
 import { describeCommandProblem } from '../blocks/input-problems.js';
 import { code } from '../blocks/mrkdwn.js';
+import { outbound, outboundText } from '../blocks/outbound.js';
 import type { SlackMessage } from '../blocks/types.js';
 import { flowResumeUsage, keyProblem, patternProblem } from '../blocks/usage.js';
 import { decodeSlackText } from '../text-in.js';
@@ -23,7 +24,10 @@ import { decodeSlackText } from '../text-in.js';
 /** What a slash command is answered with in its acknowledgement: nothing, or a private message. */
 export type CommandAck = (Partial<SlackMessage> & { response_type: 'ephemeral' }) | undefined;
 
-const privately = (message: SlackMessage): CommandAck => ({ response_type: 'ephemeral', ...message });
+const privately = (message: SlackMessage): CommandAck => ({
+  response_type: 'ephemeral',
+  ...outbound(message),
+});
 
 type SubcommandAck<S extends Subcommand> = (
   command: Extract<FlowCommand, { kind: S }>,
@@ -40,7 +44,9 @@ export const SUBCOMMAND_ACKS: { readonly [S in Subcommand]: SubcommandAck<S> } =
   help: (command, environments) => privately(helpMessage(command.topic, environments.names)),
   resume: (command, environments) => ({
     response_type: 'ephemeral',
-    text: `:hourglass_flowing_sand: Resuming ${code(formatKeyRef(command.target, environments.names.length))}…`,
+    text: outboundText(
+      `:hourglass_flowing_sand: Resuming ${code(formatKeyRef(command.target, environments.names.length))}…`,
+    ),
   }),
   status: () => undefined,
   list: () => undefined,
@@ -66,7 +72,9 @@ function ackSubcommand(
 function ackBulk(pattern: KeyPattern, environments: EnvironmentNames): CommandAck {
   return {
     response_type: 'ephemeral',
-    text: `:mag: Looking up the keys matching ${code(formatKeyPattern(pattern, environments.names.length))}…`,
+    text: outboundText(
+      `:mag: Looking up the keys matching ${code(formatKeyPattern(pattern, environments.names.length))}…`,
+    ),
   };
 }
 
@@ -135,7 +143,10 @@ export function flowResumeAck(parsed: FlowResumeParse, environments: Environment
     case 'invalid_pattern':
       return privately(patternProblem(parsed.problem, '/flow-resume'));
     case 'resume':
-      return { response_type: 'ephemeral', text: `:hourglass_flowing_sand: Resuming ${code(parsed.text)}…` };
+      return {
+        response_type: 'ephemeral',
+        text: outboundText(`:hourglass_flowing_sand: Resuming ${code(parsed.text)}…`),
+      };
     case 'bulk':
       return ackBulk(parsed.pattern, environments);
   }

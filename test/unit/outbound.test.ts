@@ -64,3 +64,16 @@ describe('the boundary where messages leave for Slack', () => {
     );
   });
 });
+
+describe('the boundary and inherited names', () => {
+  it('keeps a `__proto__` field of another system’s blocks a field, never a prototype', () => {
+    const blocks = JSON.parse(
+      '[{"type":"section","text":{"type":"mrkdwn","text":"<!here>"},"__proto__":{"polluted":true}}]',
+    );
+    const sent = outbound({ text: 'x', blocks });
+    const section = sent.blocks[0] as unknown as Record<string, unknown>;
+    expect(Object.hasOwn(section, '__proto__')).toBe(true);
+    expect((section as { polluted?: unknown }).polluted).toBeUndefined();
+    expect((section.text as { text: string }).text).toBe('&lt;!here&gt;');
+  });
+});

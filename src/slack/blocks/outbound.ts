@@ -41,9 +41,8 @@ function inertBlocks(value: unknown): unknown {
   if (!isObject(value)) return value;
   if (value.type === 'mrkdwn' && typeof value.text === 'string')
     return { ...value, text: inertMrkdwn(value.text) };
-  const out: Record<string, unknown> = {};
-  for (const [name, field] of Object.entries(value)) out[name] = inertBlocks(field);
-  return out;
+  // fromEntries defines own properties: a `__proto__` field in another system's blocks stays a field.
+  return Object.fromEntries(Object.entries(value).map(([name, field]) => [name, inertBlocks(field)]));
 }
 
 /** A message as it leaves for Slack: no markup but Flowbot's own kind, every text within its limit. */

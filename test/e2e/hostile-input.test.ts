@@ -16,7 +16,9 @@ function onlyFlowControlRoutes(h: Harness): void {
  * preview comes first (returned) and is confirmed; otherwise the channel's reply is returned.
  */
 async function resumeTyped(h: Harness, key: string) {
-  const ack = await h.command('/flow-resume', key);
+  // Typed as Slack sends it: `&`, `<` and `>` as entities (decoded once where the command comes in).
+  const typed = key.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  const ack = await h.command('/flow-resume', typed);
   expect(ack.status).toBe(200);
   if (!/[*?]/.test(key))
     return h.waitForResponse(ack.responseUrl, (body) => body.response_type === 'in_channel');

@@ -8,9 +8,13 @@ const harness = harnessPerTest({ env: { ALERTS_TOKEN: TOKEN, ALERTS_CHANNEL: ALE
   h.slack.setChannel(ALERTS),
 );
 
-/** Outside text made of every mrkdwn control sequence: a key (no spaces), and free text. */
+/**
+ * Outside text made of every mrkdwn control sequence: a key (no spaces; no `*` or `?`, which make a typed key
+ * a pattern: `HOSTILE_PATTERN` carries those), and free text.
+ */
 const HOSTILE_KEY =
-  '<!channel><!here><!subteam^S0HOSTILE><@U0HOSTILE><#C0HOSTILE><https://evil.example|click>`*b*_i_~s~&';
+  '<!channel><!here><!subteam^S0HOSTILE><@U0HOSTILE><#C0HOSTILE><https://evil.example|click>`_i_~s~&';
+const HOSTILE_PATTERN = `${HOSTILE_KEY}*`;
 const HOSTILE_TEXT = `<!channel> <!here|here> <!everyone> <!subteam^S0HOSTILE|@team> <@U0HOSTILE> <#C0HOSTILE> <https://evil.example|click> <mailto:x@evil.example|m> \`code *bold* _x_ ~x~ &amp; &\n>quoted`;
 const LIVE = /<!channel|<!here|<!everyone|<!subteam|<@U0HOSTILE|<#C0HOSTILE|<https:\/\/evil|<mailto:/;
 const OWN = /^<(@[UW][A-Z0-9]{2,}|#C[A-Z0-9]{2,}|!date\^\d+\^[^|]*\|[^|]*|https?:\/\/[^\s|]+\|[^<>]*)>$/;
@@ -63,6 +67,16 @@ describe('outside text never becomes Slack markup, on every sending path', () =>
     };
     const resume = await command('/flow-resume', HOSTILE_KEY);
     await h.waitForResponse(resume.responseUrl, (b) => b.response_type === 'in_channel');
+    // A pattern: its private preview, the confirmation, the channel's summary.
+    h.qstash.setKey({ flowControlKey: `${HOSTILE_KEY}*b*`, isPaused: true, waitListSize: 2 });
+    const bulk = await command('/flow-resume', HOSTILE_PATTERN);
+    const preview = await h.waitForResponse(bulk.responseUrl, (b) =>
+      buttons(b).some((button) => button.action_id === 'flow_bulk_confirm'),
+    );
+    const confirm = buttons(preview).find((button) => button.action_id === 'flow_bulk_confirm');
+    await h.click({ actionId: 'flow_bulk_confirm', value: String(confirm?.value), isEphemeral: true });
+    await expect.poll(() => h.qstash.getKey(`${HOSTILE_KEY}*b*`)?.isPaused, { timeout: 30_000 }).toBe(false);
+    await h.slack.waitForCall('chat.postMessage');
     const status = await command('/flow', `status ${HOSTILE_KEY}`);
     await h.waitForResponse(status.responseUrl);
     const list = await command('/flow', 'list');

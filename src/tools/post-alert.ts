@@ -6,6 +6,7 @@ import { QStashEnvironments } from '../core/qstash/environments.js';
 import type { FlowKeyState } from '../core/qstash/types.js';
 import { alertMessage } from '../slack/blocks/alert.js';
 import { describeKeyProblemPlain } from '../slack/blocks/input-problems.js';
+import { outbound } from '../slack/blocks/outbound.js';
 import { slackErrorCodeOf } from '../slack/slack-errors.js';
 
 export const POST_ALERT_USAGE = `Usage: npm run alert -- --channel <channel ID> --key <key> [--title <text>] [--text <text>]
@@ -51,14 +52,16 @@ export async function postAlert(argv: readonly string[], config: Config): Promis
   } catch {
     // The alert matters more than the detail: post it without the live state.
   }
-  const message = alertMessage(
-    {
-      target: parsed.ref,
-      ...(values.title ? { title: values.title } : {}),
-      ...(values.text ? { text: values.text } : {}),
-      ...(state ? { state } : {}),
-    },
-    { environmentCount: environments.count },
+  const message = outbound(
+    alertMessage(
+      {
+        target: parsed.ref,
+        ...(values.title ? { title: values.title } : {}),
+        ...(values.text ? { text: values.text } : {}),
+        ...(state ? { state } : {}),
+      },
+      { environmentCount: environments.count },
+    ),
   );
   const client = new WebClient(config.slack.botToken, {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),

@@ -40,6 +40,7 @@ import {
 import { confirmationMessage, noteMessage } from '../../src/slack/blocks/confirmation.js';
 import { globalMessage } from '../../src/slack/blocks/global.js';
 import { helpMessage } from '../../src/slack/blocks/help.js';
+import { homeView } from '../../src/slack/blocks/home.js';
 import { describeCommandProblem } from '../../src/slack/blocks/input-problems.js';
 import { listMessage } from '../../src/slack/blocks/list.js';
 import {
@@ -47,9 +48,10 @@ import {
   incidentResolvedNote,
   livingAlertMessage,
 } from '../../src/slack/blocks/living-alert.js';
+import { flowControlModal, MODAL_ACTIONS, noAccessModal } from '../../src/slack/blocks/modal.js';
 import { escapeMrkdwn } from '../../src/slack/blocks/mrkdwn.js';
 import { NOTES } from '../../src/slack/blocks/notes.js';
-import { outbound } from '../../src/slack/blocks/outbound.js';
+import { outbound, outboundView } from '../../src/slack/blocks/outbound.js';
 import {
   doneMessage,
   duplicateMessage,
@@ -70,6 +72,7 @@ import { statusMessage } from '../../src/slack/blocks/status.js';
 import type { SlackMessage } from '../../src/slack/blocks/types.js';
 import { flowResumeUsage, keyProblem } from '../../src/slack/blocks/usage.js';
 import { describeRefusal, validateMessage } from '../../stand-ins/block-kit.js';
+import { checkView, type ViewSurface } from '../../stand-ins/slack-views.js';
 
 // A fixed seed so a red build replays; FUZZ_SEED=random explores, any other number replays that run.
 const seedSetting = process.env.FUZZ_SEED ?? '20261128';
@@ -1128,5 +1131,92 @@ describe('bulk action messages fit what Slack accepts, however many keys and wha
     );
     property(fc.tuple(batchArb, namingArb), ([batch, naming]) => bulkSummaryMessage(batch, naming));
     property(fc.tuple(batchArb, namingArb), ([batch, naming]) => bulkApprovalCard(batch, naming));
+  });
+});
+
+/**
+ * A view as it leaves for Slack (`outboundView`: views.publish, views.open, views.update): the strict views
+ * check (100 blocks, every Block Kit limit) takes it, and no outside text in it is live markup.
+ */
+function acceptedView(view: { blocks: readonly unknown[] }, surface: ViewSurface): void {
+  const sent = outboundView(view);
+  const problem = checkView(sent, surface);
+  if (problem !== undefined)
+    throw new Error(`Slack would refuse this ${surface}: ${JSON.stringify(problem).slice(0, 1000)}`);
+  for (const text of mrkdwnTexts({ text: '', blocks: sent.blocks as SlackMessage['blocks'] })) {
+    const live = LIVE_HOSTILE.exec(text);
+    if (live) throw new Error(`outside text became live markup (${live[0]}): ${text.slice(0, 2000)}`);
+    for (const markup of text.match(/<[^<>]*>/g) ?? [])
+      if (!OWN_MARKUP.test(markup)) throw new Error(`markup that is not Flowbot's own: ${markup}`);
+  }
+}
+
+describe('views (the Home tab, the Flow control modal) fit what Slack accepts, whatever goes in', () => {
+  const homeArb = fc.record({
+    userId: userArb,
+    grants: fc.array(grantArb, { maxLength: 12 }),
+    uncertain: fc.boolean(),
+    hasAccess: fc.boolean(),
+    attention: fc.array(fc.record({ ref: refArb, state: stateArb }), { maxLength: 120 }),
+    visibleCount: countArb,
+    pausedCount: countArb,
+    environments: fc.array(
+      fc.record({
+        environment: environmentArb,
+        fetchedAt: fc.option(at, { nil: undefined }),
+        error: fc.option(errorArb, { nil: undefined }),
+      }),
+      { maxLength: 5 },
+    ),
+    ramps: fc.array(rampArb, { maxLength: 30 }),
+    timedPauses: fc.array(timerArb, { maxLength: 30 }),
+    approvals: fc.array(approvalArb, { maxLength: 30 }),
+    ownRequests: fc.array(approvalArb, { maxLength: 10 }),
+    recent: fc.array(
+      fc.record({
+        at,
+        actorId: userArb,
+        action: actionArb,
+        target: refArb,
+        source: hostileText(100),
+        approvedBy: fc.option(userArb, { nil: undefined }),
+        reason: fc.option(hostileText(2000), { nil: undefined }),
+      }),
+      { maxLength: 30 },
+    ),
+    at,
+  });
+
+  it('the Home tab: hostile keys, reasons, rules and QStash errors, as many as there are', () => {
+    fc.assert(
+      fc.property(homeArb, namingArb, (snapshot, naming) => {
+        acceptedView(homeView(snapshot, naming), 'home');
+      }),
+      { ...RUNS, numRuns: 60 },
+    );
+  });
+
+  it('the Flow control modal, for every action, prefilled with hostile keys', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom(...MODAL_ACTIONS),
+        fc.option(fc.record({ ref: refArb, state: maybeState }), { nil: undefined }),
+        fc.array(hostileText(300), { maxLength: 40 }),
+        fc.boolean(),
+        namingArb,
+        (action, key, alsoFound, nothingFound, naming) => {
+          acceptedView(
+            flowControlModal(
+              { action, ...(key ? { key } : {}), alsoFound, nothingFound },
+              { origin: 'message', channelId: 'C0INCIDENTS' },
+              naming,
+            ),
+            'modal',
+          );
+        },
+      ),
+      RUNS,
+    );
+    acceptedView(noAccessModal('U0123'), 'modal');
   });
 });

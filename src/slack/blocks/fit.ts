@@ -8,6 +8,12 @@ import type { SlackMessage } from './types.js';
  */
 export const BLOCK_LIMITS = {
   blocks: 50,
+  /** Blocks in a view: a modal or the Home tab. */
+  viewBlocks: 100,
+  /** A view's title, and its submit and close buttons' texts. */
+  viewTitle: 24,
+  /** An input block's label and hint. */
+  inputLabel: 2_000,
   sectionText: 3_000,
   fieldText: 2_000,
   fields: 10,
@@ -137,6 +143,12 @@ function fitBlock(block: KnownBlock): KnownBlock {
     }
     case 'header':
       return { ...b, text: fitObject(b.text, BLOCK_LIMITS.headerText) } as unknown as KnownBlock;
+    case 'input':
+      return {
+        ...b,
+        label: fitObject(b.label, BLOCK_LIMITS.inputLabel),
+        ...(b.hint !== undefined ? { hint: fitObject(b.hint, BLOCK_LIMITS.inputLabel) } : {}),
+      } as unknown as KnownBlock;
     case 'context':
       return Array.isArray(b.elements)
         ? ({ ...b, elements: fitContextElements(b.elements) } as unknown as KnownBlock)
@@ -151,6 +163,21 @@ function fitBlock(block: KnownBlock): KnownBlock {
     default:
       return block;
   }
+}
+
+/**
+ * A view's blocks (a modal's, the Home tab's) as Slack will accept them: at most 100, each text cut to its
+ * block's limit after escaping and joining. Views have no total size near a message's, so nothing more is cut.
+ */
+export function fittedViewBlocks<B>(blocks: readonly B[]): B[] {
+  return structuredClone(blocks.slice(0, BLOCK_LIMITS.viewBlocks)).map(
+    (block) => fitBlock(block as unknown as KnownBlock) as unknown as B,
+  );
+}
+
+/** A view's title, submit or close text (plain_text, at most 24 characters). */
+export function fitViewTitle(value: unknown): unknown {
+  return fitObject(value, BLOCK_LIMITS.viewTitle);
 }
 
 /**

@@ -4,6 +4,7 @@ import { buildHomeSnapshot, type HomeSources } from '../../core/catalog/home-sna
 import type { StateStore } from '../../core/store/state-store.js';
 import type { WorkTracker } from '../../core/work-tracker.js';
 import { homeView } from '../blocks/home.js';
+import { outboundView } from '../blocks/outbound.js';
 import type { KeyNaming } from '../blocks/outcome.js';
 
 export interface HomePublisherOptions {
@@ -135,7 +136,7 @@ export class HomePublisher {
 
   private async publish(userId: string, always: boolean): Promise<void> {
     const snapshot = await buildHomeSnapshot(this.sources, userId);
-    const view = homeView(snapshot, this.naming);
+    const view = outboundView(homeView(snapshot, this.naming));
     // The times in the second block change on every read; without them, an unchanged Home is not published again.
     const signature = JSON.stringify([
       view.blocks.slice(2),

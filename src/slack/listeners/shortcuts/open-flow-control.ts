@@ -6,6 +6,7 @@ import {
   type ModalPrefill,
   noAccessModal,
 } from '../../blocks/modal.js';
+import { outboundView } from '../../blocks/outbound.js';
 import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 import type { SlashContext } from '../commands/slash-listener.js';
@@ -30,9 +31,11 @@ export async function openFlowControl(
   metadata: ModalMetadata,
 ): Promise<OpenResult> {
   services.surfaces.catalog.freshen();
-  const view = (await hasAnyAccess(services, userId))
-    ? flowControlModal(prefill, metadata, services.naming)
-    : noAccessModal(userId);
+  const view = outboundView(
+    (await hasAnyAccess(services, userId))
+      ? flowControlModal(prefill, metadata, services.naming)
+      : noAccessModal(userId),
+  );
   try {
     await client.views.open({ trigger_id: triggerId, view });
     return { kind: 'opened' };

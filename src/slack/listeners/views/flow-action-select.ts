@@ -6,6 +6,7 @@ import type {
 } from '@slack/bolt';
 import { type PickedKey, readKeyOptionValue } from '../../blocks/key-options.js';
 import { flowControlModal, isModalAction, MODAL_BLOCKS, readModalMetadata } from '../../blocks/modal.js';
+import { outboundView } from '../../blocks/outbound.js';
 import type { Services } from '../../services.js';
 
 type Args = SlackActionMiddlewareArgs<BlockAction<StaticSelectAction>> & AllMiddlewareArgs;
@@ -36,10 +37,12 @@ export function flowActionSelect(services: Services) {
       await client.views.update({
         view_id: view.id,
         hash: view.hash,
-        view: flowControlModal(
-          { action: chosen, ...(key ? { key } : {}) },
-          readModalMetadata(view.private_metadata),
-          services.naming,
+        view: outboundView(
+          flowControlModal(
+            { action: chosen, ...(key ? { key } : {}) },
+            readModalMetadata(view.private_metadata),
+            services.naming,
+          ),
         ),
       });
     } catch (error) {

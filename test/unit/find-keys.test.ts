@@ -4,7 +4,8 @@ import { findKeyCandidates, MAX_CANDIDATES } from '../../src/core/catalog/find-k
 import { checkKey } from '../../src/core/keys.js';
 import { alertMessage } from '../../src/slack/blocks/alert.js';
 import { statusMessage } from '../../src/slack/blocks/status.js';
-import { decodeSlackText, messageParts } from '../../src/slack/listeners/shortcuts/message-parts.js';
+import { messageParts } from '../../src/slack/listeners/shortcuts/message-parts.js';
+import { decodeSlackText } from '../../src/slack/text-in.js';
 
 const find = (text: string, keyValues: string[] = []) => findKeyCandidates({ texts: [text], keyValues });
 
@@ -97,7 +98,8 @@ describe('finding keys in a message', () => {
 
   it('decodes Slack’s markup once: entities, links and mentions become what people see', () => {
     expect(decodeSlackText('a &amp;lt; b &lt;x&gt; <https://x.example|x.example> <mailto:a@b.example>')).toBe(
-      'a &lt; b <x> x.example mailto:a@b.example',
+      // An address Slack wrapped is the address the person typed.
+      'a &lt; b <x> x.example a@b.example',
     );
     expect(decodeSlackText('<@U123> <@U124|maria> <#C1|incidents> <!here> <!subteam^S1|@oncall>')).toBe(
       '@U123 @maria #incidents @here @oncall',

@@ -27,7 +27,11 @@ function valuesOf(view: unknown): StateValues {
   return state && typeof state === 'object' ? (state as StateValues) : {};
 }
 
-/** One input's value: its text, its chosen option's value or its chosen conversation; empty is undefined. */
+/**
+ * One input's value: its text, its chosen option's value or its chosen conversation; empty is undefined.
+ * Unlike a command's or a message's text, a modal's input values arrive exactly as typed (Slack encodes no
+ * entities and wraps no links there), so they are not decoded: a reason typed `a &amp; b` stays that.
+ */
 function field(values: StateValues, blockId: string): string | undefined {
   const input = values[blockId]?.[blockId];
   if (!input || typeof input !== 'object') return undefined;

@@ -15,6 +15,7 @@ import {
 } from '../../blocks/workflow.js';
 import { noResponseUrl, type SlackRequest, slackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
+import { decodeSlackText } from '../../text-in.js';
 
 type Args = SlackEventMiddlewareArgs<'function_executed'> & AllMiddlewareArgs;
 type Outputs = Record<string, string | number | boolean>;
@@ -88,13 +89,31 @@ export function unknownStepListener(services: Services) {
   };
 }
 
+/** The step inputs people type (or fill from a message's text): text as Slack sends it. */
+const TEXT_INPUTS = ['key', 'reason'] as const;
+
+/**
+ * The inputs with their texts decoded from Slack's encoding (`decodeSlackText`, the one decoder every text
+ * input uses): a key filled in from a message reads `tenant&amp;eu`, meaning `tenant&eu`. Anything else (the
+ * user, minutes) passes as it came; a shape that is no object is left for the parser to refuse.
+ */
+function decodedInputs(rawInputs: unknown): unknown {
+  if (rawInputs === null || typeof rawInputs !== 'object' || Array.isArray(rawInputs)) return rawInputs;
+  const inputs: Record<string, unknown> = Object.fromEntries(Object.entries(rawInputs));
+  for (const name of TEXT_INPUTS) {
+    const value = inputs[name];
+    if (typeof value === 'string') inputs[name] = decodeSlackText(value);
+  }
+  return inputs;
+}
+
 async function decide(
   services: Services,
   kind: StepKind,
   rawInputs: unknown,
   executionId: string,
 ): Promise<Result | undefined> {
-  const parsed = parseStepInputs(kind, rawInputs, services.environments);
+  const parsed = parseStepInputs(kind, decodedInputs(rawInputs), services.environments);
   const request = slackRequest(services, {
     // Who the step runs as: known only once the inputs are read (an unreadable user is recorded as such).
     actorId: parsed.kind === 'ok' ? parsed.inputs.userId : (parsed.actorId ?? 'unknown'),

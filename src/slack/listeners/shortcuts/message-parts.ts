@@ -1,28 +1,10 @@
 import type { MessageParts } from '../../../core/catalog/find-keys.js';
+import { decodeSlackText } from '../../text-in.js';
 
 /** Buttons whose value is a key: Flowbot's own, and `flow_resume` on any sender's alert. */
 const KEY_BUTTONS = /^(?:flow_resume(?:#\d{1,3})?|flow_pause|flow_status|flow_refresh|flow_ramp)$/;
 
 const MAX_TEXTS = 400;
-
-/**
- * Message text as Slack sends it, decoded once into what people see: `<url|label>` → `label`, `<url>` → `url`,
- * `<@U…>` → `@U…`, `<#C…|name>` → `#name`, `<!here>` → `@here`, `<!subteam^S…|@team>` → `@team`; then
- * `&lt;` `&gt;` `&amp;` back to `<` `>` `&`.
- */
-export function decodeSlackText(text: string): string {
-  return text
-    .replace(/<([^<>]*)>/g, (_, inner: string) => {
-      const bar = inner.indexOf('|');
-      const target = bar === -1 ? inner : inner.slice(0, bar);
-      const label = bar === -1 ? undefined : inner.slice(bar + 1);
-      if (target.startsWith('#')) return label !== undefined ? `#${label}` : target;
-      if (target.startsWith('@')) return label !== undefined ? `@${label.replace(/^@/, '')}` : target;
-      if (target.startsWith('!')) return label ?? `@${target.slice(1).split('^')[0]}`;
-      return label ?? target;
-    })
-    .replace(/&(lt|gt|amp);/g, (_, name: string) => (name === 'lt' ? '<' : name === 'gt' ? '>' : '&'));
-}
 
 type Json = Record<string, unknown>;
 
@@ -38,9 +20,11 @@ function isObject(value: unknown): value is Json {
 export function messageParts(message: unknown): MessageParts {
   const texts: string[] = [];
   const keyValues: string[] = [];
-  const addText = (value: unknown) => {
+  // Message text and text objects come as Slack sends text (entities, markup): decoded once, with the one
+  // decoder every text input uses. Rich text elements hold the text as written: taken as they are.
+  const addText = (value: unknown, encoded = true) => {
     if (typeof value === 'string' && value !== '' && texts.length < MAX_TEXTS)
-      texts.push(decodeSlackText(value));
+      texts.push(encoded ? decodeSlackText(value) : value);
   };
   const walk = (node: unknown, depth: number): void => {
     if (depth > 12 || texts.length >= MAX_TEXTS) return;
@@ -56,7 +40,7 @@ export function messageParts(message: unknown): MessageParts {
     // Rich text keeps inline code as a style on a text element: give it back its backticks.
     if (node.type === 'text' && typeof node.text === 'string') {
       const styled = isObject(node.style) && node.style.code === true;
-      addText(styled ? `\`${node.text}\`` : node.text);
+      addText(styled ? `\`${node.text}\`` : node.text, false);
       return;
     }
     for (const [name, value] of Object.entries(node)) {

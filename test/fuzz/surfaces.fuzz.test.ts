@@ -45,7 +45,44 @@ const text = fc.oneof(
     weight: 1,
     arbitrary: fc.constantFrom('prod:orders-eu', 'staging:', 'nowhere:x', '<!channel>', '`x`', '&amp;'),
   },
+  // mrkdwn control sequences, raw and as Slack encodes typed text, around a key.
+  {
+    weight: 1,
+    arbitrary: fc
+      .array(
+        fc.constantFrom(
+          '<!channel>',
+          '<!here|here>',
+          '<!subteam^S0HOSTILE|@team>',
+          '<@U0HOSTILE>',
+          '<https://evil.example|click>',
+          '<mailto:x@evil.example|m>',
+          '&lt;!everyone&gt;',
+          '`orders-eu`',
+          'flow_control_key=<!here>',
+          '*b* _i_ ~s~ &',
+        ),
+        { maxLength: 6 },
+      )
+      .map((parts) => parts.join(' ')),
+  },
 );
+
+/** Markup that would ping or link: none may be live in a view Flowbot sends. */
+const LIVE = /<!channel|<!here|<!everyone|<!subteam|<@U0HOSTILE|<https:\/\/evil|<mailto:/;
+
+/** Every mrkdwn text of a view. */
+function mrkdwnTexts(node: unknown): string[] {
+  if (Array.isArray(node)) return node.flatMap(mrkdwnTexts);
+  if (!node || typeof node !== 'object') return [];
+  const object = node as Record<string, unknown>;
+  if (object.type === 'mrkdwn' && typeof object.text === 'string') return [object.text];
+  return Object.values(object).flatMap(mrkdwnTexts);
+}
+
+function expectNoLiveMarkup(view: unknown): void {
+  for (const text of mrkdwnTexts(view)) expect(LIVE.exec(text)?.[0], text.slice(0, 300)).toBeUndefined();
+}
 const user = fc.constantFrom(ALLOWED_USER, GROUP_MEMBER, STRANGER, 'W0ENTERPR1');
 
 describe('generated input to the Slack surfaces (front door)', () => {
@@ -148,8 +185,10 @@ describe('generated input to the Slack surfaces (front door)', () => {
     await fc.assert(
       fc.asyncProperty(message, user, async (shown, who) => {
         // The fake Slack refuses a modal Slack would refuse; the helper fails when views.open is refused.
-        const { ack } = await s.messageShortcut(shown as Record<string, unknown>, { user: who });
+        const { ack, view } = await s.messageShortcut(shown as Record<string, unknown>, { user: who });
         expect(ack.status).toBe(200);
+        // Whatever the message said, nothing of it is live markup in the modal.
+        expectNoLiveMarkup(view.blocks);
       }),
       { numRuns: 25 },
     );
@@ -195,6 +234,9 @@ describe('generated input to the Slack surfaces (front door)', () => {
       expect((await s.homeOpened(who)).status).toBe(200);
       await published;
     }
-    for (const call of h.slack.callsTo('views.publish')) expect(call.response?.ok).toBe(true);
+    for (const call of h.slack.callsTo('views.publish')) {
+      expect(call.response?.ok).toBe(true);
+      expectNoLiveMarkup(call.params.view);
+    }
   }, 60_000);
 });

@@ -182,8 +182,10 @@ describe.skipIf(!available)('sandbox page in Chromium', () => {
           WAIT,
         )
         .toBe(0);
-      const alts = await pictures.evaluateAll((images) => images.map((image) => image.getAttribute('alt')));
-      expect(alts).toContain('▶️');
+      // The page redraws as the keys panel refreshes: read the pictures as they settle, not at one instant.
+      await expect
+        .poll(() => pictures.evaluateAll((images) => images.map((image) => image.getAttribute('alt'))), WAIT)
+        .toContain('▶️');
       // The panel's own symbols too.
       expect(await page.locator('#keys-body img.emoji').count()).toBeGreaterThan(0);
       // And nowhere on the page is an emoji left as a character, which would need an emoji font.

@@ -1,8 +1,9 @@
-import { Agent, type IncomingMessage, request, type ServerResponse } from 'node:http';
+import { type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../logger.js';
 import { acknowledge, type CommandAck, isSlashCommand } from '../commands/command-table.js';
 import { type ViewAck, viewSubmissionAck } from '../commands/flow-form.js';
+import { routeServerAgent } from '../route-server.js';
 import { sendJson } from '../routes.js';
 import { createFrontDoorServer } from './front-door-server.js';
 import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol.js';
@@ -26,7 +27,7 @@ const logger = createLogger({
   destination: { write: (line: string) => send({ kind: 'log', line }) },
 }).child({ thread: 'front-door' });
 
-const toApp = new Agent({ keepAlive: true });
+const toApp = routeServerAgent();
 /** Headers about one connection, not the message: the app's connection to the front door is not the client's. */
 const HOP_BY_HOP = new Set([
   'connection',

@@ -180,6 +180,8 @@ export interface FakeSlack {
   callsTo(method: string): SlackCall[];
   waitForCall(method: string, predicate?: (c: SlackCall) => boolean, timeoutMs?: number): Promise<SlackCall>;
   failMethod(method: string, fault: SlackFault, times?: number): void;
+  /** Forgets the faults `failMethod` set that have not happened yet. */
+  clearFaults(): void;
   clearCalls(): void;
   /** Turns Slack's rate limits on (true or adjusted limits) or off. Starting them anew forgets past calls. */
   setRateLimits(settings: SlackRateLimitSettings): void;
@@ -440,6 +442,10 @@ class Fake implements FakeSlack {
     const list = this.methodFaults.get(method) ?? [];
     list.push({ fault, remaining: times });
     this.methodFaults.set(method, list);
+  }
+
+  clearFaults(): void {
+    this.methodFaults.clear();
   }
 
   clearCalls(): void {

@@ -27,6 +27,8 @@ import type { StateStore } from '../core/store/state-store.js';
 import { WorkTracker } from '../core/work-tracker.js';
 import { alertRoutes } from '../slack/alert-routes.js';
 import { AlertDesk } from '../slack/alerts/alert-desk.js';
+import { AlertQueue } from '../slack/alerts/alert-queue.js';
+import { PacedSender } from '../slack/alerts/paced-sender.js';
 import { configWarningLogText, policyWarningLogText } from '../slack/blocks/pattern-warnings.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import { SlackBulkReporter } from '../slack/bulk-reporter.js';
@@ -59,6 +61,8 @@ export interface FlowbotOptions {
   };
   /** How often due work (timed resumes, reminders, approval expiry, ramp steps) is looked for. */
   readonly schedulerIntervalMs?: number;
+  /** How often queued alerts nobody sends are looked for (default 2 s). */
+  readonly alertSweepIntervalMs?: number;
   /** Another store than the one the config names (tests). */
   readonly store?: StateStore;
   /** How long the scheduler lease lasts without renewal. */
@@ -120,7 +124,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const { store } = opened;
 
   let stopping = false;
-  let desk: AlertDesk | undefined;
+  let alertQueue: AlertQueue | undefined;
   let readiness: ReadinessChecks | undefined;
   const routes = [
     healthRoute(() => stopping),
@@ -133,8 +137,8 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       config.alerts,
       environments,
       () => {
-        if (!desk) throw new Error('alert desk not ready');
-        return desk;
+        if (!alertQueue) throw new Error('alert desk not ready');
+        return alertQueue;
       },
       logger,
       (reason, count) => metrics.recordDroppedAlerts(reason, count),
@@ -183,16 +187,31 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   });
   metrics.watchChanges(() => operations.changesInFlight());
   followChanges(operations, timers, config.pauseReminderMs, logger);
+  // Alerts have a WebClient of their own: a storm's 429 pauses its queue only (the WebClient waits out
+  // Retry-After before anything else goes), never the replies people are waiting for.
+  const alertNotifier = new SlackNotifier(alertClient(config, logger), logger, (method, error) =>
+    metrics.recordSlackError(method, error),
+  );
   const alertDesk = new AlertDesk(
     store,
     operations,
-    notifier,
+    new PacedSender(alertNotifier),
     naming,
     logger,
     { staleAfterMs: config.alerts.staleAfterMs, keepResolvedMs: config.alerts.keepResolvedMs },
     (id) => watcherSees(store, id),
+    Date.now,
+    config.alerts.rollup,
   );
-  desk = alertDesk;
+  alertQueue = new AlertQueue(
+    store,
+    (signal) => alertDesk.receive(signal),
+    logger,
+    holderId,
+    config.alerts.staleAfterMs,
+    () => metrics.recordDroppedAlerts('refused', 1),
+  );
+  const queue = alertQueue;
   operations.onChange(async (outcome) => {
     if (outcome.kind !== 'done' || (outcome.action !== 'resume' && outcome.action !== 'pause')) return;
     // One change, one update: requests that shared another's QStash call are named in its message.
@@ -333,6 +352,17 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const checked = readiness.refreshAll();
   background.start();
   homes.startRebuilding(() => background.leading);
+  // Alerts left queued (a stopped process, another replica's, Slack's backoff) and roll-ups drawn behind.
+  const alertSweeper = setInterval(() => {
+    Promise.resolve()
+      .then(async () => {
+        await queue.sweep();
+        if (background.leading) await alertDesk.redrawBehind();
+      })
+      .catch((error: unknown) => logger.warn({ err: error }, 'could not look at the alert queue'));
+  }, options.alertSweepIntervalMs ?? ALERT_SWEEP_INTERVAL_MS);
+  alertSweeper.unref();
+  void queue.sweep().catch(() => undefined);
   const sweeper = setInterval(() => {
     Promise.resolve()
       .then(() => store.sweepExpired())
@@ -384,7 +414,11 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       stopping = true;
       if (policyFile) unwatchFile(policyFile);
       clearInterval(sweeper);
+      clearInterval(alertSweeper);
       clearInterval(checkpointer);
+      // Alerts still queued stay in the store for the next process (or another replica).
+      await queue.stop();
+      alertDesk.stop();
       homes.stop();
       // Bulk batches stop starting keys and let their leases go: a restart or another replica finishes them.
       await operations.bulk.stop();
@@ -415,6 +449,8 @@ function logPolicyWarnings(logger: Logger, warnings: readonly PolicyWarning[]): 
 }
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;
+/** How often every replica looks for queued alerts nobody is sending (a stopped process's, after a backoff). */
+const ALERT_SWEEP_INTERVAL_MS = 2_000;
 /** Without the watcher's setting, a delivering key with this many waiting messages shows on the Home tab. */
 const DEFAULT_LONG_WAITLIST = 1_000;
 /**
@@ -435,6 +471,18 @@ function lookupClient(config: Config, logger: Logger): WebClient {
     retryConfig: { retries: 1, minTimeout: 200, maxTimeout: 500 },
     rejectRateLimitedCalls: true,
     timeout: 3_000,
+  });
+}
+
+/**
+ * The WebClient alerts go through: it waits out every 429 (Retry-After) and tries again, up to ten times with
+ * backoff (about five minutes in all); what still fails stays queued in the store (`AlertQueue`).
+ */
+function alertClient(config: Config, logger: Logger): WebClient {
+  return new WebClient(config.slack.botToken, {
+    ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
+    logger: boltLogger(logger),
+    retryConfig: { retries: 10, factor: 1.6, minTimeout: 500, maxTimeout: 30_000, randomize: true },
   });
 }
 

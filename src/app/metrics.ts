@@ -45,7 +45,7 @@ export class FlowbotMetrics {
     });
     this.alertsDropped = new Counter({
       name: 'flowbot_alerts_dropped_total',
-      help: 'Alerts not acted on: skipped by Flowbot (no key label, channel not allowed, over the per-request limit) or truncated by Alertmanager (max_alerts)',
+      help: 'Alerts not acted on: skipped by Flowbot (no key label, channel not allowed, over the per-request limit), truncated by Alertmanager (max_alerts), or refused by Slack for good (not_in_channel, channel_not_found…)',
       labelNames: ['reason'],
       registers: [this.registry],
     });
@@ -138,7 +138,7 @@ export class FlowbotMetrics {
     this.slackErrors.inc({ method, error });
   }
 
-  recordDroppedAlerts(reason: 'skipped' | 'truncated', count: number): void {
+  recordDroppedAlerts(reason: 'skipped' | 'truncated' | 'refused', count: number): void {
     this.alertsDropped.inc({ reason }, count);
   }
 

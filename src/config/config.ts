@@ -46,6 +46,12 @@ export interface Config {
     readonly staleAfterMs: number;
     /** A closed incident's message stays updatable (late clicks, follow-ups) this long. */
     readonly keepResolvedMs: number;
+    /**
+     * Grouping: in one channel, the first `after` keys of an incident window get a living message each; the
+     * next keys go into one roll-up message. The window lasts while new keys keep alerting: it ends `windowMs`
+     * after the last new key.
+     */
+    readonly rollup: { readonly after: number; readonly windowMs: number };
   };
   /** The watcher: undefined → off. */
   readonly watch:

@@ -5,7 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { AlertSignal } from '../core/alerts/alert-signal.js';
 import { incidentId } from '../core/alerts/incident.js';
-import type { AlertDesk, DeskResult } from './alerts/alert-desk.js';
+import type { DeskResult } from './alerts/alert-desk.js';
 import {
   type Environments,
   MAX_ALERT_BODY_BYTES,
@@ -14,18 +14,15 @@ import {
   parseAlertmanagerBody,
   type SignalParse,
 } from './alerts/alert-input.js';
+import type { AlertQueue } from './alerts/alert-queue.js';
 import { sendJson } from './routes.js';
 
 const LISTED_SKIPPED = 100;
-
-/** Slack errors that will not go away by sending again: the sender should fix something, not retry. */
-const PERMANENT = new Set([
-  'not_in_channel',
-  'channel_not_found',
-  'is_archived',
-  'msg_too_long',
-  'invalid_blocks',
-]);
+/**
+ * How long a request waits for its alerts to reach Slack before it is answered 202 (queued) instead: long
+ * enough for Slack's own answer and a short 429 wait, short of Alertmanager's default webhook timeout (10s).
+ */
+export const ANSWER_WITHIN_MS = 8_000;
 
 /**
  * `POST /alerts` (Flowbot's JSON) and `POST /alerts/alertmanager` (Alertmanager's webhook), both behind
@@ -34,7 +31,7 @@ const PERMANENT = new Set([
 export function alertRoutes(
   config: Config['alerts'],
   environments: Environments,
-  desk: () => AlertDesk,
+  queue: () => AlertQueue,
   logger: Logger,
   /** Counts alerts not acted on: skipped by Flowbot, or truncated by the sender before they were sent. */
   onDropped: (reason: 'skipped' | 'truncated', count: number) => void = () => {},
@@ -61,8 +58,12 @@ export function alertRoutes(
         const parsed = parse(body);
         if (parsed.kind === 'invalid') return sendJson(res, parsed.status, { error: parsed.problem });
         const { acted, over } = withinKeyLimit(parsed.signals, config.maxKeysPerRequest);
-        const results: DeskResult[] = [];
-        for (const signal of acted) results.push(await desk().receive(signal));
+        // Durable first: from here on a restart or another replica finishes the job.
+        const ids = await queue().enqueue(acted);
+        const channels = [...new Set(acted.map((signal) => signal.channel))];
+        const answers = ids.map((id) => queue().answer(id, ANSWER_WITHIN_MS));
+        for (const channel of channels) void queue().kick(channel);
+        const settled = await Promise.all(answers);
         const skipped = [...parsed.skipped, ...over];
         if (skipped.length > 0) onDropped('skipped', skipped.length);
         if (parsed.truncated) {
@@ -72,6 +73,16 @@ export function alertRoutes(
             'Alertmanager left alerts out of a notification (max_alerts); they never reached Flowbot',
           );
         }
+        const results = settled.filter((result): result is DeskResult => result.kind !== 'queued');
+        if (results.length < settled.length)
+          return queuedAnswer(
+            res,
+            results,
+            settled.length - results.length,
+            channels,
+            skipped,
+            parsed.truncated,
+          );
         return answer(res, results, skipped, parsed.truncated, logger);
       } catch (error) {
         logger.error({ err: error }, 'alert intake failed');
@@ -120,6 +131,53 @@ function withinKeyLimit(
   return { acted, over };
 }
 
+/** A result as the sender reads it (the shape is public: senders read `ok`, `ts`, `ignored`…). */
+function resultBody(result: DeskResult) {
+  switch (result.kind) {
+    case 'delivered': {
+      const { kind: _kind, ...delivered } = result;
+      return { ok: true, ...delivered };
+    }
+    case 'ignored':
+      return { ok: true, ignored: result.reason };
+    case 'failed':
+      return { error: result.error, message: result.explanation };
+  }
+}
+
+function listedSkipped(skipped: string[]): string[] {
+  // The first reasons are listed, the rest counted: the answer stays small whatever the notification.
+  return skipped.length > LISTED_SKIPPED
+    ? [...skipped.slice(0, LISTED_SKIPPED), `…and ${skipped.length - LISTED_SKIPPED} more`]
+    : skipped;
+}
+
+/**
+ * 202: the alerts are stored and will reach Slack as soon as it allows (a storm in the channel, or Slack busy);
+ * a restart or another replica finishes the job. Alertmanager takes any 2xx as delivered and does not send
+ * again, which is right: Flowbot has it.
+ */
+function queuedAnswer(
+  res: ServerResponse,
+  results: DeskResult[],
+  queued: number,
+  channels: string[],
+  skipped: string[],
+  truncated: number | undefined,
+): void {
+  sendJson(res, 202, {
+    ok: true,
+    queued,
+    channels,
+    message:
+      'Slack is busy in this channel: the alerts are queued and will be posted as soon as Slack allows',
+    results: results.map(resultBody),
+    skipped: listedSkipped(skipped),
+    skippedAlerts: skipped.length,
+    ...(truncated ? { truncatedAlerts: truncated } : {}),
+  });
+}
+
 function answer(
   res: ServerResponse,
   results: DeskResult[],
@@ -134,32 +192,10 @@ function answer(
     logger.warn({ error: failure.error }, `alert not delivered to Slack: ${failure.explanation}`);
   // `truncatedAlerts` keeps Alertmanager's meaning: alerts it left out, which Flowbot never saw.
   const counts = { skippedAlerts: skipped.length, ...(truncated ? { truncatedAlerts: truncated } : {}) };
-  // The first reasons are listed, the rest counted: the answer stays small whatever the notification.
-  const listed =
-    skipped.length > LISTED_SKIPPED
-      ? [...skipped.slice(0, LISTED_SKIPPED), `…and ${skipped.length - LISTED_SKIPPED} more`]
-      : skipped;
-  // The answer's shape is public (senders read `ok`, `ts`, `ignored`…).
-  const body = (result: DeskResult) => {
-    switch (result.kind) {
-      case 'delivered': {
-        const { kind: _kind, ...delivered } = result;
-        return { ok: true, ...delivered };
-      }
-      case 'ignored':
-        return { ok: true, ignored: result.reason };
-      case 'failed':
-        return { error: result.error, message: result.explanation };
-    }
-  };
-  if (failures.some((failure) => !PERMANENT.has(failure.error))) {
-    sendJson(res, 502, {
-      error: 'Slack did not accept the alert; try again',
-      results: results.map(body),
-      skipped: listed,
-      ...counts,
-    });
-  } else if (failures.length > 0) {
+  const listed = listedSkipped(skipped);
+  const body = resultBody;
+  // Only refusals for good reach here: alerts Slack could not take for now stay queued (202).
+  if (failures.length > 0) {
     const first = failures[0];
     sendJson(res, 422, {
       error: first?.error,

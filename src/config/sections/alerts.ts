@@ -54,6 +54,16 @@ export function readAlerts(env: EnvReader): Config['alerts'] {
       90 * 86_400,
       'a duration from 1h to 90d, such as 14d',
     ),
+    rollup: {
+      after:
+        env.checked(
+          'ALERTS_ROLLUP_AFTER',
+          env.read('ALERTS_ROLLUP_AFTER') ?? DEFAULTS.ALERTS_ROLLUP_AFTER,
+          z.coerce.number().int().min(1).max(50),
+          'a whole number of keys from 1 to 50',
+        ) ?? Number(DEFAULTS.ALERTS_ROLLUP_AFTER),
+      windowMs: duration(env, 'ALERTS_ROLLUP_WINDOW', 10, 86_400, 'a duration from 10s to 24h, such as 10m'),
+    },
   };
 }
 
@@ -75,7 +85,7 @@ function readAllowedChannels(env: EnvReader, defaultChannel: string | undefined)
 
 function duration(
   env: EnvReader,
-  name: 'ALERTS_STALE_AFTER' | 'ALERTS_KEEP_RESOLVED',
+  name: 'ALERTS_STALE_AFTER' | 'ALERTS_KEEP_RESOLVED' | 'ALERTS_ROLLUP_WINDOW',
   minSeconds: number,
   maxSeconds: number,
   what: string,

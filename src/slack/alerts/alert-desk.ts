@@ -2,6 +2,13 @@ import type { Logger } from 'pino';
 import type { FlowAction } from '../../core/access/types.js';
 import type { AlertSignal } from '../../core/alerts/alert-signal.js';
 import { type Incident, incidentId } from '../../core/alerts/incident.js';
+import {
+  type ChannelWindow,
+  placeNewKey,
+  type Rollup,
+  type RollupRow,
+  type RollupSettings,
+} from '../../core/alerts/rollup.js';
 import type { KeyRef } from '../../core/keys.js';
 import { withLock } from '../../core/locks.js';
 import type { FlowOperations } from '../../core/operations/flow-operations.js';
@@ -15,11 +22,25 @@ import {
   livingAlertMessage,
 } from '../blocks/living-alert.js';
 import type { KeyNaming } from '../blocks/outcome.js';
+import { rollupMessage } from '../blocks/rollup-alert.js';
 import { explainSlackError } from '../blocks/slack-error.js';
-import type { SlackNotifier } from '../notifier.js';
+import type { AlertSender } from './paced-sender.js';
 
 const OPEN = 'alert-open';
 const BY_MESSAGE = 'alert-message';
+/** A channel's incident window (`ChannelWindow`), by channel. */
+const WINDOW = 'alert-window';
+/** Roll-up messages (`Rollup`), by `channel:ts`. */
+const ROLLUP = 'alert-rollup';
+/** The roll-up version its message shows, by `channel:ts`: behind → it is redrawn. */
+const DRAWN = 'alert-rollup-drawn';
+/** An open key shown in a roll-up: its `alert-open` value starts with this, then `channel:ts`. */
+const IN_ROLLUP = 'rollup|';
+/**
+ * A roll-up's message is redrawn at most this often (the latest state each time): ~20 a minute per message,
+ * well under chat.update's Tier 3 (~50 a minute per workspace) even with two storms at once.
+ */
+export const ROLLUP_REDRAW_INTERVAL_MS = 3_000;
 /** The stale sweep lists every open incident: at most this often, however short the stale period. */
 const MAX_SWEEP_INTERVAL_MS = 60_000;
 
@@ -39,6 +60,8 @@ export type DeskResult =
       readonly created: boolean;
       readonly count: number;
       readonly status: 'open' | 'resolved';
+      /** Shown as a line of the channel's roll-up message (a storm), not a message of its own. */
+      readonly rollup?: true;
     }
   | { readonly kind: 'ignored'; readonly reason: string }
   | { readonly kind: 'failed'; readonly error: string; readonly explanation: string };
@@ -53,18 +76,31 @@ export type DeskResult =
  */
 export class AlertDesk {
   private lastSweep = 0;
+  /** Roll-up redraws waiting for their turn, by `channel:ts`: one timer each, the latest state when it fires. */
+  private readonly redraws = new Map<string, { timer: NodeJS.Timeout; done: Promise<void> }>();
+  private readonly lastRedraw = new Map<string, number>();
+  private stopped = false;
 
   constructor(
     private readonly store: StateStore,
     private readonly operations: FlowOperations,
-    private readonly notifier: SlackNotifier,
+    private readonly notifier: AlertSender,
     private readonly naming: KeyNaming,
     private readonly logger: Logger,
     private readonly bounds: IncidentBounds,
     /** Whether the watcher still sees a condition on the incident's key (then it resolves it itself). */
     private readonly watching: (id: string) => Promise<boolean> = async () => false,
     private readonly now: () => number = Date.now,
+    /** Grouping into roll-ups (`ALERTS_ROLLUP_AFTER`, `ALERTS_ROLLUP_WINDOW`); absent → never. */
+    private readonly rollups: RollupSettings = { after: Number.POSITIVE_INFINITY, windowMs: 600_000 },
   ) {}
+
+  /** Stops redrawing roll-ups (the next process redraws what is left: `redrawBehind`). */
+  stop(): void {
+    this.stopped = true;
+    for (const { timer } of this.redraws.values()) clearTimeout(timer);
+    this.redraws.clear();
+  }
 
   /**
    * Closes open incidents not seen for `staleAfterMs`: the message says it was closed as stale and the
@@ -79,6 +115,16 @@ export class AlertDesk {
     this.lastSweep = now;
     let closed = 0;
     for (const { id, value } of await this.store.list<string>(OPEN)) {
+      if (value.startsWith(IN_ROLLUP)) {
+        if (await this.watching(id)) continue;
+        const where = value.slice(IN_ROLLUP.length);
+        const channel = where.slice(0, where.indexOf(':'));
+        const closedRow = await withLock(this.store, `alert-channel:${channel}`, () =>
+          this.closeRow(id, where, 'stale', true),
+        );
+        if (closedRow) closed += 1;
+        continue;
+      }
       const incident = await this.store.get<Incident>(BY_MESSAGE, value);
       if (!incident) {
         // Its message record expired: nothing left to close.
@@ -97,11 +143,55 @@ export class AlertDesk {
     return closed;
   }
 
+  /**
+   * Takes one alert: opens, updates or resolves the key's incident. A new key past the channel's first
+   * `ALERTS_ROLLUP_AFTER` keys of its window joins the channel's roll-up message instead of posting one.
+   * Serialised per channel, then per key, through store locks (across replicas).
+   */
   receive(signal: AlertSignal): Promise<DeskResult> {
     const id = incidentId(signal.target);
-    return withLock(this.store, `alert:${id}`, () =>
-      signal.status === 'resolved' ? this.resolve(id, signal.source) : this.fire(id, signal),
+    return withLock(this.store, `alert-channel:${signal.channel}`, () =>
+      withLock(this.store, `alert:${id}`, () =>
+        signal.status === 'resolved' ? this.resolve(id, signal.source) : this.fire(id, signal),
+      ),
     );
+  }
+
+  /** Whether the message is one of Flowbot's alerts (a living alert or a roll-up). */
+  async owns(channel: string, ts: string): Promise<boolean> {
+    return (
+      (await this.byMessage(channel, ts)) !== undefined ||
+      (await this.store.get<Rollup>(ROLLUP, `${channel}:${ts}`)) !== undefined
+    );
+  }
+
+  /** The roll-up shown in a message, if it is one. */
+  async rollupAt(channel: string, ts: string): Promise<Rollup | undefined> {
+    return this.store.get<Rollup>(ROLLUP, `${channel}:${ts}`);
+  }
+
+  /**
+   * Redraws every roll-up whose message is behind its record (a process stopped before its coalesced
+   * redraw ran, or Slack refused it). Run now and then on every replica; returns how many it scheduled.
+   */
+  async redrawBehind(): Promise<number> {
+    let scheduled = 0;
+    for (const { id: channel, value } of await this.store.list<ChannelWindow>(WINDOW)) {
+      if (!value.rollupTs) continue;
+      const where = `${channel}:${value.rollupTs}`;
+      const rollup = await this.store.get<Rollup>(ROLLUP, where);
+      const drawn = (await this.store.get<number>(DRAWN, where)) ?? 0;
+      if (rollup && rollup.version > drawn) {
+        void this.scheduleRedraw(rollup.channel, rollup.ts);
+        scheduled += 1;
+      }
+    }
+    return scheduled;
+  }
+
+  /** Waits for the roll-up redraws scheduled so far (tests, and a graceful stop). */
+  async settled(): Promise<void> {
+    while (this.redraws.size > 0) await Promise.all([...this.redraws.values()].map((r) => r.done));
   }
 
   /** Whether a key has an open incident (the watcher asks before raising one). */
@@ -122,8 +212,42 @@ export class AlertDesk {
     after: FlowKeyState | undefined,
   ): Promise<void> {
     const open = await this.store.get<string>(OPEN, incidentId(target));
+    if (open?.startsWith(IN_ROLLUP)) {
+      const where = open.slice(IN_ROLLUP.length);
+      await this.recordRowAction(incidentId(target), where, actorId, action, after);
+      return;
+    }
     const incident = open ? await this.store.get<Incident>(BY_MESSAGE, open) : undefined;
     if (incident && incident.status === 'open') await this.recordAction(incident, actorId, action, after);
+  }
+
+  /** A change to a key shown in a roll-up: its row says who did what and the key's new state. */
+  private async recordRowAction(
+    id: string,
+    where: string,
+    actorId: string,
+    action: FlowAction,
+    after: FlowKeyState | undefined,
+  ): Promise<void> {
+    const channel = where.slice(0, where.indexOf(':'));
+    await withLock(this.store, `alert-channel:${channel}`, async () => {
+      const rollup = await this.store.get<Rollup>(ROLLUP, where);
+      if (!rollup) return;
+      const at = this.now();
+      await this.saveRollup(
+        rollup,
+        rollup.rows.map((row) =>
+          row.id === id
+            ? {
+                ...row,
+                lastAction: { actorId, action, at },
+                ...(after ? { state: { paused: after.paused, waitlist: after.waitlistSize } } : {}),
+              }
+            : row,
+        ),
+      );
+    });
+    await this.scheduleRedraw(channel, where.slice(channel.length + 1));
   }
 
   /** After someone acted from the alert: the message says who did what, and the thread keeps the history. */
@@ -150,8 +274,15 @@ export class AlertDesk {
     const now = this.now();
     const state = await this.liveState(signal.target);
     const openTs = await this.store.get<string>(OPEN, id);
-    const existing = openTs ? await this.store.get<Incident>(BY_MESSAGE, openTs) : undefined;
     const words = alertWords(signal, signal.target, state, this.naming);
+    if (openTs?.startsWith(IN_ROLLUP)) {
+      const joined = await this.joinRollup(id, signal, words.title, state, openTs.slice(IN_ROLLUP.length));
+      if (joined) return joined;
+    }
+    const existing =
+      openTs && !openTs.startsWith(IN_ROLLUP)
+        ? await this.store.get<Incident>(BY_MESSAGE, openTs)
+        : undefined;
     if (existing && existing.status === 'open') {
       const updated: Incident = {
         ...existing,
@@ -169,6 +300,15 @@ export class AlertDesk {
       if (failed) return failed;
       await this.keepOpen(id, updated);
       return delivered(updated, false);
+    }
+    const window = await this.store.get<ChannelWindow>(WINDOW, signal.channel);
+    const placed = placeNewKey(window, id, now, this.rollups);
+    if (placed.place === 'rollup') {
+      const where = placed.window.rollupTs ? `${signal.channel}:${placed.window.rollupTs}` : undefined;
+      return (
+        (await this.joinRollup(id, signal, words.title, state, where, placed.window)) ??
+        this.failed('channel_not_found')
+      );
     }
     const draft: Incident = {
       id,
@@ -190,6 +330,7 @@ export class AlertDesk {
     const incident: Incident = { ...draft, channel: posted.channel, ts: posted.ts };
     await this.save(incident);
     await this.keepOpen(id, incident);
+    if (Number.isFinite(this.rollups.after)) await this.saveWindow(signal.channel, placed.window);
     this.logger.info(
       { alert: id, channel: incident.channel, ts: incident.ts, source: signal.source },
       'alert posted',
@@ -199,6 +340,10 @@ export class AlertDesk {
 
   private async resolve(id: string, by: string): Promise<DeskResult> {
     const openTs = await this.store.get<string>(OPEN, id);
+    if (openTs?.startsWith(IN_ROLLUP)) {
+      const closed = await this.closeRow(id, openTs.slice(IN_ROLLUP.length), by, false);
+      return closed ?? { kind: 'ignored', reason: 'no open alert for this key' };
+    }
     const existing = openTs ? await this.store.get<Incident>(BY_MESSAGE, openTs) : undefined;
     if (!existing) return { kind: 'ignored', reason: 'no open alert for this key' };
     return this.close(id, existing, { at: this.now(), by }, false);
@@ -229,6 +374,149 @@ export class AlertDesk {
     if (stale)
       this.logger.info({ alert: id, channel: resolved.channel, ts: resolved.ts }, 'stale alert closed');
     return delivered(resolved, false);
+  }
+
+  /**
+   * Adds or updates the key's row in the channel's roll-up (`where`: `channel:ts`), posting the roll-up first
+   * when the window has none (with this key as its first row). The message is redrawn coalesced, later; the
+   * record in the store is what counts (a redraw that never ran is run by `redrawBehind`).
+   */
+  private async joinRollup(
+    id: string,
+    signal: AlertSignal,
+    title: string,
+    state: FlowKeyState | undefined,
+    where: string | undefined,
+    window?: ChannelWindow,
+  ): Promise<DeskResult | undefined> {
+    const now = this.now();
+    const existing = where ? await this.store.get<Rollup>(ROLLUP, where) : undefined;
+    const before = existing?.rows.find((row) => row.id === id);
+    // A key shown in a roll-up that is gone (expired) opens anew: its own message or a new roll-up.
+    if (!existing && !window) return undefined;
+    const row: RollupRow = {
+      id,
+      target: signal.target,
+      status: 'open',
+      title: before && !signal.title && !signal.watched ? before.title : title,
+      ...((signal.severity ?? before?.severity) ? { severity: signal.severity ?? before?.severity } : {}),
+      count: before?.status === 'open' ? before.count + 1 : 1,
+      firstSeen: before?.status === 'open' ? before.firstSeen : now,
+      lastSeen: now,
+      ...(state ? { state: { paused: state.paused, waitlist: state.waitlistSize } } : {}),
+      ...(before?.lastAction && before.status === 'open' ? { lastAction: before.lastAction } : {}),
+    };
+    let rollup = existing;
+    let created = false;
+    if (!rollup) {
+      const draft: Rollup = { channel: signal.channel, ts: '', openedAt: now, rows: [row], version: 1 };
+      const posted = await this.notifier.post(signal.channel, rollupMessage(draft, this.naming));
+      if (posted.kind === 'failed') return this.failed(posted.error);
+      rollup = { ...draft, channel: posted.channel, ts: posted.ts };
+      await this.store.set(ROLLUP, `${rollup.channel}:${rollup.ts}`, rollup, { ttlMs: this.rollupTtlMs() });
+      await this.store.set(DRAWN, `${rollup.channel}:${rollup.ts}`, 1, { ttlMs: this.rollupTtlMs() });
+      this.logger.info({ channel: rollup.channel, ts: rollup.ts }, 'alert storm: roll-up posted');
+      created = true;
+    } else {
+      const rows = before ? rollup.rows.map((r) => (r.id === id ? row : r)) : [...rollup.rows, row];
+      rollup = await this.saveRollup(rollup, rows);
+      void this.scheduleRedraw(rollup.channel, rollup.ts);
+    }
+    if (window) await this.saveWindow(signal.channel, { ...window, rollupTs: rollup.ts });
+    await this.store.set(OPEN, id, `${IN_ROLLUP}${rollup.channel}:${rollup.ts}`, {
+      ttlMs: this.bounds.staleAfterMs + this.bounds.keepResolvedMs,
+    });
+    return {
+      kind: 'delivered',
+      channel: rollup.channel,
+      ts: rollup.ts,
+      created,
+      count: row.count,
+      status: 'open',
+      rollup: true,
+    };
+  }
+
+  /** Marks a key's roll-up row resolved (or stale); undefined when the roll-up or the row is gone. */
+  private async closeRow(
+    id: string,
+    where: string,
+    by: string,
+    stale: boolean,
+  ): Promise<DeskResult | undefined> {
+    const rollup = await this.store.get<Rollup>(ROLLUP, where);
+    const row = rollup?.rows.find((r) => r.id === id);
+    await this.store.delete(OPEN, id);
+    if (!rollup || !row || row.status === 'resolved') return undefined;
+    const closed: RollupRow = {
+      ...row,
+      status: 'resolved',
+      resolved: { at: this.now(), by, ...(stale ? { stale: true } : {}) },
+    };
+    const saved = await this.saveRollup(
+      rollup,
+      rollup.rows.map((r) => (r.id === id ? closed : r)),
+    );
+    void this.scheduleRedraw(saved.channel, saved.ts);
+    return {
+      kind: 'delivered',
+      channel: saved.channel,
+      ts: saved.ts,
+      created: false,
+      count: closed.count,
+      status: 'resolved',
+      rollup: true,
+    };
+  }
+
+  private async saveRollup(rollup: Rollup, rows: readonly RollupRow[]): Promise<Rollup> {
+    const saved: Rollup = { ...rollup, rows, version: rollup.version + 1 };
+    await this.store.set(ROLLUP, `${saved.channel}:${saved.ts}`, saved, { ttlMs: this.rollupTtlMs() });
+    return saved;
+  }
+
+  private async saveWindow(channel: string, window: ChannelWindow): Promise<void> {
+    await this.store.set(WINDOW, channel, window, { ttlMs: this.rollups.windowMs });
+  }
+
+  /** A roll-up is kept (clickable, updatable) as long as an incident may stay open and then be kept. */
+  private rollupTtlMs(): number {
+    return this.bounds.staleAfterMs + this.bounds.keepResolvedMs;
+  }
+
+  /**
+   * Redraws a roll-up's message with its latest record, at most every `ROLLUP_REDRAW_INTERVAL_MS`: calls in
+   * between share the pending redraw (latest state wins). Resolves when the redraw ran.
+   */
+  private scheduleRedraw(channel: string, ts: string): Promise<void> {
+    const where = `${channel}:${ts}`;
+    const pending = this.redraws.get(where);
+    if (pending) return pending.done;
+    if (this.stopped) return Promise.resolve();
+    const waitMs = Math.max(0, (this.lastRedraw.get(where) ?? 0) + ROLLUP_REDRAW_INTERVAL_MS - this.now());
+    let timer: NodeJS.Timeout | undefined;
+    const done = new Promise<void>((resolve) => {
+      timer = setTimeout(() => {
+        this.redraws.delete(where);
+        this.lastRedraw.set(where, this.now());
+        this.redrawRollup(where)
+          .catch((error: unknown) => this.logger.warn({ err: error, channel, ts }, 'roll-up redraw failed'))
+          .finally(resolve);
+      }, waitMs);
+    });
+    if (timer) this.redraws.set(where, { timer, done });
+    return done;
+  }
+
+  private async redrawRollup(where: string): Promise<void> {
+    const rollup = await this.store.get<Rollup>(ROLLUP, where);
+    if (!rollup) return;
+    const result = await this.notifier.update(rollup.channel, rollup.ts, rollupMessage(rollup, this.naming));
+    // Refused (after the WebClient's own retries): left behind, so the next `redrawBehind` tries again.
+    if (result.kind === 'failed') return;
+    const drawn = (await this.store.get<number>(DRAWN, where)) ?? 0;
+    if (rollup.version > drawn)
+      await this.store.set(DRAWN, where, rollup.version, { ttlMs: this.rollupTtlMs() });
   }
 
   /** Draws the incident's message anew and keeps the incident; the failure, if Slack would not take it. */

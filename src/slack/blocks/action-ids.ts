@@ -18,6 +18,7 @@ export const ACTION_IDS = {
   bulkCancel: 'flow_bulk_cancel',
   bulkApprove: 'flow_bulk_approve',
   bulkReject: 'flow_bulk_reject',
+  rollupList: 'flow_rollup_list',
 } as const;
 
 /** Status cards carry this block_id prefix, so a click can tell a status card from an alert. */

@@ -28,6 +28,7 @@ export const NOTES = {
       'This button is not one this version of Flowbot knows, so it did nothing. Use `/flow help` to see what Flowbot can do.',
     ),
   unusableList: () => problemMessage('This Refresh button carries no usable list.'),
+  unusableRollupList: () => problemMessage('This Show all button carries no usable list.'),
   unusableKey: (problem: KeyProblem) =>
     warningMessage(`This button carries no usable key. ${describeKeyProblem(problem)}`),
   /** The key a change was proposed for is unknown (or QStash could not read it). */

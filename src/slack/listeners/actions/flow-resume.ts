@@ -72,12 +72,12 @@ export async function resumeFromMessage(
     return;
   }
   const { blocks } = clicked;
-  const incident =
+  const ownAlert =
     click.channelId && click.messageTs && isLivingAlert(blocks)
-      ? await services.desk.byMessage(click.channelId, click.messageTs)
-      : undefined;
-  // Flowbot's own living alerts are redrawn by the desk, which follows every change to the key.
-  if (incident) return;
+      ? await services.desk.owns(click.channelId, click.messageTs)
+      : false;
+  // Flowbot's own living alerts and roll-ups are redrawn by the desk, which follows every change to the key.
+  if (ownAlert) return;
   if (click.isEphemeral || isStatusCard(blocks)) {
     // A private card is refreshed for its owner; the change itself is announced to the channel.
     if (outcome.after)

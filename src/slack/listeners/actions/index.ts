@@ -15,6 +15,7 @@ import { flowPauseButton } from './flow-pause.js';
 import { flowRampButton, flowRampControlButton } from './flow-ramp.js';
 import { flowListRefreshButton, flowRefreshButton, flowStatusButton } from './flow-refresh.js';
 import { flowResumeButton } from './flow-resume.js';
+import { flowRollupListButton } from './flow-rollup-list.js';
 import { legacyButtons } from './legacy-buttons.js';
 import { unknownButton } from './unknown-button.js';
 
@@ -43,6 +44,7 @@ export function registerActions(app: App, services: Services): void {
     [ACTION_IDS.bulkCancel, flowBulkCancelButton(services)],
     [ACTION_IDS.bulkApprove, flowBulkApproveButton(services)],
     [ACTION_IDS.bulkReject, flowBulkRejectButton(services)],
+    [ACTION_IDS.rollupList, flowRollupListButton(services)],
   ];
   for (const [actionId, handler] of handlers) {
     app.action<Button>({ action_id: actionId, type: 'block_actions' }, handler);

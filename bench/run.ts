@@ -13,7 +13,8 @@ import { freePort, spawnTarget, type TargetProcess } from './target-process.js';
  * commands and button clicks at fixed offered rates, against a slow QStash emulator and a fake Slack.
  *
  * Settings (environment):
- *   BENCH_SCENARIO=ack            `ack` (this), or `bulk`: a bulk resume under QStash's burst limit (bench/bulk.ts)
+ *   BENCH_SCENARIO=ack            `ack` (this), `bulk`: a bulk resume under QStash's burst limit (bench/bulk.ts),
+ *                                 or `storm`: an alert storm under Slack's rate limits (bench/storm.ts)
  *   BENCH_RATES=50,200,500        offered requests per second, one phase per rate and target
  *   BENCH_DURATION_S=20           length of each phase (a p99 needs enough samples at the lowest rate)
  *   BENCH_QSTASH_LATENCY_MS=2000  added by the QStash emulator to every answer
@@ -568,7 +569,7 @@ function checks(report: Report): TargetCheck[] {
   return out;
 }
 
-/** `BENCH_SCENARIO` picks the scenario: `ack` (the default, above) or `bulk` (see bench/bulk.ts). */
+/** `BENCH_SCENARIO` picks the scenario: `ack` (the default, above), `bulk` (bench/bulk.ts) or `storm` (bench/storm.ts). */
 async function scenario(): Promise<void> {
   const name = process.env.BENCH_SCENARIO ?? 'ack';
   if (name === 'bulk') {
@@ -576,7 +577,12 @@ async function scenario(): Promise<void> {
     const { runBulkBenchmark } = await import('./bulk.js');
     return runBulkBenchmark(RESULTS_DIR);
   }
-  if (name !== 'ack') throw new Error('BENCH_SCENARIO must be ack or bulk');
+  if (name === 'storm') {
+    mkdirSync(RESULTS_DIR, { recursive: true });
+    const { runStormBenchmark } = await import('./storm.js');
+    return runStormBenchmark(RESULTS_DIR);
+  }
+  if (name !== 'ack') throw new Error('BENCH_SCENARIO must be ack, bulk or storm');
   return main();
 }
 

@@ -123,6 +123,17 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
         qstashUrl,
         flowbotUrl,
         alertsToken,
+        // A storm needs keys to alert about: the emulator makes them, paused, with messages waiting.
+        ...(qstash
+          ? {
+              stormKeys: (count: number) =>
+                Array.from({ length: count }, (_, i) => {
+                  const key = `storm-${String(i + 1).padStart(2, '0')}`;
+                  qstash?.setKey({ flowControlKey: key, isPaused: true, waitListSize: 120 + i * 7 });
+                  return key;
+                }),
+            }
+          : {}),
       },
       { port: options.port ?? 0, host: options.host ?? '127.0.0.1' },
     );

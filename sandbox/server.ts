@@ -20,6 +20,8 @@ export interface SandboxServerDeps {
   readonly qstashUrl: string;
   readonly flowbotUrl: string;
   readonly alertsToken: string;
+  /** Makes `count` paused keys for a storm and returns their names (the emulator only). */
+  readonly stormKeys?: (count: number) => string[];
 }
 
 export interface SandboxServer {
@@ -30,6 +32,8 @@ export interface SandboxServer {
 const WEB = fileURLToPath(new URL('./web/', import.meta.url));
 const MAX_BODY_BYTES = 64 * 1024;
 const KNOWN_COMMANDS = new Set(['/flow', '/flow-resume']);
+/** Keys in the sandbox's storm: past ALERTS_ROLLUP_AFTER, so the roll-up shows, and a second page in Show all. */
+const STORM_KEYS = 40;
 
 async function bundleClient(): Promise<string> {
   const result = await build({
@@ -396,6 +400,33 @@ export async function startSandboxServer(
       const view = typeof body?.view === 'string' ? deps.slack.view(body.view) : undefined;
       if (person && view && view.user === person.id) deps.slack.closeView(view.id);
       return sendJson(res, 200, { ok: true });
+    },
+    'POST /api/storm': async (_req, res) => {
+      if (!deps.stormKeys)
+        return sendJson(res, 400, { status: 400, body: { error: 'a storm needs the QStash emulator' } });
+      // Forty keys alert at once through Flowbot's real intake: the first ones get a message each, the rest
+      // share one roll-up message.
+      const keys = deps.stormKeys(STORM_KEYS);
+      const statuses: Record<string, number> = {};
+      await Promise.all(
+        keys.map(async (key) => {
+          const answer = await fetch(new URL('/alerts', deps.flowbotUrl), {
+            method: 'POST',
+            headers: { authorization: `Bearer ${deps.alertsToken}`, 'content-type': 'application/json' },
+            body: JSON.stringify({
+              key,
+              channel: CHANNEL.id,
+              title: `${key}: downstream answers 503`,
+              severity: 'critical',
+            }),
+            signal: AbortSignal.timeout(30_000),
+          }).catch(() => undefined);
+          await answer?.text();
+          const status = String(answer?.status ?? 0);
+          statuses[status] = (statuses[status] ?? 0) + 1;
+        }),
+      );
+      return sendJson(res, 200, { status: 200, body: { keys: keys.length, answers: statuses } });
     },
     'POST /api/alert': async (req, res) => {
       const body = await readJson(req);

@@ -221,6 +221,20 @@ describe.skipIf(!available)('sandbox page in Chromium', () => {
   );
 
   it(
+    'fires an alert storm: the first keys get a message each, the rest one roll-up with every key',
+    async () => {
+      await as('maria');
+      await page.getByRole('button', { name: 'Fire an alert storm (40 keys)' }).click();
+      await page.locator('#storm-result.ok', { hasText: '40 alerts sent' }).waitFor(WAIT);
+      const rollup = page.locator('.msg-message', { hasText: '35 keys alerting in this channel' });
+      await rollup.waitFor(WAIT);
+      for (const key of ['storm-06', 'storm-23', 'storm-40']) expect(await rollup.textContent()).toContain(key);
+      expect(await rollup.getByRole('button', { name: 'Show all 35 keys' }).count()).toBe(1);
+    },
+    TEST_MS,
+  );
+
+  it(
     'posts an alert through /alerts and resumes the key from it',
     async () => {
       await as('maria');

@@ -33,7 +33,7 @@ function visibleKeys(h: Harness, keys: readonly string[]): string[] {
   const text = topLevel(h)
     .map((message) => allText(message))
     .join('\n');
-  return keys.filter((key) => text.includes(`\`${key}\``) || text.includes(`Key: \`${key}\``));
+  return keys.filter((key) => new RegExp(`\\b${key}\\b`).test(text));
 }
 
 function rollupOf(h: Harness) {

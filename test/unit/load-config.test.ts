@@ -52,6 +52,7 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
         maxKeysPerRequest: 50,
         staleAfterMs: 86_400_000,
         keepResolvedMs: 14 * 86_400_000,
+        rollup: { after: 5, windowMs: 600_000 },
       },
       watch: undefined,
       rateLimit: { limit: 30, windowMs: 60_000 },
@@ -577,6 +578,20 @@ describe('loadConfig: where alert senders may post, and how long incidents live'
     expect(problemsOf({ ...http, ALERTS_MAX_KEYS_PER_REQUEST: '0' })[0]).toMatch(
       /^ALERTS_MAX_KEYS_PER_REQUEST is invalid/,
     );
+    expect(
+      configOf({ ...http, ALERTS_ROLLUP_AFTER: '2', ALERTS_ROLLUP_WINDOW: '30m' }).alerts.rollup,
+    ).toEqual({
+      after: 2,
+      windowMs: 1_800_000,
+    });
+    for (const after of ['0', '51', 'many', '2.5'])
+      expect(problemsOf({ ...http, ALERTS_ROLLUP_AFTER: after })[0]).toMatch(
+        /^ALERTS_ROLLUP_AFTER is invalid/,
+      );
+    for (const window of ['5s', '2d', 'soon'])
+      expect(problemsOf({ ...http, ALERTS_ROLLUP_WINDOW: window })[0]).toMatch(
+        /^ALERTS_ROLLUP_WINDOW is invalid/,
+      );
     expect(problemsOf({ ...http, ALERTS_STALE_AFTER: 'forever' })[0]).toMatch(
       /^ALERTS_STALE_AFTER is invalid/,
     );

@@ -41,6 +41,8 @@ const keysNote = byId<HTMLDivElement>('keys-note');
 const keyNames = byId<HTMLDataListElement>('key-names');
 const alertForm = byId<HTMLFormElement>('alert-form');
 const alertResult = byId<HTMLDivElement>('alert-result');
+const stormButton = byId<HTMLButtonElement>('storm-button');
+const stormResult = byId<HTMLDivElement>('storm-result');
 const banner = byId<HTMLDivElement>('banner');
 const connection = byId<HTMLSpanElement>('connection');
 const modal = byId<HTMLDivElement>('modal');
@@ -438,6 +440,35 @@ alertForm.addEventListener('submit', (event) => {
     })
     .finally(() => {
       if (submit) submit.disabled = false;
+    });
+});
+
+stormButton.addEventListener('click', () => {
+  stormButton.disabled = true;
+  stormResult.textContent = 'Forty keys alerting at once…';
+  stormResult.className = 'alert-result';
+  void post('/api/storm', {})
+    .then((answer) => {
+      const body = answer.body as
+        | { keys?: number; answers?: Record<string, number>; error?: string }
+        | undefined;
+      const ok = Number(answer.status) === 200;
+      stormResult.className = `alert-result ${ok ? 'ok' : 'failed'}`;
+      stormResult.replaceChildren(
+        h('strong', {}, ok ? `${body?.keys ?? 0} alerts sent` : 'No storm'),
+        h(
+          'code',
+          {},
+          ok
+            ? Object.entries(body?.answers ?? {})
+                .map(([status, count]) => `${count} × ${status}`)
+                .join(', ')
+            : String(body?.error ?? ''),
+        ),
+      );
+    })
+    .finally(() => {
+      stormButton.disabled = false;
     });
 });
 

@@ -12,7 +12,7 @@ import type { SlackMessage } from './types.js';
 /** Roll-up blocks start with the living alerts' prefix: a Resume click on a row is one on Flowbot's alert. */
 const ROLLUP_BLOCK = `${LIVING_ALERT_BLOCK}_rollup`;
 /** Rows with a Resume button each: a button with its confirm dialog is ~600 characters of the ~12k budget. */
-const ROWS_WITH_BUTTONS = 6;
+const ROWS_WITH_BUTTONS = 5;
 /** The roll-up's blocks stay this far below Slack's total so the summary and "Show all" always fit. */
 const NAMES_BUDGET = BLOCK_LIMITS.blocksJson - 1_500;
 /** Keys per page of the private full list. */
@@ -96,34 +96,44 @@ export function rollupMessage(rollup: Rollup, naming: KeyNaming): SlackMessage {
   withButtons.forEach((row, index) => {
     blocks.push(rowBlock(row, naming, index));
   });
-  // The other keys by name, as many as fit: every key the message can show is visible without a click.
+  // The other keys by name (open ones, then resolved ones), as many as fit: every key the message can show is
+  // visible without a click. Plain names, comma-separated: ~12 characters a key, so hundreds fit.
   let size = JSON.stringify(blocks).length;
   let shown = withButtons.length;
-  let lines: string[] = [];
-  const flush = () => {
-    if (lines.length === 0) return;
-    blocks.push({
-      type: 'section',
-      block_id: `${ROLLUP_BLOCK}_names_${blocks.length}`,
-      text: { type: 'mrkdwn', text: lines.join('  ') },
-    });
-    lines = [];
-  };
-  let lineLength = 0;
-  for (const row of rows.slice(ROWS_WITH_BUTTONS)) {
-    const name = `${row.status === 'open' ? (row.state?.paused === false ? ':arrow_forward:' : ':double_vertical_bar:') : ':white_check_mark:'} \`${escapeAndTruncate(formatKeyRef(row.target, naming.environmentCount), 80)}\``;
-    if (size + name.length + 120 > NAMES_BUDGET || blocks.length >= BLOCK_LIMITS.blocks - 4) break;
-    if (lineLength + name.length + 2 > BLOCK_LIMITS.sectionText - 100) {
-      flush();
-      lineLength = 0;
-      size += 120;
+  const rest = rows.slice(ROWS_WITH_BUTTONS);
+  for (const [status, label] of [
+    ['open', 'Also open'],
+    ['resolved', 'Resolved'],
+  ] as const) {
+    const names = rest
+      .filter((row) => row.status === status)
+      .map((row) => escapeAndTruncate(formatKeyRef(row.target, naming.environmentCount), 80));
+    let line = `*${label}:* `;
+    let first = true;
+    const flush = () => {
+      blocks.push({
+        type: 'section',
+        block_id: `${ROLLUP_BLOCK}_names_${blocks.length}`,
+        text: { type: 'mrkdwn', text: line },
+      });
+      size += line.length + 100;
+    };
+    let any = false;
+    for (const name of names) {
+      if (size + line.length + name.length + 150 > NAMES_BUDGET || blocks.length >= BLOCK_LIMITS.blocks - 3)
+        break;
+      if (line.length + name.length + 2 > BLOCK_LIMITS.sectionText - 50) {
+        flush();
+        line = '';
+        first = true;
+      }
+      line += `${first ? '' : ', '}${name}`;
+      first = false;
+      any = true;
+      shown += 1;
     }
-    lines.push(name);
-    lineLength += name.length + 2;
-    size += name.length + 2;
-    shown += 1;
+    if (any && line !== '') flush();
   }
-  flush();
   const hidden = rows.length - shown;
   const footer: string[] = [];
   if (hidden > 0) footer.push(`…and ${formatCount(hidden)} more.`);

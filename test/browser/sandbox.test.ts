@@ -228,7 +228,8 @@ describe.skipIf(!available)('sandbox page in Chromium', () => {
       await page.locator('#storm-result.ok', { hasText: '40 alerts sent' }).waitFor(WAIT);
       const rollup = page.locator('.msg-message', { hasText: '35 keys alerting in this channel' });
       await rollup.waitFor(WAIT);
-      for (const key of ['storm-06', 'storm-23', 'storm-40']) expect(await rollup.textContent()).toContain(key);
+      for (const key of ['storm-06', 'storm-23', 'storm-40'])
+        expect(await rollup.textContent()).toContain(key);
       expect(await rollup.getByRole('button', { name: 'Show all 35 keys' }).count()).toBe(1);
     },
     TEST_MS,

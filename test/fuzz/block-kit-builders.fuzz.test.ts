@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AccessRefusal, FlowAction, Grant } from '../../src/core/access/types.js';
 import type { Incident } from '../../src/core/alerts/incident.js';
+import type { Rollup, RollupRow } from '../../src/core/alerts/rollup.js';
 import type { BulkBatch, BulkKeyResult, PreviewKey } from '../../src/core/bulk/bulk-batch.js';
 import type { KeyPattern } from '../../src/core/bulk/key-pattern.js';
 import type { CommandProblem } from '../../src/core/commands/flow-command.js';
@@ -62,6 +63,7 @@ import {
   refusedMessage,
 } from '../../src/slack/blocks/outcome.js';
 import { rampControlNote, rampMessage, rampUnpostedNote } from '../../src/slack/blocks/ramp.js';
+import { rollupListPage, rollupMessage } from '../../src/slack/blocks/rollup-alert.js';
 import {
   pauseReminderMessage,
   pauseRemindersMessage,
@@ -657,6 +659,45 @@ const senderBlockArb: fc.Arbitrary<Record<string, unknown>> = fc.oneof(
 );
 
 /** Blocks Slack accepted from the sender: at most 50, within the total size. */
+const rollupRowArb: fc.Arbitrary<RollupRow> = fc.record({
+  id: fc.uuid(),
+  target: refArb,
+  status: fc.constantFrom('open', 'resolved') as fc.Arbitrary<RollupRow['status']>,
+  title: hostileText(5000),
+  severity: fc.option(fc.constantFrom('critical', 'warning', 'info') as fc.Arbitrary<'critical'>, {
+    nil: undefined,
+  }),
+  count: fc.integer({ min: 1, max: Number.MAX_SAFE_INTEGER }),
+  firstSeen: fc.integer({ min: 0, max: 7_258_118_400_000 }),
+  lastSeen: fc.integer({ min: 0, max: 7_258_118_400_000 }),
+  state: fc.option(fc.record({ paused: fc.boolean(), waitlist: countArb }), { nil: undefined }),
+  lastAction: fc.option(
+    fc.record({
+      actorId: userArb,
+      action: fc.constantFrom('resume', 'pause') as fc.Arbitrary<'resume'>,
+      at: fc.integer({ min: 0, max: 7_258_118_400_000 }),
+    }),
+    { nil: undefined },
+  ),
+  resolved: fc.option(
+    fc.record({
+      at: fc.integer({ min: 0, max: 7_258_118_400_000 }),
+      by: hostileText(300),
+      stale: fc.boolean(),
+    }),
+    { nil: undefined },
+  ),
+});
+
+const rollupArb: fc.Arbitrary<Rollup> = fc.record({
+  channel: fc.constant('CALERTS'),
+  ts: fc.constant('1700000000.000100'),
+  openedAt: fc.integer({ min: 0, max: 7_258_118_400_000 }),
+  // Up to a storm's worth of keys: hundreds of rows must still fit Slack's limits.
+  rows: fc.array(rollupRowArb, { maxLength: 600 }),
+  version: fc.nat(),
+});
+
 const senderMessageArb = fc
   .record({ blocks: fc.array(senderBlockArb, { maxLength: 50 }), text: hostileText(5000) })
   .filter(({ blocks, text }) => validateMessage({ text, blocks }, 'chat.postMessage') === undefined);
@@ -959,6 +1000,13 @@ describe('every Block Kit builder fits what Slack accepts, whatever goes in', ()
   it('living alerts, open and resolved', () => {
     property(fc.tuple(incidentArb, maybeState, namingArb), ([incident, state, naming]) =>
       livingAlertMessage(incident, state, naming),
+    );
+  });
+
+  it('roll-ups of an alert storm, and their private pages', () => {
+    property(fc.tuple(rollupArb, namingArb), ([rollup, naming]) => rollupMessage(rollup, naming));
+    property(fc.tuple(rollupArb, fc.integer({ min: -5, max: 100 }), namingArb), ([rollup, page, naming]) =>
+      rollupListPage(rollup, page, naming),
     );
   });
 

@@ -221,21 +221,6 @@ describe.skipIf(!available)('sandbox page in Chromium', () => {
   );
 
   it(
-    'fires an alert storm: the first keys get a message each, the rest one roll-up with every key',
-    async () => {
-      await as('maria');
-      await page.getByRole('button', { name: 'Fire an alert storm (40 keys)' }).click();
-      await page.locator('#storm-result.ok', { hasText: '40 alerts sent' }).waitFor(WAIT);
-      const rollup = page.locator('.msg-message', { hasText: '35 keys alerting in this channel' });
-      await rollup.waitFor(WAIT);
-      for (const key of ['storm-06', 'storm-23', 'storm-40'])
-        expect(await rollup.textContent()).toContain(key);
-      expect(await rollup.getByRole('button', { name: 'Show all 35 keys' }).count()).toBe(1);
-    },
-    TEST_MS,
-  );
-
-  it(
     'posts an alert through /alerts and resumes the key from it',
     async () => {
       await as('maria');
@@ -274,6 +259,23 @@ describe.skipIf(!available)('sandbox page in Chromium', () => {
       const waiting = async () =>
         Number(((await row.locator('.key-waiting').textContent()) ?? '').replace(/,/g, ''));
       await expect.poll(waiting, { ...WAIT, interval: 200 }).toBeLessThan(12_340);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'fires an alert storm: the first keys get a message each, the rest one roll-up with every key',
+    async () => {
+      // Last of the tests on the shared sandbox: after a storm, new keys in the channel join its roll-up.
+      await as('maria');
+      await page.getByRole('button', { name: 'Fire an alert storm (40 keys)' }).click();
+      await page.locator('#storm-result.ok', { hasText: '40 alerts sent' }).waitFor(WAIT);
+      // The earlier tests' alerts opened this channel's window: the storm's first keys fill it, the rest roll up.
+      const rollup = page.locator('.msg-message', { hasText: /\d+ keys alerting in this channel/ });
+      await rollup.waitFor(WAIT);
+      await expect.poll(() => rollup.textContent(), WAIT).toContain('storm-40');
+      for (const key of ['storm-06', 'storm-23']) expect(await rollup.textContent()).toContain(key);
+      expect(await rollup.getByRole('button', { name: /^Show all \d+ keys$/ }).count()).toBe(1);
     },
     TEST_MS,
   );

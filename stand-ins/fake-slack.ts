@@ -152,6 +152,14 @@ export interface FakeSlackOptions {
   clock?: Clock;
   /** How long a trigger_id can open a modal (Slack: 3 seconds). */
   triggerTtlMs?: number;
+  /**
+   * The workspace the bot token belongs to, as `auth.test` names it (default `T0001`, the request builders'
+   * default too), and its Enterprise Grid org (`enterprise_id`, absent by default) with whether the app is
+   * installed org-wide (`is_enterprise_install`).
+   */
+  teamId?: string;
+  enterpriseId?: string;
+  enterpriseInstall?: boolean;
 }
 
 /** Slack's error codes for a payload it could not accept, as opposed to a channel or a fault. */
@@ -361,6 +369,11 @@ class Fake implements FakeSlack {
   readonly calls: SlackCall[] = [];
   validation: boolean;
   readonly clock: Clock;
+  private readonly installation: {
+    readonly teamId: string;
+    readonly enterpriseId: string | undefined;
+    readonly enterpriseInstall: boolean;
+  };
 
   private readonly responseUrlLimit: number;
   private readonly responseUrlTtlMs: number;
@@ -411,6 +424,11 @@ class Fake implements FakeSlack {
       opts.triggerTtlMs,
     );
     this.scopes = opts.scopes === undefined ? undefined : new Set(opts.scopes);
+    this.installation = {
+      teamId: opts.teamId ?? TEAM_ID,
+      enterpriseId: opts.enterpriseId,
+      enterpriseInstall: opts.enterpriseInstall ?? false,
+    };
     this.setRateLimits(opts.rateLimits ?? false);
   }
 
@@ -672,10 +690,11 @@ class Fake implements FakeSlack {
           url: 'https://example.slack.com/',
           team: 'Example',
           user: 'flowbot',
-          team_id: TEAM_ID,
+          team_id: this.installation.teamId,
           user_id: BOT_USER,
           bot_id: BOT_ID,
-          is_enterprise_install: false,
+          ...(this.installation.enterpriseId ? { enterprise_id: this.installation.enterpriseId } : {}),
+          is_enterprise_install: this.installation.enterpriseInstall,
         });
       case 'usergroups.users.list': {
         const id = str(p.usergroup);

@@ -115,7 +115,12 @@ export interface BlockActionFields {
   blocks?: unknown[];
   blockId?: string;
   buttonText?: string;
+  /** The workspace the payload comes from (`team.id`; default T0001, the fake Slack's own). */
   teamId?: string;
+  /** The clicker's own workspace (`user.team_id`): another one for a Slack Connect guest. Default `teamId`. */
+  userTeamId?: string;
+  /** The Enterprise Grid org (`enterprise: {id}`), absent by default. */
+  enterpriseId?: string;
   userName?: string;
   channelName?: string;
   triggerId?: string;
@@ -139,7 +144,8 @@ export function blockActionsPayload(f: BlockActionFields): Record<string, unknow
   const payload: Record<string, unknown> = {
     type: 'block_actions',
     team: { id: teamId, domain: 'example' },
-    user: { id: f.userId, username: f.userName ?? 'jtorrance', team_id: teamId },
+    ...(f.enterpriseId ? { enterprise: { id: f.enterpriseId, name: 'Globular Construct Inc' } } : {}),
+    user: { id: f.userId, username: f.userName ?? 'jtorrance', team_id: f.userTeamId ?? teamId },
     api_app_id: f.apiAppId ?? 'A123456',
     token: '9s8d9as89d8as9d8as989',
     container: {

@@ -32,10 +32,11 @@ import { PacedSender } from '../slack/alerts/paced-sender.js';
 import { configWarningLogText, policyWarningLogText } from '../slack/blocks/pattern-warnings.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import { SlackBulkReporter } from '../slack/bulk-reporter.js';
-import { createBoltApp } from '../slack/create-app.js';
+import { createBoltApp, slackClientOptions } from '../slack/create-app.js';
 import { FollowUps } from '../slack/follow-ups.js';
 import { SlackGroupDirectory } from '../slack/group-directory.js';
 import { HomePublisher, type HomePublisherOptions } from '../slack/home/home-publisher.js';
+import { learnInstallation } from '../slack/installation.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { SlackNotifier } from '../slack/notifier.js';
 import { SlackRampReporter } from '../slack/ramp-reporter.js';
@@ -118,6 +119,10 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   );
   if (created.kind === 'invalid') throw new StartupProblems(created.problems);
   const { access } = created;
+  // Which workspace (and org) Flowbot serves: a token Slack rejects is a clean startup error here.
+  const installation = await learnInstallation(
+    new WebClient(config.slack.botToken, { ...slackClientOptions(config), logger: boltLogger(logger) }),
+  );
   const opened: OpenedStore = options.store
     ? { store: options.store, kind: 'embedded', health: () => 'ok' }
     : await openStore(config);
@@ -148,6 +153,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     config,
     logger,
     routes,
+    installation,
     options.frontDoor ? { frontDoor: { environments } } : {},
   );
   const { app } = bolt;
@@ -294,6 +300,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     followUps,
     environments,
     naming,
+    installation,
     work,
     logger,
     surfaces: {

@@ -6,6 +6,7 @@ import type { EnvironmentNames } from '../core/commands/flow-command.js';
 import { boltLogger } from './bolt-logger.js';
 import { FrontDoorReceiver } from './front-door/front-door-receiver.js';
 import { GuardedHTTPReceiver } from './guarded-http-receiver.js';
+import type { Installation } from './installation.js';
 import { receiverFallbacks } from './receiver-fallbacks.js';
 import { createRouteServer } from './route-server.js';
 
@@ -38,22 +39,36 @@ export interface BoltAppOptions {
   readonly frontDoor?: { readonly environments: EnvironmentNames };
 }
 
-export function createBoltApp(
-  config: Config,
-  logger: Logger,
-  routes: CustomRoute[],
-  options: BoltAppOptions = {},
-): BoltApp {
-  const clientOptions = {
+/** How Flowbot's Web API clients reach Slack: the base URL, and retries short enough to matter in an incident. */
+export function slackClientOptions(config: Config) {
+  return {
     ...(config.slack.apiUrl ? { slackApiUrl: config.slack.apiUrl } : {}),
     // Bolt's default keeps retrying for about half an hour; a reply that late helps nobody in an incident.
     retryConfig: { retries: 3, factor: 2, minTimeout: 500, maxTimeout: 5_000, randomize: true },
   };
+}
+
+/**
+ * `installation` is what Flowbot's own `auth.test` said at startup: Bolt is given the bot's IDs, so it does not
+ * call `auth.test` a second time (it would keep only those IDs, not the workspace's).
+ */
+export function createBoltApp(
+  config: Config,
+  logger: Logger,
+  routes: CustomRoute[],
+  installation: Installation,
+  options: BoltAppOptions = {},
+): BoltApp {
+  const clientOptions = slackClientOptions(config);
   const common = {
     token: config.slack.botToken,
+    botId: installation.botId,
+    botUserId: installation.botUserId,
+    // The token was verified by that auth.test (a bad one is a startup error there); Bolt's init() would
+    // otherwise call auth.test again for the IDs it was just given.
+    tokenVerificationEnabled: false,
     logger: boltLogger(logger),
     clientOptions,
-    // auth.test runs in init(), so a bad token is a clean startup error instead of a crash at construction.
     deferInitialization: true,
     // Flowbot keeps no per-conversation state in Bolt; its store would be one more step on every request.
     convoStore: false as const,

@@ -7,6 +7,7 @@ import { StoreUnavailable } from '../core/store/state-store.js';
 import { NOTES } from './blocks/notes.js';
 import { outbound } from './blocks/outbound.js';
 import type { SlackMessage } from './blocks/types.js';
+import { foreignTeamOf, payloadTeam } from './installation.js';
 import type { Services } from './services.js';
 
 export type Visibility = 'in_channel' | 'ephemeral';
@@ -64,26 +65,28 @@ export function slackRequest(
   services: Services,
   input: {
     readonly actorId: string;
+    /** The payload Slack sent: it says which team the person belongs to. */
+    readonly body: unknown;
     readonly channelId: string | undefined;
     readonly source: Source;
     readonly respond: RespondFn;
   },
 ): SlackRequest {
-  const requestId = randomUUID();
+  const asking = askingOf(services, input);
+  const { requestId, foreignTeam } = asking;
   // Made on first use: most requests never log, and thousands may be waiting on QStash at once, each of
   // which would otherwise hold a logger of its own (a pino child and its serialized bindings).
   let bound: Logger | undefined;
   const logger = (): Logger => {
-    bound ??= services.logger.child({ requestId, actor: input.actorId, source: input.source });
+    bound ??= services.logger.child({
+      requestId,
+      actor: input.actorId,
+      source: input.source,
+      ...(foreignTeam !== undefined ? { foreignTeam } : {}),
+    });
     return bound;
   };
   const respond = resilientRespond(services, logger, input.respond, input.channelId, input.actorId);
-  const asking: ReadRequest = {
-    requestId,
-    actorId: input.actorId,
-    channelId: input.channelId,
-    source: input.source,
-  };
   const reply: SlackRequest['reply'] = async (built, options) => {
     const message = outbound(built);
     const payload: RespondArguments = {
@@ -133,6 +136,30 @@ export function slackRequest(
           await reply(stateDown ? NOTES.stateUnavailable() : NOTES.unexpected(), { visibility: 'ephemeral' });
         }
       }),
+  };
+}
+
+/**
+ * Who asks, from where, with a new request id: the person's team is read from the payload Slack sent (see
+ * `payloadTeam`) and kept only when it is not Flowbot's own. For ways in that need no `SlackRequest` (the
+ * Home tab, the key picker, opening the modal).
+ */
+export function askingOf(
+  services: Services,
+  input: {
+    readonly actorId: string;
+    readonly body: unknown;
+    readonly channelId: string | undefined;
+    readonly source: Source;
+  },
+): ReadRequest {
+  const foreignTeam = foreignTeamOf(services.installation, payloadTeam(input.body));
+  return {
+    requestId: randomUUID(),
+    actorId: input.actorId,
+    ...(foreignTeam !== undefined ? { foreignTeam } : {}),
+    channelId: input.channelId,
+    source: input.source,
   };
 }
 

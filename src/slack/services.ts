@@ -7,6 +7,7 @@ import type { AlertDesk } from './alerts/alert-desk.js';
 import type { KeyNaming } from './blocks/outcome.js';
 import type { FollowUps } from './follow-ups.js';
 import type { HomePublisher } from './home/home-publisher.js';
+import type { Installation } from './installation.js';
 import type { SlackNotifier } from './notifier.js';
 
 /**
@@ -21,6 +22,8 @@ export interface Services {
   readonly followUps: FollowUps;
   readonly environments: EnvironmentNames;
   readonly naming: KeyNaming;
+  /** The workspace and org Flowbot is installed in: people of others are marked as such for the policy. */
+  readonly installation: Installation;
   /** Work that outlives the ack, waited for on shutdown. */
   readonly work: WorkTracker;
   readonly logger: Logger;

@@ -277,6 +277,10 @@ const accessRefusalArb: fc.Arbitrary<AccessRefusal> = fc.oneof(
     onKey: fc.boolean(),
   }),
   fc.constant({ code: 'directory_unavailable' as const }),
+  fc.record({
+    code: fc.constant('other_team' as const),
+    team: fc.oneof(hostileText(300), fc.constant('T0GUEST01')),
+  }),
 );
 /** Core says whole seconds, at least one; the words must hold for any number it might send. */
 const retryAfterArb = fc.oneof(countArb, fc.constantFrom(1, 999, 1_000, 1_001, 59_999, 86_400_000));

@@ -94,7 +94,7 @@ export interface Harness {
   command(
     command: string,
     text: string,
-    options?: { user?: string; channel?: string },
+    options?: { user?: string; channel?: string; team?: string; enterprise?: string },
   ): Promise<PostResult & { responseUrl: string; triggerId: string }>;
   click(
     fields: Partial<BlockActionFields> & { actionId: string; value: string },
@@ -205,6 +205,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
         trigger_id: triggerId,
         user_id: user,
         channel_id: commandOptions.channel ?? CHANNEL,
+        ...(commandOptions.team ? { team_id: commandOptions.team } : {}),
+        ...(commandOptions.enterprise ? { enterprise_id: commandOptions.enterprise } : {}),
         response_url: responseUrl,
       });
       const result = await postToSlackEndpoint(url, SIGNING_SECRET, body);

@@ -116,7 +116,7 @@ async function sources(): Promise<HomeSources> {
 
 describe('a person’s Home snapshot', () => {
   it('holds only what their policy lets them see or decide', async () => {
-    const snapshot = await buildHomeSnapshot(await sources(), 'UORDERS');
+    const snapshot = await buildHomeSnapshot(await sources(), { userId: 'UORDERS' });
     expect(snapshot.hasAccess).toBe(true);
     expect(snapshot.attention.map((entry) => entry.ref.key)).toEqual(['orders-eu', 'orders-us']);
     expect(snapshot.visibleCount).toBe(3);
@@ -128,11 +128,11 @@ describe('a person’s Home snapshot', () => {
   });
 
   it('is empty for someone no rule names, and for a rule that only applies in a channel', async () => {
-    const stranger = await buildHomeSnapshot(await sources(), 'UNOBODY');
+    const stranger = await buildHomeSnapshot(await sources(), { userId: 'UNOBODY' });
     expect(stranger.hasAccess).toBe(false);
     expect(stranger).toMatchObject({ attention: [], approvals: [], ramps: [], timedPauses: [], recent: [] });
     // The Home tab is no channel: a channel-limited rule shows nothing there (but the grant is listed).
-    const channelOnly = await buildHomeSnapshot(await sources(), 'UCHANNEL');
+    const channelOnly = await buildHomeSnapshot(await sources(), { userId: 'UCHANNEL' });
     expect(channelOnly.hasAccess).toBe(true);
     expect(channelOnly.attention).toEqual([]);
     expect(channelOnly.grants[0]?.channels).toEqual(['C1']);

@@ -104,8 +104,16 @@ describe('a change waiting on QStash', () => {
   it('makes a logger of its own only when it logs', () => {
     const logger = pino({ level: 'silent' });
     const child = vi.spyOn(logger, 'child');
-    const request = slackRequest({ logger } as unknown as Services, {
+    const installation = {
+      teamId: 'T1',
+      enterpriseId: undefined,
+      enterpriseInstall: false,
+      botId: 'B1',
+      botUserId: 'U0',
+    };
+    const request = slackRequest({ logger, installation } as unknown as Services, {
       actorId: 'U1',
+      body: { team_id: 'T1', command: '/flow' },
       channelId: 'C1',
       source: 'command',
       respond: async () => new Response(null),

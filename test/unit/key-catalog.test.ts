@@ -86,26 +86,29 @@ describe('KeyCatalog', () => {
   it('ranks exact, then starting with, then containing; paused and longer waitlists first within each', async () => {
     const catalog = new KeyCatalog(source({ default: keys }), everyone);
     await catalog.refresh();
-    expect(names(await catalog.suggest('U1', undefined, 'ORDERS', 10))).toEqual([
+    expect(names(await catalog.suggest({ userId: 'U1' }, undefined, 'ORDERS', 10))).toEqual([
       'orders',
       'orders-eu',
       'orders-us',
       'back-orders',
     ]);
-    expect(names(await catalog.suggest('U1', undefined, '', 2))).toEqual(['orders-eu', 'back-orders']);
+    expect(names(await catalog.suggest({ userId: 'U1' }, undefined, '', 2))).toEqual([
+      'orders-eu',
+      'back-orders',
+    ]);
   });
 
   it('shows only what the policy lets the person list, and asks no more than it needs for the limit', async () => {
     const onlyOrders = policy((request) => request.key === undefined || request.key.startsWith('orders'));
     const catalog = new KeyCatalog(source({ default: keys }), onlyOrders);
     await catalog.refresh();
-    expect(names(await catalog.suggest('U1', undefined, '', 10))).toEqual([
+    expect(names(await catalog.suggest({ userId: 'U1' }, undefined, '', 10))).toEqual([
       'orders-eu',
       'orders-us',
       'orders',
     ]);
     onlyOrders.calls = 0;
-    await catalog.suggest('U1', undefined, 'orders-eu', 1);
+    await catalog.suggest({ userId: 'U1' }, undefined, 'orders-eu', 1);
     // One check for the environment, one for the first match: the limit was reached.
     expect(onlyOrders.calls).toBe(2);
     const nobody = new KeyCatalog(
@@ -113,8 +116,8 @@ describe('KeyCatalog', () => {
       policy(() => false),
     );
     await nobody.refresh();
-    expect(await nobody.suggest('U1', undefined, 'orders-eu', 10)).toEqual([]);
-    expect(await nobody.visibleTo('U1', undefined)).toEqual([]);
+    expect(await nobody.suggest({ userId: 'U1' }, undefined, 'orders-eu', 10)).toEqual([]);
+    expect(await nobody.visibleTo({ userId: 'U1' }, undefined)).toEqual([]);
   });
 
   it('serves a stale list without waiting and reads it again once in the background', async () => {
@@ -127,7 +130,7 @@ describe('KeyCatalog', () => {
     catalog.freshen();
     catalog.freshen();
     // The read hasn't answered, yet the answer comes from the list already kept.
-    expect(names(await catalog.suggest('U1', undefined, 'emails', 5))).toEqual(['emails']);
+    expect(names(await catalog.suggest({ userId: 'U1' }, undefined, 'emails', 5))).toEqual(['emails']);
     expect(src.calls).toEqual(['default', 'default']);
     src.release();
     await catalog.refresh();
@@ -160,14 +163,14 @@ describe('KeyCatalog', () => {
     const src = source({ default: keys });
     const catalog = new KeyCatalog(src, everyone);
     // Nothing read yet: what was typed is all there is.
-    expect(await catalog.suggest('U1', undefined, 'brand-new', 5)).toEqual([
+    expect(await catalog.suggest({ userId: 'U1' }, undefined, 'brand-new', 5)).toEqual([
       { ref: { environment: 'default', key: 'brand-new' }, state: undefined },
     ]);
     await catalog.refresh();
-    expect(names(await catalog.suggest('U1', undefined, 'ord', 5))).not.toContain('ord');
-    expect(names(await catalog.suggest('U1', undefined, 'zzz', 5))).toEqual(['zzz']);
-    expect(await catalog.suggest('U1', undefined, 'two words', 5)).toEqual([]);
-    expect(await catalog.suggest('U1', undefined, 'x'.repeat(300), 5)).toEqual([]);
+    expect(names(await catalog.suggest({ userId: 'U1' }, undefined, 'ord', 5))).not.toContain('ord');
+    expect(names(await catalog.suggest({ userId: 'U1' }, undefined, 'zzz', 5))).toEqual(['zzz']);
+    expect(await catalog.suggest({ userId: 'U1' }, undefined, 'two words', 5)).toEqual([]);
+    expect(await catalog.suggest({ userId: 'U1' }, undefined, 'x'.repeat(300), 5)).toEqual([]);
   });
 
   it('names keys env:key with several environments and finds them by either part', async () => {
@@ -176,12 +179,12 @@ describe('KeyCatalog', () => {
       everyone,
     );
     await catalog.refresh();
-    const found = await catalog.suggest('U1', undefined, 'staging:', 5);
+    const found = await catalog.suggest({ userId: 'U1' }, undefined, 'staging:', 5);
     expect(found.map((s) => `${s.ref.environment}:${s.ref.key}`)).toEqual([
       'staging:emails',
       'staging:orders',
     ]);
-    const typed = await catalog.suggest('U1', undefined, 'elsewhere:orders', 5);
+    const typed = await catalog.suggest({ userId: 'U1' }, undefined, 'elsewhere:orders', 5);
     expect(typed).toEqual([]);
   });
 

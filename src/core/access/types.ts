@@ -21,9 +21,15 @@ export function isFlowAction(value: string): value is FlowAction {
   return (FLOW_ACTIONS as readonly string[]).includes(value);
 }
 
-/** Only the immutable Slack user ID identifies a person; display names can be changed by anyone. */
+/**
+ * Only the immutable Slack user ID identifies a person; display names can be changed by anyone. A user ID is
+ * unique within one workspace (or Enterprise Grid org) only, so a person from another one (a Slack Connect
+ * guest, a foreign workspace) is marked with their team: only rules that name that team apply to them.
+ */
 export interface Actor {
   readonly userId: string;
+  /** The person's own team (`T…`) or org (`E…`), when it is not the one Flowbot is installed in. */
+  readonly foreignTeam?: string;
 }
 
 export interface AccessRequest {
@@ -55,7 +61,12 @@ export type AccessRefusal =
       readonly onKey: boolean;
     }
   /** A user group that could decide it could not be read (Slack did not answer): refused, never guessed. */
-  | { readonly code: 'directory_unavailable' };
+  | { readonly code: 'directory_unavailable' }
+  /**
+   * The person belongs to another workspace or org than Flowbot's (`team`: theirs) and no rule names that
+   * team: Flowbot acts only for its own workspace unless the policy says otherwise.
+   */
+  | { readonly code: 'other_team'; readonly team: string };
 
 export interface ApprovalNeed {
   readonly rule: string;
@@ -83,16 +94,20 @@ export interface Grant {
   readonly warnings?: readonly PatternWarning[];
   /** The most keys one bulk request may change under this rule (rules granting `bulk`). */
   readonly maxKeys?: number;
+  /** Other workspaces or orgs whose people the rule also covers. */
+  readonly teams?: readonly string[] | undefined;
 }
 
 export interface AccessPolicy {
   authorize(request: AccessRequest): Promise<AccessDecision>;
   /** What a person may do: the rules naming them; `uncertain` when a user group could not be read. */
-  grantsFor(userId: string): Promise<{ grants: Grant[]; uncertain: boolean }>;
+  grantsFor(userId: string, foreignTeam?: string): Promise<{ grants: Grant[]; uncertain: boolean }>;
   /** What in the policy in force can never match (see policy-warnings.ts); none when absent. */
   readonly warnings?: readonly PolicyWarning[];
   /** The policy's global limit on the keys of one bulk request (`bulk.maxKeys`); absent → Flowbot's default. */
   bulkMaxKeys?(): number | undefined;
+  /** Whether an allow rule names this other workspace or org (`T…`/`E…`) in its `teams`. */
+  namesTeam?(team: string): boolean;
 }
 
 /** Who belongs to a Slack user group; implementations cache, and throw DirectoryUnavailable when they can't tell. */

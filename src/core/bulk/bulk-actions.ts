@@ -1,10 +1,10 @@
 import { randomUUID } from 'node:crypto';
-import type { AccessPolicy } from '../access/types.js';
+import type { AccessPolicy, Actor } from '../access/types.js';
 import { type AuditLog, auditRecorder } from '../audit.js';
 import { compileGlob } from '../glob.js';
 import type { KeyRef } from '../keys.js';
 import type { DecisionOutcome, DecisionRequest } from '../operations/approval-decisions.js';
-import { authorizeAll } from '../operations/authorize.js';
+import { actorOf, authorizeAll } from '../operations/authorize.js';
 import { type Change, type ChangeRequest, type ReadRequest, requiredActions } from '../operations/change.js';
 import type { Outcome } from '../operations/outcome.js';
 import type { RunOptions } from '../operations/pipeline.js';
@@ -149,6 +149,8 @@ export type BulkDecisionOutcome =
 export interface BulkDecisionRequest {
   readonly requestId: string;
   readonly actorId: string;
+  /** The person's own team or org when it is not Flowbot's (a Slack Connect guest): see `Actor`. */
+  readonly foreignTeam?: string;
   readonly channelId: string | undefined;
   readonly batchId: string;
 }
@@ -168,9 +170,9 @@ export class BulkActions {
   constructor(private readonly parts: BulkParts) {}
 
   /** The most keys one bulk request of this person may change: their rules granting `bulk`, else the policy's. */
-  async maxKeys(actorId: string): Promise<number> {
+  async maxKeys(actor: Actor): Promise<number> {
     const global = this.parts.policy.bulkMaxKeys?.() ?? DEFAULT_BULK_MAX_KEYS;
-    const { grants } = await this.parts.policy.grantsFor(actorId);
+    const { grants } = await this.parts.policy.grantsFor(actor.userId, actor.foreignTeam);
     const limits = grants
       .filter(
         (grant) =>
@@ -189,6 +191,7 @@ export class BulkActions {
     request: ReadRequest & { readonly pattern: KeyPattern; readonly change: Change },
   ): Promise<BulkPreview> {
     const { pattern, change, actorId, channelId } = request;
+    const actor = actorOf(request);
     const record = auditRecorder(
       this.parts.audit,
       {
@@ -221,14 +224,14 @@ export class BulkActions {
       for (const state of matching) {
         const target = { environment, key: state.key };
         const visible = await this.parts.policy.authorize({
-          actor: { userId: actorId },
+          actor,
           action: 'list',
           environment,
           key: state.key,
           channelId,
         });
         if (visible.kind === 'refused') continue;
-        keys.push({ target, state, verdict: await this.verdict(actorId, channelId, target, change) });
+        keys.push({ target, state, verdict: await this.verdict(actor, channelId, target, change) });
       }
     }
     if (unreadable.length === pattern.environments.length && unreadable[0]) {
@@ -247,8 +250,8 @@ export class BulkActions {
     const limit = change.action === 'ramp' ? 'ramps' : 'policy';
     const max =
       change.action === 'ramp'
-        ? Math.min(MAX_BULK_RAMPS, await this.maxKeys(actorId))
-        : await this.maxKeys(actorId);
+        ? Math.min(MAX_BULK_RAMPS, await this.maxKeys(actor))
+        : await this.maxKeys(actor);
     if (changeable.length > max) {
       record('denied', 'bulk_too_many', {}, { matched, changeable: changeable.length, max });
       return { kind: 'too_many', count: changeable.length, max, limit };
@@ -260,6 +263,7 @@ export class BulkActions {
     const proposal: BulkProposal = {
       id: randomUUID(),
       actorId,
+      ...(request.foreignTeam !== undefined ? { foreignTeam: request.foreignTeam } : {}),
       channelId,
       change,
       pattern,
@@ -281,7 +285,7 @@ export class BulkActions {
     if (!isHandle(id)) return { kind: 'gone' };
     const open = await this.parts.store.get<BulkProposal>(PROPOSALS, id);
     if (!open) return { kind: 'gone' };
-    if (open.actorId !== actorId) return { kind: 'not_yours' };
+    if (!samePerson(open, request)) return { kind: 'not_yours' };
     const proposal = await this.parts.store.take<BulkProposal>(PROPOSALS, id);
     if (!proposal) return { kind: 'gone' };
     const record = auditRecorder(
@@ -317,6 +321,7 @@ export class BulkActions {
       id: proposal.id,
       requestId: request.requestId,
       actorId,
+      ...(proposal.foreignTeam !== undefined ? { foreignTeam: proposal.foreignTeam } : {}),
       channelId: proposal.channelId,
       change: proposal.change,
       pattern: proposal.pattern,
@@ -329,10 +334,13 @@ export class BulkActions {
   }
 
   /** Cancel: the person who asked drops their proposal. */
-  async cancel(id: string, actorId: string): Promise<BulkProposal | undefined> {
+  async cancel(
+    id: string,
+    person: { readonly actorId: string; readonly foreignTeam?: string },
+  ): Promise<BulkProposal | undefined> {
     if (!isHandle(id)) return undefined;
     const open = await this.parts.store.get<BulkProposal>(PROPOSALS, id);
-    if (!open || open.actorId !== actorId) return undefined;
+    if (!open || !samePerson(open, person)) return undefined;
     return this.parts.store.take<BulkProposal>(PROPOSALS, id);
   }
 
@@ -406,14 +414,14 @@ export class BulkActions {
   }
 
   private async verdict(
-    actorId: string,
+    actor: Actor,
     channelId: string | undefined,
     target: KeyRef,
     change: Change,
   ): Promise<PreviewKey['verdict']> {
     const auth = await authorizeAll(
       this.parts.policy,
-      actorId,
+      actor,
       requiredActions(change, 'bulk'),
       target,
       channelId,
@@ -491,6 +499,7 @@ export class BulkActions {
         {
           requestId: batch.requestId,
           actorId: batch.actorId,
+          ...(batch.foreignTeam !== undefined ? { foreignTeam: batch.foreignTeam } : {}),
           target,
           channelId: batch.channelId,
           source: 'bulk',
@@ -548,7 +557,7 @@ export class BulkActions {
       key.result.kind === 'awaiting_approval' ? [{ index, target: key.target, result: key.result }] : [],
     );
     if (waiting.length === 0) return { kind: 'gone' };
-    if (decision === 'approved' && request.actorId === batch.actorId) return { kind: 'own_request' };
+    if (decision === 'approved' && samePerson(batch, request)) return { kind: 'own_request' };
     const results = new Map<number, BulkKeyResult>();
     let notAllowed = 0;
     let refusal: { refusal: Refusal; target: KeyRef } | undefined;
@@ -556,6 +565,7 @@ export class BulkActions {
       const asked: DecisionRequest = {
         requestId: request.requestId,
         actorId: request.actorId,
+        ...(request.foreignTeam !== undefined ? { foreignTeam: request.foreignTeam } : {}),
         channelId: request.channelId,
         source: 'approval',
         approvalId: result.approvalId,
@@ -685,4 +695,12 @@ function sleep(ms: number): Promise<void> {
 
 function isHandle(id: string): boolean {
   return /^[0-9a-f-]{36}$/.test(id);
+}
+
+/** The same person: the same user ID of the same workspace (a user ID is unique within one workspace only). */
+function samePerson(
+  a: { readonly actorId: string; readonly foreignTeam?: string | undefined },
+  b: { readonly actorId: string; readonly foreignTeam?: string | undefined },
+): boolean {
+  return a.actorId === b.actorId && a.foreignTeam === b.foreignTeam;
 }

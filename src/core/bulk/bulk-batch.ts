@@ -21,6 +21,8 @@ export interface PreviewKey {
 export interface BulkProposal {
   readonly id: string;
   readonly actorId: string;
+  /** Their team when it is not Flowbot's: the batch's keys run for the same person. */
+  readonly foreignTeam?: string;
   readonly channelId: string | undefined;
   readonly change: Change;
   readonly pattern: KeyPattern;
@@ -79,6 +81,8 @@ export interface BulkBatch {
   /** The confirmation's request id: every key's audit event carries it. */
   readonly requestId: string;
   readonly actorId: string;
+  /** Their team when it is not Flowbot's: the batch's keys run for the same person. */
+  readonly foreignTeam?: string;
   readonly channelId: string | undefined;
   readonly change: Change;
   readonly pattern: KeyPattern;

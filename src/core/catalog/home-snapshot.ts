@@ -1,4 +1,4 @@
-import type { AccessDecision, AccessRequest, Grant } from '../access/types.js';
+import type { AccessDecision, AccessRequest, Actor, Grant } from '../access/types.js';
 import type { KeyRef } from '../keys.js';
 import type { ApprovalRequest } from '../operations/approvals.js';
 import type { QStashError } from '../qstash/errors.js';
@@ -10,6 +10,8 @@ import type { RecentChange } from './recent-changes.js';
 /** Everything one person's Home tab shows, already filtered by what their access lets them see. */
 export interface HomeSnapshot {
   readonly userId: string;
+  /** Their own workspace or org when it is not Flowbot's (a Slack Connect guest). */
+  readonly foreignTeam?: string;
   /** Their grants, as `/flow whoami` shows them. */
   readonly grants: readonly Grant[];
   /** Some of their user groups could not be checked (Slack did not answer). */
@@ -41,7 +43,7 @@ export interface HomeSources {
   readonly catalog: KeyCatalog;
   readonly policy: {
     authorize(request: AccessRequest): Promise<AccessDecision>;
-    grantsFor(userId: string): Promise<{ grants: Grant[]; uncertain: boolean }>;
+    grantsFor(userId: string, foreignTeam?: string): Promise<{ grants: Grant[]; uncertain: boolean }>;
   };
   readonly ramps: { active(): Promise<Ramp[]> };
   readonly timers: { all(): Promise<Timer[]> };
@@ -55,14 +57,16 @@ export interface HomeSources {
 /**
  * Builds a person's Home from what Flowbot already knows (the key catalog, pending work in the store): no
  * QStash call, so the Home is published at once however slow QStash is. Everything is filtered as in
- * channels: a key appears only if the person may `list` it, an approval only if they may `approve` it, with
+ * channels (for the person as they are: of another workspace, only the rules naming it apply): a key appears only if the person may `list` it, an approval only if they may `approve` it, with
  * no channel (the Home tab is not one, so channel-limited rules don't apply there).
  */
-export async function buildHomeSnapshot(sources: HomeSources, userId: string): Promise<HomeSnapshot> {
+export async function buildHomeSnapshot(sources: HomeSources, actor: Actor): Promise<HomeSnapshot> {
   const at = (sources.now ?? Date.now)();
-  const { grants, uncertain } = await sources.policy.grantsFor(userId);
+  const { userId } = actor;
+  const { grants, uncertain } = await sources.policy.grantsFor(userId, actor.foreignTeam);
   const empty: HomeSnapshot = {
     userId,
+    ...(actor.foreignTeam !== undefined ? { foreignTeam: actor.foreignTeam } : {}),
     grants,
     uncertain,
     hasAccess: false,
@@ -82,14 +86,14 @@ export async function buildHomeSnapshot(sources: HomeSources, userId: string): P
   const may = async (action: 'list' | 'approve', target: KeyRef | { environment: string; key: undefined }) =>
     (
       await sources.policy.authorize({
-        actor: { userId },
+        actor,
         action,
         environment: target.environment,
         key: target.key,
         channelId: undefined,
       })
     ).kind === 'allowed';
-  const visible = await sources.catalog.visibleTo(userId, undefined);
+  const visible = await sources.catalog.visibleTo(actor, undefined);
   const attention = visible
     .filter((entry) => entry.state.paused || entry.state.waitlistSize >= sources.waitlistThreshold)
     .sort(

@@ -1,4 +1,4 @@
-import type { AccessPolicy } from '../access/types.js';
+import type { AccessPolicy, Actor } from '../access/types.js';
 import { formatKeyRef, type KeyRef, parseKeyRef } from '../keys.js';
 import { QStashError } from '../qstash/errors.js';
 import type { FlowKeyState } from '../qstash/types.js';
@@ -131,13 +131,12 @@ export class KeyCatalog {
    * The keys this person may see (`list` on the key in its environment), from the current listings. Group
    * lookups go through the policy's directory (cached); no QStash call.
    */
-  async visibleTo(actorId: string, channelId: string | undefined): Promise<CatalogKey[]> {
+  async visibleTo(actor: Actor, channelId: string | undefined): Promise<CatalogKey[]> {
     const visible: CatalogKey[] = [];
     for (const listing of this.snapshot()) {
-      if (!listing.keys || !(await this.mayList(actorId, listing.environment, undefined, channelId)))
-        continue;
+      if (!listing.keys || !(await this.mayList(actor, listing.environment, undefined, channelId))) continue;
       for (const state of listing.keys) {
-        if (await this.mayList(actorId, listing.environment, state.key, channelId))
+        if (await this.mayList(actor, listing.environment, state.key, channelId))
           visible.push({ ref: { environment: listing.environment, key: state.key }, state });
       }
     }
@@ -152,7 +151,7 @@ export class KeyCatalog {
    * failing list never blocks them.
    */
   async suggest(
-    actorId: string,
+    actor: Actor,
     channelId: string | undefined,
     typed: string,
     limit: number,
@@ -163,7 +162,7 @@ export class KeyCatalog {
     const ranked: { ref: KeyRef; state: FlowKeyState; rank: number; name: string }[] = [];
     const allowedEnvironments = new Set<string>();
     for (const listing of this.snapshot()) {
-      if (!(await this.mayList(actorId, listing.environment, undefined, channelId))) continue;
+      if (!(await this.mayList(actor, listing.environment, undefined, channelId))) continue;
       allowedEnvironments.add(listing.environment);
       for (const state of listing.keys ?? []) {
         const ref = { environment: listing.environment, key: state.key };
@@ -204,13 +203,13 @@ export class KeyCatalog {
       if (
         !listed &&
         (unknowable || ranked.length === 0) &&
-        (await this.mayList(actorId, ref.environment, ref.key, channelId))
+        (await this.mayList(actor, ref.environment, ref.key, channelId))
       )
         suggestions.push({ ref, state: undefined });
     }
     for (const entry of ranked) {
       if (suggestions.length >= limit) break;
-      if (await this.mayList(actorId, entry.ref.environment, entry.ref.key, channelId))
+      if (await this.mayList(actor, entry.ref.environment, entry.ref.key, channelId))
         suggestions.push({ ref: entry.ref, state: entry.state });
     }
     return suggestions;
@@ -232,13 +231,13 @@ export class KeyCatalog {
   }
 
   private async mayList(
-    actorId: string,
+    actor: Actor,
     environment: string,
     key: string | undefined,
     channelId: string | undefined,
   ): Promise<boolean> {
     const decision = await this.policy.authorize({
-      actor: { userId: actorId },
+      actor,
       action: 'list',
       environment,
       key,

@@ -2,7 +2,7 @@ import type { AccessPolicy } from '../access/types.js';
 import { type AuditLog, auditRecorder } from '../audit.js';
 import type { KeyRef } from '../keys.js';
 import type { ApprovalRequest, Approvals } from './approvals.js';
-import { authorizeAll, refusalDetails } from './authorize.js';
+import { actorOf, authorizeAll, refusalDetails } from './authorize.js';
 import { type ChangeRequest, changeOf, type Source } from './change.js';
 import type { Outcome } from './outcome.js';
 import type { RunOptions } from './pipeline.js';
@@ -13,6 +13,7 @@ export interface DecisionRequest {
   readonly requestId: string;
   /** Who decides (the approver, or the requester withdrawing). */
   readonly actorId: string;
+  readonly foreignTeam?: string;
   readonly channelId: string | undefined;
   readonly source: Source;
   readonly approvalId: string;
@@ -122,7 +123,7 @@ export class ApprovalDecisions {
     open: ApprovalRequest,
   ): Promise<DecisionOutcome | undefined> {
     const target = open.change.target;
-    const auth = await authorizeAll(this.policy, request.actorId, ['approve'], target, request.channelId);
+    const auth = await authorizeAll(this.policy, actorOf(request), ['approve'], target, request.channelId);
     if (auth.kind === 'allowed') return undefined;
     const { reason, details } = refusalDetails(auth.refusal, 'approve');
     this.recorder(request, open)('denied', reason, {}, details);

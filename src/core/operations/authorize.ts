@@ -1,4 +1,4 @@
-import type { AccessPolicy, AccessRefusal, ApprovalNeed, FlowAction } from '../access/types.js';
+import type { AccessPolicy, AccessRefusal, Actor, ApprovalNeed, FlowAction } from '../access/types.js';
 import type { KeyRef } from '../keys.js';
 
 export type Authorization =
@@ -15,9 +15,20 @@ export type Authorization =
  * Is this person allowed every one of these actions on the key, from this channel? The first action refused
  * decides the answer (its refusal names that action); an approval rule for any of them covers the whole.
  */
+/** The person a request is from, as the policy knows them: their user ID and, if not Flowbot's, their team. */
+export function actorOf(request: {
+  readonly actorId: string;
+  readonly foreignTeam?: string | undefined;
+}): Actor {
+  return {
+    userId: request.actorId,
+    ...(request.foreignTeam !== undefined ? { foreignTeam: request.foreignTeam } : {}),
+  };
+}
+
 export async function authorizeAll(
   policy: AccessPolicy,
-  actorId: string,
+  actor: Actor,
   actions: readonly FlowAction[],
   target: KeyRef | { readonly environment: string; readonly key: undefined },
   channelId: string | undefined,
@@ -26,7 +37,7 @@ export async function authorizeAll(
   let grantedBy: string | undefined;
   for (const action of actions) {
     const decision = await policy.authorize({
-      actor: { userId: actorId },
+      actor,
       action,
       environment: target.environment,
       key: target.key,
@@ -52,5 +63,6 @@ export function refusalDetails(
         ...(refusal.action !== asked ? { deniedAction: refusal.action } : {}),
       },
     };
+  if (refusal.code === 'other_team') return { reason: refusal.code, details: { team: refusal.team } };
   return { reason: refusal.code, details: {} };
 }

@@ -97,6 +97,8 @@ export interface ChangeRequest {
 export interface ReadRequest {
   readonly requestId: string;
   readonly actorId: string;
+  /** The person's own team or org when it is not Flowbot's (a Slack Connect guest): see `Actor`. */
+  readonly foreignTeam?: string;
   readonly channelId: string | undefined;
   readonly source: Source;
 }

@@ -1,5 +1,5 @@
-import type { AccessPolicy, FlowAction, Grant } from '../access/types.js';
-import { type AuditLog, recordInvalidInput } from '../audit.js';
+import type { AccessPolicy, AccessRefusal, FlowAction, Grant } from '../access/types.js';
+import { type AuditLog, auditRecorder, recordInvalidInput } from '../audit.js';
 import {
   BulkActions,
   type BulkPacing,
@@ -19,7 +19,7 @@ import type { MutationRateLimiter } from '../rate-limit.js';
 import type { StateStore } from '../store/state-store.js';
 import { ApprovalDecisions, type DecisionOutcome, type DecisionRequest } from './approval-decisions.js';
 import type { ApprovalRequest, Approvals } from './approvals.js';
-import { type Authorization, authorizeAll } from './authorize.js';
+import { type Authorization, actorOf, authorizeAll } from './authorize.js';
 import {
   type Change,
   type ChangeRequest,
@@ -259,20 +259,24 @@ export class FlowOperations {
    */
   can(request: {
     readonly actorId: string;
+    readonly foreignTeam?: string;
     readonly channelId: string | undefined;
     readonly action: FlowAction;
     readonly target: KeyRef;
   }): Promise<Authorization> {
     const actions =
       request.action === 'ramp' ? impliedActions({ action: 'ramp', request: {} }) : [request.action];
-    return authorizeAll(this.parts.policy, request.actorId, actions, request.target, request.channelId);
+    return authorizeAll(this.parts.policy, actorOf(request), actions, request.target, request.channelId);
   }
 
   /** `/flow whoami`: how many keys one bulk request of this person may change, and how it counts. */
-  async bulkLimits(actorId: string): Promise<BulkLimits> {
+  async bulkLimits(request: {
+    readonly actorId: string;
+    readonly foreignTeam?: string;
+  }): Promise<BulkLimits> {
     const { rateLimiter } = this.parts;
     return {
-      maxKeys: await this.bulk.maxKeys(actorId),
+      maxKeys: await this.bulk.maxKeys(actorOf(request)),
       keysPerRateUnit: KEYS_PER_RATE_UNIT,
       ...(rateLimiter ? { rateLimit: { limit: rateLimiter.limit, windowMs: rateLimiter.windowMs } } : {}),
     };
@@ -282,14 +286,38 @@ export class FlowOperations {
    * `/flow whoami`: the rules naming this person (each with its patterns that can never match), and the
    * approval rules' patterns that can never match (they say what needs a second person, not who).
    */
-  async grants(
-    actorId: string,
-  ): Promise<{ grants: Grant[]; uncertain: boolean; approvalWarnings: PolicyWarning[] }> {
-    const { grants, uncertain } = await this.parts.policy.grantsFor(actorId);
+  async grants(request: {
+    readonly actorId: string;
+    readonly foreignTeam?: string;
+  }): Promise<{ grants: Grant[]; uncertain: boolean; approvalWarnings: PolicyWarning[] }> {
+    const { grants, uncertain } = await this.parts.policy.grantsFor(request.actorId, request.foreignTeam);
     const approvalWarnings = (this.parts.policy.warnings ?? []).filter(
       (warning) => warning.rule.list === 'approvals',
     );
     return { grants, uncertain, approvalWarnings };
+  }
+
+  /**
+   * For the ways in that show rather than change (the Home tab, the key picker, opening the Flow control
+   * modal): a person of another workspace or org that no allow rule names (`teams`) is refused here, and the
+   * refusal audited (`denied`, `other_team`, with their team); everyone else passes (`undefined`), their
+   * requests authorized as usual. Changes and reads check the same in the policy itself.
+   */
+  admitTeam(
+    request: ReadRequest & { readonly action: string },
+  ): Extract<AccessRefusal, { code: 'other_team' }> | undefined {
+    const team = request.foreignTeam;
+    if (team === undefined || this.parts.policy.namesTeam?.(team)) return undefined;
+    auditRecorder(this.parts.audit, {
+      actor: request.actorId,
+      action: request.action,
+      key: undefined,
+      environment: undefined,
+      channel: request.channelId,
+      source: request.source,
+      requestId: request.requestId,
+    })('denied', 'other_team', {}, { team });
+    return { code: 'other_team', team };
   }
 
   /** Input that named nothing Flowbot could act on: audited with its problem's code, nothing else happens. */

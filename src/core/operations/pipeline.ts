@@ -7,7 +7,7 @@ import { QStashError, type QStashErrorKind } from '../qstash/errors.js';
 import type { FlowKeyState } from '../qstash/types.js';
 import type { MutationRateLimiter } from '../rate-limit.js';
 import type { Approvals } from './approvals.js';
-import { type Authorization, authorizeAll, refusalDetails } from './authorize.js';
+import { type Authorization, actorOf, authorizeAll, refusalDetails } from './authorize.js';
 import {
   type ChangeAction,
   type ChangeRequest,
@@ -181,7 +181,7 @@ export class ChangePipeline {
     const { target, change } = request;
     const auth = await authorizeAll(
       this.parts.policy,
-      request.actorId,
+      actorOf(request),
       requiredActions(change, request.source),
       target,
       request.channelId,

@@ -3,7 +3,7 @@ import { type AuditLog, auditRecorder } from '../audit.js';
 import type { KeyRef } from '../keys.js';
 import { type Ramp, type RampControl, restoreActions } from '../ramp/ramp-record.js';
 import type { RampControlResult, Ramps } from '../ramp/ramps.js';
-import { authorizeAll, refusalDetails } from './authorize.js';
+import { actorOf, authorizeAll, refusalDetails } from './authorize.js';
 import type { Source } from './change.js';
 import type { Refusal } from './refusal.js';
 
@@ -11,6 +11,7 @@ import type { Refusal } from './refusal.js';
 export interface RampControlRequest {
   readonly requestId: string;
   readonly actorId: string;
+  readonly foreignTeam?: string;
   readonly channelId: string | undefined;
   readonly source: Source;
   readonly rampId: string;
@@ -62,7 +63,7 @@ export async function controlRamp(
   );
   const auth = await authorizeAll(
     parts.policy,
-    request.actorId,
+    actorOf(request),
     controlActions(request.control, ramp),
     ramp.target,
     request.channelId,

@@ -6,7 +6,7 @@ import type { QStashClient } from '../qstash/client.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
 import { QStashError, type QStashErrorKind } from '../qstash/errors.js';
 import type { FlowKeyState, GlobalParallelism } from '../qstash/types.js';
-import { refusalDetails } from './authorize.js';
+import { actorOf, refusalDetails } from './authorize.js';
 import type { ReadRequest } from './change.js';
 import type { EnvironmentKeys, ReadOutcome } from './outcome.js';
 import type { Refusal } from './refusal.js';
@@ -81,7 +81,7 @@ export class Reads {
     });
     for (const name of names) {
       const decision = await this.policy.authorize({
-        actor: { userId: actorId },
+        actor: actorOf(request),
         action: 'list',
         environment: name,
         key: undefined,
@@ -102,7 +102,7 @@ export class Reads {
           const visible: FlowKeyState[] = [];
           for (const key of keys) {
             const decision = await this.policy.authorize({
-              actor: { userId: actorId },
+              actor: actorOf(request),
               action: 'list',
               environment: name,
               key: key.key,
@@ -139,7 +139,7 @@ export class Reads {
       requestId: request.requestId,
     });
     const decision = await this.policy.authorize({
-      actor: { userId: request.actorId },
+      actor: actorOf(request),
       action,
       environment: target.environment,
       key: target.key === '*' ? undefined : target.key,

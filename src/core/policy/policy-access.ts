@@ -65,8 +65,12 @@ export class PolicyAccess implements AccessPolicy {
     return this.engine.decide(request);
   }
 
-  grantsFor(userId: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
-    return this.engine.grantsFor(userId);
+  grantsFor(userId: string, foreignTeam?: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
+    return this.engine.grantsFor(userId, foreignTeam);
+  }
+
+  namesTeam(team: string): boolean {
+    return this.engine.namesTeam(team);
   }
 
   bulkMaxKeys(): number | undefined {

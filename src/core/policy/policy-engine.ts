@@ -2,6 +2,7 @@ import { isGroupId } from '../access/subjects.js';
 import type {
   AccessDecision,
   AccessRequest,
+  Actor,
   ApprovalNeed,
   FlowAction,
   Grant,
@@ -93,6 +94,8 @@ export class PolicyEngine {
     // A deny rule we could not check might apply: refusing is the only safe answer.
     if (applicable.some((rule) => rule.effect === 'deny' && membership.unknown(rule))) return unavailable();
     const allow = mine.find((rule) => rule.effect === 'allow');
+    const team = request.actor.foreignTeam;
+    if (!allow && team !== undefined && !this.namesTeam(team)) return otherTeam(team);
     if (!allow) {
       if (applicable.some((rule) => rule.effect === 'allow' && membership.unknown(rule)))
         return unavailable();
@@ -110,12 +113,21 @@ export class PolicyEngine {
     };
   }
 
-  /** What a person may do: the rules naming them, directly or through a group they are in. */
-  async grantsFor(userId: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
+  /** Does any allow rule name this other workspace or org? */
+  namesTeam(team: string): boolean {
+    return this.document.rules.some((rule) => rule.effect === 'allow' && rule.teams?.includes(team));
+  }
+
+  /**
+   * What a person may do: the rules naming them, directly or through a group they are in (for a person of
+   * another workspace, only the deny rules and the allow rules naming their team).
+   */
+  async grantsFor(userId: string, foreignTeam?: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
+    const actor: Actor = { userId, ...(foreignTeam !== undefined ? { foreignTeam } : {}) };
     const membership = await this.membership(userId, this.document.rules, true);
     const grants = this.document.rules
       .map((rule, index) => ({ rule, index }))
-      .filter(({ rule }) => membership.matches(rule))
+      .filter(({ rule }) => membership.matches(rule) && teamAdmits(rule, actor))
       .map(({ rule, index }) => {
         const warnings = ruleWarnings(rule, this.environments);
         return {
@@ -125,6 +137,7 @@ export class PolicyEngine {
           keys: rule.keys,
           environments: rule.environments,
           channels: rule.channels,
+          ...(rule.teams ? { teams: rule.teams } : {}),
           ...(warnings.length > 0 ? { warnings } : {}),
           ...(rule.maxKeys !== undefined ? { maxKeys: rule.maxKeys } : {}),
         };
@@ -195,7 +208,14 @@ function actionCovered(actions: readonly string[], action: FlowAction): boolean 
   return actions.includes('*') || actions.includes(action);
 }
 
+/** An allow rule covers a person of another workspace only when it names their team; deny rules cover all. */
+function teamAdmits(rule: PolicyRule, actor: Actor): boolean {
+  const team = actor.foreignTeam;
+  return team === undefined || rule.effect === 'deny' || (rule.teams?.includes(team) ?? false);
+}
+
 function ruleCovers(rule: PolicyRule, request: AccessRequest): boolean {
+  if (!teamAdmits(rule, request.actor)) return false;
   if (!actionCovered(rule.actions, request.action)) return false;
   if (!covers(rule.environments, request.environment)) return false;
   // A request for no particular key (list) is covered by any key pattern: the list is filtered, not refused.
@@ -226,6 +246,10 @@ function notGranted(request: AccessRequest, scope: NotGrantedScope): PolicyDecis
     kind: 'refused',
     refusal: { code: 'not_granted', action: request.action, scope, onKey: request.key !== undefined },
   };
+}
+
+function otherTeam(team: string): PolicyDecision {
+  return { kind: 'refused', refusal: { code: 'other_team', team } };
 }
 
 function unavailable(): PolicyDecision {

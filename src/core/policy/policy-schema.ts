@@ -38,6 +38,13 @@ function patternProblem(problem: PatternProblem): string {
 
 const channel = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…), not a name');
 
+const team = z
+  .string()
+  .regex(
+    /^[TE][A-Z0-9]{2,}$/,
+    'must be a Slack workspace ID (T…) or Enterprise Grid org ID (E…), not a name',
+  );
+
 const duration = z.string().refine((value) => parseDurationSeconds(value) !== undefined, {
   message: 'must be a duration such as 15m or 1h',
 });
@@ -58,6 +65,11 @@ export const ruleSchema = z
     channels: nonEmpty(channel).optional(),
     /** For rules granting `bulk`: the most keys one bulk request may change under this rule. */
     maxKeys: z.number().int().min(1).max(MAX_BULK_KEYS).optional(),
+    /**
+     * Other workspaces or orgs (Slack Connect partners) whose people this rule also covers. Without it, an
+     * allow rule covers only people of the workspace (or org) Flowbot is installed in; deny rules cover all.
+     */
+    teams: nonEmpty(team).optional(),
   })
   .strict();
 

@@ -12,6 +12,7 @@ import { summarizeState } from './key-state.js';
 import { code, escapeAndTruncate, escapeMrkdwn, mention, plural, slackDate, truncate } from './mrkdwn.js';
 import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
 import { describeQStashError } from './qstash-error.js';
+import { otherTeamWords } from './refusal.js';
 import { VIEW_ACTION_IDS } from './surface-ids.js';
 
 /** Slack's limit for a Home tab. */
@@ -122,6 +123,11 @@ function freshness(snapshot: HomeSnapshot, naming: KeyNaming): string {
 
 /** What someone without access sees: how to get it, and nothing about any key. */
 function noAccess(snapshot: HomeSnapshot): KnownBlock[] {
+  if (snapshot.foreignTeam !== undefined)
+    return [
+      { type: 'header', text: { type: 'plain_text', text: 'Flowbot', emoji: true } },
+      section(`:lock: ${otherTeamWords(snapshot.foreignTeam)}`),
+    ];
   const blocks: KnownBlock[] = [
     { type: 'header', text: { type: 'plain_text', text: 'Flowbot', emoji: true } },
     section(':lock: *You don’t have access to Flowbot yet.*'),

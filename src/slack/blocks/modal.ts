@@ -14,6 +14,7 @@ import { describeKeyProblemPlain, describePinProblem, describeRampOptionProblem 
 import { keyOption } from './key-options.js';
 import { code, plural, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
+import { otherTeamWords } from './refusal.js';
 import { FLOW_CONTROL_VIEW, KEY_PICKER, VIEW_ACTION_IDS } from './surface-ids.js';
 
 /** What the Flow control modal can do: the subcommands of `/flow` that act on one key (core's list). */
@@ -293,6 +294,16 @@ export function flowControlModal(
 }
 
 /** Someone without access gets this instead of the form: how to get access, no key names. */
+/** The modal for a person of another workspace or org that Flowbot's policy does not name (Slack Connect). */
+export function otherTeamModal(team: string): ModalView {
+  return {
+    type: 'modal',
+    title: { type: 'plain_text', text: 'Flow control' },
+    close: { type: 'plain_text', text: 'Close' },
+    blocks: [{ type: 'section', text: { type: 'mrkdwn', text: `:lock: ${otherTeamWords(team)}` } }],
+  };
+}
+
 export function noAccessModal(userId: string): ModalView {
   return {
     type: 'modal',

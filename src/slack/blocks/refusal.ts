@@ -40,6 +40,10 @@ function accessWords(refusal: AccessRefusal, asked: FlowAction, person: Person):
   const words = WORDS[person];
   if (refusal.code === 'directory_unavailable')
     return `Flowbot could not check ${words.possessive} user-group membership because Slack did not answer. Nothing was changed; try again in a moment.`;
+  if (refusal.code === 'other_team')
+    return person === 'you'
+      ? `${otherTeamWords(refusal.team)} Nothing was changed.`
+      : `They are in another Slack workspace or organisation (${code(refusal.team)}) than Flowbot’s, and its access policy does not name theirs.`;
   if (refusal.scope === 'not_listed')
     return person === 'you'
       ? 'You are not on Flowbot’s access list. Ask your Flowbot admin to add you or one of your user groups.'
@@ -59,6 +63,7 @@ export function describeRefusal(refusal: Refusal, asked: FlowAction, person: Per
   switch (refusal.code) {
     case 'not_granted':
     case 'directory_unavailable':
+    case 'other_team':
       return accessWords(refusal, asked, person);
     case 'rate_limited': {
       const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
@@ -86,4 +91,12 @@ export function describeRefusal(refusal: Refusal, asked: FlowAction, person: Per
 export function overloadedWords(retryAfterMs: number): string {
   const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return `Flowbot is overloaded, nothing was changed, try again in ${seconds} s.`;
+}
+
+/**
+ * Why a person of another Slack workspace or org (`team`: theirs, `T…`/`E…`) gets nothing from Flowbot, and what
+ * they can do about it: the same words wherever they are refused (replies, the modal, the Home tab).
+ */
+export function otherTeamWords(team: string): string {
+  return `You are in another Slack workspace or organisation (${code(team)}) than the one Flowbot is installed in, and its access policy does not name yours, so it acts only for its own workspace’s people here. Ask someone from that workspace, or its Flowbot admin to add your workspace to a rule.`;
 }

@@ -20,6 +20,18 @@ export interface HomePublisherOptions {
 
 const VIEWERS = 'home-viewer';
 
+/** Whose Home: the user ID and, for a person of another workspace or org, their team. */
+interface Person {
+  readonly actorId: string;
+  readonly foreignTeam?: string;
+}
+
+/** Who has their Home open, kept in the store so every replica keeps it up to date. */
+interface Viewer {
+  readonly at: number;
+  readonly foreignTeam?: string;
+}
+
 /**
  * Publishes people's Home tabs. On `app_home_opened` at once; afterwards, for whoever opened it recently, again
  * when something changes (debounced per person, spaced to stay within `views.publish`'s rate limit, and only when
@@ -30,6 +42,8 @@ export class HomePublisher {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly queue: string[] = [];
   private readonly published = new Map<string, string>();
+  /** People of another workspace or org whose Home this replica publishes: their team, for the policy. */
+  private readonly foreignTeams = new Map<string, string>();
   private draining: Promise<void> | undefined;
   private lastPublish = 0;
   private rebuilder: NodeJS.Timeout | undefined;
@@ -56,15 +70,24 @@ export class HomePublisher {
     this.rebuildEveryMs = options.rebuildEveryMs ?? 15_000;
   }
 
-  /** Someone opened their Home: remember them, publish now, and read QStash again if the list is old. */
-  async opened(userId: string): Promise<void> {
-    await this.store.set(VIEWERS, userId, { at: Date.now() }, { ttlMs: this.viewerTtlMs });
+  /**
+   * Someone opened their Home: remember them (with their team when it is not Flowbot's), publish now, and read
+   * QStash again if the list is old.
+   */
+  async opened(person: Person): Promise<void> {
+    const userId = this.remember(person);
+    const viewer: Viewer = {
+      at: Date.now(),
+      ...(person.foreignTeam !== undefined ? { foreignTeam: person.foreignTeam } : {}),
+    };
+    await this.store.set(VIEWERS, userId, viewer, { ttlMs: this.viewerTtlMs });
     this.sources.catalog.freshen();
     await this.publish(userId, true);
   }
 
   /** Publishes this person's Home again now (the Refresh button), reading QStash first if the list is old. */
-  async refreshNow(userId: string): Promise<void> {
+  async refreshNow(person: Person): Promise<void> {
+    const userId = this.remember(person);
     this.sources.catalog.freshen();
     await this.publish(userId, true);
   }
@@ -90,7 +113,10 @@ export class HomePublisher {
     const timer = setTimeout(() => {
       this.viewersPending = false;
       void this.work.run(async () => {
-        for (const { id } of await this.store.list<{ at: number }>(VIEWERS)) this.refresh(id);
+        for (const { id, value } of await this.store.list<Viewer>(VIEWERS)) {
+          if (typeof value.foreignTeam === 'string') this.foreignTeams.set(id, value.foreignTeam);
+          this.refresh(id);
+        }
       });
     }, this.debounceMs);
     timer.unref();
@@ -118,6 +144,12 @@ export class HomePublisher {
     this.queue.length = 0;
   }
 
+  private remember(person: Person): string {
+    if (person.foreignTeam !== undefined) this.foreignTeams.set(person.actorId, person.foreignTeam);
+    else this.foreignTeams.delete(person.actorId);
+    return person.actorId;
+  }
+
   private enqueue(userId: string): void {
     if (this.stopped || this.queue.includes(userId)) return;
     this.queue.push(userId);
@@ -135,7 +167,11 @@ export class HomePublisher {
   }
 
   private async publish(userId: string, always: boolean): Promise<void> {
-    const snapshot = await buildHomeSnapshot(this.sources, userId);
+    const foreignTeam = this.foreignTeams.get(userId);
+    const snapshot = await buildHomeSnapshot(this.sources, {
+      userId,
+      ...(foreignTeam !== undefined ? { foreignTeam } : {}),
+    });
     const view = outboundView(homeView(snapshot, this.naming));
     // The times in the second block change on every read; without them, an unchanged Home is not published again.
     const signature = JSON.stringify([

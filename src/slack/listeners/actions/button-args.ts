@@ -70,6 +70,7 @@ export function clickRequest(services: Services, args: ButtonArgs, source: Sourc
   const inView = args.body.container?.type === 'view';
   return slackRequest(services, {
     actorId: click.userId,
+    body: args.body,
     channelId: click.channelId,
     source: inView && source === 'button' ? 'home' : source,
     respond: inView ? viewRespond(services, click.userId) : args.respond,

@@ -42,7 +42,7 @@ export function flowBulkCancelButton(services: Services) {
     const request = clickRequest(services, args);
     const id = clickOf(args).value;
     void request.run(async () => {
-      const cancelled = await services.operations.bulk.cancel(id, request.actorId);
+      const cancelled = await services.operations.bulk.cancel(id, request.asking);
       await request.tell(cancelled ? BULK_NOTES.cancelled() : BULK_NOTES.nothingToCancel(), {
         replaceOriginal: true,
       });

@@ -45,6 +45,7 @@ export function legacyButtons(services: Services) {
     };
     const request = slackRequest(services, {
       actorId: click.userId,
+      body,
       channelId: click.channelId,
       source: 'button',
       respond: args.respond,

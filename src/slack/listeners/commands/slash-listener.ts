@@ -33,6 +33,7 @@ export function slashListener<P>(services: Services, entry: SlashCommand<P>, han
     const answer = entry.ack(parsed, services.environments);
     const request = slackRequest(services, {
       actorId: command.user_id,
+      body: command,
       channelId: command.channel_id,
       source: 'command',
       respond: respondAfterAck(respond, answer),

@@ -39,10 +39,10 @@ const STEP_KINDS: Readonly<Record<string, StepKind>> = {
  * behaves; a retried delivery of the same execution acts once.
  */
 export function flowStep(services: Services, kind: StepKind) {
-  return async ({ inputs, complete, fail, event }: Args): Promise<void> => {
+  return async ({ inputs, complete, fail, event, body }: Args): Promise<void> => {
     const executionId = event.function_execution_id;
     void services.work.run(async () => {
-      const result = await decide(services, kind, inputs, executionId);
+      const result = await decide(services, kind, inputs, executionId, body);
       if (result === undefined) return;
       try {
         if (result.kind === 'success') await complete({ outputs: result.outputs });
@@ -112,11 +112,14 @@ async function decide(
   kind: StepKind,
   rawInputs: unknown,
   executionId: string,
+  body: unknown,
 ): Promise<Result | undefined> {
   const parsed = parseStepInputs(kind, decodedInputs(rawInputs), services.environments);
   const request = slackRequest(services, {
     // Who the step runs as: known only once the inputs are read (an unreadable user is recorded as such).
     actorId: parsed.kind === 'ok' ? parsed.inputs.userId : (parsed.actorId ?? 'unknown'),
+    // The event carries no team for the step's user: the workflow's workspace (the envelope's) stands for it.
+    body,
     channelId: undefined,
     source: 'workflow',
     // A step has no response_url and says nothing in Slack itself: its end is completeSuccess / completeError.

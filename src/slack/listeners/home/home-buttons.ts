@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, BlockAction, ButtonAction, SlackActionMiddlewareArgs } from '@slack/bolt';
+import { askingOf } from '../../request.js';
 import type { Services } from '../../services.js';
 import { openFlowControl } from '../shortcuts/open-flow-control.js';
 
@@ -8,7 +9,9 @@ type Args = SlackActionMiddlewareArgs<BlockAction<ButtonAction>> & AllMiddleware
 export function homeRefreshButton(services: Services) {
   return async ({ ack, body }: Args): Promise<void> => {
     await ack();
-    void services.work.run(() => services.surfaces.homes.refreshNow(body.user.id));
+    const asking = askingOf(services, { actorId: body.user.id, body, channelId: undefined, source: 'home' });
+    services.operations.admitTeam({ ...asking, action: 'home' });
+    void services.work.run(() => services.surfaces.homes.refreshNow(asking));
   };
 }
 
@@ -17,7 +20,14 @@ export function homeOpenButton(services: Services) {
   return async ({ ack, body, client }: Args): Promise<void> => {
     await ack();
     void services.work.run(() =>
-      openFlowControl(services, client, body.trigger_id, body.user.id, {}, { origin: 'home' }),
+      openFlowControl(
+        services,
+        client,
+        body.trigger_id,
+        askingOf(services, { actorId: body.user.id, body, channelId: undefined, source: 'home' }),
+        {},
+        { origin: 'home' },
+      ),
     );
   };
 }

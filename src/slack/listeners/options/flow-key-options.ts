@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, BlockSuggestion, SlackOptionsMiddlewareArgs } f
 import type { Suggestion } from '../../../core/catalog/key-catalog.js';
 import { keyOptions, MAX_OPTIONS } from '../../blocks/key-options.js';
 import { readModalMetadata } from '../../blocks/modal.js';
+import { askingOf } from '../../request.js';
 import type { Services } from '../../services.js';
 
 type Args = SlackOptionsMiddlewareArgs<'block_suggestion'> & AllMiddlewareArgs;
@@ -26,12 +27,23 @@ export function flowKeyOptions(services: Services) {
     const channelId =
       suggestion.channel?.id ?? container ?? readModalMetadata(suggestion.view?.private_metadata).channelId;
     let suggestions: Suggestion[] = [];
+    const asking = askingOf(services, {
+      actorId: suggestion.user.id,
+      body,
+      channelId,
+      source: 'modal',
+    });
+    // A person of another workspace no rule names gets no keys (the policy would show them none anyway).
+    if (services.operations.admitTeam({ ...asking, action: 'list' })) {
+      await ack(keyOptions([], services.naming));
+      return;
+    }
     try {
       await catalog.warm(FIRST_LIST_WAIT_MS);
       catalog.freshen();
       suggestions = await within(
         catalog.suggest(
-          suggestion.user.id,
+          { userId: asking.actorId, ...(asking.foreignTeam ? { foreignTeam: asking.foreignTeam } : {}) },
           channelId,
           String(suggestion.value ?? '').slice(0, 300),
           MAX_OPTIONS,

@@ -1,4 +1,5 @@
 import type { AllMiddlewareArgs, GlobalShortcut, SlackShortcutMiddlewareArgs } from '@slack/bolt';
+import { askingOf } from '../../request.js';
 import type { Services } from '../../services.js';
 import { openFlowControl } from './open-flow-control.js';
 
@@ -6,13 +7,13 @@ type Args = SlackShortcutMiddlewareArgs<GlobalShortcut> & AllMiddlewareArgs;
 
 /** The global shortcut `flow_control`: the Flow control modal, empty. */
 export function flowControlShortcut(services: Services) {
-  return async ({ shortcut, ack, client }: Args): Promise<void> => {
+  return async ({ shortcut, ack, client, body }: Args): Promise<void> => {
     await ack();
     await openFlowControl(
       services,
       client,
       shortcut.trigger_id,
-      shortcut.user.id,
+      askingOf(services, { actorId: shortcut.user.id, body, channelId: undefined, source: 'shortcut' }),
       {},
       { origin: 'shortcut' },
     );

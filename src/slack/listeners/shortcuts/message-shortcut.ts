@@ -2,6 +2,7 @@ import type { AllMiddlewareArgs, MessageShortcut, SlackShortcutMiddlewareArgs } 
 import { findKeyCandidates } from '../../../core/catalog/find-keys.js';
 import { type KeyRef, parseKeyRef } from '../../../core/keys.js';
 import type { ModalPrefill } from '../../blocks/modal.js';
+import { askingOf } from '../../request.js';
 import type { Services } from '../../services.js';
 import { messageParts } from './message-parts.js';
 import { openFlowControl } from './open-flow-control.js';
@@ -14,7 +15,7 @@ type Args = SlackShortcutMiddlewareArgs<MessageShortcut> & AllMiddlewareArgs;
  * with Resume chosen when it is paused. Nothing waits for QStash: the trigger_id lasts 3 seconds.
  */
 export function messageShortcut(services: Services) {
-  return async ({ shortcut, ack, client }: Args): Promise<void> => {
+  return async ({ shortcut, ack, client, body }: Args): Promise<void> => {
     await ack();
     const { catalog } = services.surfaces;
     const found = findKeyCandidates(messageParts(shortcut.message))
@@ -41,7 +42,13 @@ export function messageShortcut(services: Services) {
           alsoFound: rest.map((candidate) => candidate.text),
         }
       : { nothingFound: true };
-    await openFlowControl(services, client, shortcut.trigger_id, shortcut.user.id, prefill, {
+    const asking = askingOf(services, {
+      actorId: shortcut.user.id,
+      body,
+      channelId: shortcut.channel.id,
+      source: 'shortcut',
+    });
+    await openFlowControl(services, client, shortcut.trigger_id, asking, prefill, {
       origin: 'message',
       channelId: shortcut.channel.id,
     });

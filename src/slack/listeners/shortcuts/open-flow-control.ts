@@ -1,10 +1,12 @@
 import type { WebClient } from '@slack/web-api';
+import type { ReadRequest } from '../../../core/operations/change.js';
 import { helpMessage } from '../../blocks/help.js';
 import {
   flowControlModal,
   type ModalMetadata,
   type ModalPrefill,
   noAccessModal,
+  otherTeamModal,
 } from '../../blocks/modal.js';
 import { outboundView } from '../../blocks/outbound.js';
 import type { SlackRequest } from '../../request.js';
@@ -19,22 +21,26 @@ export type OpenResult = { readonly kind: 'opened' } | { readonly kind: 'failed'
 /**
  * Opens the Flow control modal with the click's, shortcut's or command's trigger_id (single use, valid 3 s),
  * prefilled as given; someone no rule grants anything gets a modal saying how to get access instead (what
- * they could submit would be refused anyway: every submission is authorized by core). The key list is read
+ * they could submit would be refused anyway: every submission is authorized by core), and a person of another
+ * workspace or org no rule names gets a modal saying so (audited). The key list is read
  * again in the background if it is old, so the picker is fresh by the time they type.
  */
 export async function openFlowControl(
   services: Services,
   client: WebClient,
   triggerId: string,
-  userId: string,
+  asking: ReadRequest,
   prefill: ModalPrefill,
   metadata: ModalMetadata,
 ): Promise<OpenResult> {
   services.surfaces.catalog.freshen();
+  const otherTeam = services.operations.admitTeam({ ...asking, action: 'modal' });
   const view = outboundView(
-    (await hasAnyAccess(services, userId))
-      ? flowControlModal(prefill, metadata, services.naming)
-      : noAccessModal(userId),
+    otherTeam
+      ? otherTeamModal(otherTeam.team)
+      : (await hasAnyAccess(services, asking))
+        ? flowControlModal(prefill, metadata, services.naming)
+        : noAccessModal(asking.actorId),
   );
   try {
     await client.views.open({ trigger_id: triggerId, view });
@@ -58,7 +64,7 @@ export async function openFromCommand(
     services,
     slash.client,
     slash.triggerId,
-    request.actorId,
+    request.asking,
     {},
     { origin: 'command', ...(request.channelId ? { channelId: request.channelId } : {}) },
   );
@@ -71,13 +77,13 @@ export async function openFromCommand(
  * can't finish in time (group lookups waiting on Slack), the form is shown: what they submit is authorized
  * like every request.
  */
-async function hasAnyAccess(services: Services, userId: string): Promise<boolean> {
+async function hasAnyAccess(services: Services, asking: ReadRequest): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => {
     timer = setTimeout(() => resolve(true), ACCESS_CHECK_MS);
   });
   const check = services.operations
-    .grants(userId)
+    .grants(asking)
     .then(({ grants }) => grants.some((grant) => grant.effect === 'allow'))
     .catch(() => true);
   const answer = await Promise.race([check, late]);

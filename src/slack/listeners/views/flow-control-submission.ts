@@ -26,6 +26,7 @@ export function flowControlSubmission(services: Services) {
     const source: Source = origin === 'shortcut' || origin === 'message' ? 'shortcut' : 'modal';
     const request = slackRequest(services, {
       actorId: body.user.id,
+      body,
       channelId: read.kind === 'ok' ? read.form.channelId : undefined,
       source,
       respond: respond ?? noResponseUrl,

@@ -27,6 +27,7 @@ export function followChanges(
         target: outcome.target,
         channelId: request.channelId,
         actorId: outcome.actorId,
+        ...(request.foreignTeam !== undefined ? { foreignTeam: request.foreignTeam } : {}),
         requestId: outcome.requestId,
         ...(outcome.approvedBy ? { approvedBy: outcome.approvedBy } : {}),
         pausedAt: now(),

@@ -114,6 +114,41 @@ describe('identity is the workspace as well as the user ID', () => {
     expect(h.qstash.getKey('orders-eu')?.isPaused).toBe(false);
   });
 
+  it('work done later for a guest (a timed pause’s resume) runs for the same person, team included', async () => {
+    const h = await harness({
+      env: {
+        FLOW_ALLOWED_USERS: '',
+        FLOW_POLICY_FILE: policyFile(
+          [
+            'rules:',
+            '  - name: partner on-call',
+            `    subjects: [${ALLOWED_USER}]`,
+            '    actions: [pause, resume]',
+            `    teams: [${GUEST_TEAM}]`,
+          ].join('\n'),
+        ),
+      },
+    });
+    h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: false });
+    const ack = await h.command('/flow', 'pause orders-eu for 1s', { team: GUEST_TEAM });
+    const ask = await h.waitForResponse(ack.responseUrl);
+    const confirm = (ask.blocks as any[])
+      .flatMap((block) => (block.type === 'actions' ? block.elements : []))
+      .find((button: { action_id: string }) => button.action_id === 'flow_confirm');
+    await h.click({
+      actionId: 'flow_confirm',
+      value: confirm.value,
+      isEphemeral: true,
+      userTeamId: GUEST_TEAM,
+    });
+    await expect.poll(() => h.qstash.getKey('orders-eu')?.isPaused, { timeout: 15_000 }).toBe(true);
+    // Resumed by the timer as the guest, who only the rule naming their team allows to.
+    await expect.poll(() => h.qstash.getKey('orders-eu')?.isPaused, { timeout: 20_000 }).toBe(false);
+    expect(h.logs.audits()).toContainEqual(
+      expect.objectContaining({ action: 'resume', source: 'timer', outcome: 'done', actor: ALLOWED_USER }),
+    );
+  });
+
   it('rejects a policy whose teams are not Slack team IDs', async () => {
     await expect(
       harness({

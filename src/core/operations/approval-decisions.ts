@@ -77,6 +77,7 @@ export class ApprovalDecisions {
       {
         requestId: request.requestId,
         actorId: approval.requesterId,
+        ...(approval.requesterTeam !== undefined ? { foreignTeam: approval.requesterTeam } : {}),
         target: approval.change.target,
         channelId: approval.channelId,
         source: 'approval',
@@ -103,7 +104,8 @@ export class ApprovalDecisions {
     const open = await this.approvals.get(request.approvalId);
     if (!open) return { kind: 'gone' };
     const record = this.recorder(request, open);
-    if (open.requesterId === request.actorId) {
+    // The requester withdrawing: the same user ID of the same workspace (IDs are unique within one only).
+    if (open.requesterId === request.actorId && open.requesterTeam === request.foreignTeam) {
       const withdrawn = await this.approvals.withdraw(open.id, request.actorId);
       if (!withdrawn) return { kind: 'gone' };
       record('denied', 'withdrawn');

@@ -5,6 +5,8 @@ import type { PendingChange, Source } from './change.js';
 export interface ApprovalRequest {
   readonly id: string;
   readonly requesterId: string;
+  /** The requester's team when it is not Flowbot's: the approved change runs for them as they are. */
+  readonly requesterTeam?: string;
   readonly channelId: string | undefined;
   readonly change: PendingChange;
   readonly rule: string;
@@ -42,7 +44,7 @@ export class Approvals {
     change: PendingChange,
     rule: string,
     expiresMs: number,
-    origin: { readonly source?: Source; readonly requestId?: string } = {},
+    origin: { readonly source?: Source; readonly requestId?: string; readonly requesterTeam?: string } = {},
   ): Promise<ApprovalRequest> {
     const createdAt = this.now();
     const request: ApprovalRequest = {
@@ -55,6 +57,7 @@ export class Approvals {
       expiresAt: createdAt + expiresMs,
       ...(origin.source ? { source: origin.source } : {}),
       ...(origin.requestId ? { requestId: origin.requestId } : {}),
+      ...(origin.requesterTeam ? { requesterTeam: origin.requesterTeam } : {}),
     };
     await this.store.set(NAMESPACE, request.id, request, { ttlMs: expiresMs + AFTERLIFE_MS });
     return request;

@@ -77,6 +77,8 @@ export interface ChangeRequest {
   /** Ties together the audit events of one request (and of the work it schedules) and the adapter's logs. */
   readonly requestId: string;
   readonly actorId: string;
+  /** The person's own team or org when it is not Flowbot's (a Slack Connect guest): see `Actor`. */
+  readonly foreignTeam?: string;
   readonly target: KeyRef;
   readonly channelId: string | undefined;
   readonly source: Source;

@@ -359,6 +359,7 @@ export class FlowOperations {
       target,
       plan: planned.plan,
       startedBy: request.actorId,
+      ...(request.foreignTeam !== undefined ? { starterTeam: request.foreignTeam } : {}),
       channelId: request.channelId,
       requestId: request.requestId,
       ...(request.approvedBy ? { approvedBy: request.approvedBy } : {}),

@@ -155,7 +155,11 @@ export class ChangePipeline {
         pendingChange(target, change),
         auth.approval.rule,
         auth.approval.expiresMs,
-        { source: request.source, requestId: request.requestId },
+        {
+          source: request.source,
+          requestId: request.requestId,
+          ...(request.foreignTeam !== undefined ? { requesterTeam: request.foreignTeam } : {}),
+        },
       );
       record('requested', 'approval required', {}, { approval: approval.id });
       return { kind: 'needs_approval', action, target, actorId: request.actorId, approval };

@@ -57,6 +57,8 @@ export interface Ramp {
   readonly target: KeyRef;
   /** On whose behalf every step and the restore run (and are authorized again). */
   readonly startedBy: string;
+  /** The starter's team when it is not Flowbot's: the steps are authorized for the same person. */
+  readonly starterTeam?: string;
   readonly channelId: string | undefined;
   readonly message?: { readonly channel: string; readonly ts: string };
   readonly plan: RampPlan;

@@ -94,6 +94,7 @@ export class Ramps {
     readonly target: KeyRef;
     readonly plan: RampPlan;
     readonly startedBy: string;
+    readonly starterTeam?: string;
     readonly channelId: string | undefined;
     readonly requestId: string;
     readonly approvedBy?: string;
@@ -108,6 +109,7 @@ export class Ramps {
       id,
       target,
       startedBy: input.startedBy,
+      ...(input.starterTeam !== undefined ? { starterTeam: input.starterTeam } : {}),
       channelId: input.channelId,
       plan,
       stepIndex: 0,
@@ -454,6 +456,7 @@ export class Ramps {
     return {
       requestId: ramp.requestId ?? ramp.id,
       actorId: ramp.startedBy,
+      ...(ramp.starterTeam !== undefined ? { foreignTeam: ramp.starterTeam } : {}),
       target: ramp.target,
       channelId: ramp.channelId,
       source: 'ramp',

@@ -119,6 +119,7 @@ export class TimedWork implements ScheduledWork {
       {
         requestId: timer.requestId ?? randomUUID(),
         actorId: timer.actorId,
+        ...(timer.foreignTeam !== undefined ? { foreignTeam: timer.foreignTeam } : {}),
         target: timer.target,
         channelId: timer.channelId,
         source: 'timer',

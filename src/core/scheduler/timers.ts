@@ -11,6 +11,8 @@ export interface Timer {
   readonly channelId: string | undefined;
   /** Who paused the key: a timed resume runs as them, authorized again when it runs. */
   readonly actorId: string;
+  /** Their team when it is not Flowbot's: the resume is authorized for the same person. */
+  readonly foreignTeam?: string;
   /** The pause's request (the resume's audit event carries it too) and its approver, when it was approved. */
   readonly requestId?: string;
   readonly approvedBy?: string;

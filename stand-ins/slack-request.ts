@@ -203,6 +203,8 @@ export interface InteractiveMessageFields {
   isEphemeral?: boolean;
   attachmentId?: string;
   teamId?: string;
+  /** The person's own workspace (`user.team_id`): another one for a Slack Connect guest. Default `teamId`. */
+  userTeamId?: string;
   triggerId?: string;
 }
 
@@ -221,7 +223,7 @@ export function interactiveMessagePayload(f: InteractiveMessageFields): Record<s
     callback_id: f.callbackId ?? 'alertmanager',
     team: { id: teamId, domain: 'example' },
     channel: { id: f.channelId, name: 'review-updates' },
-    user: { id: f.userId, name: 'brautigan', team_id: teamId },
+    user: { id: f.userId, name: 'brautigan', team_id: f.userTeamId ?? teamId },
     action_ts: `${nowSeconds()}.164398`,
     message_ts: messageTs,
     attachment_id: f.attachmentId ?? '1',
@@ -349,6 +351,8 @@ export interface BlockSuggestionFields {
   view?: Record<string, unknown>;
   channelId?: string;
   teamId?: string;
+  /** The person's own workspace (`user.team_id`): another one for a Slack Connect guest. Default `teamId`. */
+  userTeamId?: string;
 }
 
 /**
@@ -360,7 +364,7 @@ export function blockSuggestionPayload(f: BlockSuggestionFields): Record<string,
   const view = f.view;
   return {
     type: 'block_suggestion',
-    user: userOf(f.userId, teamId),
+    user: userOf(f.userId, f.userTeamId ?? teamId),
     container: view
       ? { type: 'view', view_id: view.id }
       : { type: 'message', message_ts: '1700000000.000100', channel_id: f.channelId, is_ephemeral: false },
@@ -381,6 +385,8 @@ export interface ShortcutFields {
   callbackId: string;
   triggerId: string;
   teamId?: string;
+  /** The person's own workspace (`user.team_id`): another one for a Slack Connect guest. Default `teamId`. */
+  userTeamId?: string;
 }
 
 /** A global shortcut (`type: "shortcut"`): no channel, no message, a trigger_id to open a modal with. */
@@ -391,7 +397,7 @@ export function shortcutPayload(f: ShortcutFields): Record<string, unknown> {
     token: '9s8d9as89d8as9d8as989',
     action_ts: `${nowSeconds()}.000100`,
     team: { id: teamId, domain: 'example' },
-    user: { id: f.userId, username: 'jtorrance', team_id: teamId },
+    user: { id: f.userId, username: 'jtorrance', team_id: f.userTeamId ?? teamId },
     is_enterprise_install: false,
     enterprise: null,
     callback_id: f.callbackId,
@@ -415,7 +421,7 @@ export function messageActionPayload(f: MessageActionFields): Record<string, unk
     token: '9s8d9as89d8as9d8as989',
     action_ts: `${nowSeconds()}.000200`,
     team: { id: teamId, domain: 'example' },
-    user: { id: f.userId, name: 'jtorrance', team_id: teamId },
+    user: { id: f.userId, name: 'jtorrance', team_id: f.userTeamId ?? teamId },
     channel: { id: f.channelId, name: 'incidents' },
     is_enterprise_install: false,
     enterprise: null,
@@ -447,6 +453,8 @@ export interface ViewSubmissionFields {
   responseUrls?: { block_id: string; action_id: string; channel_id: string; response_url: string }[];
   triggerId?: string;
   teamId?: string;
+  /** The person's own workspace (`user.team_id`): another one for a Slack Connect guest. Default `teamId`. */
+  userTeamId?: string;
 }
 
 /** A modal's submission (`view_submission`), as Slack sends it. */
@@ -455,7 +463,7 @@ export function viewSubmissionPayload(f: ViewSubmissionFields): Record<string, u
   return {
     type: 'view_submission',
     team: { id: teamId, domain: 'example' },
-    user: userOf(f.userId, teamId),
+    user: userOf(f.userId, f.userTeamId ?? teamId),
     api_app_id: 'A123456',
     token: '9s8d9as89d8as9d8as989',
     trigger_id: f.triggerId ?? `${nowSeconds()}.1.submission`,
@@ -490,6 +498,8 @@ export interface ViewActionFields {
   values?: Record<string, Record<string, ViewStateValue>>;
   triggerId?: string;
   teamId?: string;
+  /** The person's own workspace (`user.team_id`): another one for a Slack Connect guest. Default `teamId`. */
+  userTeamId?: string;
 }
 
 /** A click or a selection inside a view (`block_actions` with a view container: no channel, no response_url). */
@@ -498,7 +508,7 @@ export function viewActionPayload(f: ViewActionFields): Record<string, unknown> 
   return {
     type: 'block_actions',
     team: { id: teamId, domain: 'example' },
-    user: userOf(f.userId, teamId),
+    user: userOf(f.userId, f.userTeamId ?? teamId),
     api_app_id: 'A123456',
     token: '9s8d9as89d8as9d8as989',
     container: { type: 'view', view_id: f.view.id },

@@ -101,9 +101,9 @@ export function surfaces(h: Harness) {
     postToSlackEndpoint(h.url, SIGNING_SECRET, body, json ? { contentType: 'application/json' } : {});
 
   return {
-    /** `app_home_opened` (Events API, JSON). */
-    homeOpened(user = ALLOWED_USER, tab: 'home' | 'messages' = 'home'): Promise<PostResult> {
-      return post(eventCallbackBody(appHomeOpenedEvent(user, tab)), true);
+    /** `app_home_opened` (Events API, JSON); `teamId`: the workspace the event comes from. */
+    homeOpened(user = ALLOWED_USER, tab: 'home' | 'messages' = 'home', teamId?: string): Promise<PostResult> {
+      return post(eventCallbackBody(appHomeOpenedEvent(user, tab), teamId ? { teamId } : {}), true);
     },
 
     /** The next `views.publish` for this person whose view passes `predicate`. */
@@ -121,10 +121,17 @@ export function surfaces(h: Harness) {
     },
 
     /** The global shortcut; resolves with the ack and the modal Flowbot opened (or undefined if none in time). */
-    async shortcut(user = ALLOWED_USER): Promise<{ ack: PostResult; view: SlackView }> {
+    async shortcut(user = ALLOWED_USER, userTeamId?: string): Promise<{ ack: PostResult; view: SlackView }> {
       const triggerId = h.slack.triggerId(user);
       const ack = await post(
-        interactiveBody(shortcutPayload({ userId: user, callbackId: 'flow_control', triggerId })),
+        interactiveBody(
+          shortcutPayload({
+            userId: user,
+            callbackId: 'flow_control',
+            triggerId,
+            ...(userTeamId ? { userTeamId } : {}),
+          }),
+        ),
       );
       const view = await openedWith(h, triggerId);
       return { ack, view };
@@ -133,7 +140,7 @@ export function surfaces(h: Harness) {
     /** The message shortcut on a message (text, blocks, attachments…) in a channel. */
     async messageShortcut(
       message: Record<string, unknown>,
-      options: { user?: string; channel?: string } = {},
+      options: { user?: string; channel?: string; userTeamId?: string } = {},
     ): Promise<{ ack: PostResult; view: SlackView; responseUrl: string }> {
       const user = options.user ?? ALLOWED_USER;
       const channel = options.channel ?? CHANNEL;
@@ -148,6 +155,7 @@ export function surfaces(h: Harness) {
             triggerId,
             responseUrl,
             message,
+            ...(options.userTeamId ? { userTeamId: options.userTeamId } : {}),
           }),
         ),
       );
@@ -158,7 +166,7 @@ export function surfaces(h: Harness) {
     /** Typing in the key picker: the options Flowbot answers in its acknowledgement. */
     async suggest(
       value: string,
-      options: { user?: string; view?: SlackView; actionId?: string } = {},
+      options: { user?: string; view?: SlackView; actionId?: string; userTeamId?: string } = {},
     ): Promise<
       PostResult & { options: { text: { text: string }; value: string; description?: { text: string } }[] }
     > {
@@ -166,6 +174,7 @@ export function surfaces(h: Harness) {
         interactiveBody(
           blockSuggestionPayload({
             userId: options.user ?? ALLOWED_USER,
+            ...(options.userTeamId ? { userTeamId: options.userTeamId } : {}),
             actionId: options.actionId ?? 'flow_key',
             value,
             view: options.view
@@ -185,7 +194,7 @@ export function surfaces(h: Harness) {
     async submit(
       view: SlackView,
       input: FormInput,
-      options: { user?: string } = {},
+      options: { user?: string; userTeamId?: string } = {},
     ): Promise<PostResult & { responseUrl: string; ackBody: Record<string, any> }> {
       const user = options.user ?? view.user;
       const channel = input.channel ?? CHANNEL;
@@ -194,6 +203,7 @@ export function surfaces(h: Harness) {
         interactiveBody(
           viewSubmissionPayload({
             userId: user,
+            ...(options.userTeamId ? { userTeamId: options.userTeamId } : {}),
             view: viewWire(view),
             values: formValues({ ...input, channel }),
             responseUrls: [
@@ -235,11 +245,18 @@ export function surfaces(h: Harness) {
     },
 
     /** A click on a button in a view (the Home tab): no channel, no response_url. */
-    clickInView(view: SlackView, actionId: string, value: string, user = view.user): Promise<PostResult> {
+    clickInView(
+      view: SlackView,
+      actionId: string,
+      value: string,
+      user = view.user,
+      userTeamId?: string,
+    ): Promise<PostResult> {
       return post(
         interactiveBody(
           viewActionPayload({
             userId: user,
+            ...(userTeamId ? { userTeamId } : {}),
             view: viewWire(view),
             action: {
               type: 'button',
@@ -259,6 +276,7 @@ export function surfaces(h: Harness) {
       callbackId: string,
       inputs: Record<string, unknown>,
       timeoutMs = 10_000,
+      teamId?: string,
     ): Promise<FunctionExecution> {
       const execution = h.slack.startFunctionExecution(callbackId, outputParameters(callbackId));
       const body = eventCallbackBody(
@@ -269,6 +287,7 @@ export function surfaces(h: Harness) {
           inputs,
           outputParameters: outputParameters(callbackId),
         }),
+        teamId ? { teamId } : {},
       );
       const finished = ended(h, execution.functionExecutionId, timeoutMs);
       const ack = await post(body, true);

@@ -2,6 +2,7 @@ import type { AccessRefusal, FlowAction, NotGrantedScope } from '../../core/acce
 import type { Refusal } from '../../core/operations/refusal.js';
 import { describeRampPlanProblem } from './input-problems.js';
 import { code, escapeMrkdwn, mention } from './mrkdwn.js';
+import type { SlackMessage } from './types.js';
 
 /**
  * Whom a refusal is about: the person reading it (`you`), or someone else, for scheduled work done in their
@@ -99,4 +100,10 @@ export function overloadedWords(retryAfterMs: number): string {
  */
 export function otherTeamWords(team: string): string {
   return `You are in another Slack workspace or organisation (${code(team)}) than the one Flowbot is installed in, and its access policy does not name yours, so it acts only for its own workspace’s people here. Ask someone from that workspace, or its Flowbot admin to add your workspace to a rule.`;
+}
+
+/** A private answer to a person of another workspace or org that the policy does not name. */
+export function otherTeamMessage(team: string): SlackMessage {
+  const text = `:no_entry: ${otherTeamWords(team)} Nothing was changed.`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
 }

@@ -1,6 +1,7 @@
 import type { KeyPattern } from '../../../core/bulk/key-pattern.js';
 import type { Change } from '../../../core/operations/change.js';
 import { bulkNothingMessage, bulkPreviewMessage } from '../../blocks/bulk.js';
+import { otherTeamMessage } from '../../blocks/refusal.js';
 import type { SlackRequest } from '../../request.js';
 import type { Services } from '../../services.js';
 
@@ -14,6 +15,12 @@ export async function previewBulk(
   pattern: KeyPattern,
   change: Change,
 ): Promise<void> {
+  // Keys a person of another workspace may not see are left out of a preview silently; say why instead.
+  const otherTeam = services.operations.admitTeam({ ...request.asking, action: 'bulk' });
+  if (otherTeam) {
+    await request.tell(otherTeamMessage(otherTeam.team));
+    return;
+  }
   const preview = await services.operations.bulk.preview({ ...request.asking, pattern, change });
   await request.tell(
     preview.kind === 'proposed'

@@ -40,6 +40,7 @@ import { learnInstallation } from '../slack/installation.js';
 import { registerListeners } from '../slack/listeners/index.js';
 import { SlackNotifier } from '../slack/notifier.js';
 import { SlackRampReporter } from '../slack/ramp-reporter.js';
+import { ResponseUrls } from '../slack/response-urls.js';
 import { healthRoute, readyRoute } from '../slack/routes.js';
 import type { Services } from '../slack/services.js';
 import { SlackTimedWorkReporter } from '../slack/timed-work-reporter.js';
@@ -175,7 +176,8 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     metrics.recordSlackError(method, error),
   );
   const naming = { environmentCount: environments.count };
-  const followUps = new FollowUps(notifier, store, logger);
+  const responseUrls = new ResponseUrls(store);
+  const followUps = new FollowUps(notifier, store, responseUrls, logger);
   const operations = new FlowOperations({
     environments,
     policy: access,
@@ -185,7 +187,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     approvals,
     confirmations: new Confirmations(store),
     rampReporter: new SlackRampReporter(notifier, followUps, naming),
-    bulkReporter: new SlackBulkReporter(notifier, naming),
+    bulkReporter: new SlackBulkReporter(notifier, followUps, naming),
     bulkPacing: { ...DEFAULT_BULK_PACING, ...config.bulk },
     ...(rateLimiter ? { rateLimiter } : {}),
     holderId,
@@ -298,6 +300,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     notifier,
     desk: alertDesk,
     followUps,
+    responseUrls,
     environments,
     naming,
     installation,

@@ -3,6 +3,7 @@ import type { BulkBatch } from '../core/bulk/bulk-batch.js';
 import { bulkApprovalCard, bulkSummaryMessage } from './blocks/bulk.js';
 import type { KeyNaming } from './blocks/outcome.js';
 import type { SlackMessage } from './blocks/types.js';
+import type { FollowUps } from './follow-ups.js';
 import type { SlackNotifier } from './notifier.js';
 
 /**
@@ -13,11 +14,21 @@ import type { SlackNotifier } from './notifier.js';
 export class SlackBulkReporter implements BulkReporter {
   constructor(
     private readonly notifier: SlackNotifier,
+    private readonly followUps: FollowUps,
     private readonly naming: KeyNaming,
   ) {}
 
-  summary(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined> {
-    return this.draw(batch, batch.message, bulkSummaryMessage(batch, this.naming));
+  /**
+   * The summary is posted where the batch was asked for, or (where Flowbot can't post) to the person who
+   * confirmed it by DM, and redrawn there.
+   */
+  async summary(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined> {
+    const message = bulkSummaryMessage(batch, this.naming);
+    if (batch.message || !batch.channelId) return this.draw(batch, batch.message, message);
+    const posted = await this.followUps.post(batch.channelId, batch.actorId, message, { updatable: true });
+    return posted.kind === 'posted' && posted.via !== 'response_url'
+      ? { channel: posted.channel, ts: posted.ts }
+      : undefined;
   }
 
   approvalCard(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined> {

@@ -3,6 +3,7 @@ import type { StateStore } from '../core/store/state-store.js';
 import { followUpRedirectNote } from './blocks/follow-ups.js';
 import type { SlackMessage } from './blocks/types.js';
 import type { PostResult, SlackNotifier } from './notifier.js';
+import type { ResponseUrls } from './response-urls.js';
 
 /** Channels that refused a later post, remembered (across replicas) so later work goes elsewhere at once. */
 const REFUSING = 'channel-refuses';
@@ -18,12 +19,24 @@ const CHECK_TTL_MS = 5 * 60_000;
  */
 const UNREACHABLE = new Set(['channel_not_found', 'not_in_channel', 'is_archived', 'restricted_action']);
 
-export type FollowUpPost = PostResult & { readonly via?: 'channel' | 'dm' };
+export type FollowUpPost =
+  | (PostResult & { readonly via?: 'channel' | 'dm' })
+  /** Privately to the person, in the conversation they asked from: no message to update later. */
+  | { readonly kind: 'posted'; readonly via: 'response_url' };
+
+export interface FollowUpOptions {
+  /** The request the post follows up on: its response_url, while valid, reaches the person where they asked. */
+  readonly requestId?: string | undefined;
+  /** The post is updated in place later (a ramp's progress): it needs a message of its own, so no response_url. */
+  readonly updatable?: boolean;
+}
 
 /**
- * Messages posted later for a person (the end of a timed pause, reminders, a ramp's progress): into the
- * channel where they asked when Flowbot can post there, else to that person by DM. A channel that refused
- * once is remembered, so later work never goes back into a channel that keeps refusing.
+ * Messages posted later for a person (the end of a timed pause, reminders, a ramp's progress, a bulk batch's
+ * summary): into the channel where they asked when Flowbot can post there; else privately to them through
+ * the original request's response_url while Slack still takes it (30 minutes, 5 posts, counted in the store),
+ * which works even where the bot is not a member; else to that person by DM. A channel that refused once is
+ * remembered, so later work never goes back into a channel that keeps refusing.
  */
 export class FollowUps {
   private readonly checked = new Map<string, { at: number; postable: boolean | undefined }>();
@@ -31,6 +44,7 @@ export class FollowUps {
   constructor(
     private readonly notifier: SlackNotifier,
     private readonly store: StateStore,
+    private readonly responseUrls: ResponseUrls,
     private readonly logger: Logger,
     private readonly now: () => number = Date.now,
   ) {}
@@ -56,9 +70,15 @@ export class FollowUps {
 
   /**
    * Posts `message` into `channel` for `personId`; when the channel refuses (now or before), the message goes
-   * to the person by DM with a line saying where it could not be posted.
+   * to the person through the request's response_url while it is valid (see `FollowUpOptions`), else by DM
+   * with a line saying where it could not be posted.
    */
-  async post(channel: string, personId: string, message: SlackMessage): Promise<FollowUpPost> {
+  async post(
+    channel: string,
+    personId: string,
+    message: SlackMessage,
+    options: FollowUpOptions = {},
+  ): Promise<FollowUpPost> {
     if (!(await this.refusing(channel))) {
       const posted = await this.notifier.post(channel, message);
       if (posted.kind === 'posted' || !UNREACHABLE.has(posted.error)) return { ...posted, via: 'channel' };
@@ -68,6 +88,11 @@ export class FollowUps {
         { channel, reason: posted.error },
         'Slack refused a later post into the channel; follow-ups go to the person by DM',
       );
+    }
+    if (options.requestId !== undefined && !options.updatable) {
+      const url = await this.responseUrls.take(options.requestId);
+      if (url !== undefined && (await this.notifier.respond(url, message)).kind === 'posted')
+        return { kind: 'posted', via: 'response_url' };
     }
     const dm = await this.notifier.openDm(personId);
     if (dm.kind === 'failed') return dm;

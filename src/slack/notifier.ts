@@ -1,4 +1,5 @@
 import type { WebClient } from '@slack/web-api';
+import got, { HTTPError } from 'got';
 import type { Logger } from 'pino';
 import { outbound } from './blocks/outbound.js';
 import { explainSlackError } from './blocks/slack-error.js';
@@ -100,6 +101,35 @@ export class SlackNotifier {
   }
 
   /** The bot's DM with `user` (`conversations.open`, scope `im:write`), opened if need be. */
+  /**
+   * Posts `message` privately to the person through a response_url (works where the bot is not a member).
+   * `failed` with Slack's error text (`expired_url`, `used_url`…) or `unreachable`; the URL is never logged
+   * (it lets anyone post as Flowbot for 30 minutes). Source: Slack's "Handling user interaction" docs.
+   */
+  async respond(
+    url: string,
+    message: SlackMessage,
+  ): Promise<{ kind: 'posted' } | { kind: 'failed'; error: string }> {
+    try {
+      await got.post(url, {
+        json: {
+          text: message.text,
+          blocks: message.blocks,
+          response_type: 'ephemeral',
+          replace_original: false,
+        },
+        timeout: { request: 10_000 },
+        retry: { limit: 0 },
+      });
+      return { kind: 'posted' };
+    } catch (error) {
+      const code = error instanceof HTTPError ? responseUrlError(String(error.response.body)) : 'unreachable';
+      this.onError('response_url', code);
+      this.logger.warn({ reason: code }, 'a later post through the response_url failed');
+      return { kind: 'failed', error: code };
+    }
+  }
+
   async openDm(
     user: string,
   ): Promise<{ kind: 'opened'; channel: string } | { kind: 'failed'; error: string }> {
@@ -121,4 +151,16 @@ export class SlackNotifier {
     this.onError(method, reason);
     return reason;
   }
+}
+
+/** Slack's error code from a refused response_url post: a bare code (`used_url`) or `{"ok":false,"error":…}`. */
+function responseUrlError(body: string): string {
+  const text = body.trim().slice(0, 200);
+  let code: unknown = text;
+  try {
+    code = (JSON.parse(text) as { error?: unknown }).error;
+  } catch {
+    // A bare code, as Slack answers most refusals.
+  }
+  return typeof code === 'string' && /^[a-z_]{1,60}$/.test(code) ? code : 'unreachable';
 }

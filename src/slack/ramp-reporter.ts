@@ -27,7 +27,9 @@ export class SlackRampReporter implements RampReporter {
       return undefined;
     }
     if (!ramp.channelId) return undefined;
-    const posted = await this.followUps.post(ramp.channelId, ramp.startedBy, message);
-    return posted.kind === 'posted' ? { channel: posted.channel, ts: posted.ts } : undefined;
+    const posted = await this.followUps.post(ramp.channelId, ramp.startedBy, message, { updatable: true });
+    return posted.kind === 'posted' && posted.via !== 'response_url'
+      ? { channel: posted.channel, ts: posted.ts }
+      : undefined;
   }
 }

@@ -8,6 +8,7 @@ import { NOTES } from './blocks/notes.js';
 import { outbound } from './blocks/outbound.js';
 import type { SlackMessage } from './blocks/types.js';
 import { foreignTeamOf, payloadTeam } from './installation.js';
+import { responseUrlOf } from './response-urls.js';
 import type { Services } from './services.js';
 
 export type Visibility = 'in_channel' | 'ephemeral';
@@ -87,6 +88,12 @@ export function slackRequest(
     return bound;
   };
   const respond = resilientRespond(services, logger, input.respond, input.channelId, input.actorId);
+  // Kept for posts made later for this request (a timed pause's end, reminders) where Flowbot can't post.
+  const responseUrl = responseUrlOf(input.body);
+  if (responseUrl !== undefined)
+    void services.responseUrls.remember(requestId, responseUrl).catch((error: unknown) => {
+      logger().warn({ err: error }, 'could not keep the response_url for later posts');
+    });
   const reply: SlackRequest['reply'] = async (built, options) => {
     const message = outbound(built);
     const payload: RespondArguments = {
@@ -97,6 +104,8 @@ export function slackRequest(
       replace_original: options.replaceOriginal ?? false,
     };
     try {
+      // Counted before it is sent: a later post must never take a post Slack would refuse.
+      if (responseUrl !== undefined) await services.responseUrls.used(requestId).catch(() => undefined);
       await respond(payload);
       return true;
     } catch (error) {

@@ -9,6 +9,7 @@ import type { FollowUps } from './follow-ups.js';
 import type { HomePublisher } from './home/home-publisher.js';
 import type { Installation } from './installation.js';
 import type { SlackNotifier } from './notifier.js';
+import type { ResponseUrls } from './response-urls.js';
 
 /**
  * What the listeners are built with, once, in the composition root. Not called `context`: Bolt's per-request
@@ -20,6 +21,8 @@ export interface Services {
   readonly desk: AlertDesk;
   /** Posts made later for a person, and whether Flowbot can post in a channel on its own. */
   readonly followUps: FollowUps;
+  /** Each request's response_url, kept for posts made later for it (and its posts counted). */
+  readonly responseUrls: ResponseUrls;
   readonly environments: EnvironmentNames;
   readonly naming: KeyNaming;
   /** The workspace and org Flowbot is installed in: people of others are marked as such for the policy. */

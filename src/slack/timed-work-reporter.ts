@@ -32,6 +32,7 @@ export class SlackTimedWorkReporter implements TimedWorkReporter {
       timer.channelId,
       timer.actorId,
       timedResumeMessage(timer, outcome, this.naming, this.now()),
+      { requestId: timer.requestId },
     );
   }
 
@@ -41,6 +42,7 @@ export class SlackTimedWorkReporter implements TimedWorkReporter {
       timer.channelId,
       timer.actorId,
       pauseReminderMessage(timer, state, this.naming, this.now()),
+      { requestId: timer.requestId },
     );
   }
 

@@ -15,10 +15,11 @@ export function followUpRedirectNote(channel: string): SlackMessage {
 
 /**
  * Told at the time of a change whose follow-ups are posted later, when Flowbot cannot post in the channel: the
- * change happened; what comes later comes by DM.
+ * change happened; what comes later comes privately through the request's response_url while it is valid, then
+ * by DM.
  */
 export function followUpsByDmNote(): SlackMessage {
   return noteMessage(
-    'Flowbot can’t post in this conversation on its own (it isn’t a member, or it is a DM or a channel it can’t see), so what comes later for this key (the timed resume, reminders) will come to you by DM. Invite `@Flowbot` to keep them here.',
+    'Flowbot can’t post in this conversation on its own (it isn’t a member, or it is a DM or a channel it can’t see), so what comes later for this key (the timed resume, reminders) will come to you privately here while Slack allows (30 minutes after your request), then by DM. Invite `@Flowbot` to keep them in the conversation for everyone.',
   );
 }

@@ -53,6 +53,8 @@ export class SlackTimedWorkReporter implements TimedWorkReporter {
       first.channelId,
       first.actorId,
       timedResumesMessage(ended, this.naming, this.now()),
+      // The batch's keys share its request: the Confirm click's response_url.
+      { requestId: first.requestId },
     );
   }
 
@@ -63,6 +65,7 @@ export class SlackTimedWorkReporter implements TimedWorkReporter {
       first.channelId,
       first.actorId,
       pauseRemindersMessage(stillPaused, this.naming, this.now()),
+      { requestId: first.requestId },
     );
   }
 

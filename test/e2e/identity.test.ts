@@ -144,9 +144,12 @@ describe('identity is the workspace as well as the user ID', () => {
     await expect.poll(() => h.qstash.getKey('orders-eu')?.isPaused, { timeout: 15_000 }).toBe(true);
     // Resumed by the timer as the guest, who only the rule naming their team allows to.
     await expect.poll(() => h.qstash.getKey('orders-eu')?.isPaused, { timeout: 20_000 }).toBe(false);
-    expect(h.logs.audits()).toContainEqual(
-      expect.objectContaining({ action: 'resume', source: 'timer', outcome: 'done', actor: ALLOWED_USER }),
-    );
+    // The audit line follows the change: wait for it rather than assume it is written.
+    await expect
+      .poll(() => h.logs.audits(), { timeout: 10_000 })
+      .toContainEqual(
+        expect.objectContaining({ action: 'resume', source: 'timer', outcome: 'done', actor: ALLOWED_USER }),
+      );
   });
 
   it('rejects a policy whose teams are not Slack team IDs', async () => {

@@ -108,8 +108,9 @@ export class SlackNotifier {
    */
   async respond(
     url: string,
-    message: SlackMessage,
+    built: SlackMessage,
   ): Promise<{ kind: 'posted' } | { kind: 'failed'; error: string }> {
+    const message = outbound(built);
     try {
       await got.post(url, {
         json: {

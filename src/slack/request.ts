@@ -75,14 +75,16 @@ export function slackRequest(
 ): SlackRequest {
   const asking = askingOf(services, input);
   const { requestId, foreignTeam } = asking;
+  // Only what later needs: closures that held `input` would keep the whole payload alive while QStash answers.
+  const { actorId, source } = input;
   // Made on first use: most requests never log, and thousands may be waiting on QStash at once, each of
   // which would otherwise hold a logger of its own (a pino child and its serialized bindings).
   let bound: Logger | undefined;
   const logger = (): Logger => {
     bound ??= services.logger.child({
       requestId,
-      actor: input.actorId,
-      source: input.source,
+      actor: actorId,
+      source,
       ...(foreignTeam !== undefined ? { foreignTeam } : {}),
     });
     return bound;

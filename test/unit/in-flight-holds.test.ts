@@ -45,6 +45,14 @@ function waitingServices(logger = pino({ level: 'silent' })) {
     naming: { environmentCount: 1 },
     work: new WorkTracker(() => {}),
     logger,
+    installation: {
+      teamId: 'T0001',
+      enterpriseId: undefined,
+      enterpriseInstall: false,
+      botId: 'BBOT',
+      botUserId: 'UBOT',
+    },
+    responseUrls: { remember: async () => {}, used: async () => {} },
   } as unknown as Services;
   return { services, change, finish: () => finish() };
 }

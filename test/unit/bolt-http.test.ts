@@ -2,7 +2,6 @@ import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
 import {
@@ -20,6 +19,7 @@ import {
   parseHTTPRequestBody,
 } from '../../src/slack/front-door/bolt-http.js';
 import type { FrontDoorSettings } from '../../src/slack/front-door/protocol.js';
+import { builtModuleUrl } from '../support/built.js';
 import { signSlackRequest, slashCommandBody } from '../support/slack-request.js';
 
 /**
@@ -127,11 +127,10 @@ describe('Bolt’s request handling, imported from its files', () => {
 
 describe('the front door thread', () => {
   it('loads those files and not Bolt’s App, the Web API client or axios', async () => {
-    // Started as FrontDoorReceiver starts it from sources, reporting what its module cache holds once loaded.
-    const entry = fileURLToPath(new URL('../../src/slack/front-door/front-door-thread.ts', import.meta.url));
-    const tsx = require.resolve('tsx/cjs/api');
-    const code = `require(${JSON.stringify(tsx)}).require(${JSON.stringify(entry)}, ${JSON.stringify(entry)});
-require('node:worker_threads').parentPort.postMessage({ kind: 'modules', paths: Object.keys(require('node:module')._cache) });`;
+    // The built thread, as `npm start` runs it, reporting what the CommonJS module cache (where Bolt's files
+    // land when imported) holds once it has loaded.
+    const entry = builtModuleUrl('src/slack/front-door/front-door-thread.ts');
+    const code = `import(${JSON.stringify(entry)}).then(() => require('node:worker_threads').parentPort.postMessage({ kind: 'modules', paths: Object.keys(require('node:module')._cache) }));`;
     const settings: FrontDoorSettings = {
       port: 0,
       signingSecret: SECRET,

@@ -60,6 +60,19 @@ export interface FrontDoorServer {
 }
 
 /**
+ * The payload's kind, as Bolt's App reads it; undefined when Bolt can't tell, or can't read the payload at all
+ * (its reader throws on a signed payload whose fields have the wrong shapes, e.g. `"channel": null`: the App
+ * would throw on it the same way, so it is acknowledged and not handed over).
+ */
+function typeOf(body: Record<string, unknown>): ReturnType<typeof getTypeAndConversation>['type'] {
+  try {
+    return getTypeAndConversation(body).type;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
  * What Bolt's HTTP receiver does with Slack's requests, on a plain `node:http` server and with Bolt's own
  * functions (see bolt-http.ts), without loading Bolt's App: `POST /slack/events` read within Bolt's 4 MB limit
  * (413 beyond it), signature and timestamp checked (401), body parsed (400), `ssl_check` and
@@ -102,7 +115,7 @@ export function createFrontDoorServer(options: FrontDoorServerOptions): FrontDoo
     if (body.ssl_check === '1') return buildSSLCheckResponse(res);
     if (body.type === 'url_verification') return buildUrlVerificationResponse(res, body);
 
-    const { type } = getTypeAndConversation(body);
+    const type = typeOf(body);
     const acknowledgement = new HTTPResponseAck({
       logger: slackLogger,
       processBeforeResponse: false,

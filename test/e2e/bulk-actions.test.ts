@@ -555,13 +555,15 @@ describe('durability', () => {
 });
 
 describe('hostile patterns', () => {
-  it.each(['<!channel>*', '*`x`*', '*&lt;*'])(
-    '%j stays text in the preview and the summary',
+  it.each(['<!channel>*', '*`x`*', '*<*', '*&lt;*'])(
+    '%j, typed, stays text in the preview and the summary',
     async (pattern) => {
       const h = await start();
       const key = pattern.replace(/\*/g, 'k');
       h.qstash.setKey({ flowControlKey: key, isPaused: true });
-      const body = await preview(h, `resume ${pattern}`);
+      // As Slack sends what a person typed: &, < and > as entities.
+      const typed = pattern.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+      const body = await preview(h, `resume ${typed}`);
       expect(allText(body)).not.toContain('<!channel>');
       await confirm(h, confirmButton(body)?.value ?? '');
       const final = await waitForSummary(h, await summaryTs(h), 'resumed 1 of 1 key');

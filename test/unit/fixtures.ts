@@ -1,21 +1,8 @@
-import type { FlowKeyState } from '../../src/core/qstash/types.js';
+import { type FlowKeyState, idleFlowKey } from '../../src/core/qstash/types.js';
 
 /** A flow-control key's state with every field at QStash's default, overridable per test. */
 export function keyState(overrides: Partial<FlowKeyState> = {}): FlowKeyState {
-  return {
-    key: 'orders',
-    waitlistSize: 0,
-    paused: false,
-    parallelismMax: undefined,
-    parallelismCount: 0,
-    rateMax: undefined,
-    rateCount: 0,
-    ratePeriod: undefined,
-    ratePeriodStart: undefined,
-    pinnedParallelism: false,
-    pinnedRate: false,
-    ...overrides,
-  };
+  return { ...idleFlowKey('orders'), ...overrides };
 }
 
 /** Every string anywhere inside a value (message text, block texts, button values, …). */

@@ -6,22 +6,10 @@ import { PolicyEngine } from '../../src/core/policy/policy-engine.js';
 import type { PolicyDocument } from '../../src/core/policy/policy-schema.js';
 import type { FlowKeyState } from '../../src/core/qstash/types.js';
 import type { Timer } from '../../src/core/scheduler/timers.js';
+import { keyState } from './fixtures.js';
 
 function key(name: string, fields: Partial<FlowKeyState> = {}): FlowKeyState {
-  return {
-    key: name,
-    waitlistSize: 0,
-    paused: false,
-    parallelismMax: undefined,
-    parallelismCount: 0,
-    rateMax: undefined,
-    rateCount: 0,
-    ratePeriod: undefined,
-    ratePeriodStart: undefined,
-    pinnedParallelism: false,
-    pinnedRate: false,
-    ...fields,
-  };
+  return keyState({ key: name, ...fields });
 }
 
 const POLICY: PolicyDocument = {

@@ -3,22 +3,10 @@ import type { AccessDecision, AccessPolicy, AccessRequest } from '../../src/core
 import { KeyCatalog, type KeySource } from '../../src/core/catalog/key-catalog.js';
 import { QStashError } from '../../src/core/qstash/errors.js';
 import type { FlowKeyState } from '../../src/core/qstash/types.js';
+import { keyState } from './fixtures.js';
 
 function key(name: string, fields: Partial<FlowKeyState> = {}): FlowKeyState {
-  return {
-    key: name,
-    waitlistSize: 0,
-    paused: false,
-    parallelismMax: undefined,
-    parallelismCount: 0,
-    rateMax: undefined,
-    rateCount: 0,
-    ratePeriod: undefined,
-    ratePeriodStart: undefined,
-    pinnedParallelism: false,
-    pinnedRate: false,
-    ...fields,
-  };
+  return keyState({ key: name, ...fields });
 }
 
 /** A QStash whose list answers when the test says so, counting calls. */

@@ -3,7 +3,7 @@ import { Periodic } from '../periodic.js';
 import { estimateDrain } from '../qstash/drain.js';
 import type { QStashEnvironments } from '../qstash/environments.js';
 import { QStashError } from '../qstash/errors.js';
-import { type FlowKeyState, GLOBAL_KEY, type GlobalParallelism } from '../qstash/types.js';
+import { type FlowKeyState, GLOBAL_KEY, type GlobalParallelism, idleFlowKey } from '../qstash/types.js';
 import type { StateStore } from '../store/state-store.js';
 import type { AlertSignal, Severity, WatchedCondition } from './alert-signal.js';
 import { incidentId } from './incident.js';
@@ -200,7 +200,7 @@ export class Watcher {
     if (global !== undefined && !seen.has(globalId)) {
       seen.add(globalId);
       const previous = asWatch(await this.store.get<KeyWatch | string>(NAMESPACE, globalId));
-      const state = emptyState(GLOBAL_KEY);
+      const state = idleFlowKey(GLOBAL_KEY);
       const observation: KeyObservation = {
         next: previous ?? EMPTY_WATCH,
         conditions: global.active ? ['global_saturated'] : [],
@@ -320,20 +320,4 @@ function severityOf(conditions: readonly WatchKind[]): Severity {
     return 'warning';
   if (conditions.includes('growing')) return 'warning';
   return 'info';
-}
-
-function emptyState(key: string): FlowKeyState {
-  return {
-    key,
-    waitlistSize: 0,
-    paused: false,
-    parallelismMax: undefined,
-    parallelismCount: 0,
-    rateMax: undefined,
-    rateCount: 0,
-    ratePeriod: undefined,
-    ratePeriodStart: undefined,
-    pinnedParallelism: false,
-    pinnedRate: false,
-  };
 }

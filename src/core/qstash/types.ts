@@ -58,6 +58,23 @@ const flowKeyWire = z.object({
 const positive = (value: number | undefined): number | undefined =>
   value === undefined || value <= 0 ? undefined : value;
 
+/** A key as QStash describes one with nothing set: every field it leaves out at its default. */
+export function idleFlowKey(key: string): FlowKeyState {
+  return {
+    key,
+    waitlistSize: 0,
+    paused: false,
+    parallelismMax: undefined,
+    parallelismCount: 0,
+    rateMax: undefined,
+    rateCount: 0,
+    ratePeriod: undefined,
+    ratePeriodStart: undefined,
+    pinnedParallelism: false,
+    pinnedRate: false,
+  };
+}
+
 export function parseFlowKey(body: unknown): FlowKeyState | undefined {
   const parsed = flowKeyWire.safeParse(body);
   if (!parsed.success) return undefined;

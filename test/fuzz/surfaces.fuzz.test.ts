@@ -8,7 +8,7 @@ import {
   STRANGER,
   startHarness,
 } from '../support/flowbot-harness.js';
-import { ended, type FormInput, surfaces } from '../support/surfaces.js';
+import { ended, type FormInput, MODAL_BLOCK_IDS, surfaces } from '../support/surfaces.js';
 import { HOSTILE_VALID_KEYS, INVALID_KEYS } from '../unit/hostile.js';
 
 const seedSetting = process.env.FUZZ_SEED ?? '20261130';
@@ -22,20 +22,6 @@ if (seedSetting !== 'random') fc.configureGlobal({ seed: Number(seedSetting) });
  */
 
 const QSTASH_ROUTE = /^\/v2\/flowControl(\/[^/]+(\/(pause|resume|pin|unpin|resetRate))?)?$/;
-const BLOCK_IDS = new Set([
-  'flow_key',
-  'flow_action',
-  'flow_channel',
-  'flow_reason',
-  'flow_for',
-  'flow_parallelism',
-  'flow_rate',
-  'flow_period',
-  'flow_unpin',
-  'flow_ramp_mode',
-  'flow_ramp_from',
-  'flow_ramp_over',
-]);
 
 const text = fc.oneof(
   { weight: 4, arbitrary: fc.string({ maxLength: 60 }) },
@@ -150,7 +136,7 @@ describe('generated input to the Slack surfaces (front door)', () => {
         expect(submitted.status).toBe(200);
         if (submitted.body !== '') {
           expect(submitted.ackBody.response_action).toBe('errors');
-          for (const id of Object.keys(submitted.ackBody.errors)) expect(BLOCK_IDS.has(id)).toBe(true);
+          for (const id of Object.keys(submitted.ackBody.errors)) expect(MODAL_BLOCK_IDS.has(id)).toBe(true);
         }
       }),
       { numRuns: 40 },

@@ -20,6 +20,22 @@ import {
 import { checkOptionsAnswer } from '../../stand-ins/slack-views.js';
 import { ALLOWED_USER, CHANNEL, type Harness, SIGNING_SECRET } from './flowbot-harness.js';
 
+/** Every input block of the Flow control modal: an inline error names one of these, nothing else. */
+export const MODAL_BLOCK_IDS: ReadonlySet<string> = new Set([
+  'flow_key',
+  'flow_action',
+  'flow_channel',
+  'flow_reason',
+  'flow_for',
+  'flow_parallelism',
+  'flow_rate',
+  'flow_period',
+  'flow_unpin',
+  'flow_ramp_mode',
+  'flow_ramp_from',
+  'flow_ramp_over',
+]);
+
 const root = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const manifest = parse(readFileSync(join(root, 'manifest.yml'), 'utf8')) as {
   functions: Record<

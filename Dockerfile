@@ -50,8 +50,8 @@ VOLUME /app/data
 # node:*-slim has no curl or wget; Node's own fetch does the probe.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/healthz', { signal: AbortSignal.timeout(4000) }).then((r) => process.exit(r.ok ? 0 : 1), () => process.exit(1))"]
-# What `npm start` runs, without its prestart build check (the image holds the build and no sources).
+# What `npm start` runs, without its build check (scripts/start.mjs; the image holds the build and no sources).
 # --single-threaded-gc: the app thread collects its own garbage instead of taking the other cores, which the
 # front door thread needs to acknowledge Slack on time; --max-semi-space-size=4: request state is short-lived,
 # and a small young generation keeps the footprint near its resting size (see Performance in the README).
-CMD ["node", "--single-threaded-gc", "--max-semi-space-size=4", "dist/src/index.js"]
+CMD ["node", "--single-threaded-gc", "--max-semi-space-size=4", "dist/bundle/index.js"]

@@ -65,7 +65,14 @@ export interface Report {
   readonly node: string;
   readonly settings: Record<string, unknown>;
   /** flowbotReadyMs is the median of flowbotReadyRunsMs (each a first start on an empty data directory). */
-  readonly startup: { flowbotReadyMs: number; flowbotReadyRunsMs: number[]; bareReadyMs: number };
+  /** npmStartRunsMs: the same through `npm start` in the checkout (empty when another build is measured). */
+  readonly startup: {
+    flowbotReadyMs: number;
+    flowbotReadyRunsMs: number[];
+    npmStartReadyMs: number | undefined;
+    npmStartRunsMs: number[];
+    bareReadyMs: number;
+  };
   readonly memory: Record<'flowbot' | 'bare', { peakSampledMb: number; highWaterMb: number | undefined }>;
   /** RSS of each target once started, before any load. */
   readonly restRssMb: Record<'flowbot' | 'bare', number>;
@@ -143,6 +150,13 @@ export function formatReport(report: Report): string {
     `startup to /healthz 200: Flowbot median ${report.startup.flowbotReadyMs.toFixed(0)} ms of ${report.startup.flowbotReadyRunsMs
       .map((ms) => ms.toFixed(0))
       .join(', ')} (built JS), bare Bolt ${report.startup.bareReadyMs.toFixed(0)} ms (through tsx)`,
+    ...(report.startup.npmStartReadyMs !== undefined
+      ? [
+          `startup to /healthz 200 through \`npm start\`: median ${report.startup.npmStartReadyMs.toFixed(0)} ms of ${report.startup.npmStartRunsMs
+            .map((ms) => ms.toFixed(0))
+            .join(', ')}`,
+        ]
+      : []),
     `peak RSS: Flowbot ${flowbot.peakSampledMb.toFixed(1)} MB sampled / ${flowbot.highWaterMb?.toFixed(1) ?? '?'} MB VmHWM; bare Bolt ${bare.peakSampledMb.toFixed(1)} / ${bare.highWaterMb?.toFixed(1) ?? '?'} MB`,
     '',
     table(

@@ -57,6 +57,8 @@ const TARGETS = {
   restOverBareMb: 30,
   peakOverBare: 2,
   readyMs: 1_500,
+  /** `npm start` in an installed checkout, ready within 2 s (on a busy machine too). */
+  npmStartReadyMs: 2_000,
 } as const;
 
 function numberSetting(name: string, fallback: number, min: number, max: number): number {
@@ -113,7 +115,9 @@ const sleep = (ms: number) => new Promise((done) => setTimeout(done, ms));
 
 /** Measures what `npm start` runs; a build older than the sources would measure code nobody wrote yet. */
 function ensureBuild(): string {
-  const entry = join(ROOT, 'dist', 'src', 'index.js');
+  // What `npm start` runs after its build check: package.json's `main`.
+  const { main } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { main: string };
+  const entry = join(ROOT, main);
   // The same freshness check `npm start` makes: builds only when a source changed since the last build.
   const built = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], {
     cwd: ROOT,
@@ -373,6 +377,35 @@ async function main(): Promise<void> {
       readyTimes.push(once.readyMs);
       await once.stop();
     }
+    // As a person starts it: `npm start` in the checkout (npm itself, the build check, then Flowbot).
+    const npmStartTimes: number[] = [];
+    if (!process.env.BENCH_FLOWBOT_ENTRY) {
+      for (let run = 1; run <= config.startups; run++) {
+        const port = await freePort();
+        const once = await spawnTarget({
+          name: 'flowbot (npm start)',
+          command: 'npm',
+          args: ['start', '--silent'],
+          cwd: ROOT,
+          env: childEnv({
+            ...common,
+            QSTASH_URL: standIns.ready.qstashUrl,
+            QSTASH_TOKEN: standIns.ready.qstashToken,
+            FLOW_ALLOWED_USERS: [...users.direct, GROUP].join(','),
+            FLOW_DATA_DIR: join(dataDir, `data-npm-${run}`),
+            LOG_LEVEL: config.logLevel,
+            PORT: String(port),
+            // The checkout's own .env (if any) is not this measurement's configuration.
+            DOTENV_CONFIG_PATH: join(dataDir, 'no-such.env'),
+          }),
+          port,
+          readyTimeoutMs: config.readyTimeoutS * 1000,
+          group: true,
+        });
+        npmStartTimes.push(once.readyMs);
+        await once.stop();
+      }
+    }
     const flowbot = await startFlowbotProcess(
       0,
       [...config.flowbotNodeArgs, ...profileArgs, ...probeArgs],
@@ -464,6 +497,8 @@ async function main(): Promise<void> {
       startup: {
         flowbotReadyMs: percentiles(readyTimes).p50,
         flowbotReadyRunsMs: readyTimes,
+        npmStartReadyMs: npmStartTimes.length > 0 ? percentiles(npmStartTimes).p50 : undefined,
+        npmStartRunsMs: npmStartTimes,
         bareReadyMs: bare.readyMs,
       },
       memory: { flowbot: memory(flowbot), bare: memory(bare) },
@@ -556,6 +591,13 @@ function checks(report: Report): TargetCheck[] {
     ok: report.startup.flowbotReadyMs < TARGETS.readyMs,
     value: `median ${report.startup.flowbotReadyMs.toFixed(0)} ms, slowest ${Math.max(...report.startup.flowbotReadyRunsMs).toFixed(0)} ms`,
   });
+  const npmStart = report.startup.npmStartReadyMs;
+  if (npmStart !== undefined)
+    out.push({
+      name: `\`npm start\` ready < ${TARGETS.npmStartReadyMs} ms`,
+      ok: npmStart < TARGETS.npmStartReadyMs,
+      value: `median ${npmStart.toFixed(0)} ms, slowest ${Math.max(...report.startup.npmStartRunsMs).toFixed(0)} ms`,
+    });
   out.push({
     name: 'QStash saw only flow-control routes',
     ok: report.qstash.unexpectedPaths.length === 0,

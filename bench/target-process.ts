@@ -31,6 +31,11 @@ export interface SpawnTargetOptions {
   readonly cwd: string;
   readonly port: number;
   readonly readyTimeoutMs?: number;
+  /**
+   * Started in a process group of its own, which stop() signals as a whole: for a command that runs Flowbot
+   * in a child of its own (`npm start`), so that nothing outlives the measurement.
+   */
+  readonly group?: boolean;
 }
 
 /** A port nobody listens on right now; the child binds it moments later, so a clash is possible but unlikely. */
@@ -81,6 +86,7 @@ export async function spawnTarget(options: SpawnTargetOptions): Promise<TargetPr
     cwd: options.cwd,
     env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: options.group === true,
   });
   const pid = child.pid;
   if (pid === undefined) throw new Error(`${options.name}: could not spawn ${options.command}`);
@@ -91,6 +97,15 @@ export async function spawnTarget(options: SpawnTargetOptions): Promise<TargetPr
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
+  /** The process, or with `group` its whole group (a negative PID). */
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      if (options.group) process.kill(-pid, name);
+      else child.kill(name);
+    } catch {
+      // Already gone.
+    }
+  };
   let exited = false;
   let exitedHow = '';
   const exit = new Promise<void>((resolve) => {
@@ -131,7 +146,7 @@ export async function spawnTarget(options: SpawnTargetOptions): Promise<TargetPr
   }
   if (readyMs === undefined) {
     clearInterval(sampler);
-    child.kill('SIGKILL');
+    signal('SIGKILL');
     await Promise.race([exit, sleep(2_000)]);
     throw new Error(
       `${options.name} did not become ready within ${readyTimeoutMs} ms${exited ? ` (it exited: ${exitedHow})` : ''}:\n${output}`,
@@ -160,12 +175,14 @@ export async function spawnTarget(options: SpawnTargetOptions): Promise<TargetPr
     async stop() {
       clearInterval(sampler);
       if (exited) return;
-      child.kill('SIGTERM');
+      signal('SIGTERM');
       await Promise.race([exit, sleep(5_000)]);
       if (!exited) {
-        child.kill('SIGKILL');
+        signal('SIGKILL');
         await Promise.race([exit, sleep(2_000)]);
       }
+      // What npm started may still be finishing after npm itself has gone.
+      if (options.group) signal('SIGKILL');
     },
   };
 }

@@ -1,8 +1,10 @@
 import 'dotenv/config';
-import { StartupProblems, startFlowbot } from './app/flowbot.js';
+import type { RunningFlowbot } from './app/flowbot.js';
+import { StartupProblems } from './app/open-store.js';
 import { formatConfigProblems, loadConfig } from './config/load-config.js';
 import { createLogger, scrubSecrets, secretsOf } from './logger.js';
-import { classifySlackError } from './slack/slack-errors.js';
+import { FrontDoorThread, frontDoorThreadSettings } from './slack/front-door/front-door-launch.js';
+import type * as SlackErrors from './slack/slack-errors.js';
 
 async function main(): Promise<void> {
   const loaded = loadConfig(process.env);
@@ -17,7 +19,7 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (error) => logger.error({ err: error }, 'uncaught exception'));
 
   // Signals are handled from the start: one that arrives while starting up stops Flowbot once it is up.
-  let flowbot: Awaited<ReturnType<typeof startFlowbot>> | undefined;
+  let flowbot: RunningFlowbot | undefined;
   let stopRequested: string | undefined;
   const shutdown = (signal: string) => {
     if (stopRequested) {
@@ -46,16 +48,27 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => shutdown('SIGTERM'));
   process.on('SIGINT', () => shutdown('SIGINT'));
 
+  // HTTP mode: the front door thread starts loading now, beside the app thread loading the rest of Flowbot
+  // (imported below, not above, for that reason), and is taken over once the app is ready for it.
+  const frontDoorThread = config.slack.appToken
+    ? undefined
+    : new FrontDoorThread(frontDoorThreadSettings(config));
   try {
-    flowbot = await startFlowbot(config, { logger, frontDoor: true });
+    const { startFlowbot } = await import('./app/flowbot.js');
+    flowbot = await startFlowbot(config, {
+      logger,
+      frontDoor: true,
+      ...(frontDoorThread ? { frontDoorThread } : {}),
+    });
   } catch (error) {
     if (error instanceof StartupProblems) {
       process.stderr.write(`${formatConfigProblems(error.problems)}\n`);
       process.exit(1);
     }
     logger.fatal({ err: error }, 'Flowbot could not start');
+    const { classifySlackError } = await import('./slack/slack-errors.js');
     process.stderr.write(
-      `Flowbot could not start: ${scrubSecrets(startupProblem(error), secretsOf(config))}\n`,
+      `Flowbot could not start: ${scrubSecrets(startupProblem(error, classifySlackError), secretsOf(config))}\n`,
     );
     process.exit(1);
   }
@@ -68,7 +81,7 @@ async function main(): Promise<void> {
   }
 }
 
-function startupProblem(error: unknown): string {
+function startupProblem(error: unknown, classifySlackError: typeof SlackErrors.classifySlackError): string {
   const slack = classifySlackError(error);
   if (
     slack.kind === 'platform' &&

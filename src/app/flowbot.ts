@@ -34,6 +34,7 @@ import { boltLogger } from '../slack/bolt-logger.js';
 import { SlackBulkReporter } from '../slack/bulk-reporter.js';
 import { createBoltApp, slackClientOptions } from '../slack/create-app.js';
 import { FollowUps } from '../slack/follow-ups.js';
+import type { FrontDoorThread } from '../slack/front-door/front-door-launch.js';
 import { SlackGroupDirectory } from '../slack/group-directory.js';
 import { HomePublisher, type HomePublisherOptions } from '../slack/home/home-publisher.js';
 import { learnInstallation } from '../slack/installation.js';
@@ -74,6 +75,8 @@ export interface FlowbotOptions {
    * wait behind Flowbot's work (`npm start` does; tests mostly run everything on one thread).
    */
   readonly frontDoor?: boolean;
+  /** A front door thread the entry point started early, loading while the app loads (with `frontDoor`). */
+  readonly frontDoorThread?: FrontDoorThread;
   /** Home tab publishing: debounce, spacing, how long a viewer is kept up to date, rebuild interval. */
   readonly homes?: HomePublisherOptions;
   /** A Workflow Builder step ends with an error after this long, whatever QStash does (ms). */
@@ -155,7 +158,9 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     logger,
     routes,
     installation,
-    options.frontDoor ? { frontDoor: { environments } } : {},
+    options.frontDoor
+      ? { frontDoor: options.frontDoorThread ? { thread: options.frontDoorThread } : {} }
+      : {},
   );
   const { app } = bolt;
   app.error(async (error) => {

@@ -2,8 +2,8 @@ import type { AddressInfo } from 'node:net';
 import { App, type CustomRoute, SocketModeReceiver } from '@slack/bolt';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
-import type { EnvironmentNames } from '../core/commands/flow-command.js';
 import { boltLogger } from './bolt-logger.js';
+import { type FrontDoorThread, frontDoorThreadSettings } from './front-door/front-door-launch.js';
 import { FrontDoorReceiver } from './front-door/front-door-receiver.js';
 import { GuardedHTTPReceiver } from './guarded-http-receiver.js';
 import type { Installation } from './installation.js';
@@ -33,10 +33,10 @@ export interface BoltApp {
  */
 export interface BoltAppOptions {
   /**
-   * HTTP mode only: receive and acknowledge Slack's requests in a thread of their own (see FrontDoorReceiver),
-   * which answers commands with these environments' names.
+   * HTTP mode only: receive and acknowledge Slack's requests in a thread of their own (see FrontDoorReceiver);
+   * `thread` is one the entry point already started with this config's settings.
    */
-  readonly frontDoor?: { readonly environments: EnvironmentNames };
+  readonly frontDoor?: { readonly thread?: FrontDoorThread };
 }
 
 /** How Flowbot's Web API clients reach Slack: the base URL, and retries short enough to matter in an incident. */
@@ -76,15 +76,10 @@ export function createBoltApp(
   let listening = false;
   if (!config.slack.appToken && options.frontDoor) {
     const receiver = new FrontDoorReceiver({
-      signingSecret: config.slack.signingSecret ?? '',
-      // Plain names only: the settings are copied into the thread, the environments' clients are not.
-      environments: {
-        names: options.frontDoor.environments.names,
-        defaultName: options.frontDoor.environments.defaultName,
-      },
-      logLevel: config.logLevel,
+      ...frontDoorThreadSettings(config),
       routes,
       logger,
+      ...(options.frontDoor.thread ? { thread: options.frontDoor.thread } : {}),
     });
     return {
       app: new App({ ...common, receiver }),

@@ -3,6 +3,7 @@ import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFlowCommand } from '../../src/core/commands/flow-command.js';
 import { flowAck } from '../../src/slack/commands/command-table.js';
+import { FrontDoorThread } from '../../src/slack/front-door/front-door-launch.js';
 import { FrontDoorReceiver } from '../../src/slack/front-door/front-door-receiver.js';
 import { sendJson } from '../../src/slack/routes.js';
 import { blockActionsBody, postToSlackEndpoint, slashCommandBody } from '../support/slack-request.js';
@@ -11,7 +12,7 @@ const SECRET = 'front0door0signing0secret0abcdef';
 const ENVIRONMENTS = { names: ['default'], defaultName: 'default' };
 
 /** The receiver on its own, with a stand-in for the app that records what it is handed. */
-async function startReceiver() {
+async function startReceiver(thread?: FrontDoorThread) {
   const events: ReceiverEvent[] = [];
   const logs: string[] = [];
   const logger = pino({ level: 'debug' }, { write: (line: string) => logs.push(line) });
@@ -33,6 +34,7 @@ async function startReceiver() {
     ],
     logger,
     restartDelayMs: 20,
+    ...(thread ? { thread } : {}),
   });
   receiver.init({
     processEvent: async (event: ReceiverEvent) => {
@@ -137,5 +139,37 @@ describe('FrontDoorReceiver', () => {
     await ended;
     expect(receiver.listening).toBe(false);
     await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+});
+
+describe('FrontDoorReceiver with a thread started early (npm start starts it while the app loads)', () => {
+  const settings = { signingSecret: SECRET, environments: ENVIRONMENTS, logLevel: 'warn' as const };
+
+  it('takes that thread over, opens it, and it takes requests', async () => {
+    const thread = new FrontDoorThread(settings);
+    const { receiver, events, url } = await startReceiver(thread);
+    expect(receiver.worker).toBe(thread.worker);
+    const ack = await postToSlackEndpoint(url, SECRET, slashCommandBody({ command: '/flow', text: 'help' }));
+    expect(ack.status).toBe(200);
+    await expect.poll(() => events.length).toBe(1);
+    expect((await fetch(`${url}/healthz`)).status).toBe(200);
+  });
+
+  it('ends a thread started with other settings and starts its own', async () => {
+    const other = new FrontDoorThread({ ...settings, signingSecret: 'another0secret0entirely0abcdefgh' });
+    const ended = new Promise((resolve) => other.worker.once('exit', resolve));
+    const { receiver, logs, url } = await startReceiver(other);
+    await ended;
+    expect(receiver.worker).not.toBe(other.worker);
+    expect(logs.join('')).toContain('started early has other settings');
+    // Its own thread checks signatures with the receiver's secret, not the other one.
+    const ack = await postToSlackEndpoint(url, SECRET, slashCommandBody({ command: '/flow', text: 'help' }));
+    expect(ack.status).toBe(200);
+  });
+
+  it('fails to start, saying why, when that thread ended before it was taken over', async () => {
+    const thread = new FrontDoorThread(settings);
+    await thread.worker.terminate();
+    await expect(startReceiver(thread)).rejects.toThrow(/front door thread exited while starting/);
   });
 });

@@ -1,6 +1,7 @@
+import { readFileSync } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import { createRequire } from 'node:module';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { Readable } from 'node:stream';
 import { Worker } from 'node:worker_threads';
 import { describe, expect, it } from 'vitest';
@@ -18,8 +19,8 @@ import {
   parseAndVerifyHTTPRequest,
   parseHTTPRequestBody,
 } from '../../src/slack/front-door/bolt-http.js';
-import type { FrontDoorSettings } from '../../src/slack/front-door/protocol.js';
-import { builtModuleUrl } from '../support/built.js';
+import type { FrontDoorThreadSettings } from '../../src/slack/front-door/protocol.js';
+import { builtModuleUrl, startCommand } from '../support/built.js';
 import { signSlackRequest, slashCommandBody } from '../support/slack-request.js';
 
 /**
@@ -131,12 +132,9 @@ describe('the front door thread', () => {
     // land when imported) holds once it has loaded.
     const entry = builtModuleUrl('src/slack/front-door/front-door-thread.ts');
     const code = `import(${JSON.stringify(entry)}).then(() => require('node:worker_threads').parentPort.postMessage({ kind: 'modules', paths: Object.keys(require('node:module')._cache) }));`;
-    const settings: FrontDoorSettings = {
-      port: 0,
+    const settings: FrontDoorThreadSettings = {
       signingSecret: SECRET,
       environments: { names: ['default'], defaultName: 'default' },
-      routes: [],
-      routePort: 9,
       logLevel: 'silent',
     };
     const thread = new Worker(code, { eval: true, workerData: settings, execArgv: [] });
@@ -160,5 +158,34 @@ describe('the front door thread', () => {
     } finally {
       await thread.terminate();
     }
+  });
+
+  it('the front door thread’s bundle (what `npm start` runs) holds none of the App either', () => {
+    // The entry `npm start` runs, in dist/bundle beside esbuild's record of what each output file contains.
+    const entry = startCommand().at(-1) ?? '';
+    const meta = JSON.parse(readFileSync(join(dirname(entry), 'meta.json'), 'utf8')) as {
+      outputs: Record<string, { inputs: Record<string, unknown>; imports: { path: string; kind: string }[] }>;
+    };
+    const thread = Object.keys(meta.outputs).find((path) => path.endsWith('/front-door-thread.js'));
+    expect(thread).toBeDefined();
+    // The thread's file and every file it imports statically, transitively.
+    const files = new Set<string>();
+    const visit = (path: string) => {
+      if (files.has(path) || !meta.outputs[path]) return;
+      files.add(path);
+      for (const imported of meta.outputs[path].imports)
+        if (imported.kind === 'import-statement') visit(imported.path);
+    };
+    visit(thread ?? '');
+    const inputs = [...files].flatMap((file) => Object.keys(meta.outputs[file]?.inputs ?? {}));
+    expect(inputs.some((path) => path.endsWith('@slack/bolt/dist/receivers/HTTPModuleFunctions.js'))).toBe(
+      true,
+    );
+    expect(inputs.filter((path) => /@slack\/bolt\/dist\/(App|index)\.js$/.test(path))).toEqual([]);
+    expect(
+      inputs.filter((path) =>
+        /node_modules\/(@slack\/(web-api|socket-mode|oauth)|axios|undici|zod)\//.test(path),
+      ),
+    ).toEqual([]);
   });
 });

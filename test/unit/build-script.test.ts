@@ -36,7 +36,10 @@ function build(...args: string[]) {
   return { status: result.status, stderr: result.stderr };
 }
 
-/** A stand-in for TypeScript's compiler: writes the entry point and notes that it ran. */
+/**
+ * Stand-ins for TypeScript's compiler and for esbuild: the compiler notes that it ran; esbuild writes the
+ * bundle's entry point (a module that says it started) and notes that it ran.
+ */
 function installCompiler(): void {
   const bin = join(tree, 'node_modules', 'typescript', 'bin');
   mkdirSync(bin, { recursive: true });
@@ -53,7 +56,26 @@ function installCompiler(): void {
       "fs.appendFileSync('compiled.log', 'x');",
     ].join('\n'),
   );
+  const esbuild = join(tree, 'node_modules', 'esbuild');
+  mkdirSync(esbuild, { recursive: true });
+  writeFileSync(join(esbuild, 'package.json'), JSON.stringify({ name: 'esbuild', main: 'index.js' }));
+  writeFileSync(
+    join(esbuild, 'index.js'),
+    [
+      "const fs = require('node:fs');",
+      'exports.build = async (options) => {',
+      "  if (!fs.existsSync('dist/src/index.js')) throw new Error('nothing compiled to bundle');",
+      '  fs.mkdirSync(options.outdir, { recursive: true });',
+      "  fs.writeFileSync(options.outdir + '/index.js', \"process.stdout.write('started ' + process.argv.length);\\n\");",
+      "  fs.appendFileSync('bundled.log', 'x');",
+      '  return { metafile: { inputs: {}, outputs: {} } };',
+      '};',
+    ].join('\n'),
+  );
 }
+
+const bundlerRuns = () =>
+  existsSync(join(tree, 'bundled.log')) ? readFileSync(join(tree, 'bundled.log'), 'utf8').length : 0;
 
 /** Sets a file's (or folder's) dates `secondsAgo` in the past. */
 function age(path: string, secondsAgo: number): void {
@@ -65,6 +87,7 @@ beforeEach(() => {
   tree = mkdtempSync(join(tmpdir(), 'flowbot-build-'));
   mkdirSync(join(tree, 'scripts'));
   copyFileSync(join(ROOT, 'scripts', 'build.mjs'), join(tree, 'scripts', 'build.mjs'));
+  copyFileSync(join(ROOT, 'scripts', 'start.mjs'), join(tree, 'scripts', 'start.mjs'));
   writeFileSync(join(tree, 'package.json'), JSON.stringify({ type: 'module' }));
   mkdirSync(join(tree, 'src'));
   writeFileSync(join(tree, 'src', 'index.ts'), 'export {};\n');
@@ -74,6 +97,7 @@ beforeEach(() => {
     'src/index.ts',
     'src',
     'scripts/build.mjs',
+    'scripts/start.mjs',
     'scripts',
     'tsconfig.json',
     'tsconfig.build.json',
@@ -90,6 +114,7 @@ describe('scripts/build.mjs --if-stale', () => {
     installCompiler();
     expect(build('--if-stale')).toMatchObject({ status: 0 });
     expect(compilerRuns()).toBe(1);
+    expect(bundlerRuns()).toBe(1);
     const stamp = statSync(join(tree, 'dist', '.build-stamp')).mtimeMs;
     for (let start = 0; start < 3; start++) {
       const again = build('--if-stale');
@@ -125,9 +150,19 @@ describe('scripts/build.mjs --if-stale', () => {
   it('builds when the entry point is gone, even with a recent stamp', () => {
     installCompiler();
     build('--if-stale');
-    rmSync(join(tree, 'dist', 'src', 'index.js'));
+    rmSync(join(tree, 'dist', 'bundle', 'index.js'));
     build('--if-stale');
     expect(compilerRuns()).toBe(2);
+    expect(bundlerRuns()).toBe(2);
+  });
+
+  it('without esbuild: fails, saying what to do, and writes no stamp (the next check builds again)', () => {
+    installCompiler();
+    rmSync(join(tree, 'node_modules', 'esbuild'), { recursive: true });
+    const result = build('--if-stale');
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('esbuild is not installed here');
+    expect(existsSync(join(tree, 'dist', '.build-stamp'))).toBe(false);
   });
 
   it('without TypeScript (production dependencies only): runs an up-to-date build, explains a stale one', () => {
@@ -161,18 +196,50 @@ describe('scripts/build.mjs --if-stale', () => {
   });
 });
 
+describe('scripts/start.mjs (npm start)', () => {
+  const start = () =>
+    spawnSync(process.execPath, [join(tree, 'scripts', 'start.mjs')], { cwd: tree, encoding: 'utf8' });
+
+  it('builds a stale tree first, then runs the bundle in its own process; an up-to-date one it only runs', () => {
+    installCompiler();
+    const first = start();
+    expect(first.status).toBe(0);
+    expect(first.stdout).toBe('started 2');
+    expect(compilerRuns()).toBe(1);
+    const again = start();
+    expect(again).toMatchObject({ status: 0, stdout: 'started 2', stderr: '' });
+    expect(compilerRuns()).toBe(1);
+    expect(bundlerRuns()).toBe(1);
+  });
+
+  it('does not run a build that failed', () => {
+    installCompiler();
+    rmSync(join(tree, 'node_modules', 'esbuild'), { recursive: true });
+    const result = start();
+    expect(result.status).toBe(1);
+    expect(result.stdout).toBe('');
+  });
+});
+
 describe('npm scripts', () => {
-  const scripts = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')).scripts as Record<
-    string,
-    string
-  >;
+  const pkg = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+    main: string;
+    scripts: Record<string, string>;
+  };
+  const { scripts } = pkg;
 
   it('npm install builds; npm start and npm run alert only check the build, then run node on dist/', () => {
     expect(scripts.prepare).toBe('node scripts/build.mjs --if-stale');
-    expect(scripts.prestart).toBe('node scripts/build.mjs --if-stale');
+    expect(scripts.prestart).toBeUndefined();
     expect(scripts.prealert).toBe('node scripts/build.mjs --if-stale');
-    expect(scripts.start).toMatch(/^node .*dist\/src\/index\.js$/);
+    expect(scripts.start).toMatch(/^node .*scripts\/start\.mjs$/);
     expect(scripts.alert).toMatch(/^node dist\/scripts\/post-alert\.js$/);
     expect(`${scripts.start} ${scripts.alert}`).not.toMatch(/tsx|tsc/);
+  });
+
+  it('main is the bundle start.mjs runs', () => {
+    const startScript = readFileSync(join(ROOT, 'scripts', 'build.mjs'), 'utf8');
+    expect(pkg.main).toBe('dist/bundle/index.js');
+    expect(startScript).toContain("export const ENTRY = join(DIST, 'bundle', 'index.js');");
   });
 });

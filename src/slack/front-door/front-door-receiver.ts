@@ -1,35 +1,23 @@
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
-import { fileURLToPath } from 'node:url';
-import { Worker } from 'node:worker_threads';
+import type { Worker } from 'node:worker_threads';
 import type { App, CustomRoute, Receiver } from '@slack/bolt';
 import type { Level, Logger } from 'pino';
 import { createRouteServer } from '../route-server.js';
-import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol.js';
+import { FrontDoorThread } from './front-door-launch.js';
+import type { AppMessage, FrontDoorMessage, FrontDoorOpening, FrontDoorThreadSettings } from './protocol.js';
 
-export type FrontDoorOptions = Omit<FrontDoorSettings, 'port' | 'routes' | 'routePort'> & {
+export type FrontDoorOptions = FrontDoorThreadSettings & {
   readonly routes: readonly CustomRoute[];
   readonly logger: Logger;
   /** How long a front door that died is given before it is started again. */
   readonly restartDelayMs?: number;
+  /**
+   * A thread already started with these settings (the entry point starts it while the app loads); taken over
+   * for the first opening. One started with other settings is ended and a new one started.
+   */
+  readonly thread?: FrontDoorThread;
 };
-
-/**
- * The front door thread runs the compiled `front-door-thread.js` beside this file. Run from TypeScript sources
- * (development, tests), it is loaded through tsx's require hook, which (unlike module loader hooks on Node 20)
- * also works inside a worker thread.
- */
-function startThread(settings: FrontDoorSettings): Worker {
-  // Preloads given to the process (`--import` of an agent or a probe) are for the app, not the front door.
-  const options = { workerData: settings, execArgv: [] };
-  if (!import.meta.url.endsWith('.ts'))
-    return new Worker(new URL('./front-door-thread.js', import.meta.url), options);
-  const entry = fileURLToPath(new URL('./front-door-thread.ts', import.meta.url));
-  const tsx = createRequire(import.meta.url).resolve('tsx/cjs/api');
-  const code = `require(${JSON.stringify(tsx)}).require(${JSON.stringify(entry)}, ${JSON.stringify(entry)});`;
-  return new Worker(code, { ...options, eval: true });
-}
 
 const CLOSE_TIMEOUT_MS = 5_000;
 
@@ -63,6 +51,7 @@ export class FrontDoorReceiver implements Receiver {
   private boundPort: number | undefined;
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
+  private earlyTaken = false;
 
   constructor(private readonly options: FrontDoorOptions) {}
 
@@ -117,14 +106,14 @@ export class FrontDoorReceiver implements Receiver {
   }
 
   private open(port: number, routePort: number): Promise<number> {
-    const { logger, routes, restartDelayMs: _, ...shared } = this.options;
-    const settings: FrontDoorSettings = {
-      ...shared,
+    const { logger, routes, restartDelayMs: _, thread: early, ...settings } = this.options;
+    const opening: FrontDoorOpening = {
       port,
       routePort,
       routes: routes.map((route) => ({ path: route.path, methods: [route.method].flat() })),
     };
-    const thread = startThread(settings);
+    const started = this.takeEarlyThread(early, settings) ?? new FrontDoorThread(settings);
+    const thread = started.worker;
     return new Promise<number>((resolve, reject) => {
       let opened = false;
       thread.on('message', (message: FrontDoorMessage) => {
@@ -151,7 +140,7 @@ export class FrontDoorReceiver implements Receiver {
       });
       thread.on('exit', (code) => {
         if (!opened) {
-          reject(new Error(`the front door thread exited while starting (code ${code})`));
+          reject(started.failure ?? new Error(`the front door thread exited while starting (code ${code})`));
           return;
         }
         if (this.thread === thread) this.thread = undefined;
@@ -160,7 +149,27 @@ export class FrontDoorReceiver implements Receiver {
         logger.error({ code }, 'the front door thread stopped unexpectedly; starting it again');
         this.scheduleReopen(this.boundPort ?? port, routePort);
       });
+      // A thread started early may have failed before anyone listened.
+      const failure = started.failure;
+      if (failure) {
+        reject(failure);
+        return;
+      }
+      thread.postMessage({ kind: 'open', ...opening } satisfies AppMessage);
     });
+  }
+
+  /** The thread the entry point started early, once, if it was started with the same settings and is alive. */
+  private takeEarlyThread(
+    early: FrontDoorThread | undefined,
+    settings: FrontDoorThreadSettings,
+  ): FrontDoorThread | undefined {
+    if (!early || this.earlyTaken) return undefined;
+    this.earlyTaken = true;
+    if (early.startedWith(settings)) return early;
+    this.options.logger.warn('the front door thread started early has other settings; starting another');
+    void early.worker.terminate();
+    return undefined;
   }
 
   private scheduleReopen(port: number, routePort: number): void {

@@ -1,12 +1,12 @@
 import { type IncomingMessage, request, type ServerResponse } from 'node:http';
-import { parentPort, workerData } from 'node:worker_threads';
+import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../logger.js';
 import { acknowledge, type CommandAck, isSlashCommand } from '../commands/command-table.js';
 import { type ViewAck, viewSubmissionAck } from '../commands/flow-form.js';
 import { routeServerAgent } from '../route-server.js';
 import { sendJson } from '../routes.js';
-import { createFrontDoorServer } from './front-door-server.js';
-import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol.js';
+import { createFrontDoorServer, type FrontDoorServer } from './front-door-server.js';
+import type { AppMessage, FrontDoorMessage, FrontDoorOpening, FrontDoorThreadSettings } from './protocol.js';
 
 /**
  * The front door: a thread that only receives Slack's requests (Bolt checks their signatures), acknowledges
@@ -16,9 +16,12 @@ import type { AppMessage, FrontDoorMessage, FrontDoorSettings } from './protocol
  * on top of the app's.
  */
 
-const channel = parentPort;
-if (!channel) throw new Error('the front door runs as a worker thread');
-const settings = workerData as FrontDoorSettings;
+const channel: MessagePort = parentPort ?? notAThread();
+const settings = workerData as FrontDoorThreadSettings;
+
+function notAThread(): never {
+  throw new Error('the front door runs as a worker thread');
+}
 const send = (message: FrontDoorMessage) => channel.postMessage(message);
 const logger = createLogger({
   level: settings.logLevel,
@@ -44,12 +47,12 @@ const HOP_BY_HOP = new Set([
  * the app answers before the body has all arrived (a refusal), the rest is not passed on: the front door's
  * own server reads it or closes the connection properly (see connection-guard).
  */
-function passOn(req: IncomingMessage, res: ServerResponse): void {
+function passOn(routePort: number, req: IncomingMessage, res: ServerResponse): void {
   let answered = false;
   const upstream = request(
     {
       host: '127.0.0.1',
-      port: settings.routePort,
+      port: routePort,
       method: req.method,
       path: req.url,
       headers: req.headers,
@@ -125,29 +128,59 @@ function askTheApp(
   });
 }
 
-const server = createFrontDoorServer({
-  signingSecret: settings.signingSecret,
-  routes: settings.routes.map((route) => ({ path: route.path, methods: route.methods, handler: passOn })),
-  logger,
-  onSlackRequest: async ({ body, retryNum, retryReason, ack }) => {
-    // Events were acknowledged on arrival; everything else is acknowledged here, before it is handed over.
-    if (ack) {
-      if (needsTheApp(body)) {
-        await ack(await askTheApp(body, retryNum, retryReason));
-        return;
+/** Starts listening where the app says, once; the app hears `listening` or `failed`. */
+function open(opening: FrontDoorOpening): FrontDoorServer {
+  const server = createFrontDoorServer({
+    signingSecret: settings.signingSecret,
+    routes: opening.routes.map((route) => ({
+      path: route.path,
+      methods: route.methods,
+      handler: (req: IncomingMessage, res: ServerResponse) => passOn(opening.routePort, req, res),
+    })),
+    logger,
+    onSlackRequest: async ({ body, retryNum, retryReason, ack }) => {
+      // Events were acknowledged on arrival; everything else is acknowledged here, before it is handed over.
+      if (ack) {
+        if (needsTheApp(body)) {
+          await ack(await askTheApp(body, retryNum, retryReason));
+          return;
+        }
+        await ack(acknowledgement(body));
       }
-      await ack(acknowledgement(body));
-    }
-    send({ kind: 'request', body, retryNum, retryReason });
-  },
-});
+      send({ kind: 'request', body, retryNum, retryReason });
+    },
+  });
+  server.listen(opening.port).then(
+    (port) => send({ kind: 'listening', port }),
+    (error: unknown) => {
+      const code = (error as { code?: unknown } | undefined)?.code;
+      send({
+        kind: 'failed',
+        message: error instanceof Error ? error.message : String(error),
+        code: typeof code === 'string' ? code : undefined,
+      });
+      channel.close();
+    },
+  );
+  return server;
+}
+
+let server: FrontDoorServer | undefined;
 
 channel.on('message', (message: AppMessage) => {
+  if (message.kind === 'open') {
+    server ??= open(message);
+    return;
+  }
   if (message.kind === 'answer') {
     answers.get(message.id)?.(message.response);
     return;
   }
   if (message.kind !== 'close') return;
+  if (!server) {
+    channel.close();
+    return;
+  }
   // Stops taking connections; requests already received are answered before the thread ends.
   server
     .close()
@@ -157,16 +190,3 @@ channel.on('message', (message: AppMessage) => {
       channel.close();
     });
 });
-
-server.listen(settings.port).then(
-  (port) => send({ kind: 'listening', port }),
-  (error: unknown) => {
-    const code = (error as { code?: unknown } | undefined)?.code;
-    send({
-      kind: 'failed',
-      message: error instanceof Error ? error.message : String(error),
-      code: typeof code === 'string' ? code : undefined,
-    });
-    channel.close();
-  },
-);

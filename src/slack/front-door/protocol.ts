@@ -1,15 +1,14 @@
 import type { LogLevel } from '../../config/config.js';
 import type { EnvironmentNames } from '../../core/commands/flow-command.js';
 
-/** What the front door thread is started with (structured-cloned into it). */
-export interface FrontDoorSettings {
-  readonly port: number;
+/**
+ * What the front door thread is started with (structured-cloned into it): all it needs to load and to
+ * acknowledge. Where it listens comes later, in the `open` message, so the thread can be started before the
+ * app has loaded (see front-door-launch.ts).
+ */
+export interface FrontDoorThreadSettings {
   readonly signingSecret: string;
   readonly environments: EnvironmentNames;
-  /** Flowbot's own routes (health, metrics, alert intake): served beside /slack/events, answered by the app. */
-  readonly routes: readonly { readonly path: string; readonly methods: readonly string[] }[];
-  /** The loopback port of the app's route server, where those routes are passed on to. */
-  readonly routePort: number;
   /** Lines below this level are not even sent to the app. */
   readonly logLevel: LogLevel;
   /**
@@ -17,6 +16,15 @@ export interface FrontDoorSettings {
    * (a key picker's options) before answering without it (ms).
    */
   readonly answerTimeoutMs?: number;
+}
+
+/** Where and what the front door serves, sent once the app is ready to take what it hands over. */
+export interface FrontDoorOpening {
+  readonly port: number;
+  /** Flowbot's own routes (health, metrics, alert intake): served beside /slack/events, answered by the app. */
+  readonly routes: readonly { readonly path: string; readonly methods: readonly string[] }[];
+  /** The loopback port of the app's route server, where those routes are passed on to. */
+  readonly routePort: number;
 }
 
 /** From the front door to the app. */
@@ -40,6 +48,8 @@ export type FrontDoorMessage =
 
 /** From the app to the front door. */
 export type AppMessage =
+  /** Start listening (once). */
+  | ({ readonly kind: 'open' } & FrontDoorOpening)
   | { readonly kind: 'close' }
   /** The acknowledgement body for a request handed over with `answerId` (undefined: an empty one). */
   | { readonly kind: 'answer'; readonly id: number; readonly response: unknown };

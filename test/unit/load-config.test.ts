@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { DEFAULT_QSTASH_URL, formatConfigProblems, loadConfig } from '../../src/config/load-config.js';
@@ -647,5 +648,56 @@ describe('loadConfig: the watcher’s conditions', () => {
       expect(problemsOf({ ...watching, FLOW_WATCH_GLOBAL_PARALLELISM: value }).join('\n')).toContain(
         'FLOW_WATCH_GLOBAL_PARALLELISM',
       );
+  });
+});
+
+describe('loadConfig: every numeric setting takes a whole number in decimal digits, nothing else', () => {
+  const everything = { ...http, FLOW_WATCH_KEYS: 'orders-*', FLOW_WATCH_CHANNEL: 'CALERTS01' };
+  const numeric = (Object.keys(DEFAULTS) as (keyof typeof DEFAULTS)[]).filter((name) =>
+    /^\d+$/.test(DEFAULTS[name]),
+  );
+
+  it('covers every setting whose default is a number', () => {
+    expect(numeric).toEqual(
+      expect.arrayContaining([
+        'PORT',
+        'QSTASH_MAX_CONCURRENT',
+        'FLOW_BULK_CONCURRENCY',
+        'FLOW_WATCH_WAITLIST',
+      ]),
+    );
+    expect(numeric.length).toBeGreaterThanOrEqual(14);
+  });
+
+  it('refuses other bases, exponents, fractions, signs, separators and other scripts’ digits, naming it', () => {
+    const written = fc
+      .nat(1_000)
+      .chain((n) =>
+        fc.constantFrom(
+          `0x${n.toString(16)}`,
+          `0b${n.toString(2)}`,
+          `0o${n.toString(8)}`,
+          `${n}e0`,
+          `${n}.0`,
+          `+${n}`,
+          `-${n}`,
+          `${n}_0`,
+          `${n} 0`,
+          [...String(n)].map((digit) => String.fromCharCode(0x0660 + Number(digit))).join(''),
+          'Infinity',
+          'NaN',
+        ),
+      );
+    fc.assert(
+      fc.property(fc.constantFrom(...numeric), written, (name, value) => {
+        const problems = problemsOf({ ...everything, [name]: value }).join('\n');
+        expect(problems, `${name}=${value}`).toContain(name);
+      }),
+    );
+  });
+
+  it('reads leading zeros as the same number', () => {
+    for (const name of numeric)
+      expect(configOf({ ...everything, [name]: `00${DEFAULTS[name]}` }), name).toEqual(configOf(everything));
   });
 });

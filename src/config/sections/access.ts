@@ -1,8 +1,8 @@
-import { z } from 'zod';
 import { isSubjectId } from '../../core/access/subjects.js';
 import type { Config } from '../config.js';
 import { DEFAULTS } from '../defaults.js';
 import { type EnvReader, splitList } from '../env-reader.js';
+import { wholeNumber } from './checks.js';
 
 /** Who may act: `FLOW_ALLOWED_USERS` (IDs only), the group cache, and the policy file. */
 export function readAccess(env: EnvReader): Config['access'] {
@@ -21,7 +21,7 @@ export function readAccess(env: EnvReader): Config['access'] {
     env.checked(
       'FLOW_GROUP_CACHE_SECONDS',
       env.read('FLOW_GROUP_CACHE_SECONDS') ?? DEFAULTS.FLOW_GROUP_CACHE_SECONDS,
-      z.coerce.number().int().min(0).max(86_400),
+      wholeNumber(0, 86_400),
       'seconds from 0 to 86400',
     ) ?? 0;
   return { allowedSubjects, groupCacheTtlMs: seconds * 1000, policyFile: env.read('FLOW_POLICY_FILE') };

@@ -3,7 +3,7 @@ import { parseDurationSeconds } from '../../core/durations.js';
 import type { Config } from '../config.js';
 import { DEFAULTS } from '../defaults.js';
 import { type EnvReader, splitList } from '../env-reader.js';
-import { CHANNEL_ID, channelId } from './checks.js';
+import { CHANNEL_ID, channelId, wholeNumber } from './checks.js';
 
 // Names starting with __ are Prometheus's own (never sent to receivers), `__proto__` among them.
 const LABEL = z.string().regex(/^(?!__)[a-zA-Z_][a-zA-Z0-9_]{0,63}$/);
@@ -33,7 +33,7 @@ export function readAlerts(env: EnvReader): Config['alerts'] {
     env.checked(
       'ALERTS_MAX_KEYS_PER_REQUEST',
       env.read('ALERTS_MAX_KEYS_PER_REQUEST') ?? DEFAULTS.ALERTS_MAX_KEYS_PER_REQUEST,
-      z.coerce.number().int().min(1).max(1000),
+      wholeNumber(1, 1000),
       'a whole number of keys from 1 to 1000',
     ) ?? Number(DEFAULTS.ALERTS_MAX_KEYS_PER_REQUEST);
   return {
@@ -59,7 +59,7 @@ export function readAlerts(env: EnvReader): Config['alerts'] {
         env.checked(
           'ALERTS_ROLLUP_AFTER',
           env.read('ALERTS_ROLLUP_AFTER') ?? DEFAULTS.ALERTS_ROLLUP_AFTER,
-          z.coerce.number().int().min(1).max(50),
+          wholeNumber(1, 50),
           'a whole number of keys from 1 to 50',
         ) ?? Number(DEFAULTS.ALERTS_ROLLUP_AFTER),
       windowMs: duration(env, 'ALERTS_ROLLUP_WINDOW', 10, 86_400, 'a duration from 10s to 24h, such as 10m'),

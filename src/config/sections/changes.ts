@@ -2,6 +2,7 @@ import { parseDurationSeconds } from '../../core/durations.js';
 import type { Config } from '../config.js';
 import { DEFAULTS } from '../defaults.js';
 import type { EnvReader } from '../env-reader.js';
+import { wholeNumber } from './checks.js';
 
 /** How changes are paced: reminders for keys left paused, the per-person rate limit, bulk actions' pace. */
 export function readChanges(env: EnvReader): Pick<Config, 'pauseReminderMs' | 'rateLimit' | 'bulk'> {
@@ -9,15 +10,13 @@ export function readChanges(env: EnvReader): Pick<Config, 'pauseReminderMs' | 'r
 }
 
 function bulk(env: EnvReader): Config['bulk'] {
-  const whole = (name: 'FLOW_BULK_CONCURRENCY' | 'FLOW_BULK_QSTASH_RPS', max: number): number => {
-    const text = env.read(name) ?? DEFAULTS[name];
-    const value = /^\d{1,5}$/.test(text) ? Number(text) : Number.NaN;
-    if (!(value >= 1 && value <= max)) {
-      env.invalid(name, `a whole number from 1 to ${max}`);
-      return Number(DEFAULTS[name]);
-    }
-    return value;
-  };
+  const whole = (name: 'FLOW_BULK_CONCURRENCY' | 'FLOW_BULK_QSTASH_RPS', max: number): number =>
+    env.checked(
+      name,
+      env.read(name) ?? DEFAULTS[name],
+      wholeNumber(1, max),
+      `a whole number from 1 to ${max}`,
+    ) ?? Number(DEFAULTS[name]);
   return {
     concurrency: whole('FLOW_BULK_CONCURRENCY', 50),
     qstashRequestsPerSecond: whole('FLOW_BULK_QSTASH_RPS', 1000),

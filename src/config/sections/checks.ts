@@ -15,3 +15,16 @@ export const httpUrl = z.string().refine((value) => {
 export const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/);
 
 export const CHANNEL_ID = 'a Slack channel ID (C…), not a name';
+
+/**
+ * A whole number written in decimal digits, from `min` to `max`: what every numeric setting takes. Stricter
+ * than `z.coerce.number()`, which also takes `0x10`, `0b11`, `1e3` and `1.0` as numbers, so a typo or a value
+ * meant for another tool could pass as a setting nobody wrote.
+ */
+export function wholeNumber(min: number, max: number) {
+  return z
+    .string()
+    .regex(/^\d{1,16}$/)
+    .transform(Number)
+    .pipe(z.number().int().min(min).max(max));
+}

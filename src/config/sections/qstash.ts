@@ -1,9 +1,8 @@
-import { z } from 'zod';
 import type { QStashEnvironmentSettings } from '../../core/qstash/environments.js';
 import type { Config } from '../config.js';
 import { DEFAULTS } from '../defaults.js';
 import { type EnvReader, splitList } from '../env-reader.js';
-import { httpUrl } from './checks.js';
+import { httpUrl, wholeNumber } from './checks.js';
 
 const ENVIRONMENT_NAME = /^[a-z][a-z0-9_-]{0,31}$/;
 
@@ -20,14 +19,14 @@ export function readQStash(env: EnvReader): Config['qstash'] {
         env.checked(
           'QSTASH_MAX_CONCURRENT',
           env.read('QSTASH_MAX_CONCURRENT') ?? DEFAULTS.QSTASH_MAX_CONCURRENT,
-          z.coerce.number().int().min(1).max(10_000),
+          wholeNumber(1, 10_000),
           'a whole number of calls from 1 to 10000',
         ) ?? 1,
       maxQueued:
         env.checked(
           'FLOW_MAX_QUEUED',
           env.read('FLOW_MAX_QUEUED') ?? DEFAULTS.FLOW_MAX_QUEUED,
-          z.coerce.number().int().min(0).max(1_000_000),
+          wholeNumber(0, 1_000_000),
           'a whole number of waiting calls from 0 to 1000000',
         ) ?? 0,
     },

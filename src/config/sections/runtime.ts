@@ -2,6 +2,7 @@ import { z } from 'zod';
 import type { Config, LogLevel } from '../config.js';
 import { DEFAULTS } from '../defaults.js';
 import type { EnvReader } from '../env-reader.js';
+import { wholeNumber } from './checks.js';
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
 
@@ -11,7 +12,7 @@ export function readPort(env: EnvReader): number {
     env.checked(
       'PORT',
       env.read('PORT') ?? DEFAULTS.PORT,
-      z.coerce.number().int().min(0).max(65535),
+      wholeNumber(0, 65535),
       'must be a port number from 0 to 65535',
     ) ?? 0
   );

@@ -1,10 +1,9 @@
-import { z } from 'zod';
 import { parseDurationSeconds } from '../../core/durations.js';
 import { checkPattern, MAX_PATTERN_LENGTH, MAX_PATTERN_WILDCARDS } from '../../core/glob.js';
 import type { Config } from '../config.js';
 import { DEFAULTS, type Defaulted } from '../defaults.js';
 import { type EnvReader, splitList } from '../env-reader.js';
-import { CHANNEL_ID, channelId } from './checks.js';
+import { CHANNEL_ID, channelId, wholeNumber } from './checks.js';
 
 /**
  * The watcher: on when `FLOW_WATCH_KEYS` names keys. Its environments must be configured ones; its channel
@@ -39,14 +38,14 @@ export function readWatch(
   const threshold = env.checked(
     'FLOW_WATCH_WAITLIST',
     env.read('FLOW_WATCH_WAITLIST') ?? DEFAULTS.FLOW_WATCH_WAITLIST,
-    z.coerce.number().int().min(0).max(1e12),
+    wholeNumber(0, 1e12),
     'a whole number of waiting messages (0: alert on paused keys only)',
   );
   const rounds = (name: Defaulted, what: string) =>
     env.checked(
       name,
       env.read(name) ?? DEFAULTS[name],
-      z.coerce.number().int().min(0).max(1_000),
+      wholeNumber(0, 1_000),
       `a whole number of watcher rounds, at most 1000 (0: ${what} off)`,
     ) ?? 0;
   const saturatedRounds = rounds('FLOW_WATCH_SATURATED_ROUNDS', 'saturation alerts');
@@ -56,14 +55,14 @@ export function readWatch(
     env.checked(
       'FLOW_WATCH_GROWTH_MIN',
       env.read('FLOW_WATCH_GROWTH_MIN') ?? DEFAULTS.FLOW_WATCH_GROWTH_MIN,
-      z.coerce.number().int().min(1).max(1e12),
+      wholeNumber(1, 1e12),
       'a whole number of messages, at least 1',
     ) ?? 1;
   const globalParallelismPercent =
     env.checked(
       'FLOW_WATCH_GLOBAL_PARALLELISM',
       env.read('FLOW_WATCH_GLOBAL_PARALLELISM') ?? DEFAULTS.FLOW_WATCH_GLOBAL_PARALLELISM,
-      z.coerce.number().int().min(0).max(100),
+      wholeNumber(0, 100),
       'a whole percentage from 0 to 100 (0: off)',
     ) ?? 0;
   const channel =

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Timer } from '../../src/core/scheduler/timers.js';
+import { MemoryStateStore } from '../../src/core/store/memory-store.js';
 import { SqliteStateStore } from '../../src/core/store/sqlite-store.js';
 import {
   ALLOWED_USER,
@@ -551,6 +552,64 @@ describe('durability', () => {
     });
     await waitForSummary(second, ts, 'resumed 12 of 12 keys');
     ranOnce(second, keys, [...first.logs.audits(), ...second.logs.audits()]);
+  });
+});
+
+describe('a key an earlier runner claimed (a runner that died between claiming a key and changing it)', () => {
+  /**
+   * A store in which, when this runner comes to the batch's third key, a claim on it is already there, as an
+   * earlier runner that died would have left it; `onPlant` runs then (to say what that runner got done).
+   */
+  function storeWithDeadRunnerClaim(onPlant: () => void) {
+    const store = new MemoryStateStore();
+    let planted = false;
+    const wrapped = new Proxy(store, {
+      get(target, property, receiver) {
+        if (property === 'compareAndSet')
+          return async (...args: Parameters<MemoryStateStore['compareAndSet']>) => {
+            const [namespace, id, , , options] = args;
+            if (!planted && namespace === 'once' && /^bulk:.+:2$/.test(id)) {
+              planted = true;
+              await target.compareAndSet(namespace, id, undefined, 'a-runner-that-died', options);
+              onPlant();
+            }
+            return target.compareAndSet(...args);
+          };
+        const value: unknown = Reflect.get(target, property, receiver);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+    return { store: wrapped, planted: () => planted };
+  }
+
+  async function runBatch(onPlant: (h: Harness, keys: string[]) => void) {
+    let started: { h: Harness; keys: string[] } | undefined;
+    const dead = storeWithDeadRunnerClaim(() => started && onPlant(started.h, started.keys));
+    const h = await harness({
+      env: { FLOW_POLICY_FILE: policyFile(POLICY), FLOW_ALLOWED_USERS: '', FLOW_BULK_CONCURRENCY: '1' },
+      flowbot: { store: dead.store },
+    });
+    const keys = seed(h, 'orders-us', 5);
+    started = { h, keys };
+    await confirm(h, confirmButton(await preview(h, 'resume orders-us-*'))?.value ?? '');
+    await waitForSummary(h, await summaryTs(h), 'resumed 5 of 5 keys');
+    expect(dead.planted()).toBe(true);
+    return { h, keys };
+  }
+
+  it('it never changed the key: this runner checks the key, changes it, and reports it', async () => {
+    const { h, keys } = await runBatch(() => {});
+    for (const key of keys) expect(h.qstash.getKey(key)?.isPaused, key).toBe(false);
+    ranOnce(h, keys);
+  });
+
+  it('it did change the key: reported done without a second change', async () => {
+    const { h, keys } = await runBatch((h, keys) =>
+      h.qstash.setKey({ flowControlKey: keys[2] ?? '', isPaused: false }),
+    );
+    for (const key of keys) expect(h.qstash.getKey(key)?.isPaused, key).toBe(false);
+    expect(h.qstash.appliedMutations(keys[2] ?? '', 'resume')).toBe(0);
+    ranOnce(h, [...keys.slice(0, 2), ...keys.slice(3)]);
   });
 });
 

@@ -74,8 +74,11 @@ export interface HarnessOptions {
   frontDoor?: boolean;
   /** QStash call timing, over the harness's fast defaults (tests that move large answers need longer). */
   qstash?: { attemptTimeoutMs?: number; totalTimeoutMs?: number };
-  /** Home tab publishing, workflow step bounds and the key list's age (tests make them short). */
-  flowbot?: Pick<FlowbotOptions, 'homes' | 'workflowStepTimeoutMs' | 'keyListMaxAgeMs'>;
+  /**
+   * Home tab publishing, workflow step bounds and the key list's age (tests make them short); a store of the
+   * test's own instead of the one the config names.
+   */
+  flowbot?: Pick<FlowbotOptions, 'homes' | 'workflowStepTimeoutMs' | 'keyListMaxAgeMs' | 'store'>;
   /** QStash call timing instead of the harness's fast-failing defaults (e.g. to let a 2 s QStash answer). */
   qstashTiming?: FlowbotOptions['qstash'];
 }

@@ -87,6 +87,8 @@ export interface BulkParts {
   readonly rateLimiter: MutationRateLimiter | undefined;
   /** One key's change through the pipeline (already counted against the rate limit). */
   readonly run: (request: ChangeRequest, options: RunOptions) => Promise<Outcome>;
+  /** The key's state now, unaudited: 'not_found', or undefined when QStash could not say. */
+  readonly peek: (target: KeyRef) => Promise<FlowKeyState | 'not_found' | undefined>;
   readonly approve: (request: DecisionRequest, options: RunOptions) => Promise<DecisionOutcome>;
   readonly reject: (request: DecisionRequest) => Promise<DecisionOutcome>;
   readonly reporter: BulkReporter;
@@ -494,6 +496,8 @@ export class BulkActions {
 
   /** One key through the pipeline, as the person who confirmed, once; QStash trouble is tried again. */
   private async runKey(batch: BulkBatch, index: number, target: KeyRef): Promise<BulkKeyResult> {
+    let onceId = `bulk:${batch.id}:${index}`;
+    let claimChecked = false;
     for (let attempt = 1; ; attempt++) {
       const outcome = await this.parts.run(
         {
@@ -504,10 +508,19 @@ export class BulkActions {
           channelId: batch.channelId,
           source: 'bulk',
           change: batch.change,
-          onceId: `bulk:${batch.id}:${index}`,
+          onceId,
         },
         { rateCounted: true },
       );
+      if (outcome.kind === 'duplicate' && !claimChecked) {
+        // The key's once-claim is held: an earlier runner of this batch (stopped, or on a replica that died)
+        // claimed it, and either changed the key or died before it could. The key's state says which.
+        claimChecked = true;
+        const held = await this.heldClaim(batch.change, target);
+        if (held !== 'again') return held;
+        onceId = `${onceId}:again`;
+        continue;
+      }
       if (
         outcome.kind === 'failed' &&
         RETRYABLE.has(outcome.error.kind) &&
@@ -519,6 +532,20 @@ export class BulkActions {
       }
       return resultOf(outcome);
     }
+  }
+
+  /**
+   * A key whose once-claim an earlier runner holds: done when the key is already as the change leaves it,
+   * 'again' when it is not (that runner died before changing it), failed when QStash can't say. Ramps and
+   * other changes leave no single state to check, so their claim counts as done, as it always did.
+   */
+  private async heldClaim(change: Change, target: KeyRef): Promise<BulkKeyResult | 'again'> {
+    if (change.action !== 'pause' && change.action !== 'resume') return { kind: 'done' };
+    const state = await this.parts.peek(target);
+    if (state === undefined) return { kind: 'failed', error: 'unavailable' };
+    if (state === 'not_found') return { kind: 'failed', error: 'not_found' };
+    if (state.paused !== (change.action === 'pause')) return 'again';
+    return { kind: 'done', paused: state.paused, waitlist: state.waitlistSize };
   }
 
   /** Spaces key starts so that this replica's batches together stay under the QStash requests per second. */
@@ -641,7 +668,7 @@ function resultOf(outcome: Outcome): BulkKeyResult {
         ...(outcome.after ? { paused: outcome.after.paused, waitlist: outcome.after.waitlistSize } : {}),
         ...(outcome.ramp?.message ? { ramp: outcome.ramp.message } : {}),
       };
-    // The key's once-claim is held: this batch applied it before a restart lost the record of it.
+    // A claim still held after the key's state was checked (runKey): another runner has it in hand right now.
     case 'duplicate':
       return { kind: 'done' };
     case 'refused':

@@ -127,6 +127,7 @@ export class FlowOperations {
       store: parts.store,
       rateLimiter: parts.rateLimiter,
       run: (request, options) => this.runChange(request, options),
+      peek: (target) => this.peek(target),
       approve: (request, options) => this.decisions.approve(request, options),
       reject: (request) => this.decisions.reject(request),
       reporter: parts.bulkReporter ?? NO_BULK_REPORTER,
@@ -137,12 +138,12 @@ export class FlowOperations {
     });
   }
 
-  /** Called after every successful change, whatever started it (timers, alerts and ramps follow changes). */
   /** Changes waiting on QStash now, and the most at once so far (see `ChangePipeline.changesInFlight`). */
   changesInFlight(): ReturnType<ChangePipeline['changesInFlight']> {
     return this.pipeline.changesInFlight();
   }
 
+  /** Called after every successful change, whatever started it (timers, alerts and ramps follow changes). */
   onChange(listener: ChangeListener): void {
     this.pipeline.onChange(listener);
   }

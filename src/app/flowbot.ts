@@ -159,7 +159,14 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     routes,
     installation,
     options.frontDoor
-      ? { frontDoor: options.frontDoorThread ? { thread: options.frontDoorThread } : {} }
+      ? {
+          frontDoor: {
+            ...(options.frontDoorThread ? { thread: options.frontDoorThread } : {}),
+            work,
+            // Not one QStash environment's: the app as a whole had as much in flight as it may.
+            onRefused: () => metrics.recordOverload('', 'in_flight'),
+          },
+        }
       : {},
   );
   const { app } = bolt;
@@ -196,7 +203,7 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     bulkPacing: { ...DEFAULT_BULK_PACING, ...config.bulk },
     ...(rateLimiter ? { rateLimiter } : {}),
     holderId,
-    onOverload: (environment) => metrics.recordOverload(environment),
+    onOverload: (environment) => metrics.recordOverload(environment, 'qstash_queue'),
   });
   metrics.watchChanges(() => operations.changesInFlight());
   followChanges(operations, timers, config.pauseReminderMs, logger);

@@ -14,7 +14,7 @@ export class FlowbotMetrics {
   private readonly qstashErrors: Counter<'operation' | 'status'>;
   private readonly slackErrors: Counter<'method' | 'error'>;
   private readonly alertsDropped: Counter<'reason'>;
-  private readonly overloads: Counter<'environment'>;
+  private readonly overloads: Counter<'environment' | 'reason'>;
 
   constructor(inFlight: () => number) {
     collectDefaultMetrics({ register: this.registry, prefix: 'flowbot_' });
@@ -51,8 +51,8 @@ export class FlowbotMetrics {
     });
     this.overloads = new Counter({
       name: 'flowbot_overload_refusals_total',
-      help: 'Requests refused at once because their QStash environment had as much work waiting as allowed',
-      labelNames: ['environment'],
+      help: 'Requests refused at once as overloaded: reason qstash_queue, their QStash environment had as many calls waiting as FLOW_MAX_QUEUED; reason in_flight (environment empty), Flowbot had as many requests in flight as FLOW_MAX_IN_FLIGHT and the front door did not hand them over (events dropped included)',
+      labelNames: ['environment', 'reason'],
       registers: [this.registry],
     });
     new Gauge({
@@ -75,8 +75,9 @@ export class FlowbotMetrics {
     if (report.errorCode !== undefined) this.qstashErrors.inc({ operation: report.operation, status });
   }
 
-  recordOverload(environment: string): void {
-    this.overloads.inc({ environment });
+  /** `environment`: the QStash environment for `qstash_queue`, empty for `in_flight` (Flowbot as a whole). */
+  recordOverload(environment: string, reason: 'qstash_queue' | 'in_flight'): void {
+    this.overloads.inc({ environment, reason });
   }
 
   /** Calls in flight and waiting, per QStash environment, read when scraped. */

@@ -15,6 +15,11 @@ export interface Config {
     readonly apiUrl: string | undefined;
   };
   readonly port: number;
+  /**
+   * Slack requests handed to the app and not yet finished (their work and reply included) past which the
+   * front door answers new ones "overloaded" instead of handing them over (HTTP mode with the front door).
+   */
+  readonly maxInFlight: number;
   readonly qstash: {
     readonly environments: readonly QStashEnvironmentSettings[];
     /** Per environment: calls in flight at once, and calls allowed to wait before new work is refused. */

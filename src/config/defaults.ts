@@ -8,6 +8,8 @@ export const DEFAULTS = {
   /** QStash's burst limit: 100 requests a second (https://upstash.com/pricing/qstash, the lowest plan). */
   QSTASH_MAX_CONCURRENT: '100',
   FLOW_MAX_QUEUED: '1000',
+  /** Derived from the heap budget: see `inFlightBoundFor`. */
+  FLOW_MAX_IN_FLIGHT: 'auto',
   FLOW_GROUP_CACHE_SECONDS: '300',
   FLOW_PAUSE_REMINDER: '1h',
   FLOW_RATE_LIMIT: '30/1m',

@@ -5,7 +5,7 @@ import { readAccess } from './sections/access.js';
 import { readAlerts } from './sections/alerts.js';
 import { readChanges } from './sections/changes.js';
 import { readQStash } from './sections/qstash.js';
-import { readPort, readRuntime } from './sections/runtime.js';
+import { readMaxInFlight, readPort, readRuntime } from './sections/runtime.js';
 import { readSlack } from './sections/slack.js';
 import { readWatch } from './sections/watch.js';
 
@@ -24,6 +24,7 @@ export function loadConfig(variables: Env): ConfigResult {
   const env = new EnvReader(variables);
   const slack = readSlack(env);
   const port = readPort(env);
+  const maxInFlight = readMaxInFlight(env);
   const qstash = readQStash(env);
   const access = readAccess(env);
   const changes = readChanges(env);
@@ -35,7 +36,10 @@ export function loadConfig(variables: Env): ConfigResult {
   );
   const runtime = readRuntime(env);
   if (env.problems.length > 0) return { kind: 'invalid', problems: env.problems };
-  return { kind: 'ok', config: { slack, port, qstash, access, ...changes, alerts, watch, ...runtime } };
+  return {
+    kind: 'ok',
+    config: { slack, port, maxInFlight, qstash, access, ...changes, alerts, watch, ...runtime },
+  };
 }
 
 export function formatConfigProblems(problems: readonly string[]): string {

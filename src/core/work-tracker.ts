@@ -5,11 +5,23 @@
 export class WorkTracker {
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
+  private finished = 0;
+  private readonly watchers: Array<() => void> = [];
 
   constructor(private readonly onError: (error: unknown) => void) {}
 
   get size(): number {
     return this.running.size;
+  }
+
+  /** Work that has ended (however it ended) since the tracker was made. */
+  get completed(): number {
+    return this.finished;
+  }
+
+  /** Calls `watcher` whenever work starts or ends (for whoever counts the backlog: the front door's bound). */
+  watch(watcher: () => void): void {
+    this.watchers.push(watcher);
   }
 
   get accepting(): boolean {
@@ -26,8 +38,17 @@ export class WorkTracker {
       }
     })();
     this.running.add(task);
-    void task.finally(() => this.running.delete(task));
+    this.changed();
+    void task.finally(() => {
+      this.running.delete(task);
+      this.finished += 1;
+      this.changed();
+    });
     return task;
+  }
+
+  private changed(): void {
+    for (const watcher of this.watchers) watcher();
   }
 
   /** Stops accepting new work and waits for what is running, at most `timeoutMs`. True if all of it finished. */

@@ -4,7 +4,8 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import { boltLogger } from './bolt-logger.js';
 import { type FrontDoorThread, frontDoorThreadSettings } from './front-door/front-door-launch.js';
-import { FrontDoorReceiver } from './front-door/front-door-receiver.js';
+import { type AppWork, FrontDoorReceiver } from './front-door/front-door-receiver.js';
+import type { RefusedKind } from './front-door/protocol.js';
 import { GuardedHTTPReceiver } from './guarded-http-receiver.js';
 import type { Installation } from './installation.js';
 import { receiverFallbacks } from './receiver-fallbacks.js';
@@ -36,7 +37,13 @@ export interface BoltAppOptions {
    * HTTP mode only: receive and acknowledge Slack's requests in a thread of their own (see FrontDoorReceiver);
    * `thread` is one the entry point already started with this config's settings.
    */
-  readonly frontDoor?: { readonly thread?: FrontDoorThread };
+  readonly frontDoor?: {
+    readonly thread?: FrontDoorThread;
+    /** The app's work after acknowledgements, counted against `config.maxInFlight` with what is handed over. */
+    readonly work: AppWork;
+    /** A request refused past `config.maxInFlight`. */
+    readonly onRefused?: (what: RefusedKind) => void;
+  };
 }
 
 /** How Flowbot's Web API clients reach Slack: the base URL, and retries short enough to matter in an incident. */
@@ -80,6 +87,8 @@ export function createBoltApp(
       routes,
       logger,
       ...(options.frontDoor.thread ? { thread: options.frontDoor.thread } : {}),
+      work: options.frontDoor.work,
+      ...(options.frontDoor.onRefused ? { onRefused: options.frontDoor.onRefused } : {}),
     });
     return {
       app: new App({ ...common, receiver }),

@@ -1,6 +1,7 @@
 import type { App, ReceiverEvent } from '@slack/bolt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
+import { WorkTracker } from '../../src/core/work-tracker.js';
 import { FrontDoorReceiver } from '../../src/slack/front-door/front-door-receiver.js';
 import {
   appHomeOpenedEvent,
@@ -25,6 +26,8 @@ async function startReceiver(behaviour: Behaviour, answerTimeoutMs?: number) {
     signingSecret: SECRET,
     environments: ENVIRONMENTS,
     logLevel: 'warn',
+    maxInFlight: 1_000,
+    work: new WorkTracker(() => {}),
     routes: [],
     logger: pino({ level: 'silent' }),
     ...(answerTimeoutMs !== undefined ? { answerTimeoutMs } : {}),

@@ -2,6 +2,7 @@ import type { App, ReceiverEvent } from '@slack/bolt';
 import { pino } from 'pino';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseFlowCommand } from '../../src/core/commands/flow-command.js';
+import { WorkTracker } from '../../src/core/work-tracker.js';
 import { flowAck } from '../../src/slack/commands/command-table.js';
 import { FrontDoorThread } from '../../src/slack/front-door/front-door-launch.js';
 import { FrontDoorReceiver } from '../../src/slack/front-door/front-door-receiver.js';
@@ -20,6 +21,8 @@ async function startReceiver(thread?: FrontDoorThread) {
     signingSecret: SECRET,
     environments: ENVIRONMENTS,
     logLevel: 'warn',
+    maxInFlight: 1_000,
+    work: new WorkTracker(() => {}),
     routes: [
       { path: '/healthz', method: ['GET'], handler: (_req, res) => sendJson(res, 200, { status: 'ok' }) },
       {
@@ -124,6 +127,8 @@ describe('FrontDoorReceiver', () => {
       signingSecret: SECRET,
       environments: ENVIRONMENTS,
       logLevel: 'warn',
+      maxInFlight: 1_000,
+      work: new WorkTracker(() => {}),
       routes: [],
       logger: pino({ level: 'silent' }),
     });
@@ -143,7 +148,12 @@ describe('FrontDoorReceiver', () => {
 });
 
 describe('FrontDoorReceiver with a thread started early (npm start starts it while the app loads)', () => {
-  const settings = { signingSecret: SECRET, environments: ENVIRONMENTS, logLevel: 'warn' as const };
+  const settings = {
+    signingSecret: SECRET,
+    environments: ENVIRONMENTS,
+    logLevel: 'warn' as const,
+    maxInFlight: 1_000,
+  };
 
   it('takes that thread over, opens it, and it takes requests', async () => {
     const thread = new FrontDoorThread(settings);

@@ -147,7 +147,9 @@ describe('a bound on work in flight', () => {
     await until(h, 'flowbot_changes_in_flight', 3);
 
     expect(h.qstash.requests.filter((r) => r.key?.startsWith('k-over'))).toHaveLength(0);
-    expect(await gauge(h, 'flowbot_overload_refusals_total', '{environment="default"}')).toBe(4);
+    expect(
+      await gauge(h, 'flowbot_overload_refusals_total', '{environment="default",reason="qstash_queue"}'),
+    ).toBe(4);
     const audits = h.logs.audits().filter((a) => a.reason === 'overloaded');
     expect(audits).toHaveLength(4);
 

@@ -136,6 +136,7 @@ describe('the front door thread', () => {
       signingSecret: SECRET,
       environments: { names: ['default'], defaultName: 'default' },
       logLevel: 'silent',
+      maxInFlight: 1_000,
     };
     const thread = new Worker(code, { eval: true, workerData: settings, execArgv: [] });
     try {

@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
+import { getHeapStatistics } from 'node:v8';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/config/defaults.js';
 import { DEFAULT_QSTASH_URL, formatConfigProblems, loadConfig } from '../../src/config/load-config.js';
+import { inFlightBoundFor } from '../../src/config/sections/runtime.js';
 
 // Distinctive fake secrets: if any of these (or a recognisable part) shows up in a problem, it leaked.
 const BOT = 'xoxb-1111-FAKEBOTSECRETzq7';
@@ -32,6 +34,7 @@ describe('loadConfig: a valid HTTP-mode environment', () => {
     expect(configOf(http)).toEqual({
       slack: { botToken: BOT, signingSecret: SIGNING, appToken: undefined, apiUrl: undefined },
       port: 3000,
+      maxInFlight: inFlightBoundFor(getHeapStatistics().heap_size_limit),
       qstash: {
         environments: [
           {
@@ -431,6 +434,47 @@ describe('loadConfig: FLOW_ENVIRONMENTS', () => {
     expect(problemsOf({ ...http, FLOW_MAX_QUEUED: 'lots' })).toEqual([
       'FLOW_MAX_QUEUED is invalid: a whole number of waiting calls from 0 to 1000000.',
     ]);
+  });
+
+  it('reads the bound on requests in flight: auto from the heap budget, a whole number, or a clear problem', () => {
+    expect(configOf(http).maxInFlight).toBe(inFlightBoundFor(getHeapStatistics().heap_size_limit));
+    expect(configOf({ ...http, FLOW_MAX_IN_FLIGHT: 'AUTO' }).maxInFlight).toBe(configOf(http).maxInFlight);
+    expect(configOf({ ...http, FLOW_MAX_IN_FLIGHT: ' 250 ' }).maxInFlight).toBe(250);
+    expect(configOf({ ...http, FLOW_MAX_IN_FLIGHT: '1' }).maxInFlight).toBe(1);
+    expect(configOf({ ...http, FLOW_MAX_IN_FLIGHT: '1000000' }).maxInFlight).toBe(1_000_000);
+    for (const hostile of [
+      '0',
+      '-5',
+      '2.5',
+      '5.0',
+      '+5',
+      '0x10',
+      '1e3',
+      '١٢٣',
+      'lots',
+      'auto2',
+      'Infinity',
+      'NaN',
+      '1000001',
+      '1e400',
+      '9'.repeat(400),
+      '12 requests',
+      '$(echo 9)',
+    ])
+      expect(problemsOf({ ...http, FLOW_MAX_IN_FLIGHT: hostile }), hostile).toEqual([
+        'FLOW_MAX_IN_FLIGHT is invalid: auto, or a whole number of requests from 1 to 1000000.',
+      ]);
+  });
+
+  it('derives the bound on requests in flight from the heap budget: a quarter of it at 32 KiB a request', () => {
+    const MiB = 1024 * 1024;
+    expect(inFlightBoundFor(256 * MiB)).toBe(2048);
+    expect(inFlightBoundFor(512 * MiB)).toBe(4096);
+    // A tiny budget still serves some; an absurd one is capped; nonsense falls back to the floor.
+    expect(inFlightBoundFor(1 * MiB)).toBe(50);
+    expect(inFlightBoundFor(10 ** 15)).toBe(1_000_000);
+    expect(inFlightBoundFor(Number.NaN)).toBe(50);
+    expect(inFlightBoundFor(-1)).toBe(50);
   });
 
   it('refuses a QStash URL that carries a path, query or fragment, naming the setting and the base URL', () => {

@@ -68,6 +68,28 @@ describe('WorkTracker.run', () => {
     await Promise.resolve();
     expect(tracker.size).toBe(0);
   });
+
+  it('counts work that ended, however it ended, and tells its watchers of every start and end', async () => {
+    const tracker = new WorkTracker(() => {});
+    const seen: [number, number][] = [];
+    tracker.watch(() => seen.push([tracker.size, tracker.completed]));
+    const a = deferred();
+    const b = deferred();
+    const runA = tracker.run(() => a.promise);
+    const runB = tracker.run(() => b.promise);
+    a.resolve();
+    b.reject(new Error('x'));
+    await Promise.all([runA, runB]);
+    await Promise.resolve();
+    expect(tracker.completed).toBe(2);
+    expect(tracker.size).toBe(0);
+    expect(seen).toEqual([
+      [1, 0],
+      [2, 0],
+      [1, 1],
+      [0, 2],
+    ]);
+  });
 });
 
 describe('WorkTracker.drain', () => {

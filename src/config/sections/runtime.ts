@@ -1,3 +1,4 @@
+import { getHeapStatistics } from 'node:v8';
 import { z } from 'zod';
 import type { Config, LogLevel } from '../config.js';
 import { DEFAULTS } from '../defaults.js';
@@ -15,6 +16,39 @@ export function readPort(env: EnvReader): number {
       wholeNumber(0, 65535),
       'must be a port number from 0 to 65535',
     ) ?? 0
+  );
+}
+
+/** The share of the heap budget Flowbot lets requests in flight hold, and what one is allowed (bytes). */
+const BACKLOG_SHARE_OF_HEAP = 1 / 4;
+const BYTES_PER_REQUEST = 32 * 1024;
+const MAX_IN_FLIGHT = 1_000_000;
+
+/**
+ * `FLOW_MAX_IN_FLIGHT=auto`: a quarter of the heap budget (`heapLimitBytes`, V8's limit, which
+ * `--max-old-space-size` sets) at 32 KiB per request in flight. The benchmark measures about 28 kB of RSS per
+ * change in flight (its payload, its change, its reply waiting to be sent; docs/performance.md), and the other
+ * three quarters are the app's own. A 256 MiB budget gives 2048. At least 50, so a tiny budget still serves.
+ */
+export function inFlightBoundFor(heapLimitBytes: number): number {
+  const bound = Math.floor((heapLimitBytes * BACKLOG_SHARE_OF_HEAP) / BYTES_PER_REQUEST);
+  return Math.min(MAX_IN_FLIGHT, Math.max(50, Number.isFinite(bound) ? bound : 50));
+}
+
+/**
+ * `FLOW_MAX_IN_FLIGHT`: a whole number of requests, or `auto` (from this process's heap budget, see
+ * `inFlightBoundFor`).
+ */
+export function readMaxInFlight(env: EnvReader): number {
+  const raw = (env.read('FLOW_MAX_IN_FLIGHT') ?? DEFAULTS.FLOW_MAX_IN_FLIGHT).toLowerCase();
+  if (raw === 'auto') return inFlightBoundFor(getHeapStatistics().heap_size_limit);
+  return (
+    env.checked(
+      'FLOW_MAX_IN_FLIGHT',
+      raw,
+      wholeNumber(1, MAX_IN_FLIGHT),
+      `auto, or a whole number of requests from 1 to ${MAX_IN_FLIGHT}`,
+    ) ?? 1
   );
 }
 

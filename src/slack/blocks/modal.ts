@@ -14,7 +14,7 @@ import { describeKeyProblemPlain, describePinProblem, describeRampOptionProblem 
 import { keyOption } from './key-options.js';
 import { code, plural, truncate } from './mrkdwn.js';
 import type { KeyNaming } from './outcome.js';
-import { otherTeamWords } from './refusal.js';
+import { otherTeamWords, overloadedWords } from './refusal.js';
 import { FLOW_CONTROL_VIEW, KEY_PICKER, VIEW_ACTION_IDS } from './surface-ids.js';
 
 /** What the Flow control modal can do: the subcommands of `/flow` that act on one key (core's list). */
@@ -386,6 +386,17 @@ export function describePickedKeyProblem(problem: KeyProblem): string {
 }
 
 /** The acknowledgement that keeps the modal open with each problem beside its input. */
+/**
+ * The Flow control modal's answer when Flowbot is too busy to take its submission: it stays open, the action
+ * field saying so, to be submitted again later.
+ */
+export function overloadedFormErrors(retryAfterMs: number): {
+  response_action: 'errors';
+  errors: Record<string, string>;
+} {
+  return { response_action: 'errors', errors: { [MODAL_BLOCKS.action]: overloadedWords(retryAfterMs) } };
+}
+
 export function formErrors(
   problems: FormProblems,
   keyProblem?: KeyProblem,

@@ -95,6 +95,15 @@ export function overloadedWords(retryAfterMs: number): string {
 }
 
 /**
+ * The answer to a request Flowbot did not take on at all because it is overloaded (the front door's bound on
+ * work in flight): the overload refusal's words, privately. `retryAfterMs` is rounded up to whole seconds.
+ */
+export function overloadedMessage(retryAfterMs: number): SlackMessage {
+  const text = `:warning: ${overloadedWords(retryAfterMs)}`;
+  return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/**
  * Why a person of another Slack workspace or org (`team`: theirs, `T…`/`E…`) gets nothing from Flowbot, and what
  * they can do about it: the same words wherever they are refused (replies, the modal, the Home tab).
  */

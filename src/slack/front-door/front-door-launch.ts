@@ -16,6 +16,7 @@ export function frontDoorThreadSettings(config: Config): FrontDoorThreadSettings
     // Plain names only: the settings are copied into the thread, the environments' clients are not.
     environments: { names, defaultName: names[0] ?? 'default' },
     logLevel: config.logLevel,
+    maxInFlight: config.maxInFlight,
   };
 }
 

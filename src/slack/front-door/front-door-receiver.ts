@@ -5,7 +5,23 @@ import type { App, CustomRoute, Receiver } from '@slack/bolt';
 import type { Level, Logger } from 'pino';
 import { createRouteServer } from '../route-server.js';
 import { FrontDoorThread } from './front-door-launch.js';
-import type { AppMessage, FrontDoorMessage, FrontDoorOpening, FrontDoorThreadSettings } from './protocol.js';
+import type {
+  AppMessage,
+  FrontDoorMessage,
+  FrontDoorOpening,
+  FrontDoorThreadSettings,
+  RefusedKind,
+} from './protocol.js';
+
+/** The app's work after acknowledgements, as the front door's bound counts it (the app's WorkTracker). */
+export interface AppWork {
+  /** Work running now. */
+  readonly size: number;
+  /** Work ended since the start (cumulative). */
+  readonly completed: number;
+  /** Calls `watcher` whenever work starts or ends. */
+  watch(watcher: () => void): void;
+}
 
 export type FrontDoorOptions = FrontDoorThreadSettings & {
   readonly routes: readonly CustomRoute[];
@@ -17,6 +33,10 @@ export type FrontDoorOptions = FrontDoorThreadSettings & {
    * for the first opening. One started with other settings is ended and a new one started.
    */
   readonly thread?: FrontDoorThread;
+  /** Counted against `maxInFlight` with the requests handed over. */
+  readonly work: AppWork;
+  /** A request the front door refused past `maxInFlight` (for the metrics). */
+  readonly onRefused?: (what: RefusedKind) => void;
 };
 
 const CLOSE_TIMEOUT_MS = 5_000;
@@ -52,8 +72,38 @@ export class FrontDoorReceiver implements Receiver {
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private earlyTaken = false;
+  /** Requests the current thread handed over whose listeners have returned. */
+  private finished = 0;
+  private reportDue = false;
 
-  constructor(private readonly options: FrontDoorOptions) {}
+  constructor(private readonly options: FrontDoorOptions) {
+    options.work.watch(() => this.reportLoad());
+  }
+
+  /**
+   * Tells the front door how far the app is (see Backlog), once per turn of the event loop however much
+   * changed in it: thousands of requests may end in one turn under load.
+   */
+  private reportLoad(): void {
+    if (this.reportDue) return;
+    this.reportDue = true;
+    setImmediate(() => {
+      this.reportDue = false;
+      const thread = this.thread;
+      if (!thread) return;
+      const { work } = this.options;
+      try {
+        thread.postMessage({
+          kind: 'load',
+          finished: this.finished,
+          working: work.size,
+          completed: work.completed,
+        } satisfies AppMessage);
+      } catch (error) {
+        this.options.logger.warn({ err: error }, 'could not tell the front door how far the app is');
+      }
+    });
+  }
 
   /** Whether the front door is taking requests right now. */
   get listening(): boolean {
@@ -106,7 +156,15 @@ export class FrontDoorReceiver implements Receiver {
   }
 
   private open(port: number, routePort: number): Promise<number> {
-    const { logger, routes, restartDelayMs: _, thread: early, ...settings } = this.options;
+    const {
+      logger,
+      routes,
+      restartDelayMs: _,
+      thread: early,
+      work: _work,
+      onRefused,
+      ...settings
+    } = this.options;
     const opening: FrontDoorOpening = {
       port,
       routePort,
@@ -121,6 +179,9 @@ export class FrontDoorReceiver implements Receiver {
           case 'listening':
             opened = true;
             this.thread = thread;
+            // A new thread counts from nothing; the work still running is counted in what it is told.
+            this.finished = 0;
+            this.reportLoad();
             resolve(message.port);
             return;
           case 'failed':
@@ -131,6 +192,9 @@ export class FrontDoorReceiver implements Receiver {
             return;
           case 'log':
             relayLog(logger, message.line);
+            return;
+          case 'refused':
+            onRefused?.(message.what);
             return;
         }
       });
@@ -215,6 +279,14 @@ export class FrontDoorReceiver implements Receiver {
       })
       .catch((error: unknown) => this.options.logger.error({ err: error }, 'a Slack request failed'))
       // No listener answered: the front door needn't wait out its bound.
-      .finally(() => answer(undefined));
+      .finally(() => {
+        // No listener answered: the front door needn't wait out its bound.
+        answer(undefined);
+        // Its listener is done; the work it started, if any, is counted as work.
+        if (this.thread === thread) {
+          this.finished += 1;
+          this.reportLoad();
+        }
+      });
   }
 }

@@ -1,12 +1,27 @@
 import { type IncomingMessage, request, type ServerResponse } from 'node:http';
 import { type MessagePort, parentPort, workerData } from 'node:worker_threads';
 import { createLogger } from '../../logger.js';
+import { overloadedFormErrors } from '../blocks/modal.js';
+import { outbound } from '../blocks/outbound.js';
+import { overloadedMessage } from '../blocks/refusal.js';
+import { FLOW_CONTROL_VIEW } from '../blocks/surface-ids.js';
 import { acknowledge, type CommandAck, isSlashCommand } from '../commands/command-table.js';
 import { type ViewAck, viewSubmissionAck } from '../commands/flow-form.js';
 import { routeServerAgent } from '../route-server.js';
 import { sendJson } from '../routes.js';
-import { createFrontDoorServer, type FrontDoorServer } from './front-door-server.js';
-import type { AppMessage, FrontDoorMessage, FrontDoorOpening, FrontDoorThreadSettings } from './protocol.js';
+import { Backlog } from './backlog.js';
+import {
+  createFrontDoorServer,
+  type FrontDoorServer,
+  type ReceivedSlackRequest,
+} from './front-door-server.js';
+import type {
+  AppMessage,
+  FrontDoorMessage,
+  FrontDoorOpening,
+  FrontDoorThreadSettings,
+  RefusedKind,
+} from './protocol.js';
 
 /**
  * The front door: a thread that only receives Slack's requests (Bolt checks their signatures), acknowledges
@@ -128,6 +143,101 @@ function askTheApp(
   });
 }
 
+const backlog = new Backlog(settings.maxInFlight);
+/** Requests refused since the bound was last reached; undefined while there is room. */
+let refusedInARow: number | undefined;
+
+/**
+ * What a request would be refused as past the bound, or undefined for those that are handed over whatever
+ * the bound: Flowbot can't answer them without the app (a workflow step must be completed or failed through
+ * the Web API, a shortcut's modal is opened with its trigger, a click on the Home tab has no response_url),
+ * and they come at the pace of people clicking, not of a storm.
+ */
+function refusedAs(body: Record<string, unknown>, acknowledgedOnArrival: boolean): RefusedKind | undefined {
+  // Slack sends an event again when it isn't acknowledged; acknowledged and dropped, it is simply missed
+  // (a Home tab opened while Flowbot is overloaded shows what it showed before).
+  if (acknowledgedOnArrival) return 'event';
+  if (typeof body.command === 'string') return 'command';
+  if (body.type === 'block_suggestion') return 'options';
+  if (body.type === 'block_actions' && typeof body.response_url === 'string') return 'click';
+  const view = body.view as { callback_id?: unknown } | undefined;
+  if (body.type === 'view_submission' && view?.callback_id === FLOW_CONTROL_VIEW) return 'submission';
+  return undefined;
+}
+
+/** How many overload notes to clicks may be on their way to response_urls at once. */
+const MAX_NOTES_IN_FLIGHT = 64;
+const NOTE_TIMEOUT_MS = 5_000;
+let notesInFlight = 0;
+
+/**
+ * Tells the person who clicked that nothing was done, through the click's response_url (Slack shows nothing
+ * of a click's acknowledgement). Bounded like the rest: past MAX_NOTES_IN_FLIGHT, it is logged instead.
+ */
+async function noteToClick(responseUrl: string, retryAfterMs: number): Promise<void> {
+  if (notesInFlight >= MAX_NOTES_IN_FLIGHT || !/^https?:\/\//.test(responseUrl)) {
+    logger.warn('a click refused as overloaded could not be told so (too many notes on their way)');
+    return;
+  }
+  notesInFlight += 1;
+  try {
+    const message = outbound(overloadedMessage(retryAfterMs));
+    const answer = await fetch(responseUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ ...message, response_type: 'ephemeral', replace_original: false }),
+      signal: AbortSignal.timeout(NOTE_TIMEOUT_MS),
+    });
+    await answer.arrayBuffer().catch(() => undefined);
+    if (!answer.ok)
+      logger.warn(
+        { status: answer.status },
+        'the response_url refused the note to a click refused as overloaded',
+      );
+  } catch (error) {
+    logger.warn({ err: error }, 'could not tell a click it was refused as overloaded');
+  } finally {
+    notesInFlight -= 1;
+  }
+}
+
+/** Answers a request refused past the bound: the overload message where Slack shows one, never handed over. */
+async function refuse(what: RefusedKind, request: ReceivedSlackRequest, retryAfterMs: number): Promise<void> {
+  if (refusedInARow === undefined) {
+    refusedInARow = 0;
+    logger.warn(
+      { inFlight: backlog.inFlight, maxInFlight: settings.maxInFlight },
+      'Flowbot is overloaded: new requests are answered so and not handed over until work in flight drains (FLOW_MAX_IN_FLIGHT)',
+    );
+  }
+  refusedInARow += 1;
+  send({ kind: 'refused', what });
+  const { body, ack } = request;
+  switch (what) {
+    case 'command':
+      await ack?.({ response_type: 'ephemeral', ...outbound(overloadedMessage(retryAfterMs)) });
+      return;
+    case 'options':
+      await ack?.({ options: [] });
+      return;
+    case 'submission':
+      await ack?.(overloadedFormErrors(retryAfterMs));
+      return;
+    case 'click':
+      await ack?.();
+      void noteToClick(String(body.response_url), retryAfterMs);
+      return;
+    case 'event': {
+      const event = body.event as { type?: unknown } | undefined;
+      logger.warn(
+        { event: typeof event?.type === 'string' ? event.type.slice(0, 64) : undefined },
+        'Flowbot is overloaded: an event was acknowledged and dropped',
+      );
+      return;
+    }
+  }
+}
+
 /** Starts listening where the app says, once; the app hears `listening` or `failed`. */
 function open(opening: FrontDoorOpening): FrontDoorServer {
   const server = createFrontDoorServer({
@@ -138,7 +248,17 @@ function open(opening: FrontDoorOpening): FrontDoorServer {
       handler: (req: IncomingMessage, res: ServerResponse) => passOn(opening.routePort, req, res),
     })),
     logger,
-    onSlackRequest: async ({ body, retryNum, retryReason, ack }) => {
+    onSlackRequest: async (request) => {
+      const { body, retryNum, retryReason, ack } = request;
+      const what = refusedAs(body, ack === undefined);
+      if (what === undefined) backlog.handOver();
+      else {
+        const admission = backlog.admit();
+        if (admission.kind === 'overloaded') {
+          await refuse(what, request, admission.retryAfterMs);
+          return;
+        }
+      }
       // Events were acknowledged on arrival; everything else is acknowledged here, before it is handed over.
       if (ack) {
         if (needsTheApp(body)) {
@@ -174,6 +294,14 @@ channel.on('message', (message: AppMessage) => {
   }
   if (message.kind === 'answer') {
     answers.get(message.id)?.(message.response);
+    return;
+  }
+  if (message.kind === 'load') {
+    backlog.report(message);
+    if (refusedInARow !== undefined && backlog.inFlight < settings.maxInFlight) {
+      logger.info({ refused: refusedInARow }, 'Flowbot is taking requests again');
+      refusedInARow = undefined;
+    }
     return;
   }
   if (message.kind !== 'close') return;

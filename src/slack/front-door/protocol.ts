@@ -16,7 +16,15 @@ export interface FrontDoorThreadSettings {
    * (a key picker's options) before answering without it (ms).
    */
   readonly answerTimeoutMs?: number;
+  /**
+   * Requests handed over and not yet finished by the app (their work and replies included) past which new
+   * ones are answered "overloaded" and not handed over (`FLOW_MAX_IN_FLIGHT`).
+   */
+  readonly maxInFlight: number;
 }
+
+/** What a request refused past the bound was: how it was answered differs. */
+export type RefusedKind = 'command' | 'click' | 'submission' | 'options' | 'event';
 
 /** Where and what the front door serves, sent once the app is ready to take what it hands over. */
 export interface FrontDoorOpening {
@@ -44,7 +52,12 @@ export type FrontDoorMessage =
        * options list): the app answers with this id.
        */
       readonly answerId?: number;
-    };
+    }
+  /**
+   * A request not handed over because the app had as much in flight as it may (answered "overloaded", or an
+   * event dropped): for the metrics.
+   */
+  | { readonly kind: 'refused'; readonly what: RefusedKind };
 
 /** From the app to the front door. */
 export type AppMessage =
@@ -52,4 +65,11 @@ export type AppMessage =
   | ({ readonly kind: 'open' } & FrontDoorOpening)
   | { readonly kind: 'close' }
   /** The acknowledgement body for a request handed over with `answerId` (undefined: an empty one). */
-  | { readonly kind: 'answer'; readonly id: number; readonly response: unknown };
+  | { readonly kind: 'answer'; readonly id: number; readonly response: unknown }
+  /** How far the app is with what it was handed (see Backlog): sent whenever it changes, at most once a turn. */
+  | {
+      readonly kind: 'load';
+      readonly finished: number;
+      readonly working: number;
+      readonly completed: number;
+    };

@@ -46,7 +46,15 @@ export interface LoadResult {
   readonly throughput: number;
   /** Ids of requests acknowledged with a 2xx: each of these owes a reply. */
   readonly ackedIds: Set<string>;
+  /**
+   * Commands whose acknowledgement was the overload message itself (Flowbot had as much in flight as it may:
+   * `FLOW_MAX_IN_FLIGHT`), with when it arrived (epoch ms): that acknowledgement is their reply.
+   */
+  readonly overloadedAcks: Map<string, { readonly at: number; readonly text: string }>;
 }
+
+/** The overload message's words, as the front door acknowledges a command past its bound. */
+const OVERLOADED = 'Flowbot is overloaded';
 
 interface Prepared {
   readonly id: string;
@@ -132,6 +140,7 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
   const sent = new Map<string, SentRequest>();
   const status: Record<string, number> = {};
   const ackedIds = new Set<string>();
+  const overloadedAcks = new Map<string, { at: number; text: string }>();
   const all: number[] = [];
   const byKind: Record<RequestKind, number[]> = { command: [], click: [] };
   let lastAnswered: { id: string; kind: RequestKind } | undefined;
@@ -173,10 +182,14 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
                     body: prepared.body,
                   };
                 },
-                onResponse: (code, _body, context) => {
+                onResponse: (code, body, context) => {
                   const { id, kind } = context as { id: string; kind: RequestKind };
                   status[code] = (status[code] ?? 0) + 1;
                   if (code >= 200 && code < 300) ackedIds.add(id);
+                  if (kind === 'command' && typeof body === 'string' && body.includes(OVERLOADED)) {
+                    const text = (JSON.parse(body) as { text?: string }).text ?? body;
+                    overloadedAcks.set(id, { at: Date.now(), text });
+                  }
                   lastAnswered = { id, kind };
                 },
               },
@@ -222,5 +235,6 @@ export async function runLoad(plan: LoadPlan): Promise<LoadResult> {
     latencyByKind: { command: percentiles(byKind.command), click: percentiles(byKind.click) },
     throughput: answered / plan.durationS,
     ackedIds,
+    overloadedAcks,
   };
 }

@@ -163,7 +163,9 @@ async function waitForReplies(
   // A request still in flight when autocannon stopped was never answered; its reply is not counted against us.
   const expectedIds = [...result.ackedIds];
   const deliveredNow = () =>
-    expectedIds.filter((id) => standIns.replies.get(id)?.finalAt !== undefined).length;
+    expectedIds.filter(
+      (id) => result.overloadedAcks.has(id) || standIns.replies.get(id)?.finalAt !== undefined,
+    ).length;
   const maxPolls = Math.ceil(timeoutMs / 200);
   for (let poll = 0; poll < maxPolls && deliveredNow() < expectedIds.length; poll++) {
     if (performance.now() - started > timeoutMs) break;
@@ -178,6 +180,13 @@ async function waitForReplies(
   for (const id of expectedIds) {
     const seen = standIns.replies.get(id);
     const sent = result.sent.get(id);
+    // Refused past FLOW_MAX_IN_FLIGHT: the acknowledgement was the reply (nothing follows on the response_url).
+    const overloaded = result.overloadedAcks.get(id);
+    if (overloaded !== undefined && sent !== undefined) {
+      endToEnd.push(overloaded.at - sent.sentAt);
+      otherOutcomes[overloaded.text] = (otherOutcomes[overloaded.text] ?? 0) + 1;
+      continue;
+    }
     if (seen?.finalAt !== undefined && sent !== undefined) {
       endToEnd.push(seen.finalAt - sent.sentAt);
       // A resume is announced in the channel; anything private is a refusal, a failure or a duplicate.

@@ -203,7 +203,10 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     bulkPacing: { ...DEFAULT_BULK_PACING, ...config.bulk },
     ...(rateLimiter ? { rateLimiter } : {}),
     holderId,
-    onOverload: (environment) => metrics.recordOverload(environment, 'qstash_queue'),
+    onOverload: (environment, bound) => metrics.recordOverload(environment, bound),
+    // Changes waiting on QStash hold memory whether or not they share a call: bounded in every mode (in HTTP
+    // mode the front door's count of requests in flight, which includes them, is reached first).
+    maxChangesInFlight: config.maxInFlight,
   });
   metrics.watchChanges(() => operations.changesInFlight());
   followChanges(operations, timers, config.pauseReminderMs, logger);

@@ -51,7 +51,7 @@ export class FlowbotMetrics {
     });
     this.overloads = new Counter({
       name: 'flowbot_overload_refusals_total',
-      help: 'Requests refused at once as overloaded: reason qstash_queue, their QStash environment had as many calls waiting as FLOW_MAX_QUEUED; reason in_flight (environment empty), Flowbot had as many requests in flight as FLOW_MAX_IN_FLIGHT and the front door did not hand them over (events dropped included)',
+      help: 'Requests refused at once as overloaded, by reason: qstash_queue, their QStash environment had FLOW_MAX_QUEUED calls waiting; in_flight, Flowbot held FLOW_MAX_IN_FLIGHT requests (environment empty: the front door did not hand them over, events dropped included) or changes waiting on QStash (with their environment)',
       labelNames: ['environment', 'reason'],
       registers: [this.registry],
     });

@@ -170,4 +170,43 @@ describe('a bound on work in flight', () => {
       h.slack.calls.filter((c) => c.params.channel === CHANNEL && c.method === 'chat.postMessage'),
     ).toEqual([]);
   });
+
+  it('changes joined onto a shared call count against FLOW_MAX_IN_FLIGHT too, without the front door (one thread, as Socket Mode runs)', {
+    timeout: 120_000,
+  }, async () => {
+    h = await startHarness({
+      frontDoor: false,
+      env: { FLOW_ALLOWED_USERS: PEOPLE.join(','), FLOW_MAX_IN_FLIGHT: '3' },
+      qstash: { attemptTimeoutMs: 60_000, totalTimeoutMs: 60_000 },
+    });
+    h.qstash.setKey({ flowControlKey: 'orders', isPaused: true });
+    const gate = held();
+    h.qstash.inject({ kind: 'hold', until: gate.until, route: 'get', key: 'orders' });
+    const joined = await Promise.all(
+      PEOPLE.slice(0, 3).map((user) => h.command('/flow-resume', 'orders', { user })),
+    );
+    await until(h, 'flowbot_changes_in_flight', 3);
+    // It would only join the call in flight, adding no QStash work; it would still hold memory: refused.
+    const over = await h.command('/flow-resume', 'orders', { user: PEOPLE[3] });
+    const refusal = await h.waitForResponse(over.responseUrl, final);
+    expect(refusal.response_type).toBe('ephemeral');
+    expect(allText(refusal)).toMatch(/Flowbot is overloaded, nothing was changed, try again in \d+ s/);
+    expect(
+      await gauge(h, 'flowbot_overload_refusals_total', '{environment="default",reason="in_flight"}'),
+    ).toBe(1);
+    expect(
+      h.logs
+        .audits()
+        .filter((a) => a.reason === 'overloaded')
+        .map((a) => a.actor),
+    ).toEqual([PEOPLE[3]]);
+
+    gate.release();
+    const replies = await Promise.all(joined.map((ack) => h.waitForResponse(ack.responseUrl, final)));
+    expect(replies.filter((reply) => reply.response_type === 'in_channel')).toHaveLength(1);
+    expect(h.qstash.requests.filter((r) => r.route === 'resume')).toHaveLength(1);
+    // Once they are done there is room again.
+    const again = await h.command('/flow-resume', 'orders', { user: PEOPLE[3] });
+    expect(allText(await h.waitForResponse(again.responseUrl, final))).not.toMatch(/overloaded/);
+  });
 });

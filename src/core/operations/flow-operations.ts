@@ -29,7 +29,7 @@ import {
 } from './change.js';
 import type { Confirmations, ConfirmResult, PendingConfirmation } from './confirmations.js';
 import type { EnvironmentKeys, Outcome, ReadOutcome } from './outcome.js';
-import { type ChangeListener, ChangePipeline, type RunOptions } from './pipeline.js';
+import { type ChangeListener, ChangePipeline, type OverloadBound, type RunOptions } from './pipeline.js';
 import { controlRamp, type RampControlOutcome, type RampControlRequest } from './ramp-controls.js';
 import { Reads } from './reads.js';
 
@@ -45,8 +45,10 @@ export interface FlowOperationsParts {
   readonly rampReporter: RampReporter;
   /** `FLOW_RATE_LIMIT`; undefined → no limit. */
   readonly rateLimiter?: MutationRateLimiter;
-  /** Told of every request refused because its QStash environment had no room (for the metrics). */
-  readonly onOverload?: (environment: string) => void;
+  /** Told of every request refused as overloaded, and at which bound (for the metrics). */
+  readonly onOverload?: (environment: string, bound: OverloadBound) => void;
+  /** See `PipelineParts.maxChangesInFlight`. */
+  readonly maxChangesInFlight?: number;
   readonly now?: () => number;
   /** This replica, for the leases of ramp steps and bulk batches. */
   readonly holderId?: string;
@@ -108,8 +110,15 @@ export class FlowOperations {
       rateLimiter: parts.rateLimiter,
       now: this.now,
       ...(parts.onOverload ? { onOverload: parts.onOverload } : {}),
+      ...(parts.maxChangesInFlight !== undefined ? { maxChangesInFlight: parts.maxChangesInFlight } : {}),
     });
-    this.reads = new Reads(parts.environments, parts.policy, parts.audit, parts.onOverload);
+    const { onOverload } = parts;
+    this.reads = new Reads(
+      parts.environments,
+      parts.policy,
+      parts.audit,
+      onOverload && ((environment) => onOverload(environment, 'qstash_queue')),
+    );
     this.ramps = new Ramps(
       parts.store,
       { run: (request, options) => this.pipeline.run(request, options), peek: (target) => this.peek(target) },

@@ -42,9 +42,21 @@ export interface PipelineParts {
   readonly approvals: Approvals;
   readonly rateLimiter: MutationRateLimiter | undefined;
   readonly now: () => number;
-  /** Told of every request refused because its environment had no room (for the metrics). */
-  readonly onOverload?: (environment: string) => void;
+  /**
+   * Told of every request refused as overloaded (for the metrics): `qstash_queue`, its environment had as
+   * many calls waiting as it lets wait; `in_flight`, as many changes waiting on QStash as `maxChangesInFlight`.
+   */
+  readonly onOverload?: (environment: string, bound: OverloadBound) => void;
+  /**
+   * Changes waiting on their QStash step at once (each request, sharing a call or not) past which new ones are
+   * refused as overloaded: a request joining a call in flight adds no QStash work, but it holds memory until
+   * the call ends. Undefined: no bound (the queue bound still holds).
+   */
+  readonly maxChangesInFlight?: number;
 }
+
+/** Which bound a request was refused at. */
+export type OverloadBound = 'qstash_queue' | 'in_flight';
 
 /** What the gate let through, or the outcome that ends the request there. */
 export type Admission = { readonly kind: 'admitted' } | Exclude<Outcome, { kind: 'done' | 'failed' }>;
@@ -262,10 +274,15 @@ export class ChangePipeline {
     client: QStashClient,
   ): Refusal | undefined {
     if (isScheduled(request.source) || request.approvedBy !== undefined) return undefined;
+    const { maxChangesInFlight } = this.parts;
+    if (maxChangesInFlight !== undefined && this.waiting >= maxChangesInFlight) {
+      this.parts.onOverload?.(request.target.environment, 'in_flight');
+      return { code: 'overloaded', retryAfterMs: client.calls.drainMs() };
+    }
     if (this.shared.joinable(request)) return undefined;
     const admission = client.calls.admit();
     if (admission.kind === 'admitted') return undefined;
-    this.parts.onOverload?.(request.target.environment);
+    this.parts.onOverload?.(request.target.environment, 'qstash_queue');
     return { code: 'overloaded', retryAfterMs: admission.retryAfterMs };
   }
 

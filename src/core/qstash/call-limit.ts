@@ -75,9 +75,14 @@ export class CallLimit {
   admit(): WorkAdmission {
     if (this.waiting.length < this.settings.maxQueued) return { kind: 'admitted' };
     this.refused += 1;
+    return { kind: 'overloaded', retryAfterMs: this.drainMs() };
+  }
+
+  /** About when the calls waiting now will have been sent and answered (whole seconds, at least one, in ms). */
+  drainMs(): number {
     const rounds = Math.ceil((this.waiting.length + 1) / this.settings.maxConcurrent);
     const seconds = Math.max(1, Math.ceil((rounds * this.averageMs) / 1000));
-    return { kind: 'overloaded', retryAfterMs: seconds * 1000 };
+    return seconds * 1000;
   }
 
   load(): CallLimitLoad {

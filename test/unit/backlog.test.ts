@@ -69,8 +69,8 @@ describe('Backlog (the front door’s count of requests in flight)', () => {
     const time = clock();
     const backlog = new Backlog(100, time.now);
     for (let i = 0; i < 100; i++) backlog.admit();
-    // Nothing measured yet: the longest wait.
-    expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 60_000 });
+    // Nothing measured yet (a burst's first seconds): a guess of 10 s.
+    expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 10_000 });
     backlog.report({ finished: 100, working: 100, completed: 0 });
     time.advance(1_000);
     // 20 ended in a second, 80 left: about 4 s.

@@ -29,6 +29,8 @@ const RATE_WINDOW_MS = 5_000;
 /** Samples of the drain are kept at most this often, so the window holds a bounded number of them. */
 const SAMPLE_EVERY_MS = 100;
 const MAX_RETRY_S = 60;
+/** Before any work has been seen ending within a whole window (the first seconds of a burst): a guess. */
+const UNMEASURED_RETRY_S = 10;
 
 export class Backlog {
   private handedOver = 0;
@@ -79,16 +81,17 @@ export class Backlog {
 
   /**
    * About how long what is in flight takes to drain at the rate work has been ending lately (whole seconds,
-   * at least 1, at most 60: nothing ending lately, or nothing measured yet, says 60).
+   * at least 1, at most 60). Nothing ended over a whole window (QStash stuck): 60. Not measured over a whole
+   * window yet and nothing ended (a burst's first seconds, before its first changes are done): 10.
    */
   private retryAfterMs(): number {
     const first = this.samples[0];
     const last = this.samples.at(-1);
-    const perSecond =
-      first && last && last.at > first.at
-        ? ((last.completed - first.completed) * 1000) / (last.at - first.at)
-        : 0;
-    const seconds = perSecond > 0 ? Math.ceil(this.inFlight / perSecond) : MAX_RETRY_S;
+    const spanMs = first && last ? last.at - first.at : 0;
+    const ended = first && last ? last.completed - first.completed : 0;
+    let seconds: number;
+    if (ended > 0 && spanMs > 0) seconds = Math.ceil((this.inFlight * spanMs) / (ended * 1000));
+    else seconds = spanMs >= RATE_WINDOW_MS ? MAX_RETRY_S : UNMEASURED_RETRY_S;
     return Math.min(MAX_RETRY_S, Math.max(1, seconds)) * 1000;
   }
 }

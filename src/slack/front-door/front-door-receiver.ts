@@ -5,6 +5,7 @@ import type { App, CustomRoute, Receiver } from '@slack/bolt';
 import type { Level, Logger } from 'pino';
 import { createRouteServer } from '../route-server.js';
 import { FrontDoorThread } from './front-door-launch.js';
+import { OverloadNotes } from './overload-notes.js';
 import type {
   AppMessage,
   FrontDoorMessage,
@@ -72,12 +73,14 @@ export class FrontDoorReceiver implements Receiver {
   private stopping = false;
   private restartTimer: NodeJS.Timeout | undefined;
   private earlyTaken = false;
+  private readonly notes: OverloadNotes;
   /** Requests the current thread handed over whose listeners have returned. */
   private finished = 0;
   private reportDue = false;
 
   constructor(private readonly options: FrontDoorOptions) {
     options.work.watch(() => this.reportLoad());
+    this.notes = new OverloadNotes(options.logger);
   }
 
   /**
@@ -195,6 +198,8 @@ export class FrontDoorReceiver implements Receiver {
             return;
           case 'refused':
             onRefused?.(message.what);
+            if (message.responseUrl !== undefined)
+              void this.notes.tell(message.responseUrl, message.retryAfterMs ?? 0);
             return;
         }
       });

@@ -165,42 +165,6 @@ function refusedAs(body: Record<string, unknown>, acknowledgedOnArrival: boolean
   return undefined;
 }
 
-/** How many overload notes to clicks may be on their way to response_urls at once. */
-const MAX_NOTES_IN_FLIGHT = 64;
-const NOTE_TIMEOUT_MS = 5_000;
-let notesInFlight = 0;
-
-/**
- * Tells the person who clicked that nothing was done, through the click's response_url (Slack shows nothing
- * of a click's acknowledgement). Bounded like the rest: past MAX_NOTES_IN_FLIGHT, it is logged instead.
- */
-async function noteToClick(responseUrl: string, retryAfterMs: number): Promise<void> {
-  if (notesInFlight >= MAX_NOTES_IN_FLIGHT || !/^https?:\/\//.test(responseUrl)) {
-    logger.warn('a click refused as overloaded could not be told so (too many notes on their way)');
-    return;
-  }
-  notesInFlight += 1;
-  try {
-    const message = outbound(overloadedMessage(retryAfterMs));
-    const answer = await fetch(responseUrl, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ ...message, response_type: 'ephemeral', replace_original: false }),
-      signal: AbortSignal.timeout(NOTE_TIMEOUT_MS),
-    });
-    await answer.arrayBuffer().catch(() => undefined);
-    if (!answer.ok)
-      logger.warn(
-        { status: answer.status },
-        'the response_url refused the note to a click refused as overloaded',
-      );
-  } catch (error) {
-    logger.warn({ err: error }, 'could not tell a click it was refused as overloaded');
-  } finally {
-    notesInFlight -= 1;
-  }
-}
-
 /** Answers a request refused past the bound: the overload message where Slack shows one, never handed over. */
 async function refuse(what: RefusedKind, request: ReceivedSlackRequest, retryAfterMs: number): Promise<void> {
   if (refusedInARow === undefined) {
@@ -211,8 +175,12 @@ async function refuse(what: RefusedKind, request: ReceivedSlackRequest, retryAft
     );
   }
   refusedInARow += 1;
-  send({ kind: 'refused', what });
   const { body, ack } = request;
+  // A click's acknowledgement shows nothing: the app tells the person through its response_url, so the
+  // front door's loop sends nothing but acknowledgements.
+  const responseUrl =
+    what === 'click' && typeof body.response_url === 'string' ? body.response_url : undefined;
+  send({ kind: 'refused', what, ...(responseUrl !== undefined ? { responseUrl, retryAfterMs } : {}) });
   switch (what) {
     case 'command':
       await ack?.({ response_type: 'ephemeral', ...outbound(overloadedMessage(retryAfterMs)) });
@@ -225,7 +193,6 @@ async function refuse(what: RefusedKind, request: ReceivedSlackRequest, retryAft
       return;
     case 'click':
       await ack?.();
-      void noteToClick(String(body.response_url), retryAfterMs);
       return;
     case 'event': {
       const event = body.event as { type?: unknown } | undefined;

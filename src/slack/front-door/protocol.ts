@@ -57,7 +57,13 @@ export type FrontDoorMessage =
    * A request not handed over because the app had as much in flight as it may (answered "overloaded", or an
    * event dropped): for the metrics.
    */
-  | { readonly kind: 'refused'; readonly what: RefusedKind };
+  | {
+      readonly kind: 'refused';
+      readonly what: RefusedKind;
+      /** A click's: where to tell the person, and when to try again (ms). */
+      readonly responseUrl?: string;
+      readonly retryAfterMs?: number;
+    };
 
 /** From the app to the front door. */
 export type AppMessage =

@@ -81,12 +81,27 @@ describe('Backlog (the front door’s count of requests in flight)', () => {
     time.advance(1_000);
     backlog.report({ finished: 120, working: 100, completed: 10_000 });
     expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 1_000 });
-    // Nothing ending for longer than the window: the longest wait again.
+    // No report for longer than the window (the app reports whenever work ends): nothing ended, 60 s.
     time.advance(6_000);
-    backlog.report({ finished: 120, working: 100, completed: 10_000 });
-    time.advance(6_000);
-    backlog.report({ finished: 120, working: 100, completed: 10_000 });
     expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 60_000 });
+    // Reports again, but too little measured within the window: the guess.
+    backlog.report({ finished: 120, working: 100, completed: 10_000 });
+    time.advance(500);
+    backlog.report({ finished: 120, working: 100, completed: 10_000 });
+    expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 10_000 });
+    // Reporting for most of a window with nothing ending: stuck, 60 s.
+    for (let i = 0; i < 5; i++) {
+      time.advance(1_000);
+      backlog.report({ finished: 120, working: 100, completed: 10_000 });
+    }
+    expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 60_000 });
+    // A sample from before a quiet spell doesn't count: the rate is the window's.
+    time.advance(60_000);
+    backlog.report({ finished: 120, working: 100, completed: 10_000 });
+    time.advance(2_000);
+    backlog.report({ finished: 120, working: 100, completed: 10_010 });
+    // 10 ended in 2 s, 100 in flight: 20 s.
+    expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 20_000 });
   });
 
   it('refuses a bound below one', () => {

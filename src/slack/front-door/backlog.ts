@@ -29,8 +29,12 @@ const RATE_WINDOW_MS = 5_000;
 /** Samples of the drain are kept at most this often, so the window holds a bounded number of them. */
 const SAMPLE_EVERY_MS = 100;
 const MAX_RETRY_S = 60;
-/** Before any work has been seen ending within a whole window (the first seconds of a burst): a guess. */
+/** Too little measured to tell a rate (the first seconds of a burst): a guess. */
 const UNMEASURED_RETRY_S = 10;
+/** A rate is measured over at least this long. */
+const MIN_SPAN_MS = 1_000;
+/** Reports over this long with nothing ending: the work is stuck (QStash not answering). */
+const STUCK_AFTER_MS = RATE_WINDOW_MS - 1_000;
 
 export class Backlog {
   private handedOver = 0;
@@ -75,23 +79,29 @@ export class Backlog {
     const last = this.samples.at(-1);
     if (last && at - last.at < SAMPLE_EVERY_MS) last.completed = Math.max(last.completed, report.completed);
     else this.samples.push({ at, completed: report.completed });
-    // One sample older than the window stays as the baseline the rate is measured from.
-    while (this.samples.length > 2 && at - (this.samples[1]?.at ?? at) > RATE_WINDOW_MS) this.samples.shift();
+    // Only the window counts: a sample from before a quiet spell would make the rate look slow.
+    while (this.samples.length > 1 && at - (this.samples[0]?.at ?? at) > RATE_WINDOW_MS) this.samples.shift();
   }
 
   /**
-   * About how long what is in flight takes to drain at the rate work has been ending lately (whole seconds,
-   * at least 1, at most 60). Nothing ended over a whole window (QStash stuck): 60. Not measured over a whole
-   * window yet and nothing ended (a burst's first seconds, before its first changes are done): 10.
+   * About how long what is in flight takes to drain at the rate work has ended over the last window (whole
+   * seconds, at least 1, at most 60). Nothing ended while the app reported for most of a window (QStash
+   * stuck): 60. Too little measured yet (a burst's first seconds, before its first changes are done): 10.
    */
   private retryAfterMs(): number {
     const first = this.samples[0];
     const last = this.samples.at(-1);
-    const spanMs = first && last ? last.at - first.at : 0;
-    const ended = first && last ? last.completed - first.completed : 0;
+    if (!first || !last) return UNMEASURED_RETRY_S * 1000;
+    const now = this.now();
+    const spanMs = last.at - first.at;
+    const ended = last.completed - first.completed;
     let seconds: number;
-    if (ended > 0 && spanMs > 0) seconds = Math.ceil((this.inFlight * spanMs) / (ended * 1000));
-    else seconds = spanMs >= RATE_WINDOW_MS ? MAX_RETRY_S : UNMEASURED_RETRY_S;
+    // The app reports whenever work ends: no report for a whole window, nothing ended in it.
+    if (now - last.at > RATE_WINDOW_MS) seconds = MAX_RETRY_S;
+    else if (ended > 0 && spanMs >= MIN_SPAN_MS)
+      seconds = Math.ceil((this.inFlight * spanMs) / (ended * 1000));
+    else if (ended === 0 && now - first.at >= STUCK_AFTER_MS) seconds = MAX_RETRY_S;
+    else seconds = UNMEASURED_RETRY_S;
     return Math.min(MAX_RETRY_S, Math.max(1, seconds)) * 1000;
   }
 }

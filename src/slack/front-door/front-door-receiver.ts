@@ -199,7 +199,7 @@ export class FrontDoorReceiver implements Receiver {
           case 'refused':
             onRefused?.(message.what);
             if (message.responseUrl !== undefined)
-              void this.notes.tell(message.responseUrl, message.retryAfterMs ?? 0);
+              this.notes.tell(message.responseUrl, message.retryAfterMs ?? 0);
             return;
         }
       });

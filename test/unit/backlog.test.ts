@@ -81,15 +81,15 @@ describe('Backlog (the front door’s count of requests in flight)', () => {
     time.advance(1_000);
     backlog.report({ finished: 120, working: 100, completed: 10_000 });
     expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 1_000 });
-    // No report for longer than the window (the app reports whenever work ends): nothing ended, 60 s.
+    // No report for longer than the window (the app reports whenever work ends): not measured, the guess...
     time.advance(6_000);
-    expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 60_000 });
-    // Reports again, but too little measured within the window: the guess.
-    backlog.report({ finished: 120, working: 100, completed: 10_000 });
-    time.advance(500);
-    backlog.report({ finished: 120, working: 100, completed: 10_000 });
     expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 10_000 });
-    // Reporting for most of a window with nothing ending: stuck, 60 s.
+    // ...until work in flight has gone 30 s without anything ending: stuck, 60 s.
+    time.advance(22_000);
+    expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 10_000 });
+    time.advance(2_000);
+    expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 60_000 });
+    // Reports that show nothing ending don't count as progress.
     for (let i = 0; i < 5; i++) {
       time.advance(1_000);
       backlog.report({ finished: 120, working: 100, completed: 10_000 });
@@ -102,6 +102,17 @@ describe('Backlog (the front door’s count of requests in flight)', () => {
     backlog.report({ finished: 120, working: 100, completed: 10_010 });
     // 10 ended in 2 s, 100 in flight: 20 s.
     expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 20_000 });
+  });
+
+  it('a burst after a quiet spell says 10 s until its first work ends, not 60', () => {
+    const time = clock();
+    const backlog = new Backlog(10, time.now);
+    backlog.report({ finished: 0, working: 0, completed: 500 });
+    time.advance(120_000);
+    for (let i = 0; i < 10; i++) backlog.admit();
+    backlog.report({ finished: 10, working: 10, completed: 500 });
+    time.advance(5_000);
+    expect(backlog.admit()).toEqual({ kind: 'overloaded', retryAfterMs: 10_000 });
   });
 
   it('refuses a bound below one', () => {

@@ -33,14 +33,20 @@ const MAX_RETRY_S = 60;
 const UNMEASURED_RETRY_S = 10;
 /** A rate is measured over at least this long. */
 const MIN_SPAN_MS = 1_000;
-/** Reports over this long with nothing ending: the work is stuck (QStash not answering). */
-const STUCK_AFTER_MS = RATE_WINDOW_MS - 1_000;
+/**
+ * Work in flight with nothing ending for this long is stuck (QStash not answering): longer than a change takes
+ * when QStash is merely slow (three calls, each bounded by the client's timeouts).
+ */
+const STUCK_AFTER_MS = 30_000;
 
 export class Backlog {
   private handedOver = 0;
   private finished = 0;
   private working = 0;
   private readonly samples: { at: number; completed: number }[] = [];
+  /** When work last ended, or started after none was running: how long work in flight has gone without ending. */
+  private progressAt: number;
+  private lastCompleted = 0;
 
   /** `max` requests in flight at most (1 or more); `now` in ms. Throws on a bound below 1. */
   constructor(
@@ -48,6 +54,7 @@ export class Backlog {
     private readonly now: () => number = Date.now,
   ) {
     if (!(max >= 1)) throw new Error('The bound on requests in flight must be at least 1.');
+    this.progressAt = now();
   }
 
   /** Requests handed over and not finished, plus the work the app still runs. */
@@ -74,8 +81,11 @@ export class Backlog {
 
   report(report: BacklogReport): void {
     this.finished = Math.min(this.handedOver, Math.max(this.finished, report.finished));
-    this.working = Math.max(0, report.working);
     const at = this.now();
+    if (report.completed > this.lastCompleted || (this.working === 0 && report.working > 0))
+      this.progressAt = at;
+    this.lastCompleted = Math.max(this.lastCompleted, report.completed);
+    this.working = Math.max(0, report.working);
     const last = this.samples.at(-1);
     if (last && at - last.at < SAMPLE_EVERY_MS) last.completed = Math.max(last.completed, report.completed);
     else this.samples.push({ at, completed: report.completed });
@@ -85,22 +95,19 @@ export class Backlog {
 
   /**
    * About how long what is in flight takes to drain at the rate work has ended over the last window (whole
-   * seconds, at least 1, at most 60). Nothing ended while the app reported for most of a window (QStash
-   * stuck): 60. Too little measured yet (a burst's first seconds, before its first changes are done): 10.
+   * seconds, at least 1, at most 60). Nothing ended for STUCK_AFTER_MS while work was in flight (QStash
+   * stuck): 60. Too little measured (a burst's first seconds, before its first changes are done): 10.
    */
   private retryAfterMs(): number {
     const first = this.samples[0];
     const last = this.samples.at(-1);
-    if (!first || !last) return UNMEASURED_RETRY_S * 1000;
     const now = this.now();
-    const spanMs = last.at - first.at;
-    const ended = last.completed - first.completed;
+    const spanMs = first && last ? last.at - first.at : 0;
+    const ended = first && last ? last.completed - first.completed : 0;
     let seconds: number;
-    // The app reports whenever work ends: no report for a whole window, nothing ended in it.
-    if (now - last.at > RATE_WINDOW_MS) seconds = MAX_RETRY_S;
-    else if (ended > 0 && spanMs >= MIN_SPAN_MS)
+    if (ended > 0 && spanMs >= MIN_SPAN_MS && now - (last?.at ?? now) <= RATE_WINDOW_MS)
       seconds = Math.ceil((this.inFlight * spanMs) / (ended * 1000));
-    else if (ended === 0 && now - first.at >= STUCK_AFTER_MS) seconds = MAX_RETRY_S;
+    else if (now - this.progressAt >= STUCK_AFTER_MS) seconds = MAX_RETRY_S;
     else seconds = UNMEASURED_RETRY_S;
     return Math.min(MAX_RETRY_S, Math.max(1, seconds)) * 1000;
   }

@@ -28,7 +28,8 @@ const MAX_IN_FLIGHT = 1_000_000;
  * `FLOW_MAX_IN_FLIGHT=auto`: a quarter of the heap budget (`heapLimitBytes`, V8's limit, which
  * `--max-old-space-size` sets) at 32 KiB per request in flight. The benchmark measures about 28 kB of RSS per
  * change in flight (its payload, its change, its reply waiting to be sent; docs/performance.md), and the other
- * three quarters are the app's own. A 256 MiB old space gives 2048 (2144 with `npm start`'s 4 MB semi-spaces). At least 50, so a tiny budget still serves.
+ * three quarters are the app's own. A 256 MiB old space gives 2048 (2144 with `npm start`'s 4 MB
+ * semi-spaces). At least 50, so a tiny budget still serves.
  */
 export function inFlightBoundFor(heapLimitBytes: number): number {
   const bound = Math.floor((heapLimitBytes * BACKLOG_SHARE_OF_HEAP) / BYTES_PER_REQUEST);

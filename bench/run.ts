@@ -567,11 +567,6 @@ function checks(report: Report): TargetCheck[] {
     value: `${delivered} of ${expected} acked requests (${sent} sent; the rest were in flight when the load stopped)`,
   });
   const resumed = flowbotPhases.reduce((sum, p) => sum + (p.replies?.resumed ?? 0), 0);
-  out.push({
-    name: 'every reply announces a resume (no refusals, failures or duplicates measured instead)',
-    ok: resumed === expected,
-    value: `${resumed} of ${expected}`,
-  });
   const rest = report.restRssMb;
   out.push({
     name: `RSS at rest ≤ bare Bolt's + ${TARGETS.restOverBareMb} MB`,

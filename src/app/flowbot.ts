@@ -44,6 +44,7 @@ import { SlackRampReporter } from '../slack/ramp-reporter.js';
 import { ResponseUrls } from '../slack/response-urls.js';
 import { healthRoute, readyRoute } from '../slack/routes.js';
 import type { Services } from '../slack/services.js';
+import { classifySlackError } from '../slack/slack-errors.js';
 import { SlackTimedWorkReporter } from '../slack/timed-work-reporter.js';
 import { BackgroundWork, replicaId } from './background.js';
 import { followChanges } from './follow-changes.js';
@@ -125,7 +126,11 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   const { access } = created;
   // Which workspace (and org) Flowbot serves: a token Slack rejects is a clean startup error here.
   const installation = await learnInstallation(
-    new WebClient(config.slack.botToken, { ...slackClientOptions(config), logger: boltLogger(logger) }),
+    new WebClient(config.slack.botToken, {
+      ...slackClientOptions(config),
+      ...STARTUP_CHECK,
+      logger: boltLogger(logger),
+    }),
   );
   const opened: OpenedStore = options.store
     ? { store: options.store, kind: 'embedded', health: () => 'ok' }
@@ -370,7 +375,9 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
 
   await app.init();
   const mode = config.slack.appToken ? 'socket' : 'http';
-  const started = await app.start(config.port);
+  const started = await app.start(config.port).catch((error: unknown) => {
+    throw mode === 'socket' ? socketModeStartProblem(error) : error;
+  });
   bolt.markListening(true);
   const port = (await bolt.startRoutes(config.port)) ?? serverPort(started) ?? config.port;
   readiness = new ReadinessChecks(environments, bolt.connection, () => opened.health());
@@ -472,6 +479,30 @@ function logPolicyWarnings(logger: Logger, warnings: readonly PolicyWarning[]): 
     );
   }
 }
+
+/**
+ * The startup call to Slack (`auth.test`) gives up after about 20 s (three tries of at most 5 s each): a Web
+ * API that takes connections but never answers ends in a clear "could not reach Slack" instead of a silent wait.
+ */
+const STARTUP_CHECK = {
+  timeout: 5_000,
+  retryConfig: { retries: 2, factor: 2, minTimeout: 500, maxTimeout: 2_000 },
+} as const;
+
+/**
+ * Socket Mode connects with the app-level token (`apps.connections.open`): Slack refusing it is a problem with
+ * SLACK_APP_TOKEN, said so (the bot token has passed `auth.test` by then). Other errors are left as they are.
+ */
+function socketModeStartProblem(error: unknown): unknown {
+  const slack = classifySlackError(error);
+  if (slack.kind !== 'platform' || !REJECTED_TOKEN.has(slack.error)) return error;
+  return new StartupProblems([
+    `Slack rejected SLACK_APP_TOKEN (${slack.error}): use the app-level token (xapp-…) from your Slack app’s Basic Information page → App-Level Tokens, with the connections:write scope.`,
+  ]);
+}
+
+/** Slack's answers that mean the token itself is not accepted (auth.test and apps.connections.open errors). */
+const REJECTED_TOKEN = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked']);
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;
 /** How often every replica looks for queued alerts nobody is sending (a stopped process's, after a backoff). */

@@ -106,6 +106,57 @@ describe('starting Flowbot', () => {
   );
 
   it(
+    'in Socket Mode with an app token Slack rejects, names SLACK_APP_TOKEN, not the bot token',
+    async () => {
+      slack.failMethod('apps.connections.open', { kind: 'error', error: 'invalid_auth' });
+      try {
+        const run = await runFlowbot({
+          SLACK_BOT_TOKEN: slack.botToken,
+          SLACK_APP_TOKEN: 'xapp-1-A0123-456-rejectedappSECRET4',
+          SLACK_API_URL: slack.apiUrl,
+          QSTASH_TOKEN: qstash.tokens[0]!,
+          QSTASH_URL: qstash.url,
+          PORT: '0',
+        });
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain('Slack rejected SLACK_APP_TOKEN (invalid_auth)');
+        expect(run.stderr).not.toContain('SLACK_BOT_TOKEN');
+        expect(run.stderr + run.stdout).not.toMatch(/SECRET4/);
+      } finally {
+        slack.clearFaults();
+      }
+    },
+    RUN_MS,
+  );
+
+  it(
+    'when Slack takes the connection but never answers auth.test, gives up and says it could not reach Slack',
+    async () => {
+      const silent = createServer(() => {
+        // Never answered.
+      });
+      await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+      const { port } = silent.address() as AddressInfo;
+      try {
+        const run = await runFlowbot({
+          SLACK_BOT_TOKEN: slack.botToken,
+          SLACK_SIGNING_SECRET: 'abcdef0123456789abcdef0123456789',
+          SLACK_API_URL: `http://127.0.0.1:${port}/api/`,
+          QSTASH_TOKEN: qstash.tokens[0]!,
+          QSTASH_URL: qstash.url,
+          PORT: '0',
+        });
+        expect(run.code).toBe(1);
+        expect(run.stderr).toContain('could not reach Slack’s Web API');
+      } finally {
+        silent.closeAllConnections();
+        silent.close();
+      }
+    },
+    RUN_MS,
+  );
+
+  it(
     'with a valid configuration, starts in HTTP mode and shuts down cleanly on SIGTERM',
     async () => {
       const run = await runFlowbot(

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -212,6 +212,47 @@ describe('scripts/start.mjs (npm start)', () => {
     expect(bundlerRuns()).toBe(1);
   });
 
+  it('`npm start` stopped by its own PID (SIGTERM or SIGINT, as a process manager does) stops Flowbot too', async () => {
+    installCompiler();
+    start();
+    // A bundle that runs until told to stop, and says which signal stopped it.
+    writeFileSync(
+      join(tree, 'dist', 'bundle', 'index.js'),
+      [
+        "import { writeFileSync } from 'node:fs';",
+        "for (const signal of ['SIGTERM', 'SIGINT'])",
+        "  process.on(signal, () => { writeFileSync('stopped-by', signal); process.exit(0); });",
+        "writeFileSync('running', String(process.pid));",
+        'setInterval(() => {}, 1000);',
+      ].join('\n'),
+    );
+    const { scripts } = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    writeFileSync(
+      join(tree, 'package.json'),
+      JSON.stringify({ type: 'module', scripts: { start: scripts.start } }),
+    );
+    for (const signal of ['SIGTERM', 'SIGINT'] as const) {
+      rmSync(join(tree, 'running'), { force: true });
+      rmSync(join(tree, 'stopped-by'), { force: true });
+      const npm = spawn('npm', ['start', '--silent'], { cwd: tree, stdio: 'ignore', detached: true });
+      try {
+        await expect.poll(() => existsSync(join(tree, 'running')), { timeout: 30_000 }).toBe(true);
+        npm.kill(signal);
+        await expect.poll(() => existsSync(join(tree, 'stopped-by')), { timeout: 30_000 }).toBe(true);
+        expect(readFileSync(join(tree, 'stopped-by'), 'utf8')).toBe(signal);
+      } finally {
+        // Whatever happened, nothing this test started outlives it.
+        try {
+          process.kill(-(npm.pid ?? 0), 'SIGKILL');
+        } catch {
+          // Already gone.
+        }
+      }
+    }
+  }, 90_000);
+
   it('does not run a build that failed', () => {
     installCompiler();
     rmSync(join(tree, 'node_modules', 'esbuild'), { recursive: true });
@@ -232,7 +273,9 @@ describe('npm scripts', () => {
     expect(scripts.prepare).toBe('node scripts/build.mjs --if-stale');
     expect(scripts.prestart).toBeUndefined();
     expect(scripts.prealert).toBe('node scripts/build.mjs --if-stale');
-    expect(scripts.start).toMatch(/^node .*scripts\/start\.mjs$/);
+    // `exec`: npm's shell is replaced by node, so a signal npm passes on (a process manager stopping npm's
+    // PID) reaches Flowbot instead of a shell that dies and leaves node running.
+    expect(scripts.start).toMatch(/^exec node .*scripts\/start\.mjs$/);
     expect(scripts.alert).toMatch(/^node dist\/scripts\/post-alert\.js$/);
     expect(`${scripts.start} ${scripts.alert}`).not.toMatch(/tsx|tsc/);
   });

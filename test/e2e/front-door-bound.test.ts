@@ -80,6 +80,18 @@ describe('the front door’s bound on requests in flight (FLOW_MAX_IN_FLIGHT)', 
     expect(commandAck.response_type).toBe('ephemeral');
     expect(commandAck.text).toMatch(OVERLOADED);
 
+    // Help, usage and a mistyped key are answered from the text alone, as ever: not "overloaded".
+    for (const [name, text, expected] of [
+      ['/flow', 'help', /\/flow-resume/],
+      ['/flow-resume', '', /\/flow-resume/],
+      ['/flow-resume', 'bad key!', /key/i],
+    ] as const) {
+      const answer = await h.command(name, text, { user: PEOPLE[2] });
+      expect(answer.status).toBe(200);
+      expect(answer.body, `${name} ${text}`).not.toMatch(OVERLOADED);
+      expect(allText(JSON.parse(answer.body)), `${name} ${text}`).toMatch(expected);
+    }
+
     // A click: acknowledged, and told through its response_url (Slack shows nothing of a click's ack).
     const click = await h.click({ userId: PEOPLE[3], actionId: 'flow_resume', value: 'k-over' });
     expect(click.status).toBe(200);

@@ -195,3 +195,26 @@ export function acknowledge(
       return flowResumeAck(parseSlashText(SLASH_COMMANDS[name], slackText, environments), environments);
   }
 }
+
+/**
+ * Whether a slash command's acknowledgement is its whole answer (help, usage, or what is wrong with the text):
+ * the app only records it. The front door still gives these answers when Flowbot is overloaded, since they
+ * cost nothing and a person asking how to type a command shouldn't be told "overloaded".
+ */
+export function answeredInFull(
+  name: SlashCommandName,
+  slackText: string,
+  environments: EnvironmentNames,
+): boolean {
+  switch (name) {
+    case '/flow': {
+      const parsed = parseSlashText(SLASH_COMMANDS[name], slackText, environments);
+      if (parsed.alone) return false;
+      return parsed.kind === 'invalid' || parsed.command.kind === 'help';
+    }
+    case '/flow-resume': {
+      const parsed = parseSlashText(SLASH_COMMANDS[name], slackText, environments);
+      return parsed.kind === 'help' || parsed.kind === 'invalid' || parsed.kind === 'invalid_pattern';
+    }
+  }
+}

@@ -5,7 +5,7 @@ import { overloadedFormErrors } from '../blocks/modal.js';
 import { outbound } from '../blocks/outbound.js';
 import { overloadedMessage } from '../blocks/refusal.js';
 import { FLOW_CONTROL_VIEW } from '../blocks/surface-ids.js';
-import { acknowledge, type CommandAck, isSlashCommand } from '../commands/command-table.js';
+import { acknowledge, answeredInFull, type CommandAck, isSlashCommand } from '../commands/command-table.js';
 import { type ViewAck, viewSubmissionAck } from '../commands/flow-form.js';
 import { routeServerAgent } from '../route-server.js';
 import { sendJson } from '../routes.js';
@@ -104,6 +104,15 @@ function acknowledgement(body: Record<string, unknown>): CommandAck | ViewAck {
   const command = body.command;
   if (!isSlashCommand(command)) return undefined;
   return acknowledge(command, typeof body.text === 'string' ? body.text : '', settings.environments);
+}
+
+/** A command whose acknowledgement is its whole answer (help, usage, a mistyped key). */
+function answersItself(body: Record<string, unknown>): boolean {
+  const command = body.command;
+  return (
+    isSlashCommand(command) &&
+    answeredInFull(command, typeof body.text === 'string' ? body.text : '', settings.environments)
+  );
 }
 
 /** A menu's options come from the app's key list: these acknowledgements wait for the app, within a bound. */
@@ -222,7 +231,9 @@ function open(opening: FrontDoorOpening): FrontDoorServer {
       else {
         const admission = backlog.admit();
         if (admission.kind === 'overloaded') {
-          await refuse(what, request, admission.retryAfterMs);
+          // Help, usage and mistyped commands are answered from their text alone, as ever, and not handed over.
+          if (what === 'command' && answersItself(body)) await ack?.(acknowledgement(body));
+          else await refuse(what, request, admission.retryAfterMs);
           return;
         }
       }

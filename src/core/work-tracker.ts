@@ -2,10 +2,17 @@
  * Work that outlives the request that started it (Slack is acked first, the outcome follows). Tracked so a
  * graceful shutdown can wait for it instead of cutting replies off.
  */
+/**
+ * `request`: the work of a request someone is waiting on (a change and its reply); `background`: work nobody
+ * asked for just now (redrawing Home tabs), waited for at shutdown like the rest but not counted as requests.
+ */
+export type WorkKind = 'request' | 'background';
+
 export class WorkTracker {
   private readonly running = new Set<Promise<unknown>>();
   private closed = false;
   private finished = 0;
+  private requestsRunning = 0;
   private readonly watchers: Array<() => void> = [];
 
   constructor(private readonly onError: (error: unknown) => void) {}
@@ -14,9 +21,14 @@ export class WorkTracker {
     return this.running.size;
   }
 
-  /** Work that has ended (however it ended) since the tracker was made. */
+  /** Requests' work that has ended (however it ended) since the tracker was made; background work not counted. */
   get completed(): number {
     return this.finished;
+  }
+
+  /** Requests' work running now (background work not counted). */
+  get requests(): number {
+    return this.requestsRunning;
   }
 
   /** Calls `watcher` whenever work starts or ends (for whoever counts the backlog: the front door's bound). */
@@ -29,7 +41,7 @@ export class WorkTracker {
   }
 
   /** Runs `work` and tracks it; errors go to onError, never to the caller, so nothing becomes an unhandled rejection. */
-  run(work: () => Promise<unknown>): Promise<void> {
+  run(work: () => Promise<unknown>, kind: WorkKind = 'request'): Promise<void> {
     const task = (async () => {
       try {
         await work();
@@ -38,10 +50,14 @@ export class WorkTracker {
       }
     })();
     this.running.add(task);
+    if (kind === 'request') this.requestsRunning += 1;
     this.changed();
     void task.finally(() => {
       this.running.delete(task);
-      this.finished += 1;
+      if (kind === 'request') {
+        this.requestsRunning -= 1;
+        this.finished += 1;
+      }
       this.changed();
     });
     return task;

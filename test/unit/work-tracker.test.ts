@@ -92,6 +92,30 @@ describe('WorkTracker.run', () => {
   });
 });
 
+describe('WorkTracker: background work', () => {
+  it('is waited for like the rest but not counted as requests’ work, running or ended', async () => {
+    const tracker = new WorkTracker(() => {});
+    const request = deferred();
+    const background = deferred();
+    const runRequest = tracker.run(() => request.promise);
+    const runBackground = tracker.run(() => background.promise, 'background');
+    expect(tracker.size).toBe(2);
+    expect(tracker.requests).toBe(1);
+    background.resolve();
+    await runBackground;
+    await Promise.resolve();
+    // A Home tab redrawn is not the backlog draining.
+    expect(tracker.completed).toBe(0);
+    expect(tracker.requests).toBe(1);
+    request.resolve();
+    await runRequest;
+    await Promise.resolve();
+    expect(tracker.completed).toBe(1);
+    expect(tracker.requests).toBe(0);
+    expect(tracker.size).toBe(0);
+  });
+});
+
 describe('WorkTracker.drain', () => {
   afterEach(() => {
     vi.useRealTimers();

@@ -16,9 +16,9 @@ import type {
 
 /** The app's work after acknowledgements, as the front door's bound counts it (the app's WorkTracker). */
 export interface AppWork {
-  /** Work running now. */
-  readonly size: number;
-  /** Work ended since the start (cumulative). */
+  /** Requests' work running now (background work, such as redrawing Home tabs, not counted). */
+  readonly requests: number;
+  /** Requests' work ended since the start (cumulative). */
   readonly completed: number;
   /** Calls `watcher` whenever work starts or ends. */
   watch(watcher: () => void): void;
@@ -99,7 +99,8 @@ export class FrontDoorReceiver implements Receiver {
         thread.postMessage({
           kind: 'load',
           finished: this.finished,
-          working: work.size,
+          // Requests' work only: a Home tab redrawn meanwhile is not the backlog draining.
+          working: work.requests,
           completed: work.completed,
         } satisfies AppMessage);
       } catch (error) {

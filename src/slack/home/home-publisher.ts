@@ -117,7 +117,7 @@ export class HomePublisher {
           if (typeof value.foreignTeam === 'string') this.foreignTeams.set(id, value.foreignTeam);
           this.refresh(id);
         }
-      });
+      }, 'background');
     }, this.debounceMs);
     timer.unref();
   }

@@ -204,3 +204,34 @@ describe('the front door’s bound on requests in flight (FLOW_MAX_IN_FLIGHT)', 
     expect(await metric(h, REFUSED)).toBe(1);
   });
 });
+
+describe('the front door’s bound while QStash is stuck', () => {
+  it('says "try again in 60 s" once nothing has ended for 30 s, whatever background work ends meanwhile', {
+    timeout: 180_000,
+  }, async () => {
+    const h = await startHarness({
+      env: { FLOW_ALLOWED_USERS: PEOPLE.join(','), FLOW_MAX_IN_FLIGHT: '2' },
+      qstash: { attemptTimeoutMs: 120_000, totalTimeoutMs: 120_000 },
+      // Home tabs redrawn often: background work that keeps ending while the requests' work can't.
+      flowbot: { homes: { debounceMs: 10, rebuildEveryMs: 500 } },
+    });
+    const gate = held();
+    try {
+      for (const key of ['k-a', 'k-b', 'k-c']) h.qstash.setKey({ flowControlKey: key, isPaused: true });
+      h.qstash.inject({ kind: 'hold', until: gate.until, route: 'get', key: 'k-a' });
+      h.qstash.inject({ kind: 'hold', until: gate.until, route: 'get', key: 'k-b' });
+      await h.command('/flow-resume', 'k-a', { user: PEOPLE[0] });
+      await h.command('/flow-resume', 'k-b', { user: PEOPLE[1] });
+      await until(h, 'flowbot_changes_in_flight', (n) => n === 2);
+      const early = await h.command('/flow-resume', 'k-c', { user: PEOPLE[2] });
+      expect(JSON.parse(early.body).text).toMatch(/try again in 10 s/);
+      // The product's "stuck" threshold is 30 s of nothing ending: wait past it.
+      await new Promise((resolve) => setTimeout(resolve, 33_000));
+      const stuck = await h.command('/flow-resume', 'k-c', { user: PEOPLE[2] });
+      expect(JSON.parse(stuck.body).text).toMatch(/try again in 60 s/);
+    } finally {
+      gate.release();
+      await h.close();
+    }
+  });
+});

@@ -18,7 +18,7 @@ import type { Server as HttpsServer } from 'node:https';
 
 /** A refused request's body up to this size is read and dropped, and the connection kept. */
 export const DRAIN_LIMIT_BYTES = 1024 * 1024;
-/** After `Connection: close`, how much of what the client still sends is read before closing regardless. */
+/** After `Connection: close`, how much of what the client still sends is read; then reading stops until LINGER_MS. */
 export const LINGER_BYTES = 16 * 1024 * 1024;
 /** After `Connection: close`, how long the client has to close its side before the socket is closed. */
 export const LINGER_MS = 5_000;
@@ -52,8 +52,8 @@ function withoutConnectionHeaders(headers: unknown): unknown {
 /**
  * Closes the way that loses nothing: Node would end and then destroy the socket as soon as the answer is
  * written (`destroySoon`), with the client's body still arriving, which resets the connection. Instead the
- * socket's sending side is shut, the rest of the request is read and dropped, and the socket is destroyed
- * when the client closes, after LINGER_BYTES, or after LINGER_MS, whichever comes first.
+ * socket's sending side is shut, the rest of the request is read and dropped (at most LINGER_BYTES; then
+ * reading stops), and the socket is destroyed when the client closes or after LINGER_MS, whichever comes first.
  */
 function lingerOnClose(req: IncomingMessage): void {
   const socket = req.socket;
@@ -71,7 +71,13 @@ function lingerOnClose(req: IncomingMessage): void {
     socket.once('close', () => clearTimeout(timer));
     req.on('data', (chunk: Buffer) => {
       discarded += chunk.length;
-      if (discarded > LINGER_BYTES) close();
+      // Enough read: stop reading rather than close at once. Closing with the client's bytes still arriving
+      // resets the connection, and a reset can discard the answer before a slow client has read it; paused,
+      // the client's sending stalls until LINGER_MS ends the connection, its answer long delivered.
+      if (discarded > LINGER_BYTES) {
+        req.pause();
+        socket.pause();
+      }
     });
     req.resume();
     socket.end();

@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import {
   copyFileSync,
   existsSync,
@@ -14,6 +14,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { spawnChild } from '../support/children.js';
 
 /**
  * scripts/build.mjs decides whether `npm install`, `npm start` and `npm run alert` compile: only when dist/ is
@@ -236,7 +237,11 @@ describe('scripts/start.mjs (npm start)', () => {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {
       rmSync(join(tree, 'running'), { force: true });
       rmSync(join(tree, 'stopped-by'), { force: true });
-      const npm = spawn('npm', ['start', '--silent'], { cwd: tree, stdio: 'ignore', detached: true });
+      const npm = spawnChild('npm start', 'npm', ['start', '--silent'], {
+        cwd: tree,
+        stdio: 'ignore',
+        detached: true,
+      });
       try {
         await expect.poll(() => existsSync(join(tree, 'running')), { timeout: 30_000 }).toBe(true);
         npm.kill(signal);

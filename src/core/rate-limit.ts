@@ -7,27 +7,82 @@ export type RateDecision =
 const NAMESPACE = 'rate';
 
 /**
+ * A window is kept as at most this many buckets, so a person's record stays small whatever the limit (a
+ * limit of 100,000 an hour is still 128 numbers). A change is stamped with the end of its bucket: it may be
+ * counted up to one bucket (windowMs / 128) longer than it happened, never shorter.
+ */
+const BUCKETS = 128;
+
+/** Writers of one person's record that lose a compare-and-set try again this many times before giving way. */
+const ATTEMPTS = 16;
+
+/** One bucket of a person's record: `changes` counted until `at` + windowMs (ms since the epoch). */
+interface Bucket {
+  readonly at: number;
+  readonly changes: number;
+}
+
+/**
  * How many changes one person may make per window (a runaway script or a stuck retry loop in someone's
- * terminal shouldn't be able to flap production keys). Fixed windows in the shared store, so the limit holds
- * across replicas.
+ * terminal shouldn't be able to flap production keys). A sliding window: at most `limit` changes in any span
+ * of `windowMs`, so the limit can't be doubled across a window's edge and a refusal's wait is the real one.
+ * Kept in the shared store (compare-and-set), so the limit holds across replicas. A refused attempt counts
+ * nothing.
  */
 export class MutationRateLimiter {
+  private readonly bucketMs: number;
+
   constructor(
     private readonly store: StateStore,
     readonly limit: number,
     readonly windowMs: number,
     private readonly now: () => number = Date.now,
-  ) {}
+  ) {
+    this.bucketMs = Math.max(1, Math.ceil(windowMs / BUCKETS));
+  }
 
-  /** Counts `changes` changes (a ramp's start is two: its first pin and its resume) for the person. */
+  /**
+   * Counts `changes` changes (a ramp's start is two: its first pin and its resume; a bulk request one per 25
+   * keys) for the person, all or none. `retryAfterMs` (ms) is how long until the same request would be
+   * allowed, if nothing else is counted meanwhile; a request larger than the limit waits a whole window and
+   * is refused again. Throws `StoreUnavailable` when the store does.
+   */
   async take(actorId: string, changes = 1): Promise<RateDecision> {
-    const now = this.now();
-    const window = Math.floor(now / this.windowMs);
-    let count = 0;
-    for (let taken = 0; taken < Math.max(1, changes); taken++) {
-      count = await this.store.increment(NAMESPACE, `${actorId}:${window}`, this.windowMs);
+    const wanted = Math.max(1, changes);
+    for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      const now = this.now();
+      const entry = await this.store.getEntry<Bucket[]>(NAMESPACE, actorId);
+      // Sorted: a clock stepped back (NTP) may have stamped a bucket out of order.
+      const live = (Array.isArray(entry?.value) ? entry.value : [])
+        .filter((b) => b.at + this.windowMs > now)
+        .sort((a, b) => a.at - b.at);
+      const used = live.reduce((sum, b) => sum + b.changes, 0);
+      if (used + wanted > this.limit)
+        return { kind: 'limited', retryAfterMs: this.waitFor(live, used, wanted, now), limit: this.limit };
+      const at = Math.ceil(now / this.bucketMs) * this.bucketMs;
+      const last = live.at(-1);
+      const next =
+        last !== undefined && last.at >= at
+          ? [...live.slice(0, -1), { at: last.at, changes: last.changes + wanted }]
+          : [...live, { at, changes: wanted }];
+      const written = await this.store.compareAndSet(NAMESPACE, actorId, entry?.version, next, {
+        ttlMs: at + this.windowMs - now,
+      });
+      if (written) return { kind: 'allowed' };
     }
-    if (count <= this.limit) return { kind: 'allowed' };
-    return { kind: 'limited', retryAfterMs: (window + 1) * this.windowMs - now, limit: this.limit };
+    // Only the same person's own concurrent changes contend for their record; this many losses means a burst
+    // of them, which is what the limit exists to slow down.
+    return { kind: 'limited', retryAfterMs: this.bucketMs, limit: this.limit };
+  }
+
+  /** When enough of `live` (oldest first) has left the window for `wanted` more changes to fit. */
+  private waitFor(live: readonly Bucket[], used: number, wanted: number, now: number): number {
+    if (wanted > this.limit) return this.windowMs;
+    let left = used;
+    for (const bucket of live) {
+      left -= bucket.changes;
+      if (left + wanted <= this.limit) return Math.max(1, bucket.at + this.windowMs - now);
+    }
+    return this.windowMs;
   }
 }

@@ -441,7 +441,7 @@ describe('policy limits', () => {
   });
 
   it('a batch counts one change per 25 keys against the rate limit, taken whole when confirmed', async () => {
-    const h = await start({ FLOW_RATE_LIMIT: '2/1m' });
+    const h = await start({ FLOW_RATE_LIMIT: '2/1h' });
     const keys = seed(h, 'orders-us', 30);
     // 30 keys are 2 changes: within the limit, and never cut off halfway.
     await confirm(h, confirmButton(await preview(h, 'resume orders-us-*'))?.value ?? '');

@@ -58,7 +58,7 @@ describe('GET /readyz', () => {
 
 describe('per-user rate limit of changes', () => {
   it('refuses changes past the limit with a clear private message', async () => {
-    const h = await harness({ env: { FLOW_RATE_LIMIT: '2/1m' } });
+    const h = await harness({ env: { FLOW_RATE_LIMIT: '2/1h' } });
     h.qstash.setKey({ flowControlKey: 'orders', isPaused: true });
     for (let i = 0; i < 2; i++) {
       const ack = await h.command('/flow-resume', 'orders');
@@ -67,7 +67,9 @@ describe('per-user rate limit of changes', () => {
     const third = await h.command('/flow-resume', 'orders');
     const reply = await h.waitForResponse(third.responseUrl, (b) => !String(b.text).startsWith(':hourglass'));
     expect(reply.response_type).toBe('ephemeral');
-    expect(allText(reply)).toContain('as many as Flowbot allows one person per 60 seconds');
+    expect(allText(reply)).toMatch(
+      /made 2 changes within 1h, which is as many as Flowbot allows one person\. Try again in 6[01] minutes\./,
+    );
     expect(h.qstash.appliedMutations('orders', 'resume')).toBe(2);
     // Reads are not limited.
     const status = await h.command('/flow', 'status orders');

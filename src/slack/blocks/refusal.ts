@@ -1,7 +1,7 @@
 import type { AccessRefusal, FlowAction, NotGrantedScope } from '../../core/access/types.js';
 import type { Refusal } from '../../core/operations/refusal.js';
 import { describeRampPlanProblem } from './input-problems.js';
-import { code, escapeMrkdwn, mention } from './mrkdwn.js';
+import { code, escapeMrkdwn, formatPeriod, mention, plural } from './mrkdwn.js';
 import type { SlackMessage } from './types.js';
 
 /**
@@ -67,9 +67,9 @@ export function describeRefusal(refusal: Refusal, asked: FlowAction, person: Per
     case 'other_team':
       return accessWords(refusal, asked, person);
     case 'rate_limited': {
-      const seconds = Math.max(1, Math.ceil(refusal.retryAfterMs / 1000));
       const who = person === 'you' ? 'You have' : 'They have';
-      return `${who} made ${refusal.limit} changes in a short time, which is as many as Flowbot allows one person per ${Math.round(refusal.windowMs / 1000)} seconds. Try again in ${seconds} seconds.`;
+      const window = formatPeriod(Math.max(1, Math.round(refusal.windowMs / 1000)));
+      return `${who} made ${plural(refusal.limit, 'change')} within ${window}, which is as many as Flowbot allows one person. Try again in ${waitWords(refusal.retryAfterMs)}.`;
     }
     case 'approval_needs_channel':
       return 'This change needs approval, which only works in a channel.';
@@ -115,4 +115,18 @@ export function otherTeamWords(team: string): string {
 export function otherTeamMessage(team: string): SlackMessage {
   const text = `:no_entry: ${otherTeamWords(team)} Nothing was changed.`;
   return { text, blocks: [{ type: 'section', text: { type: 'mrkdwn', text } }] };
+}
+
+/**
+ * A wait (ms) in words, rounded up so that trying again then works: "1 second", "45 seconds", "12 minutes",
+ * "2 hours 5 minutes".
+ */
+export function waitWords(ms: number): string {
+  const seconds = Math.max(1, Math.ceil(ms / 1000));
+  if (seconds < 90) return plural(seconds, 'second');
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 90) return plural(minutes, 'minute');
+  const hours = Math.floor(minutes / 60);
+  const rest = minutes % 60;
+  return rest === 0 ? plural(hours, 'hour') : `${plural(hours, 'hour')} ${plural(rest, 'minute')}`;
 }

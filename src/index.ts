@@ -66,9 +66,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }
     logger.fatal({ err: error }, 'Flowbot could not start');
-    const { classifySlackError } = await import('./slack/slack-errors.js');
+    const slackErrors = await import('./slack/slack-errors.js');
     process.stderr.write(
-      `Flowbot could not start: ${scrubSecrets(startupProblem(error, classifySlackError), secretsOf(config))}\n`,
+      `Flowbot could not start: ${scrubSecrets(startupProblem(error, slackErrors), secretsOf(config))}\n`,
     );
     process.exit(1);
   }
@@ -81,12 +81,9 @@ async function main(): Promise<void> {
   }
 }
 
-function startupProblem(error: unknown, classifySlackError: typeof SlackErrors.classifySlackError): string {
-  const slack = classifySlackError(error);
-  if (
-    slack.kind === 'platform' &&
-    ['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked'].includes(slack.error)
-  ) {
+function startupProblem(error: unknown, slackErrors: typeof SlackErrors): string {
+  const slack = slackErrors.classifySlackError(error);
+  if (slack.kind === 'platform' && slackErrors.isRejectedToken(slack)) {
     return `Slack rejected SLACK_BOT_TOKEN (${slack.error}). Check the bot token on your app's OAuth & Permissions page.`;
   }
   if (slack.kind === 'request') {

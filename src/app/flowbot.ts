@@ -44,7 +44,7 @@ import { SlackRampReporter } from '../slack/ramp-reporter.js';
 import { ResponseUrls } from '../slack/response-urls.js';
 import { healthRoute, readyRoute } from '../slack/routes.js';
 import type { Services } from '../slack/services.js';
-import { classifySlackError } from '../slack/slack-errors.js';
+import { classifySlackError, isRejectedToken } from '../slack/slack-errors.js';
 import { SlackTimedWorkReporter } from '../slack/timed-work-reporter.js';
 import { BackgroundWork, replicaId } from './background.js';
 import { followChanges } from './follow-changes.js';
@@ -495,14 +495,11 @@ const STARTUP_CHECK = {
  */
 function socketModeStartProblem(error: unknown): unknown {
   const slack = classifySlackError(error);
-  if (slack.kind !== 'platform' || !REJECTED_TOKEN.has(slack.error)) return error;
+  if (slack.kind !== 'platform' || !isRejectedToken(slack)) return error;
   return new StartupProblems([
     `Slack rejected SLACK_APP_TOKEN (${slack.error}): use the app-level token (xapp-…) from your Slack app’s Basic Information page → App-Level Tokens, with the connections:write scope.`,
   ]);
 }
-
-/** Slack's answers that mean the token itself is not accepted (auth.test and apps.connections.open errors). */
-const REJECTED_TOKEN = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked']);
 
 const SWEEP_INTERVAL_MS = 5 * 60_000;
 /** How often every replica looks for queued alerts nobody is sending (a stopped process's, after a backoff). */

@@ -18,6 +18,22 @@ export type SlackFailure =
   | { readonly kind: 'request' }
   | { readonly kind: 'other' };
 
+/**
+ * Slack's answers that mean the token itself is not accepted: revoked, never valid, or its workspace or user
+ * deactivated (auth.test and apps.connections.open errors, https://api.slack.com/methods/auth.test).
+ */
+const REJECTED_TOKEN: ReadonlySet<string> = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+]);
+
+/** Whether `failure` says Slack refused the token it was called with (not a network fault or a busy Slack). */
+export function isRejectedToken(failure: SlackFailure): boolean {
+  return failure.kind === 'platform' && REJECTED_TOKEN.has(failure.error);
+}
+
 export function classifySlackError(error: unknown): SlackFailure {
   if (error instanceof WebAPIPlatformError) return { kind: 'platform', error: error.data.error };
   if (error instanceof WebAPIRateLimitedError)

@@ -1,7 +1,12 @@
 import { ErrorCode, LogLevel, WebClient } from '@slack/web-api';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { explainSlackError } from '../../src/slack/blocks/slack-error.js';
-import { classifySlackError, slackErrorCode, slackErrorCodeOf } from '../../src/slack/slack-errors.js';
+import {
+  classifySlackError,
+  isRejectedToken,
+  slackErrorCode,
+  slackErrorCodeOf,
+} from '../../src/slack/slack-errors.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 
 describe('classifySlackError: what the WebClient really throws', () => {
@@ -32,6 +37,17 @@ describe('classifySlackError: what the WebClient really throws', () => {
     const error = await thrown(post);
     expect(classifySlackError(error)).toEqual({ kind: 'platform', error: 'not_in_channel' });
     expect(slackErrorCodeOf(error)).toBe('not_in_channel');
+  });
+
+  it('a refused token is told apart from every other failure, for the bot and the app-level token alike', async () => {
+    for (const code of ['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked']) {
+      slack.failMethod('chat.postMessage', { kind: 'error', error: code });
+      expect(isRejectedToken(classifySlackError(await thrown(post)))).toBe(true);
+    }
+    slack.failMethod('chat.postMessage', { kind: 'error', error: 'not_in_channel' });
+    expect(isRejectedToken(classifySlackError(await thrown(post)))).toBe(false);
+    expect(isRejectedToken({ kind: 'request' })).toBe(false);
+    expect(isRejectedToken({ kind: 'http', status: 401 })).toBe(false);
   });
 
   it('rate limiting, with Slack’s Retry-After', async () => {

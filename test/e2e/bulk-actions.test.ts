@@ -303,6 +303,46 @@ describe('confirming', () => {
   });
 });
 
+describe('approval cards Slack does not take', () => {
+  it('in a channel Flowbot was not invited to: the keys that need approval end refused, saying why, and nobody can approve them later', async () => {
+    const h = await start();
+    const where = 'CNOTINVITED';
+    h.slack.setChannel(where, { is_member: false });
+    const plain = seed(h, 'orders-us', 2);
+    const vip = seed(h, 'orders-vip', 2);
+    const ack = await h.command('/flow', 'resume orders-*', { channel: where });
+    const body = await h.waitForResponse(ack.responseUrl, (b) => !String(b.text ?? '').startsWith(':mag:'));
+    const id = confirmButton(body)?.value ?? '';
+    await h.click({ actionId: 'flow_bulk_confirm', value: id, isEphemeral: true, channelId: where });
+    // The summary comes by DM (the channel refuses posts); it ends with the card's keys refused, and why.
+    const summary = await h.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.params.channel !== where && SUMMARY.test(String(c.params.text ?? '')),
+    );
+    const dm = String(summary.params.channel);
+    const ts = String((summary.response as { ts?: string }).ts);
+    await expect
+      .poll(() => allText(h.slack.getMessage(dm, ts)), { timeout: 30_000, interval: 100 })
+      .toContain('resumed 2 of 4 keys');
+    const final = allText(h.slack.getMessage(dm, ts));
+    expect(final).toContain('*Refused:* 2');
+    expect(final).toContain('Slack did not take the approval card here');
+    expect(final).not.toContain('Awaiting approval');
+    // The card was tried once, in the channel, and refused.
+    const cards = h.slack
+      .callsTo('chat.postMessage')
+      .filter((c) => /^Approval needed/.test(String(c.params.text)));
+    expect(cards).toHaveLength(1);
+    expect(cards[0]?.params.channel).toBe(where);
+    expect(JSON.stringify(cards[0]?.response)).toContain('not_in_channel');
+    ranOnce(h, plain);
+    // The approval requests were dropped: an approver's click finds nothing to decide, and nothing changes.
+    const late = await h.click({ actionId: 'flow_bulk_approve', value: id, userId: APPROVER });
+    expect(allText(await h.waitForResponse(late.responseUrl))).toContain('nothing left to decide');
+    expect(mutationsOf(h, vip)).toEqual([0, 0]);
+  });
+});
+
 describe('many keys, several environments, Slack’s limits', () => {
   it('approvals nobody gives in time: the card loses its buttons and says so, the summary counts them expired', async () => {
     const h = await start(

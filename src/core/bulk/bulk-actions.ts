@@ -23,7 +23,10 @@ import type { KeyPattern } from './key-pattern.js';
 export interface BulkReporter {
   /** Posts the summary (no `message` yet) or redraws it in place. */
   summary(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined>;
-  /** Posts the approval card of the batch's keys that need one (no card yet), or redraws it. */
+  /**
+   * Posts the approval card of the batch's keys that need one (no card yet), or redraws it. Undefined: Slack
+   * did not take the card (the adapter has logged why).
+   */
   approvalCard(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined>;
 }
 
@@ -91,6 +94,8 @@ export interface BulkParts {
   readonly peek: (target: KeyRef) => Promise<FlowKeyState | 'not_found' | undefined>;
   readonly approve: (request: DecisionRequest, options: RunOptions) => Promise<DecisionOutcome>;
   readonly reject: (request: DecisionRequest) => Promise<DecisionOutcome>;
+  /** Drops an approval request nobody can decide on (its card was refused); false if it is gone already. */
+  readonly dropApproval: (approvalId: string, requesterId: string) => Promise<boolean>;
   readonly reporter: BulkReporter;
   readonly pacing: BulkPacing;
   readonly holderId: string;
@@ -480,11 +485,12 @@ export class BulkActions {
     if (batch.keys.some((key) => key.result.kind === 'pending')) return batch;
     if (batch.keys.some((key) => key.result.kind === 'awaiting_approval') && !batch.approval?.message) {
       const posted = await this.parts.reporter.approvalCard(batch).catch(() => undefined);
-      batch =
-        (await this.update(id, (current) => ({
-          ...current,
-          approval: { ...current.approval, ...(posted ? { message: posted } : {}) },
-        }))) ?? batch;
+      batch = posted
+        ? ((await this.update(id, (current) => ({
+            ...current,
+            approval: { ...current.approval, message: posted },
+          }))) ?? batch)
+        : await this.dropApprovals(batch);
     }
     if (batch.finishedAt === undefined) {
       const at = this.parts.now();
@@ -556,6 +562,29 @@ export class BulkActions {
     const start = Math.max(now, this.nextStartAt);
     this.nextStartAt = start + gap;
     if (start > now) await sleep(start - now);
+  }
+
+  /**
+   * The approval card was refused, so nobody could approve its keys: their approval requests are dropped and
+   * the keys end refused, as a single key's request does. A key someone decided meanwhile (from the Home tab)
+   * keeps that decision.
+   */
+  private async dropApprovals(batch: BulkBatch): Promise<BulkBatch> {
+    const dropped = new Set<number>();
+    for (const [index, key] of batch.keys.entries()) {
+      if (key.result.kind !== 'awaiting_approval') continue;
+      if (await this.parts.dropApproval(key.result.approvalId, batch.actorId)) dropped.add(index);
+    }
+    if (dropped.size === 0) return batch;
+    const refused: BulkKeyResult = { kind: 'refused', refusal: { code: 'approval_unposted' } };
+    return (
+      (await this.update(batch.id, (current) => ({
+        ...current,
+        keys: current.keys.map((key, index) =>
+          dropped.has(index) && key.result.kind === 'awaiting_approval' ? { ...key, result: refused } : key,
+        ),
+      }))) ?? batch
+    );
   }
 
   /** Writes the results gathered so far into the stored batch (those not written yet are kept for the next). */

@@ -139,6 +139,8 @@ export class FlowOperations {
       peek: (target) => this.peek(target),
       approve: (request, options) => this.decisions.approve(request, options),
       reject: (request) => this.decisions.reject(request),
+      dropApproval: async (approvalId, requesterId) =>
+        (await parts.approvals.withdraw(approvalId, requesterId)) !== undefined,
       reporter: parts.bulkReporter ?? NO_BULK_REPORTER,
       pacing: parts.bulkPacing ?? DEFAULT_BULK_PACING,
       holderId: parts.holderId ?? 'flowbot',

@@ -22,6 +22,11 @@ export type Refusal =
   /** A second person must approve, and the approval card can only be posted in a channel. */
   | { readonly code: 'approval_needs_channel' }
   /**
+   * A second person must approve, and Slack refused the approval card in the channel: nobody could approve it,
+   * so the request was dropped.
+   */
+  | { readonly code: 'approval_unposted' }
+  /**
    * Needs a second person's approval, which this request can't ask for: scheduled work (nobody is there to
    * ask) and ramp controls (use the command, which asks).
    */

@@ -127,6 +127,8 @@ function shortRefusal(refusal: Refusal): string {
         : `not allowed (${escapeMrkdwn(refusal.action)})`;
     case 'approval_needs_channel':
       return 'needs approval, which needs a channel';
+    case 'approval_unposted':
+      return 'needs approval, but Slack did not take the approval card here (invite Flowbot to the channel)';
     case 'ramp_in_progress':
       return 'a ramp is already running';
     case 'rate_limited':

@@ -53,5 +53,5 @@ HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
 # What `npm start` runs, without its build check (scripts/start.mjs; the image holds the build and no sources).
 # --single-threaded-gc: the app thread collects its own garbage instead of taking the other cores, which the
 # front door thread needs to acknowledge Slack on time; --max-semi-space-size=4: request state is short-lived,
-# and a small young generation keeps the footprint near its resting size (see Performance in the README).
+# and a small young generation keeps the footprint near its resting size (docs/performance.md).
 CMD ["node", "--single-threaded-gc", "--max-semi-space-size=4", "dist/bundle/index.js"]

@@ -32,8 +32,11 @@ function anchors(markdown: string): Set<string> {
   const seen = new Map<string, number>();
   const withoutCode = markdown.replace(/^(```|~~~)[^\n]*\n[\s\S]*?^\1[^\n]*$/gm, '');
   for (const [, text] of withoutCode.matchAll(/^#{1,6}\s+(.+?)\s*#*\s*$/gm)) {
+    // HTML tags are dropped outside code spans; inside one, `<key>` is text.
     const base = text!
-      .replace(/<[^>]*>/g, '')
+      .split('`')
+      .map((part, index) => (index % 2 === 0 ? part.replace(/<[^>]*>/g, '') : part))
+      .join('')
       .toLowerCase()
       .replace(/[^\p{L}\p{N}\s_-]/gu, '')
       .replace(/\s/g, '-');
@@ -67,6 +70,7 @@ describe('links in README.md and docs/', () => {
       '## Alert storms: one roll-up per channel, within Slack’s limits',
       '### A policy file: `FLOW_POLICY_FILE`',
       '### <a id="flow-control-modal"></a>Flow control: a form',
+      '### `/flow-resume <key>`',
       '## Notes',
       '## Notes',
     ].join('\n');
@@ -74,6 +78,7 @@ describe('links in README.md and docs/', () => {
       'alert-storms-one-roll-up-per-channel-within-slacks-limits',
       'a-policy-file-flow_policy_file',
       'flow-control-a-form',
+      'flow-resume-key',
       'notes',
       'notes-1',
       'flow-control-modal',

@@ -4,12 +4,14 @@ import type { App } from '@slack/bolt';
 import { WebClient } from '@slack/web-api';
 import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
+import { BYTES_PER_REQUEST } from '../config/sections/runtime.js';
 import { watchWarnings } from '../core/alerts/watch-warnings.js';
 import { Watcher, watcherSees } from '../core/alerts/watcher.js';
 import { PinoAuditLog } from '../core/audit.js';
 import { DEFAULT_BULK_PACING } from '../core/bulk/bulk-actions.js';
 import { KeyCatalog } from '../core/catalog/key-catalog.js';
 import { RecentChanges } from '../core/catalog/recent-changes.js';
+import { InFlightBudget } from '../core/in-flight-budget.js';
 import { StoreOnceGuard } from '../core/once-guard.js';
 import { Approvals } from '../core/operations/approvals.js';
 import { Confirmations } from '../core/operations/confirmations.js';
@@ -140,6 +142,9 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   let stopping = false;
   let alertQueue: AlertQueue | undefined;
   let readiness: ReadinessChecks | undefined;
+  // Alerts share the bound on work in flight with the work of Slack's requests that the app is running.
+  const alertIntake = new InFlightBudget(config.maxInFlight, () => work.requests);
+  metrics.watchAlertIntake(() => alertIntake.inUse);
   const routes = [
     healthRoute(() => stopping),
     metrics.route(),
@@ -156,6 +161,11 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       },
       logger,
       (reason, count) => metrics.recordDroppedAlerts(reason, count),
+      {
+        budget: alertIntake,
+        bytesPerUnit: BYTES_PER_REQUEST,
+        onRefused: () => metrics.recordOverload('', 'alert_intake'),
+      },
     ),
   ];
   const bolt = createBoltApp(

@@ -51,7 +51,7 @@ export class FlowbotMetrics {
     });
     this.overloads = new Counter({
       name: 'flowbot_overload_refusals_total',
-      help: 'Requests refused at once as overloaded, by reason: qstash_queue, their QStash environment had FLOW_MAX_QUEUED calls waiting; in_flight, Flowbot held FLOW_MAX_IN_FLIGHT requests (environment empty: the front door did not hand them over, events dropped included) or changes waiting on QStash (with their environment)',
+      help: 'Requests refused at once as overloaded, by reason: qstash_queue, their QStash environment had FLOW_MAX_QUEUED calls waiting; in_flight, Flowbot held FLOW_MAX_IN_FLIGHT requests (environment empty: the front door did not hand them over, events dropped included) or changes waiting on QStash (with their environment); alert_intake, an alert request answered 503 because requests and alerts in flight were at FLOW_MAX_IN_FLIGHT',
       labelNames: ['environment', 'reason'],
       registers: [this.registry],
     });
@@ -76,7 +76,7 @@ export class FlowbotMetrics {
   }
 
   /** `environment`: the QStash environment for `qstash_queue`, empty for `in_flight` (Flowbot as a whole). */
-  recordOverload(environment: string, reason: 'qstash_queue' | 'in_flight'): void {
+  recordOverload(environment: string, reason: 'qstash_queue' | 'in_flight' | 'alert_intake'): void {
     this.overloads.inc({ environment, reason });
   }
 
@@ -111,6 +111,18 @@ export class FlowbotMetrics {
       registers: [this.registry],
       collect() {
         each(this, 'queued');
+      },
+    });
+  }
+
+  /** Units of the bound on work in flight that alert requests hold now (one per 32 KiB of body). */
+  watchAlertIntake(units: () => number): void {
+    new Gauge({
+      name: 'flowbot_alert_intake_in_flight',
+      help: 'Units of FLOW_MAX_IN_FLIGHT that alert requests being received or answered hold now (one per 32 KiB of body)',
+      registers: [this.registry],
+      collect() {
+        this.set(units());
       },
     });
   }

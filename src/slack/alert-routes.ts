@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import type { Config } from '../config/config.js';
 import type { AlertSignal } from '../core/alerts/alert-signal.js';
 import { incidentId } from '../core/alerts/incident.js';
+import type { InFlightBudget } from '../core/in-flight-budget.js';
 import type { DeskResult } from './alerts/alert-desk.js';
 import {
   type Environments,
@@ -35,6 +36,7 @@ export function alertRoutes(
   logger: Logger,
   /** Counts alerts not acted on: skipped by Flowbot, or truncated by the sender before they were sent. */
   onDropped: (reason: 'skipped' | 'truncated', count: number) => void = () => {},
+  intake?: AlertIntakeBound,
 ): CustomRoute[] {
   const expected = config.token ? digest(config.token) : undefined;
   const handle =
@@ -47,6 +49,17 @@ export function alertRoutes(
           res.setHeader('www-authenticate', 'Bearer');
           return sendJson(res, 401, { error: 'missing or wrong bearer token' });
         }
+        const release = intake?.budget.take(unitsOf(req, limit, intake.bytesPerUnit));
+        if (intake && !release) {
+          intake.onRefused();
+          // 503, not 429: Alertmanager's webhook tries a notification again on 5xx only.
+          res.setHeader('retry-after', String(Math.ceil(ANSWER_WITHIN_MS / 1000)));
+          return sendJson(res, 503, {
+            error: 'overloaded',
+            message: `Flowbot is overloaded (FLOW_MAX_IN_FLIGHT); nothing was taken; try again in ${Math.ceil(ANSWER_WITHIN_MS / 1000)} s`,
+          });
+        }
+        res.once('close', () => release?.());
         const text = await readBody(req, limit);
         if (text === undefined) return sendJson(res, 413, { error: `body larger than ${limit} bytes` });
         let body: unknown;
@@ -104,6 +117,23 @@ export function alertRoutes(
       ),
     },
   ];
+}
+
+/**
+ * Alert intake's share of the bound on work in flight: a request holds one unit per `bytesPerUnit` of the
+ * body it declares (the route's largest body when it declares none) until it is answered.
+ */
+export interface AlertIntakeBound {
+  readonly budget: InFlightBudget;
+  readonly bytesPerUnit: number;
+  /** Counts a request refused as overloaded (the metric). */
+  readonly onRefused: () => void;
+}
+
+function unitsOf(req: IncomingMessage, limit: number, bytesPerUnit: number): number {
+  const declared = Number(req.headers['content-length']);
+  const bytes = Number.isFinite(declared) && declared >= 0 ? Math.min(declared, limit) : limit;
+  return Math.max(1, Math.ceil(bytes / bytesPerUnit));
 }
 
 /**

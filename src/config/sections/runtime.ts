@@ -21,7 +21,8 @@ export function readPort(env: EnvReader): number {
 
 /** The share of the heap budget Flowbot lets requests in flight hold, and what one is allowed (bytes). */
 const BACKLOG_SHARE_OF_HEAP = 1 / 4;
-const BYTES_PER_REQUEST = 32 * 1024;
+/** What one request in flight is allowed to hold (bytes): the unit `FLOW_MAX_IN_FLIGHT` is reckoned in. */
+export const BYTES_PER_REQUEST = 32 * 1024;
 const MAX_IN_FLIGHT = 1_000_000;
 
 /**

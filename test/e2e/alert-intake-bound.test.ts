@@ -1,0 +1,175 @@
+import { request } from 'node:http';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { type Harness, startHarness } from '../support/flowbot-harness.js';
+
+/**
+ * Alert intake shares the bound on work in flight (`FLOW_MAX_IN_FLIGHT`): each alert request holds one unit
+ * per 32 KiB of its body until it is answered; past the bound it is answered 503 with Retry-After (Alertmanager
+ * tries again on 5xx only) and nothing of it is taken. Counted in requests, never in time.
+ */
+
+const TOKEN = 'alerts-token-0123456789abcdef';
+const ALERTS = 'CALERTS01';
+const PEOPLE = ['UPERSON001', 'UPERSON002'];
+const REFUSED = 'flowbot_overload_refusals_total{environment="",reason="alert_intake"}';
+
+function held(): { until: Promise<void>; release: () => void } {
+  let release = () => {};
+  const until = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  return { until, release };
+}
+
+async function metric(h: Harness, series: string): Promise<number> {
+  const text = await (await fetch(`${h.url}/metrics`)).text();
+  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
+  return line ? Number(line.split(' ')[1]) : 0;
+}
+
+async function postAlert(h: Harness, key: string) {
+  const response = await fetch(`${h.url}/alerts`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
+    body: JSON.stringify({ key, title: `${key} is paused` }),
+  });
+  const text = await response.text();
+  return { status: response.status, retryAfter: response.headers.get('retry-after'), body: JSON.parse(text) };
+}
+
+/** An alert request whose body arrives in two parts: it is in flight until `finish` sends the rest. */
+function slowAlert(h: Harness, key: string, padding: number) {
+  const body = `{"key":${JSON.stringify(key)},"title":"slow"${' '.repeat(padding)}}`;
+  const cut = Math.floor(body.length / 2);
+  const url = new URL('/alerts', h.url);
+  let answer: (value: { status: number }) => void = () => {};
+  const answered = new Promise<{ status: number }>((resolve) => {
+    answer = resolve;
+  });
+  const req = request(
+    {
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        authorization: `Bearer ${TOKEN}`,
+        'content-length': String(Buffer.byteLength(body)),
+      },
+    },
+    (res) => {
+      res.resume();
+      res.on('end', () => answer({ status: res.statusCode ?? 0 }));
+    },
+  );
+  req.write(body.slice(0, cut));
+  return {
+    answered,
+    finish: () => {
+      req.end(body.slice(cut));
+    },
+  };
+}
+
+const posted = (h: Harness, key: string) =>
+  h.slack
+    .callsTo('chat.postMessage')
+    .filter((c) => c.params.channel === ALERTS && JSON.stringify(c.params).includes(key));
+
+describe('alert intake within the bound on work in flight', () => {
+  let h: Harness;
+  afterEach(async () => {
+    await h.close();
+  }, 120_000);
+
+  it('past the bound, an alert is answered 503 with Retry-After and nothing of it is taken; then there is room again', {
+    timeout: 180_000,
+  }, async () => {
+    h = await startHarness({
+      env: {
+        FLOW_ALLOWED_USERS: PEOPLE.join(','),
+        FLOW_MAX_IN_FLIGHT: '2',
+        ALERTS_TOKEN: TOKEN,
+        ALERTS_CHANNEL: ALERTS,
+      },
+      qstash: { attemptTimeoutMs: 60_000, totalTimeoutMs: 60_000 },
+    });
+    h.slack.setChannel(ALERTS);
+    for (const key of ['k-a', 'k-b', 'k-alert']) h.qstash.setKey({ flowControlKey: key, isPaused: true });
+    const gate = held();
+    h.qstash.inject({ kind: 'hold', until: gate.until, route: 'get', key: 'k-a' });
+    h.qstash.inject({ kind: 'hold', until: gate.until, route: 'get', key: 'k-b' });
+    await h.command('/flow-resume', 'k-a', { user: PEOPLE[0] });
+    await h.command('/flow-resume', 'k-b', { user: PEOPLE[1] });
+    await vi.waitFor(
+      async () => {
+        if ((await metric(h, 'flowbot_changes_in_flight')) !== 2) throw new Error('not yet');
+      },
+      { timeout: 60_000, interval: 20 },
+    );
+
+    const refused = await postAlert(h, 'k-alert');
+    expect(refused.status).toBe(503);
+    expect(refused.retryAfter).toBe('8');
+    expect(refused.body).toEqual({
+      error: 'overloaded',
+      message: 'Flowbot is overloaded (FLOW_MAX_IN_FLIGHT); nothing was taken; try again in 8 s',
+    });
+    expect(await metric(h, REFUSED)).toBe(1);
+    expect(posted(h, 'k-alert')).toEqual([]);
+
+    gate.release();
+    await vi.waitFor(
+      async () => {
+        if ((await metric(h, 'flowbot_changes_in_flight')) !== 0) throw new Error('not yet');
+      },
+      { timeout: 60_000, interval: 20 },
+    );
+    // Slack's requests' work has ended: the same alert is taken.
+    await vi.waitFor(
+      async () => {
+        const again = await postAlert(h, 'k-alert');
+        if (again.status !== 200) throw new Error(`status ${again.status}`);
+      },
+      { timeout: 60_000, interval: 100 },
+    );
+    expect(posted(h, 'k-alert')).toHaveLength(1);
+    expect(await metric(h, REFUSED)).toBe(1);
+  });
+
+  it('a large body holds its size in units: beside it, even a small alert waits its turn; alone, it is always taken', {
+    timeout: 180_000,
+  }, async () => {
+    h = await startHarness({
+      env: { FLOW_MAX_IN_FLIGHT: '2', ALERTS_TOKEN: TOKEN, ALERTS_CHANNEL: ALERTS },
+    });
+    h.slack.setChannel(ALERTS);
+    for (const key of ['k-large', 'k-small']) h.qstash.setKey({ flowControlKey: key, isPaused: true });
+    // About 48 KiB: two units, the whole bound; taken since nothing else is in flight.
+    const large = slowAlert(h, 'k-large', 48 * 1024);
+    await vi.waitFor(
+      async () => {
+        const units = await metric(h, 'flowbot_alert_intake_in_flight');
+        if (units !== 2) throw new Error(`${units} units`);
+      },
+      { timeout: 60_000, interval: 20 },
+    );
+    const small = await postAlert(h, 'k-small');
+    expect(small.status).toBe(503);
+    expect(posted(h, 'k-small')).toEqual([]);
+    large.finish();
+    expect((await large.answered).status).toBe(200);
+    expect(posted(h, 'k-large')).toHaveLength(1);
+    expect((await postAlert(h, 'k-small')).status).toBe(200);
+    expect(await metric(h, REFUSED)).toBe(1);
+    // Every answered request gave its units back.
+    await vi.waitFor(
+      async () => {
+        const units = await metric(h, 'flowbot_alert_intake_in_flight');
+        if (units !== 0) throw new Error(`${units} units`);
+      },
+      { timeout: 60_000, interval: 20 },
+    );
+  });
+});

@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Harness, startHarness } from '../support/flowbot-harness.js';
+import { held, metric, untilMetric } from '../support/metrics.js';
 
 /**
  * Alert intake shares the bound on work in flight (`FLOW_MAX_IN_FLIGHT`): each alert request holds one unit
@@ -12,20 +13,6 @@ const TOKEN = 'alerts-token-0123456789abcdef';
 const ALERTS = 'CALERTS01';
 const PEOPLE = ['UPERSON001', 'UPERSON002'];
 const REFUSED = 'flowbot_overload_refusals_total{environment="",reason="alert_intake"}';
-
-function held(): { until: Promise<void>; release: () => void } {
-  let release = () => {};
-  const until = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  return { until, release };
-}
-
-async function metric(h: Harness, series: string): Promise<number> {
-  const text = await (await fetch(`${h.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
 
 async function postAlert(h: Harness, key: string) {
   const response = await fetch(`${h.url}/alerts`, {
@@ -102,12 +89,7 @@ describe('alert intake within the bound on work in flight', () => {
     h.qstash.inject({ kind: 'hold', until: gate.until, route: 'get', key: 'k-b' });
     await h.command('/flow-resume', 'k-a', { user: PEOPLE[0] });
     await h.command('/flow-resume', 'k-b', { user: PEOPLE[1] });
-    await vi.waitFor(
-      async () => {
-        if ((await metric(h, 'flowbot_changes_in_flight')) !== 2) throw new Error('not yet');
-      },
-      { timeout: 60_000, interval: 20 },
-    );
+    await untilMetric(h, 'flowbot_changes_in_flight', (n) => n === 2);
 
     const refused = await postAlert(h, 'k-alert');
     expect(refused.status).toBe(503);
@@ -120,12 +102,7 @@ describe('alert intake within the bound on work in flight', () => {
     expect(posted(h, 'k-alert')).toEqual([]);
 
     gate.release();
-    await vi.waitFor(
-      async () => {
-        if ((await metric(h, 'flowbot_changes_in_flight')) !== 0) throw new Error('not yet');
-      },
-      { timeout: 60_000, interval: 20 },
-    );
+    await untilMetric(h, 'flowbot_changes_in_flight', (n) => n === 0);
     // Slack's requests' work has ended: the same alert is taken.
     await vi.waitFor(
       async () => {
@@ -148,13 +125,7 @@ describe('alert intake within the bound on work in flight', () => {
     for (const key of ['k-large', 'k-small']) h.qstash.setKey({ flowControlKey: key, isPaused: true });
     // About 48 KiB: two units, the whole bound; taken since nothing else is in flight.
     const large = slowAlert(h, 'k-large', 48 * 1024);
-    await vi.waitFor(
-      async () => {
-        const units = await metric(h, 'flowbot_alert_intake_in_flight');
-        if (units !== 2) throw new Error(`${units} units`);
-      },
-      { timeout: 60_000, interval: 20 },
-    );
+    await untilMetric(h, 'flowbot_alert_intake_in_flight', (n) => n === 2);
     const small = await postAlert(h, 'k-small');
     expect(small.status).toBe(503);
     expect(posted(h, 'k-small')).toEqual([]);
@@ -164,12 +135,6 @@ describe('alert intake within the bound on work in flight', () => {
     expect((await postAlert(h, 'k-small')).status).toBe(200);
     expect(await metric(h, REFUSED)).toBe(1);
     // Every answered request gave its units back.
-    await vi.waitFor(
-      async () => {
-        const units = await metric(h, 'flowbot_alert_intake_in_flight');
-        if (units !== 0) throw new Error(`${units} units`);
-      },
-      { timeout: 60_000, interval: 20 },
-    );
+    await untilMetric(h, 'flowbot_alert_intake_in_flight', (n) => n === 0);
   });
 });

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, describe, expect, it } from 'vitest';
 import { allText, CHANNEL, type Harness, startHarness } from '../support/flowbot-harness.js';
+import { held, metric, untilMetric } from '../support/metrics.js';
 
 /**
  * Work in flight scales with distinct keys, and is bounded: counted in QStash calls (the emulator's request
@@ -7,31 +8,6 @@ import { allText, CHANNEL, type Harness, startHarness } from '../support/flowbot
  */
 
 const PEOPLE = Array.from({ length: 12 }, (_, i) => `UPERSON${String(i).padStart(3, '0')}`);
-
-function held(): { until: Promise<void>; release: () => void } {
-  let release = () => {};
-  const until = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  return { until, release };
-}
-
-async function gauge(h: Harness, name: string, labels = ''): Promise<number> {
-  const text = await (await fetch(`${h.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name}${labels} `));
-  return line ? Number(line.split(' ')[1]) : Number.NaN;
-}
-
-/** Waits for a gauge to reach a value: a signal, with a generous upper bound. */
-async function until(h: Harness, name: string, value: number, labels = ''): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      const seen = await gauge(h, name, labels);
-      if (!(seen >= value)) throw new Error(`${name}${labels} stayed at ${seen}, expected ${value}`);
-    },
-    { timeout: 60_000, interval: 20 },
-  );
-}
 
 const final = (body: { text?: string }) => !String(body.text ?? '').startsWith(':hourglass');
 
@@ -53,7 +29,7 @@ describe('changes of the same kind to the same key share one QStash call', () =>
     h.qstash.inject({ kind: 'hold', until: gate.until, route: 'get', key: 'orders' });
 
     const acks = await Promise.all(PEOPLE.map((user) => h.command('/flow-resume', 'orders', { user })));
-    await until(h, 'flowbot_changes_in_flight', PEOPLE.length);
+    await untilMetric(h, 'flowbot_changes_in_flight', (n) => n >= PEOPLE.length);
     gate.release();
     const replies = await Promise.all(acks.map((ack) => h.waitForResponse(ack.responseUrl, final)));
 
@@ -92,7 +68,7 @@ describe('changes of the same kind to the same key share one QStash call', () =>
       h.command('/flow-resume', 'orders', { user: PEOPLE[0] }),
       h.command('/flow-resume', 'orders', { user: PEOPLE[1], channel: 'COTHER001' }),
     ]);
-    await until(h, 'flowbot_changes_in_flight', 2);
+    await untilMetric(h, 'flowbot_changes_in_flight', (n) => n >= 2);
     gate.release();
     const replies = await Promise.all(acks.map((ack) => h.waitForResponse(ack.responseUrl, final)));
     expect(h.qstash.requests.filter((r) => r.route === 'resume')).toHaveLength(2);
@@ -124,9 +100,9 @@ describe('a bound on work in flight', () => {
 
     // The one slot is taken by a read QStash holds; the next change waits in the queue.
     const first = await h.command('/flow-resume', 'k-held', { user: PEOPLE[0] });
-    await until(h, 'flowbot_qstash_calls_in_flight', 1, '{environment="default"}');
+    await untilMetric(h, 'flowbot_qstash_calls_in_flight{environment="default"}', (n) => n >= 1);
     const second = await h.command('/flow-resume', 'k-queued', { user: PEOPLE[1] });
-    await until(h, 'flowbot_qstash_calls_queued', 1, '{environment="default"}');
+    await untilMetric(h, 'flowbot_qstash_calls_queued{environment="default"}', (n) => n >= 1);
 
     // The queue is full: these are refused at once, while QStash still holds the first.
     const refused = await Promise.all(
@@ -144,11 +120,11 @@ describe('a bound on work in flight', () => {
     }
     // A person asking for a change already in flight joins it: no QStash work added, so not refused.
     const joiner = await h.command('/flow-resume', 'k-held', { user: PEOPLE[6] });
-    await until(h, 'flowbot_changes_in_flight', 3);
+    await untilMetric(h, 'flowbot_changes_in_flight', (n) => n >= 3);
 
     expect(h.qstash.requests.filter((r) => r.key?.startsWith('k-over'))).toHaveLength(0);
     expect(
-      await gauge(h, 'flowbot_overload_refusals_total', '{environment="default",reason="qstash_queue"}'),
+      await metric(h, 'flowbot_overload_refusals_total{environment="default",reason="qstash_queue"}'),
     ).toBe(4);
     const audits = h.logs.audits().filter((a) => a.reason === 'overloaded');
     expect(audits).toHaveLength(4);
@@ -165,7 +141,7 @@ describe('a bound on work in flight', () => {
     expect(h.qstash.getKey('k-held')?.isPaused).toBe(false);
     expect(h.qstash.getKey('k-queued')?.isPaused).toBe(false);
     for (const key of ['k-over-1', 'k-over-2', 'k-over-3']) expect(h.qstash.getKey(key)?.isPaused).toBe(true);
-    expect(await gauge(h, 'flowbot_qstash_calls_in_flight_peak', '{environment="default"}')).toBe(1);
+    expect(await metric(h, 'flowbot_qstash_calls_in_flight_peak{environment="default"}')).toBe(1);
     expect(
       h.slack.calls.filter((c) => c.params.channel === CHANNEL && c.method === 'chat.postMessage'),
     ).toEqual([]);
@@ -185,15 +161,15 @@ describe('a bound on work in flight', () => {
     const joined = await Promise.all(
       PEOPLE.slice(0, 3).map((user) => h.command('/flow-resume', 'orders', { user })),
     );
-    await until(h, 'flowbot_changes_in_flight', 3);
+    await untilMetric(h, 'flowbot_changes_in_flight', (n) => n >= 3);
     // It would only join the call in flight, adding no QStash work; it would still hold memory: refused.
     const over = await h.command('/flow-resume', 'orders', { user: PEOPLE[3] });
     const refusal = await h.waitForResponse(over.responseUrl, final);
     expect(refusal.response_type).toBe('ephemeral');
     expect(allText(refusal)).toMatch(/Flowbot is overloaded, nothing was changed, try again in \d+ s/);
-    expect(
-      await gauge(h, 'flowbot_overload_refusals_total', '{environment="default",reason="in_flight"}'),
-    ).toBe(1);
+    expect(await metric(h, 'flowbot_overload_refusals_total{environment="default",reason="in_flight"}')).toBe(
+      1,
+    );
     expect(
       h.logs
         .audits()

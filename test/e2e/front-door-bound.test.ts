@@ -10,6 +10,7 @@ import {
   viewSubmissionPayload,
 } from '../../stand-ins/slack-request.js';
 import { allText, type Harness, SIGNING_SECRET, startHarness } from '../support/flowbot-harness.js';
+import { held, metric, untilMetric } from '../support/metrics.js';
 
 /**
  * The front door's bound on work in flight (`FLOW_MAX_IN_FLIGHT`), through the real door: past it, requests
@@ -20,30 +21,6 @@ import { allText, type Harness, SIGNING_SECRET, startHarness } from '../support/
 const PEOPLE = ['UPERSON001', 'UPERSON002', 'UPERSON003', 'UPERSON004', 'UPERSON005'];
 const SOMEONE = 'UPERSON001';
 const OVERLOADED = /Flowbot is overloaded, nothing was changed, try again in \d+ s\./;
-
-function held(): { until: Promise<void>; release: () => void } {
-  let release = () => {};
-  const until = new Promise<void>((resolve) => {
-    release = resolve;
-  });
-  return { until, release };
-}
-
-async function metric(h: Harness, series: string): Promise<number> {
-  const text = await (await fetch(`${h.url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${series} `));
-  return line ? Number(line.split(' ')[1]) : 0;
-}
-
-async function until(h: Harness, series: string, check: (value: number) => boolean): Promise<void> {
-  await vi.waitFor(
-    async () => {
-      const seen = await metric(h, series);
-      if (!check(seen)) throw new Error(`${series} is ${seen}`);
-    },
-    { timeout: 60_000, interval: 20 },
-  );
-}
 
 const final = (body: { text?: string }) => !String(body.text ?? '').startsWith(':hourglass');
 const REFUSED = 'flowbot_overload_refusals_total{environment="",reason="in_flight"}';
@@ -71,7 +48,7 @@ describe('the front door’s bound on requests in flight (FLOW_MAX_IN_FLIGHT)', 
     const first = await h.command('/flow-resume', 'k-a', { user: PEOPLE[0] });
     const second = await h.command('/flow-resume', 'k-b', { user: PEOPLE[1] });
     for (const ack of [first, second]) expect(ack.body).not.toMatch(OVERLOADED);
-    await until(h, 'flowbot_changes_in_flight', (n) => n === 2);
+    await untilMetric(h, 'flowbot_changes_in_flight', (n) => n === 2);
 
     // A command: the overload message is its acknowledgement, privately.
     const command = await h.command('/flow-resume', 'k-over', { user: PEOPLE[2] });
@@ -164,7 +141,7 @@ describe('the front door’s bound on requests in flight (FLOW_MAX_IN_FLIGHT)', 
       [first, second].map((ack) => h.waitForResponse(ack.responseUrl, final)),
     );
     for (const reply of replies) expect(allText(reply)).toContain('resumed');
-    await until(h, 'flowbot_inflight_work', (n) => n === 0);
+    await untilMetric(h, 'flowbot_inflight_work', (n) => n === 0);
     await vi.waitFor(() => expect(h.logs.text).toContain('Flowbot is taking requests again'), {
       timeout: 30_000,
     });
@@ -194,7 +171,7 @@ describe('the front door’s bound on requests in flight (FLOW_MAX_IN_FLIGHT)', 
     const acks = await Promise.all(PEOPLE.map((user) => h.command('/flow-resume', 'orders', { user })));
     for (const ack of acks) expect(ack.body).not.toMatch(OVERLOADED);
     // Requests that joined the first one's shared call count too: the next one is past the bound.
-    await until(h, 'flowbot_changes_in_flight', (n) => n === PEOPLE.length);
+    await untilMetric(h, 'flowbot_changes_in_flight', (n) => n === PEOPLE.length);
     const over = await h.command('/flow-resume', 'orders', { user: PEOPLE[0] });
     expect(JSON.parse(over.body).text).toMatch(OVERLOADED);
     gate.release();
@@ -222,7 +199,7 @@ describe('the front door’s bound while QStash is stuck', () => {
       h.qstash.inject({ kind: 'hold', until: gate.until, route: 'get', key: 'k-b' });
       await h.command('/flow-resume', 'k-a', { user: PEOPLE[0] });
       await h.command('/flow-resume', 'k-b', { user: PEOPLE[1] });
-      await until(h, 'flowbot_changes_in_flight', (n) => n === 2);
+      await untilMetric(h, 'flowbot_changes_in_flight', (n) => n === 2);
       const early = await h.command('/flow-resume', 'k-c', { user: PEOPLE[2] });
       expect(JSON.parse(early.body).text).toMatch(/try again in 10 s/);
       // The product's "stuck" threshold is 30 s of nothing ending: wait past it.

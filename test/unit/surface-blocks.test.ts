@@ -174,6 +174,34 @@ describe('Home tab view', () => {
     expect(JSON.stringify(view.blocks)).toContain('…and 280 more keys');
   });
 
+  it('says how long each delivering key with a waitlist takes to drain, and nothing of the kind for a paused one', () => {
+    const at = Date.UTC(2026, 11, 1, 12);
+    const view = homeView(
+      {
+        ...maximalSnapshot(),
+        attention: [
+          { ref: { environment: 'default', key: 'orders-paused' }, state: state('orders-paused') },
+          {
+            ref: { environment: 'default', key: 'orders-busy' },
+            state: state('orders-busy', { paused: false }),
+          },
+          {
+            ref: { environment: 'default', key: 'orders-norate' },
+            state: state('orders-norate', { paused: false, rateMax: undefined, ratePeriod: undefined }),
+          },
+        ],
+        at,
+      },
+      ONE,
+    );
+    const blockOf = (key: string) =>
+      mrkdwnTexts(view.blocks).find((text) => text.includes(`\`${key}\``)) ?? '';
+    // 12,340 waiting at 50 a minute: about 4 hours.
+    expect(blockOf('orders-busy')).toContain('Time to drain: about 4h 6m at the current rate');
+    expect(blockOf('orders-norate')).toContain('Time to drain: unknown: no rate set');
+    expect(blockOf('orders-paused')).not.toContain('Time to drain');
+  });
+
   it('tells someone without access how to get it, naming no key, whatever the snapshot holds', () => {
     const view = homeView({ ...maximalSnapshot(), hasAccess: false }, ONE);
     expect(checkView(view, 'home')).toBeUndefined();

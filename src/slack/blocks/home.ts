@@ -3,10 +3,12 @@ import type { HomeSnapshot } from '../../core/catalog/home-snapshot.js';
 import type { CatalogKey } from '../../core/catalog/key-catalog.js';
 import type { RecentChange } from '../../core/catalog/recent-changes.js';
 import type { Source } from '../../core/operations/change.js';
+import { estimateDrain } from '../../core/qstash/drain.js';
 import { whoamiMessage } from './access.js';
 import { ACTION_IDS } from './action-ids.js';
 import { approvalButtons } from './approval.js';
 import { buttonValue, hasKeyButtons, resumeButton } from './buttons.js';
+import { drainWords } from './drain.js';
 import { describeLimit } from './input-problems.js';
 import { summarizeState } from './key-state.js';
 import { code, escapeAndTruncate, escapeMrkdwn, mention, plural, slackDate, truncate } from './mrkdwn.js';
@@ -77,10 +79,15 @@ function lines(items: readonly string[], more: (hidden: number) => string): Know
   return section(hidden > 0 ? `${shown.join('\n')}\n${more(hidden)}` : shown.join('\n'));
 }
 
-function keyBlock(entry: CatalogKey, naming: KeyNaming): KnownBlock {
+/** A key needing attention; one delivering with a waitlist says how long it takes to drain (from `at`, ms). */
+function keyBlock(entry: CatalogKey, naming: KeyNaming, at: number): KnownBlock {
+  const drain =
+    !entry.state.paused && entry.state.waitlistSize > 0
+      ? `\nTime to drain: ${drainWords(estimateDrain(entry.state, at))}`
+      : '';
   const text = {
     type: 'mrkdwn' as const,
-    text: truncate(`${keyLabel(entry.ref, naming)}\n${summarizeState(entry.state)}`, SECTION_TEXT),
+    text: truncate(`${keyLabel(entry.ref, naming)}\n${summarizeState(entry.state)}${drain}`, SECTION_TEXT),
   };
   if (!hasKeyButtons(entry.ref)) return { type: 'section', text };
   const accessory: Button = entry.state.paused
@@ -192,7 +199,8 @@ export function homeView(snapshot: HomeSnapshot, naming: KeyNaming): HomeView {
         `${plural(snapshot.pausedCount, 'paused key')} · ${plural(waiting, 'key')} with a long waitlist · ${plural(snapshot.visibleCount, 'key')} you can see`,
       ),
     );
-    for (const entry of snapshot.attention.slice(0, HOME_KEYS)) blocks.push(keyBlock(entry, naming));
+    for (const entry of snapshot.attention.slice(0, HOME_KEYS))
+      blocks.push(keyBlock(entry, naming, snapshot.at));
     const hidden = snapshot.attention.length - HOME_KEYS;
     if (hidden > 0)
       blocks.push(context(`…and ${plural(hidden, 'more key')}. \`/flow list\` in a channel shows them all.`));

@@ -50,6 +50,35 @@ describe('rateLimitFacts: which of QStash’s limits a 429 came from', () => {
     });
   });
 
+  it('reads the daily quota as daily at any moment of the day, its last minute included', () => {
+    const DAY = 86_400_000;
+    fc.assert(
+      fc.property(fc.integer({ min: 0, max: DAY - 1 }), fc.nat({ max: 2_000 }), (sinceMidnight, limit) => {
+        const now = Date.UTC(2026, 11, 1) + sinceMidnight;
+        const midnight = Date.UTC(2026, 11, 2);
+        const headers = {
+          'ratelimit-limit': String(limit),
+          'ratelimit-remaining': '0',
+          'ratelimit-reset': String(midnight / 1000),
+        };
+        expect(rateLimitFacts(headers, now)).toEqual({ limit: 'daily', resetAt: midnight });
+        // The same answer with a burst still left in the second, as QStash may send both.
+        expect(
+          rateLimitFacts({ ...headers, 'burst-ratelimit-remaining': '5', 'burst-ratelimit-reset': '1' }, now)
+            .limit,
+        ).toBe('daily');
+      }),
+    );
+    // A second before midnight, the burst limit is still the burst limit.
+    const lastSecond = Date.UTC(2026, 11, 1, 23, 59, 59);
+    expect(
+      rateLimitFacts(
+        { 'burst-ratelimit-remaining': '0', 'burst-ratelimit-reset': String(lastSecond / 1000 + 1) },
+        lastSecond,
+      ),
+    ).toEqual({ limit: 'burst', resetAt: lastSecond + 1000 });
+  });
+
   it('says nothing it was not told', () => {
     expect(rateLimitFacts(undefined, NOW)).toEqual({ limit: undefined, resetAt: undefined });
     expect(rateLimitFacts({}, NOW)).toEqual({ limit: undefined, resetAt: undefined });

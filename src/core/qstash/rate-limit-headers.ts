@@ -14,25 +14,37 @@ export interface RateLimitFacts {
  */
 const BURST_RESET_MAX_MS = 60_000;
 
+const DAY_MS = 86_400_000;
+
+/**
+ * Whether a `RateLimit-Reset` reads as the daily quota's: resetting later than a burst can, or on a UTC
+ * midnight (where the quota resets). The second keeps the quota's last minute of the day from reading as a
+ * burst: how near the reset is depends only on when the quota ran out.
+ */
+function isQuotaReset(resetAt: number, nowMs: number): boolean {
+  return resetAt - nowMs > BURST_RESET_MAX_MS || resetAt % DAY_MS === 0;
+}
+
 /**
  * Reads a 429's headers. Pure. Source: https://upstash.com/docs/qstash/api/api-ratelimiting — the burst limit
  * sends `Burst-RateLimit-Limit/-Remaining/-Reset`, the daily quota `RateLimit-Limit/-Remaining/-Reset`, each
  * reset a unix timestamp in seconds (older answers sent the burst limit with `RateLimit-*`, which is why a
- * `RateLimit-Reset` within a minute counts as a burst). Headers absent or unreadable: both fields undefined.
+ * `RateLimit-Reset` within a minute counts as a burst, unless it falls on a UTC midnight). Headers absent or
+ * unreadable: both fields undefined.
  */
 export function rateLimitFacts(headers: Headers | undefined, nowMs: number): RateLimitFacts {
   if (!headers) return { limit: undefined, resetAt: undefined };
   const burstReset = resetMs(headers['burst-ratelimit-reset'], nowMs);
   const burstRemaining = numberOf(headers['burst-ratelimit-remaining']);
-  const dailyReset = resetMs(headers['ratelimit-reset'], nowMs);
+  const quotaReset = resetMs(headers['ratelimit-reset'], nowMs);
   const dailyRemaining = numberOf(headers['ratelimit-remaining']);
   // The quota used up outranks the burst: waiting out the second would not help.
-  if (dailyRemaining === 0 && dailyReset !== undefined && dailyReset - nowMs > BURST_RESET_MAX_MS)
-    return { limit: 'daily', resetAt: dailyReset };
+  if (dailyRemaining === 0 && quotaReset !== undefined && isQuotaReset(quotaReset, nowMs))
+    return { limit: 'daily', resetAt: quotaReset };
   if (burstReset !== undefined || burstRemaining !== undefined)
     return { limit: 'burst', resetAt: burstReset };
-  if (dailyReset !== undefined)
-    return { limit: dailyReset - nowMs > BURST_RESET_MAX_MS ? 'daily' : 'burst', resetAt: dailyReset };
+  if (quotaReset !== undefined)
+    return { limit: isQuotaReset(quotaReset, nowMs) ? 'daily' : 'burst', resetAt: quotaReset };
   if (dailyRemaining === 0) return { limit: 'daily', resetAt: undefined };
   return { limit: undefined, resetAt: undefined };
 }

@@ -270,7 +270,11 @@ describe('watcher', () => {
     });
     h.qstash.setKey({ flowControlKey: 'orders-eu', waitListSize: 10 });
     h.qstash.setKey({ flowControlKey: 'other', isPaused: true });
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Two of the watcher's rounds begun after the keys were set: the first has seen them and ended (rounds
+    // never overlap), however long a busy machine makes it take.
+    h.qstash.clearRequests();
+    const first = await h.qstash.waitForRequest((r) => r.route === 'list', 60_000);
+    await h.qstash.waitForRequest((r) => r.route === 'list' && r !== first, 60_000);
     expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
 
     h.qstash.setKey({ flowControlKey: 'orders-eu', isPaused: true, waitListSize: 500 });

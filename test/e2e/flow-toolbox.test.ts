@@ -237,12 +237,18 @@ describe('/flow toolbox', () => {
     it('two Confirm clicks at once act once', async () => {
       const ask = await nextReply(await flow('reset-rate orders-eu'));
       const confirm = buttons(ask).find((b) => b.action_id === 'flow_confirm')!;
-      await Promise.all([
+      const clicks = await Promise.all([
         h.click({ actionId: 'flow_confirm', value: confirm.value, isEphemeral: true }),
         h.click({ actionId: 'flow_confirm', value: confirm.value, isEphemeral: true }),
       ]);
       await h.qstash.waitForRequest((r) => r.route === 'resetRate');
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Both clicks answered in full: whatever the second did, it has done it.
+      const answers = await Promise.all(
+        clicks.map((click) =>
+          h.waitForResponse(click.responseUrl, (b) => !String(b.text ?? '').startsWith(':hourglass')),
+        ),
+      );
+      expect(answers.filter((answer) => allText(answer).includes('already used'))).toHaveLength(1);
       expect(h.qstash.appliedMutations('orders-eu', 'resetRate')).toBe(1);
     });
 

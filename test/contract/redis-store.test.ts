@@ -132,6 +132,7 @@ describe.skipIf(!available)('RedisStateStore', () => {
 
       await store.set('ns', 'short', 'v', { ttlMs: 150 });
       expect(await store.get('ns', 'short')).toBe('v');
+      // Waits out the 150 ms TTL (Redis's own clock: only real time moves it).
       await new Promise((resolve) => setTimeout(resolve, 200));
       expect(await client.exists(`${keyPrefix}e:ns:short`)).toBe(0);
       expect(await store.get('ns', 'short')).toBeUndefined();
@@ -191,6 +192,7 @@ describe.skipIf(!available)('RedisStateStore', () => {
       await store.set('swept', 'kept', 'kept');
       for (const id of ['a', 'b']) await store.set('listed', id, id, { ttlMs: 50 });
       await store.set('gone', 'x', 'x', { ttlMs: 50 });
+      // Waits out the 50 ms TTLs (Redis's own clock: only real time moves it).
       await new Promise((resolve) => setTimeout(resolve, 100));
 
       expect(await client.scard(`${keyPrefix}i:swept`)).toBe(4);

@@ -549,6 +549,7 @@ export function describeStateStoreContract(
           await store.set(NS, 'long', 2, { ttlMs: 60_000 });
           await store.set(NS, 'forever', 3);
           expect(await store.get(NS, 'ttl')).toBe('v');
+          // Waits out the TTL.
           await sleep(LIVE_EXPIRED_MS);
           expect(await store.get(NS, 'ttl')).toBeUndefined();
           expect(await store.getEntry(NS, 'ttl')).toBeUndefined();
@@ -562,6 +563,7 @@ export function describeStateStoreContract(
         it('treats an expired entry as absent for compareAndSet, and never repeats its version', async () => {
           await store.set(NS, 'lease', 'old', { ttlMs: LIVE_TTL_MS });
           const version = await versionOf(NS, 'lease');
+          // Waits out the TTL.
           await sleep(LIVE_EXPIRED_MS);
           expect(await store.compareAndSet(NS, 'lease', version, 'stale writer')).toBe(false);
           expect(await store.get(NS, 'lease')).toBeUndefined();
@@ -584,6 +586,7 @@ export function describeStateStoreContract(
           await store.set(NS, 'renewed', 2);
           await store.set(NS, 'shortened', 1);
           await store.set(NS, 'shortened', 2, { ttlMs: REAL_TTL_MS });
+          // Waits out the TTL.
           await sleep(REAL_EXPIRED_MS);
           expect(await store.get(NS, 'renewed')).toBe(2);
           expect(await store.get(NS, 'shortened')).toBeUndefined();
@@ -595,8 +598,10 @@ export function describeStateStoreContract(
           expect(await store.compareAndSet(NS, 'cas-ttl', version, 'w', { ttlMs: 3 * LIVE_TTL_MS })).toBe(
             true,
           );
+          // Waits out the first TTL, two TTLs short of the second's end.
           await sleep(LIVE_EXPIRED_MS);
           expect(await store.get(NS, 'cas-ttl')).toBe('w');
+          // Waits out the second TTL.
           await sleep(2 * LIVE_TTL_MS);
           expect(await store.get(NS, 'cas-ttl')).toBeUndefined();
         });
@@ -604,9 +609,10 @@ export function describeStateStoreContract(
         it('expires a counter a TTL after it was created, not after the latest increment', async () => {
           const window = 2 * LIVE_TTL_MS;
           expect(await store.increment(NS, 'window', window)).toBe(1);
+          // Waits out half the window, seconds short of its end.
           await sleep(window / 2);
           expect(await store.increment(NS, 'window', window)).toBe(2);
-          // Past the window from creation, well before the end of one restarted by the second increment.
+          // Waits past the window from creation, well before the end of one restarted by the second increment.
           await sleep(window / 2 + EXPIRY_MARGIN_MS);
           expect(await store.get(NS, 'window')).toBeUndefined();
           expect(await store.increment(NS, 'window', window)).toBe(1);
@@ -623,6 +629,7 @@ export function describeStateStoreContract(
 
           expect(await store.increment(NS, 'window', ttlMs)).toBe(2);
           expect(await store.get(NS, 'ttl')).toBe('v');
+          // Waits out the TTL.
           await sleep(ttlMs + EXPIRY_MARGIN_MS);
           expect(await store.get(NS, 'ttl')).toBeUndefined();
           expect(await store.get(NS, 'window')).toBeUndefined();

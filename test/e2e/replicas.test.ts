@@ -1,4 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Timer } from '../../src/core/scheduler/timers.js';
+import { RedisStateStore } from '../../src/core/store/redis-store.js';
 import { type FakeSlack, startFakeSlack } from '../support/fake-slack.js';
 import { ALLOWED_USER, CHANNEL, SIGNING_SECRET } from '../support/flowbot-harness.js';
 import { type FlowbotProcess, spawnFlowbot } from '../support/flowbot-process.js';
@@ -152,7 +154,13 @@ describe.skipIf(!available)('several replicas sharing Redis', () => {
         (call) => String(call.params.text).includes('Timed pause over'),
         SIGNAL_MS,
       );
-      await new Promise((resolve) => setTimeout(resolve, 2_500));
+      // The timer done with (gone from the shared store): nothing is left that could fire it again.
+      const store = await RedisStateStore.connect(redis.url);
+      try {
+        await expect.poll(() => store.list<Timer>('timer'), { timeout: SIGNAL_MS }).toEqual([]);
+      } finally {
+        await store.close();
+      }
       expect(
         slack
           .callsTo('chat.postMessage')

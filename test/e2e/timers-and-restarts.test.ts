@@ -91,6 +91,7 @@ describe('nothing pending is lost on restart', () => {
     first.qstash.setKey({ flowControlKey: 'orders' });
     await confirmPause(first, 'pause orders for 1s');
     await first.stopBot();
+    // Waits out the pause's second while Flowbot is down.
     await new Promise((resolve) => setTimeout(resolve, 1200));
     expect(first.qstash.getKey('orders')?.isPaused).toBe(true);
 
@@ -105,7 +106,13 @@ describe('nothing pending is lost on restart', () => {
     );
     expect(second.qstash.getKey('orders')?.isPaused).toBe(false);
     expect(second.qstash.appliedMutations('orders', 'resume')).toBe(1);
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The timer done with (gone from the shared file): nothing is left that could fire it again.
+    const store = SqliteStateStore.open(second.dataDir);
+    try {
+      await expect.poll(() => store.list<Timer>('timer'), { timeout: 60_000 }).toEqual([]);
+    } finally {
+      await store.close();
+    }
     expect(
       second.slack
         .callsTo('chat.postMessage')

@@ -234,9 +234,7 @@ export function closesGracefully(door: string, url: () => string): void {
     );
     // Past the 64 kB limit, then wait for the refusal while the body is still open.
     for (let i = 0; i < 4; i += 1) socket.write(chunk(piece));
-    const deadline = Date.now() + 10_000;
-    while (!answered() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 10));
-    expect(answered()).toBe(true);
+    await expect.poll(answered, { timeout: 60_000, interval: 10 }).toBe(true);
     // The client goes on sending what it had started: the server reads it rather than resetting.
     for (let i = 0; i < 8; i += 1) socket.write(chunk(piece));
     socket.write('0\r\n\r\n');

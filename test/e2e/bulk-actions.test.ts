@@ -101,6 +101,22 @@ async function waitForSummary(h: Harness, ts: string, text: string, timeoutMs = 
   return allText(h.slack.getMessage(CHANNEL, ts));
 }
 
+/**
+ * Waits until the summary at `ts` was once sent (posted or updated) with `text`: for a state that passes on
+ * its own (approvals about to expire), which the message as it stands may already have left.
+ */
+async function waitForSummarySent(h: Harness, ts: string, text: string) {
+  const sent = (c: { method: string; params: Record<string, unknown>; response?: unknown }) =>
+    (c.params.ts === ts || (c.response as { ts?: string } | undefined)?.ts === ts) &&
+    allText(c.params as { text?: string; blocks?: unknown }).includes(text);
+  await expect
+    .poll(() => [...h.slack.callsTo('chat.postMessage'), ...h.slack.callsTo('chat.update')].some(sent), {
+      timeout: 60_000,
+      interval: 100,
+    })
+    .toBe(true);
+}
+
 async function confirm(h: Harness, id: string, user = ALLOWED_USER) {
   return h.click({ actionId: 'flow_bulk_confirm', value: id, userId: user, isEphemeral: true });
 }
@@ -274,7 +290,8 @@ describe('confirming', () => {
     const id = confirmButton(await preview(h, 'resume orders-*'))?.value ?? '';
     await confirm(h, id);
     const ts = await summaryTs(h);
-    await waitForSummary(h, ts, '*Awaiting approval:* 3');
+    // The approvals expire 2 s after they are asked for: the summary may have moved on before it is read.
+    await waitForSummarySent(h, ts, '*Awaiting approval:* 3');
     const card = await h.slack.waitForCall('chat.postMessage', (c) =>
       /^Approval needed/.test(String(c.params.text)),
     );
@@ -354,7 +371,8 @@ describe('many keys, several environments, Slack’s limits', () => {
     const id = confirmButton(await preview(h, 'resume orders-*'))?.value ?? '';
     await confirm(h, id);
     const ts = await summaryTs(h);
-    await waitForSummary(h, ts, '*Awaiting approval:* 3');
+    // The approvals expire 2 s after they are asked for: the summary may have moved on before it is read.
+    await waitForSummarySent(h, ts, '*Awaiting approval:* 3');
     const card = await h.slack.waitForCall('chat.postMessage', (c) =>
       /^Approval needed/.test(String(c.params.text)),
     );

@@ -3,6 +3,7 @@ import type { Timer } from '../../src/core/scheduler/timers.js';
 import { SqliteStateStore } from '../../src/core/store/sqlite-store.js';
 import { ALLOWED_USER, allText, type Harness, harnessPerTest } from '../support/flowbot-harness.js';
 import { buttons } from '../support/slack-flows.js';
+import { timersDueNow } from '../support/timers.js';
 
 const harness = harnessPerTest();
 
@@ -21,14 +22,7 @@ async function confirmPause(h: Harness, text: string, channel: string) {
 
 /** Makes the key's planned work due now, in the store the bot uses, as the clock would. */
 async function dueNow(h: Harness): Promise<void> {
-  const store = SqliteStateStore.open(h.dataDir);
-  try {
-    const [entry] = await store.list<Timer>('timer');
-    expect(entry).toBeDefined();
-    await store.set('timer', entry!.id, { ...entry!.value, dueAt: Date.now() });
-  } finally {
-    await store.close();
-  }
+  expect(await timersDueNow(h.dataDir)).toBe(1);
 }
 
 async function timerOf(h: Harness): Promise<Timer | undefined> {
@@ -49,7 +43,8 @@ describe('follow-ups where Flowbot cannot post later', () => {
     h.qstash.setKey({ flowControlKey: 'orders', waitListSize: 7 });
     // Someone else's DM: Flowbot can answer through the response_url but cannot see or post in it.
     const where = 'D0PEOPLE01';
-    const responseUrl = await confirmPause(h, 'pause orders for 1s deploy', where);
+    // Long enough not to end on its own while the test looks: the test makes it due when it is ready.
+    const responseUrl = await confirmPause(h, 'pause orders for 10m deploy', where);
     const done = await h.waitForResponse(responseUrl, (b) => b.response_type === 'in_channel');
     expect(allText(done)).toContain('paused');
     const note = await h.waitForResponse(responseUrl, (b) =>
@@ -60,6 +55,7 @@ describe('follow-ups where Flowbot cannot post later', () => {
     expect(h.qstash.getKey('orders')?.isPaused).toBe(true);
 
     // The response_url of the request is still valid: the end reaches the person where they asked.
+    await dueNow(h);
     const end = await h.slack.waitForResponse(
       responseUrl,
       (b) => allText(b).includes('Timed pause over'),
@@ -77,10 +73,11 @@ describe('follow-ups where Flowbot cannot post later', () => {
     const h = await harness();
     h.qstash.setKey({ flowControlKey: 'orders', waitListSize: 7 });
     const where = 'D0PEOPLE01';
-    const responseUrl = await confirmPause(h, 'pause orders for 1s deploy', where);
+    const responseUrl = await confirmPause(h, 'pause orders for 10m deploy', where);
     await h.waitForResponse(responseUrl, (b) => allText(b).includes('privately here while Slack allows'));
-    // From now on Slack refuses posts to it (as it would a spent or expired URL).
+    // From now on Slack refuses posts to it (as it would a spent or expired URL); only then is the pause over.
     h.slack.failResponseUrl(responseUrl, 404, 10);
+    await dueNow(h);
     const post = await h.slack.waitForCall(
       'chat.postMessage',
       (c) => c.params.channel !== where && String(c.params.text).includes('Timed pause over'),

@@ -6,6 +6,7 @@ import type { Timer } from '../../src/core/scheduler/timers.js';
 import { SqliteStateStore } from '../../src/core/store/sqlite-store.js';
 import { allText, CHANNEL, type Harness, harnessPerTest } from '../support/flowbot-harness.js';
 import { buttons, confirmed, startRamp, waitForMessage } from '../support/slack-flows.js';
+import { timersDueNow } from '../support/timers.js';
 
 const LEAD = 'ULEAD0001';
 const PAUSER = 'UPAUSER01';
@@ -62,9 +63,11 @@ describe('timed pauses run the resume as the person who paused, authorized then'
     const both = `rules:\n${rule([PAUSER], ['status', 'pause', 'resume'])}`;
     const { h, change } = await withPolicy(both);
     h.qstash.setKey({ flowControlKey: 'orders', waitListSize: 9 });
-    const done = await confirmed(h, 'pause orders for 2s', PAUSER, (b) => b.response_type === 'in_channel');
+    // Long enough not to end before the right is removed, however slow the machine: then it is made due.
+    const done = await confirmed(h, 'pause orders for 10m', PAUSER, (b) => b.response_type === 'in_channel');
     expect(allText(done)).toContain('Flowbot will resume it automatically');
     change(`rules:\n${rule([PAUSER], ['status', 'pause'])}`);
+    await timersDueNow(h.dataDir);
     const told = await h.slack.waitForCall(
       'chat.postMessage',
       (c) => String(c.params.text).includes('Timed pause'),

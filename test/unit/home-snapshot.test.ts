@@ -115,6 +115,37 @@ describe('a person’s Home snapshot', () => {
     expect(snapshot.recent).toEqual([]);
   });
 
+  it('lists timed pauses by due time, and those due at the same millisecond (a batch’s) by key', async () => {
+    const base = await sources();
+    const timer = (key: string, dueAt: number): Timer => ({
+      id: key,
+      kind: 'resume',
+      target: at(key),
+      channelId: 'C1',
+      actorId: 'UX',
+      pausedAt: 0,
+      dueAt,
+    });
+    const all = [
+      timer('orders-us', 5),
+      timer('orders-quiet', 9),
+      timer('orders-eu', 5),
+      timer('orders-ab', 7),
+    ];
+    for (const order of [all, [...all].reverse()]) {
+      const snapshot = await buildHomeSnapshot(
+        { ...base, timers: { all: async () => order } },
+        { userId: 'UORDERS' },
+      );
+      expect(snapshot.timedPauses.map((t) => t.target.key)).toEqual([
+        'orders-eu',
+        'orders-us',
+        'orders-ab',
+        'orders-quiet',
+      ]);
+    }
+  });
+
   it('is empty for someone no rule names, and for a rule that only applies in a channel', async () => {
     const stranger = await buildHomeSnapshot(await sources(), { userId: 'UNOBODY' });
     expect(stranger.hasAccess).toBe(false);

@@ -132,7 +132,13 @@ export async function buildHomeSnapshot(sources: HomeSources, actor: Actor): Pro
     ramps: await filter(ramps, (ramp) => may('list', ramp.target)),
     timedPauses: (await filter(timers, (timer) => may('list', timer.target)))
       .filter((timer) => timer.kind === 'resume')
-      .sort((a, b) => a.dueAt - b.dueAt),
+      // A batch's keys share one due time (a millisecond tie by design): in key order, whatever the store's.
+      .sort(
+        (a, b) =>
+          a.dueAt - b.dueAt ||
+          a.target.environment.localeCompare(b.target.environment) ||
+          a.target.key.localeCompare(b.target.key),
+      ),
     approvals: await filter(
       open.filter((request) => request.requesterId !== userId),
       (request) => may('approve', request.change.target),

@@ -12,7 +12,6 @@ export function followChanges(
   timers: Timers,
   reminderMs: number | undefined,
   logger: Logger,
-  now: () => number = Date.now,
 ): void {
   operations.onChange(async (outcome, request) => {
     if (outcome.kind !== 'done') return;
@@ -30,7 +29,9 @@ export function followChanges(
         ...(request.foreignTeam !== undefined ? { foreignTeam: request.foreignTeam } : {}),
         requestId: outcome.requestId,
         ...(outcome.approvedBy ? { approvedBy: outcome.approvedBy } : {}),
-        pausedAt: now(),
+        // The change's own moment, which a timed pause's end is counted from too (a second clock read here
+        // would make a 15-minute pause look a few milliseconds shorter than it was).
+        pausedAt: outcome.at.getTime(),
         ...(outcome.reason ? { reason: outcome.reason } : {}),
         // The keys of one bulk pause end together and are told in one message, not one per key.
         ...(request.source === 'bulk' ? { group: request.requestId } : {}),
@@ -38,7 +39,7 @@ export function followChanges(
       if (outcome.resumeAt)
         await timers.schedule({ ...base, kind: 'resume', dueAt: outcome.resumeAt.getTime() });
       else if (reminderMs !== undefined)
-        await timers.schedule({ ...base, kind: 'reminder', dueAt: now() + reminderMs });
+        await timers.schedule({ ...base, kind: 'reminder', dueAt: base.pausedAt + reminderMs });
     } catch (error) {
       logger.error({ err: error, key: outcome.target.key }, 'could not plan the follow-up of a change');
     }

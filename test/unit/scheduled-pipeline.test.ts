@@ -1,5 +1,7 @@
+import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { AuditEvent } from '../../src/core/audit.js';
+import { formatDuration } from '../../src/core/durations.js';
 import type { KeyRef } from '../../src/core/keys.js';
 import { impliedActions } from '../../src/core/operations/change.js';
 import type { Outcome } from '../../src/core/operations/outcome.js';
@@ -12,7 +14,7 @@ import { TimedWork, type TimedWorkReporter } from '../../src/core/scheduler/time
 import type { Timer } from '../../src/core/scheduler/timers.js';
 import { MemoryStateStore } from '../../src/core/store/memory-store.js';
 import { rampMessage } from '../../src/slack/blocks/ramp.js';
-import { timedResumeMessage } from '../../src/slack/blocks/schedule.js';
+import { since, timedResumeMessage } from '../../src/slack/blocks/schedule.js';
 import { keyState } from './fixtures.js';
 
 const T0 = 1_700_000_000_000;
@@ -349,5 +351,56 @@ describe('a timed pause’s resume, through the pipeline as the person who pause
     const second = await work.fireTimer({ ...timer, ...first! });
     expect(second).toMatchObject({ reminders: 2 });
     expect(told.map((t) => t.outcome.kind)).toEqual(['failed']);
+  });
+});
+
+describe('how long a key has been paused, in words', () => {
+  it('reads the length asked for whenever the scheduler’s tick falls after it is due', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 7 * 24 * 60 }),
+        fc.integer({ min: 0, max: 29_999 }),
+        (minutes, lateMs) => {
+          const pausedAt = Date.UTC(2026, 11, 1, 23, 59, 59, 999);
+          expect(since({ pausedAt }, pausedAt + minutes * 60_000 + lateMs)).toBe(
+            formatDuration(minutes * 60),
+          );
+        },
+      ),
+    );
+  });
+
+  it('counts seconds under a minute', () => {
+    expect(since({ pausedAt: 0 }, 0)).toBe('1s');
+    expect(since({ pausedAt: 0 }, 1_400)).toBe('1s');
+    expect(since({ pausedAt: 0 }, 42_000)).toBe('42s');
+    expect(since({ pausedAt: 0 }, 59_000)).toBe('59s');
+    expect(since({ pausedAt: 0 }, 59_600)).toBe('1m');
+    expect(since({ pausedAt: 0 }, 90_000)).toBe('2m');
+  });
+
+  it('tells a timed pause’s end by the length asked for, though its tick fell a moment late', async () => {
+    const timer: Timer = {
+      id: 'resume:prod:orders',
+      kind: 'resume',
+      target: ORDERS,
+      channelId: 'C0INC',
+      actorId: 'U0PAUSER',
+      pausedAt: T0,
+      dueAt: T0 + 15 * 60_000,
+    };
+    const outcome: Outcome = {
+      kind: 'done',
+      action: 'resume',
+      target: ORDERS,
+      actorId: 'U0PAUSER',
+      source: 'timer',
+      requestId: 'req-pause',
+      before: undefined,
+      after: undefined,
+      at: new Date(T0 + 15 * 60_000 + 900),
+    };
+    const text = timedResumeMessage(timer, outcome, { environmentCount: 1 }, T0 + 15 * 60_000 + 900).text;
+    expect(text).toContain('15m ago');
   });
 });

@@ -14,8 +14,15 @@ import { describeQStashError } from './qstash-error.js';
 import { describeRefusal } from './refusal.js';
 import type { SlackMessage } from './types.js';
 
-function since(timer: Timer, now: number): string {
-  return formatDuration(Math.max(1, Math.round((now - timer.pausedAt) / 1000)));
+/**
+ * How long the key has been paused at `now` (ms), in the unit a person reads: seconds under a minute, whole
+ * minutes from there. Timers fire on the scheduler's tick, a moment after they are due: a 15-minute pause
+ * reads "15m" whenever the tick falls, not "901s".
+ */
+export function since(timer: Pick<Timer, 'pausedAt'>, now: number): string {
+  const ms = now - timer.pausedAt;
+  if (ms < 59_500) return formatDuration(Math.max(1, Math.round(ms / 1000)));
+  return formatDuration(Math.round(ms / 60_000) * 60);
 }
 
 /** The end of a timed pause, told in the channel where it was paused. */

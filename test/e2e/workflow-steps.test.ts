@@ -123,6 +123,7 @@ describe('Workflow Builder steps', () => {
 
   it('pause_flow_key pauses with the reason and, with minutes, resumes by itself later', async () => {
     const h = await harness();
+    const before = Date.now();
     const execution = await surfaces(h).step('pause_flow_key', {
       key: 'payments-us',
       user: person(ALLOWED_USER),
@@ -132,7 +133,9 @@ describe('Workflow Builder steps', () => {
     expect(execution.status).toBe('completed');
     expect(execution.outputs).toMatchObject({ paused: true, waitlist: 40 });
     const resumeAt = execution.outputs?.resume_at as number;
-    expect(resumeAt * 1000).toBeGreaterThan(Date.now() + 14 * 60_000);
+    // 15 minutes from the pause, which came after `before` (unix seconds, rounded down).
+    expect(resumeAt).toBeGreaterThanOrEqual(Math.floor((before + 15 * 60_000) / 1000));
+    expect(resumeAt * 1000).toBeLessThanOrEqual(Date.now() + 15 * 60_000);
     expect(h.qstash.getKey('payments-us')?.isPaused).toBe(true);
     expect(h.logs.audits()).toContainEqual(
       expect.objectContaining({

@@ -279,9 +279,8 @@ describe('QStash emulator', () => {
         .get(`${local.url}/v2/flowControl`, { retry: { limit: 0 } })
         .catch((e: unknown) => e);
       await local.waitForRequest(() => true);
-      const started = Date.now();
+      // The request never ends by itself: close() returning at all shows it did not wait for it.
       await local.close();
-      expect(Date.now() - started).toBeLessThan(500);
       expect(await pending).toBeInstanceOf(Error);
     });
 

@@ -15,9 +15,6 @@ import { describeStateStoreContract } from './state-store.contract.js';
 const available = redisServerInstalled();
 if (!available) console.warn(REDIS_SERVER_ABSENT);
 
-/** How long an operation may take to fail once Redis is gone: well under any caller's patience. */
-const FAIL_FAST_MS = 1_500;
-
 let prefixes = 0;
 function uniquePrefix(): string {
   prefixes += 1;
@@ -254,11 +251,12 @@ describe.skipIf(!available)('RedisStateStore', () => {
       await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
       const { port } = silent.address() as net.AddressInfo;
       try {
-        const started = Date.now();
+        // The server holds the socket open and never answers: only the store's own timeout can end the wait.
         await expect(
           RedisStateStore.connect(`redis://127.0.0.1:${port}`, { connectTimeoutMs: 300 }),
-        ).rejects.toThrow(`Flowbot cannot reach Redis at redis://127.0.0.1:${port} (REDIS_URL)`);
-        expect(Date.now() - started).toBeLessThan(FAIL_FAST_MS);
+        ).rejects.toThrow(
+          `Flowbot cannot reach Redis at redis://127.0.0.1:${port} (REDIS_URL): no answer within 300 ms`,
+        );
       } finally {
         for (const socket of sockets) socket.destroy();
         await new Promise((resolve) => silent.close(resolve));
@@ -302,14 +300,14 @@ describe.skipIf(!available)('RedisStateStore', () => {
         ['sweepExpired', async () => store.sweepExpired()],
       ];
       for (const [name, operation] of operations) {
-        const started = Date.now();
         const error: unknown = await operation().then(
           () => undefined,
           (caught: unknown) => caught,
         );
         expect(error, name).toBeInstanceOf(StoreUnavailable);
         expect((error as Error).message).toContain(`Redis at ${server.url} is unreachable`);
-        expect(Date.now() - started, name).toBeLessThan(FAIL_FAST_MS);
+        // Refused at once, not sent and left to time out (nor queued until Redis is back, which would hang).
+        expect(String((error as Error).cause), name).not.toMatch(/timed out/i);
       }
 
       await server.restart();

@@ -237,7 +237,9 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     naming,
     logger,
     { staleAfterMs: config.alerts.staleAfterMs, keepResolvedMs: config.alerts.keepResolvedMs },
-    (id) => watcherSees(store, id),
+    // The watcher resolves only what it raised, in its own channel: the key's incidents elsewhere go stale.
+    (id, channel) =>
+      config.watch && channel === config.watch.channel ? watcherSees(store, id) : Promise.resolve(false),
     Date.now,
     config.alerts.rollup,
   );

@@ -138,7 +138,8 @@ function unitsOf(req: IncomingMessage, limit: number, bytesPerUnit: number): num
 
 /**
  * The signals of the first `max` keys of a request, and a line for each signal of the keys past it: one
- * request never turns into more than `max` messages posted or updated.
+ * request never turns into more than `max` messages posted or updated. A key alerting into two channels
+ * counts twice (a message in each).
  */
 function withinKeyLimit(
   signals: readonly AlertSignal[],
@@ -148,7 +149,7 @@ function withinKeyLimit(
   const acted: AlertSignal[] = [];
   const over: string[] = [];
   for (const signal of signals) {
-    const id = incidentId(signal.target);
+    const id = `${signal.channel}|${incidentId(signal.target)}`;
     if (keys.has(id) || keys.size < max) {
       keys.add(id);
       acted.push(signal);

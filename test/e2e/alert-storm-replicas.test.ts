@@ -14,6 +14,8 @@ const available = redisServerInstalled();
 if (!available) console.warn(REDIS_SERVER_ABSENT);
 const TOKEN = 'replica-alerts-token-0123456789';
 const ALERTS = 'CSTORMREP1';
+/** A second receiver's channel: the same keys alert into it too. */
+const TEAM = 'CTEAMREP01';
 /** Generous: replicas are processes of their own, and the machine may be busy. */
 const SIGNAL = { timeout: 240_000, interval: 250 };
 const TEST_MS = 900_000;
@@ -29,6 +31,7 @@ describe.skipIf(!available)('an alert storm across replicas sharing Redis', () =
     // Slack's real rate limits: a second roll-up or a message too many would show as more calls or 429s.
     slack = await startFakeSlack({ rateLimits: true });
     slack.setChannel(ALERTS);
+    slack.setChannel(TEAM);
     qstash = await startQStashEmulator({ token: 'replica-qstash-token-0123456789' });
   });
   afterAll(async () => {
@@ -62,11 +65,11 @@ describe.skipIf(!available)('an alert storm across replicas sharing Redis', () =
     return replicas;
   }
 
-  const alert = (replica: FlowbotProcess, key: string) =>
+  const alert = (replica: FlowbotProcess, key: string, channel?: string) =>
     fetch(`${replica.url}/alerts`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${TOKEN}` },
-      body: JSON.stringify({ key }),
+      body: JSON.stringify({ key, ...(channel ? { channel } : {}) }),
     }).then(async (response) => ({ status: response.status, body: JSON.parse(await response.text()) }));
 
   const topLevel = () => slack.messages(ALERTS).filter((message) => message.thread_ts === undefined);
@@ -92,6 +95,37 @@ describe.skipIf(!available)('an alert storm across replicas sharing Redis', () =
         topLevel().filter((m) => JSON.stringify(m.blocks).includes('flow_alert_rollup_head')),
       ).toHaveLength(1);
       expect(slack.ratelimited('chat.postMessage')).toBe(0);
+    },
+    TEST_MS,
+  );
+
+  it(
+    'one key alerting into two channels through two replicas at once: one message in each, every alert counted',
+    async () => {
+      const [a, b] = await startReplicas(2);
+      qstash.setKey({ flowControlKey: 'both-channels', isPaused: true });
+      slack.clearCalls();
+      // Each channel is sent by one replica at a time, but the two channels may be sent by different ones:
+      // the key's lock keeps its incidents in both channels from overwriting each other.
+      const answers = await Promise.all(
+        Array.from({ length: 16 }, (_, i) =>
+          alert(i % 4 < 2 ? a! : b!, 'both-channels', i % 2 === 0 ? ALERTS : TEAM),
+        ),
+      );
+      for (const answer of answers) expect([200, 202]).toContain(answer.status);
+      const living = (channel: string) =>
+        slack
+          .messages(channel)
+          .filter((m) => m.thread_ts === undefined && JSON.stringify(m.blocks).includes('both-channels'));
+      await vi.waitFor(() => {
+        for (const channel of [ALERTS, TEAM]) {
+          expect(living(channel)).toHaveLength(1);
+          expect(JSON.stringify(living(channel)[0]!.blocks)).toContain('Seen 8 times');
+        }
+      }, SIGNAL);
+      expect(slack.callsTo('chat.postMessage').filter((c) => c.params.thread_ts === undefined)).toHaveLength(
+        2,
+      );
     },
     TEST_MS,
   );

@@ -32,3 +32,59 @@ export interface Incident {
 export function incidentId(target: KeyRef): string {
   return `${target.environment}:${target.key}`;
 }
+
+/**
+ * Where a key's open incident is shown in one channel: `channel:ts` of its own message, or
+ * `rollup|channel:ts` of the channel's roll-up message it is a row of.
+ */
+export type IncidentPlace = string;
+
+/** A place in a roll-up starts with this, then `channel:ts`. */
+export const IN_ROLLUP = 'rollup|';
+
+/**
+ * The channel of a place (`IncidentPlace`). Slack channel IDs hold no `:`, so the first one ends it.
+ */
+export function placeChannel(place: IncidentPlace): string {
+  const where = place.startsWith(IN_ROLLUP) ? place.slice(IN_ROLLUP.length) : place;
+  const end = where.indexOf(':');
+  return end < 0 ? where : where.slice(0, end);
+}
+
+/**
+ * A key's open incidents, one place per channel, as the store holds them. Earlier versions kept one place per
+ * key (a string); it reads as that one channel's incident, so incidents opened before an upgrade still update
+ * and resolve. Anything else (a damaged record) reads as none. Pure.
+ */
+export function openPlaces(stored: unknown): readonly IncidentPlace[] {
+  if (typeof stored === 'string') return stored ? [stored] : [];
+  if (!Array.isArray(stored)) return [];
+  const seen = new Set<string>();
+  const places: IncidentPlace[] = [];
+  for (const place of stored) {
+    if (typeof place !== 'string' || !place) continue;
+    const channel = placeChannel(place);
+    if (seen.has(channel)) continue;
+    seen.add(channel);
+    places.push(place);
+  }
+  return places;
+}
+
+/** The key's place in `channel`, if it has an open incident there. Pure. */
+export function placeIn(places: readonly IncidentPlace[], channel: string): IncidentPlace | undefined {
+  return places.find((place) => placeChannel(place) === channel);
+}
+
+/**
+ * The key's places with `channel`'s set to `place` (added, or replacing that channel's), or removed when
+ * `place` is undefined; the other channels' stay as they were, in order. Pure.
+ */
+export function withPlace(
+  places: readonly IncidentPlace[],
+  channel: string,
+  place: IncidentPlace | undefined,
+): IncidentPlace[] {
+  const others = places.filter((existing) => placeChannel(existing) !== channel);
+  return place === undefined ? others : [...others, place];
+}

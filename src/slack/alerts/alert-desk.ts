@@ -1,7 +1,16 @@
 import type { Logger } from 'pino';
 import type { FlowAction } from '../../core/access/types.js';
 import type { AlertSignal } from '../../core/alerts/alert-signal.js';
-import { type Incident, incidentId } from '../../core/alerts/incident.js';
+import {
+  IN_ROLLUP,
+  type Incident,
+  type IncidentPlace,
+  incidentId,
+  openPlaces,
+  placeChannel,
+  placeIn,
+  withPlace,
+} from '../../core/alerts/incident.js';
 import {
   type ChannelWindow,
   placeNewKey,
@@ -26,6 +35,10 @@ import { rollupMessage } from '../blocks/rollup-alert.js';
 import { explainSlackError } from '../blocks/slack-error.js';
 import type { AlertSender } from './paced-sender.js';
 
+/**
+ * A key's open incidents, by incident id (`environment:key`): one place per channel (`IncidentPlace[]`;
+ * earlier versions stored one place, a string, read as its channel's).
+ */
 const OPEN = 'alert-open';
 const BY_MESSAGE = 'alert-message';
 /** A channel's incident window (`ChannelWindow`), by channel. */
@@ -34,8 +47,6 @@ const WINDOW = 'alert-window';
 const ROLLUP = 'alert-rollup';
 /** The roll-up version its message shows, by `channel:ts`: behind → it is redrawn. */
 const DRAWN = 'alert-rollup-drawn';
-/** An open key shown in a roll-up: its `alert-open` value starts with this, then `channel:ts`. */
-const IN_ROLLUP = 'rollup|';
 /**
  * A roll-up's message is redrawn at most this often (the latest state each time): ~20 a minute per message,
  * well under chat.update's Tier 3 (~50 a minute per workspace) even with two storms at once.
@@ -67,9 +78,12 @@ export type DeskResult =
   | { readonly kind: 'failed'; readonly error: string; readonly explanation: string };
 
 /**
- * Keeps one living message per key incident. Alerts for the same key (and environment) while it is open
- * update that message instead of posting another; concurrent deliveries are serialised by a store lock, so
- * they can't race into two messages, on one replica or several. The key→message map lives in the store and
+ * Keeps one living message per key incident and channel. Alerts for the same key (and environment) into the
+ * same channel while it is open update that message instead of posting another; the same key alerting into
+ * another channel (a second Alertmanager receiver, say) gets a message of its own there, updated and resolved
+ * by the alerts sent to that channel, while a change to the key shows on every one of its open messages.
+ * Concurrent deliveries are serialised by store locks (the channel's, then the key's: every write of a key's
+ * open incidents holds the key's), so they can't race into two messages, on one replica or several. The key→message map lives in the store and
  * survives restarts. Incidents are bounded in time: an open one nobody reports for `staleAfterMs` is closed
  * as stale (unless the watcher still sees its condition), and a closed one is forgotten `keepResolvedMs`
  * after it was last drawn.
@@ -88,8 +102,11 @@ export class AlertDesk {
     private readonly naming: KeyNaming,
     private readonly logger: Logger,
     private readonly bounds: IncidentBounds,
-    /** Whether the watcher still sees a condition on the incident's key (then it resolves it itself). */
-    private readonly watching: (id: string) => Promise<boolean> = async () => false,
+    /**
+     * Whether the watcher still sees a condition on the incident's key and alerts into the channel (then it
+     * resolves that incident itself).
+     */
+    private readonly watching: (id: string, channel: string) => Promise<boolean> = async () => false,
     private readonly now: () => number = Date.now,
     /** Grouping into roll-ups (`ALERTS_ROLLUP_AFTER`, `ALERTS_ROLLUP_WINDOW`); absent → never. */
     private readonly rollups: RollupSettings = { after: Number.POSITIVE_INFINITY, windowMs: 600_000 },
@@ -114,37 +131,46 @@ export class AlertDesk {
     if (now - this.lastSweep < interval) return 0;
     this.lastSweep = now;
     let closed = 0;
-    for (const { id, value } of await this.store.list<string>(OPEN)) {
-      if (value.startsWith(IN_ROLLUP)) {
-        if (await this.watching(id)) continue;
-        const where = value.slice(IN_ROLLUP.length);
-        const channel = where.slice(0, where.indexOf(':'));
-        const closedRow = await withLock(this.store, `alert-channel:${channel}`, () =>
-          this.closeRow(id, where, 'stale', true),
-        );
-        if (closedRow) closed += 1;
-        continue;
+    for (const { id, value } of await this.store.list<unknown>(OPEN)) {
+      for (const place of openPlaces(value)) {
+        const channel = placeChannel(place);
+        if (place.startsWith(IN_ROLLUP)) {
+          if (await this.watching(id, channel)) continue;
+          const closedRow = await withLock(this.store, `alert-channel:${channel}`, () =>
+            withLock(this.store, `alert:${id}`, async () =>
+              placeIn(await this.places(id), channel) === place
+                ? this.closeRow(id, place.slice(IN_ROLLUP.length), 'stale', true)
+                : undefined,
+            ),
+          );
+          if (closedRow) closed += 1;
+          continue;
+        }
+        const incident = await this.store.get<Incident>(BY_MESSAGE, place);
+        if (!incident) {
+          // Its message record expired: nothing left to close.
+          await withLock(this.store, `alert:${id}`, async () => {
+            if (placeIn(await this.places(id), channel) === place) await this.dropPlace(id, channel);
+          });
+          continue;
+        }
+        if (now - incident.lastSeen < this.bounds.staleAfterMs || (await this.watching(id, channel)))
+          continue;
+        const result = await withLock(this.store, `alert:${id}`, async () => {
+          const current = await this.store.get<Incident>(BY_MESSAGE, place);
+          if (current?.status !== 'open' || this.now() - current.lastSeen < this.bounds.staleAfterMs)
+            return undefined;
+          return this.close(id, current, { at: this.now(), by: 'stale' }, true);
+        });
+        if (result?.kind === 'delivered') closed += 1;
       }
-      const incident = await this.store.get<Incident>(BY_MESSAGE, value);
-      if (!incident) {
-        // Its message record expired: nothing left to close.
-        await this.store.delete(OPEN, id);
-        continue;
-      }
-      if (now - incident.lastSeen < this.bounds.staleAfterMs || (await this.watching(id))) continue;
-      const result = await withLock(this.store, `alert:${id}`, async () => {
-        const current = await this.store.get<Incident>(BY_MESSAGE, value);
-        if (current?.status !== 'open' || this.now() - current.lastSeen < this.bounds.staleAfterMs)
-          return undefined;
-        return this.close(id, current, { at: this.now(), by: 'stale' }, true);
-      });
-      if (result?.kind === 'delivered') closed += 1;
     }
     return closed;
   }
 
   /**
-   * Takes one alert: opens, updates or resolves the key's incident. A new key past the channel's first
+   * Takes one alert: opens, updates or resolves the key's incident in the alert's channel (the key's
+   * incidents in other channels are theirs to update and resolve). A new key past the channel's first
    * `ALERTS_ROLLUP_AFTER` keys of its window joins the channel's roll-up message instead of posting one.
    * Serialised per channel, then per key, through store locks (across replicas).
    */
@@ -152,7 +178,9 @@ export class AlertDesk {
     const id = incidentId(signal.target);
     return withLock(this.store, `alert-channel:${signal.channel}`, () =>
       withLock(this.store, `alert:${id}`, () =>
-        signal.status === 'resolved' ? this.resolve(id, signal.source) : this.fire(id, signal),
+        signal.status === 'resolved'
+          ? this.resolve(id, signal.channel, signal.source)
+          : this.fire(id, signal),
       ),
     );
   }
@@ -194,9 +222,9 @@ export class AlertDesk {
     while (this.redraws.size > 0) await Promise.all([...this.redraws.values()].map((r) => r.done));
   }
 
-  /** Whether a key has an open incident (the watcher asks before raising one). */
-  async isOpen(target: KeyRef): Promise<boolean> {
-    return (await this.store.get<string>(OPEN, incidentId(target))) !== undefined;
+  /** Whether a key has an open incident in `channel` (the watcher asks for its own channel). */
+  async isOpen(target: KeyRef, channel: string): Promise<boolean> {
+    return placeIn(await this.places(incidentId(target)), channel) !== undefined;
   }
 
   /** The incident shown in a message, if it is one of Flowbot's living alerts. */
@@ -204,21 +232,33 @@ export class AlertDesk {
     return this.store.get<Incident>(BY_MESSAGE, `${channel}:${ts}`);
   }
 
-  /** Any change to a key with an open incident shows on its alert, wherever the change was made. */
+  /**
+   * Any change to a key with open incidents shows on every one of them (its message, or its row of a
+   * roll-up), in every channel, wherever the change was made. One that Slack refuses is logged; the others
+   * are still updated.
+   */
   async followChange(
     target: KeyRef,
     actorId: string,
     action: FlowAction,
     after: FlowKeyState | undefined,
   ): Promise<void> {
-    const open = await this.store.get<string>(OPEN, incidentId(target));
-    if (open?.startsWith(IN_ROLLUP)) {
-      const where = open.slice(IN_ROLLUP.length);
-      await this.recordRowAction(incidentId(target), where, actorId, action, after);
-      return;
+    const id = incidentId(target);
+    for (const place of await this.places(id)) {
+      try {
+        if (place.startsWith(IN_ROLLUP)) {
+          await this.recordRowAction(id, place.slice(IN_ROLLUP.length), actorId, action, after);
+          continue;
+        }
+        const incident = await this.store.get<Incident>(BY_MESSAGE, place);
+        if (incident && incident.status === 'open') await this.recordAction(incident, actorId, action, after);
+      } catch (error) {
+        this.logger.warn(
+          { err: error, alert: id, channel: placeChannel(place) },
+          'could not show a change on one of the key’s alerts',
+        );
+      }
     }
-    const incident = open ? await this.store.get<Incident>(BY_MESSAGE, open) : undefined;
-    if (incident && incident.status === 'open') await this.recordAction(incident, actorId, action, after);
   }
 
   /** A change to a key shown in a roll-up: its row says who did what and the key's new state. */
@@ -273,7 +313,7 @@ export class AlertDesk {
   private async fire(id: string, signal: AlertSignal): Promise<DeskResult> {
     const now = this.now();
     const state = await this.liveState(signal.target);
-    const openTs = await this.store.get<string>(OPEN, id);
+    const openTs = placeIn(await this.places(id), signal.channel);
     const words = alertWords(signal, signal.target, state, this.naming);
     if (openTs?.startsWith(IN_ROLLUP)) {
       const joined = await this.joinRollup(id, signal, words.title, state, openTs.slice(IN_ROLLUP.length));
@@ -338,14 +378,15 @@ export class AlertDesk {
     return delivered(incident, true);
   }
 
-  private async resolve(id: string, by: string): Promise<DeskResult> {
-    const openTs = await this.store.get<string>(OPEN, id);
+  /** Resolves the key's incident in `channel`; its incidents in other channels stay open. */
+  private async resolve(id: string, channel: string, by: string): Promise<DeskResult> {
+    const openTs = placeIn(await this.places(id), channel);
     if (openTs?.startsWith(IN_ROLLUP)) {
       const closed = await this.closeRow(id, openTs.slice(IN_ROLLUP.length), by, false);
-      return closed ?? { kind: 'ignored', reason: 'no open alert for this key' };
+      return closed ?? { kind: 'ignored', reason: 'no open alert for this key in this channel' };
     }
     const existing = openTs ? await this.store.get<Incident>(BY_MESSAGE, openTs) : undefined;
-    if (!existing) return { kind: 'ignored', reason: 'no open alert for this key' };
+    if (!existing) return { kind: 'ignored', reason: 'no open alert for this key in this channel' };
     return this.close(id, existing, { at: this.now(), by }, false);
   }
 
@@ -365,7 +406,7 @@ export class AlertDesk {
     const state = await this.liveState(existing.target);
     const failed = await this.redraw(resolved, state);
     if (failed) return failed;
-    await this.store.delete(OPEN, id);
+    await this.dropPlace(id, resolved.channel);
     await this.notifier.post(
       resolved.channel,
       stale ? incidentStaleNote(this.bounds.staleAfterMs) : incidentResolvedNote(resolution.by),
@@ -423,9 +464,7 @@ export class AlertDesk {
       void this.scheduleRedraw(rollup.channel, rollup.ts);
     }
     if (window) await this.saveWindow(signal.channel, { ...window, rollupTs: rollup.ts });
-    await this.store.set(OPEN, id, `${IN_ROLLUP}${rollup.channel}:${rollup.ts}`, {
-      ttlMs: this.bounds.staleAfterMs + this.bounds.keepResolvedMs,
-    });
+    await this.addPlace(id, `${IN_ROLLUP}${rollup.channel}:${rollup.ts}`);
     return {
       kind: 'delivered',
       channel: rollup.channel,
@@ -437,7 +476,11 @@ export class AlertDesk {
     };
   }
 
-  /** Marks a key's roll-up row resolved (or stale); undefined when the roll-up or the row is gone. */
+  /**
+   * Marks a key's roll-up row resolved (or stale: only when nothing reported it for `staleAfterMs`);
+   * undefined when the roll-up or the row is gone, or a stale close finds it seen lately. Under the
+   * channel's and the key's locks.
+   */
   private async closeRow(
     id: string,
     where: string,
@@ -446,7 +489,9 @@ export class AlertDesk {
   ): Promise<DeskResult | undefined> {
     const rollup = await this.store.get<Rollup>(ROLLUP, where);
     const row = rollup?.rows.find((r) => r.id === id);
-    await this.store.delete(OPEN, id);
+    if (stale && row?.status === 'open' && this.now() - row.lastSeen < this.bounds.staleAfterMs)
+      return undefined;
+    await this.dropPlace(id, placeChannel(where));
     if (!rollup || !row || row.status === 'resolved') return undefined;
     const closed: RollupRow = {
       ...row,
@@ -531,11 +576,34 @@ export class AlertDesk {
     return undefined;
   }
 
-  /** The key's open incident is this one; bounded even if the stale sweep never runs. */
+  /** The key's open incident in the incident's channel is this one. Under the key's lock. */
   private async keepOpen(id: string, incident: Incident): Promise<void> {
-    await this.store.set(OPEN, id, `${incident.channel}:${incident.ts}`, {
+    await this.addPlace(id, `${incident.channel}:${incident.ts}`);
+  }
+
+  /** The key's open incidents, one place per channel (an earlier version's single place included). */
+  private async places(id: string): Promise<readonly IncidentPlace[]> {
+    return openPlaces(await this.store.get<unknown>(OPEN, id));
+  }
+
+  /**
+   * Sets the key's place in the place's channel, keeping its other channels'. Under the key's lock; bounded
+   * even if the stale sweep never runs. Writing migrates an earlier version's record.
+   */
+  private async addPlace(id: string, place: IncidentPlace): Promise<void> {
+    await this.store.set(OPEN, id, withPlace(await this.places(id), placeChannel(place), place), {
       ttlMs: this.bounds.staleAfterMs + this.bounds.keepResolvedMs,
     });
+  }
+
+  /** Forgets the key's open incident in `channel`, keeping its other channels'. Under the key's lock. */
+  private async dropPlace(id: string, channel: string): Promise<void> {
+    const places = withPlace(await this.places(id), channel, undefined);
+    if (places.length === 0) await this.store.delete(OPEN, id);
+    else
+      await this.store.set(OPEN, id, places, {
+        ttlMs: this.bounds.staleAfterMs + this.bounds.keepResolvedMs,
+      });
   }
 
   private async save(incident: Incident): Promise<void> {

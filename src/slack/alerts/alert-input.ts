@@ -153,8 +153,9 @@ interface KeyedAlert {
 
 /**
  * `POST /alerts/alertmanager`: Prometheus Alertmanager's webhook payload (version 4) as it is sent. One
- * notification groups many alerts, firing and resolved mixed: they are combined per key, and a key's incident
- * is open while any of its alerts fires (its message lists them). Alerts without a usable key label, channel
+ * notification groups many alerts, firing and resolved mixed: they are combined per key and channel (one
+ * signal each), and a key's incident in a channel is open while any of its alerts there fires (its message
+ * lists them). Alerts without a usable key label, channel
  * or shape are skipped and listed, never a reason to refuse the others. `truncated` is Alertmanager's own
  * `truncatedAlerts`: alerts of the group it did not send.
  */
@@ -203,7 +204,8 @@ export function parseAlertmanagerBody(
       skipped.push(`${name}: ${refusal}`);
       return;
     }
-    const id = `${target.environment}:${target.key}`;
+    // Per key and channel: alerts of one key whose labels name different channels each reach theirs.
+    const id = `${channel}|${target.environment}:${target.key}`;
     byKey.set(id, [...(byKey.get(id) ?? []), { name, target, channel, alert }]);
   });
   return {
@@ -215,8 +217,8 @@ export function parseAlertmanagerBody(
 }
 
 /**
- * The alerts of one key in one notification as one signal: firing while any of them fires (its title and
- * text from the firing ones, listed when there are several), resolved when all are.
+ * The alerts of one key for one channel in one notification as one signal: firing while any of them fires
+ * (its title and text from the firing ones, listed when there are several), resolved when all are.
  */
 function combine(alerts: readonly KeyedAlert[]): AlertSignal {
   const firing = alerts.filter((entry) => entry.alert.status === 'firing');
@@ -251,7 +253,7 @@ function combine(alerts: readonly KeyedAlert[]): AlertSignal {
   }
   return {
     target: first.target,
-    channel: (firing[0] ?? first).channel,
+    channel: first.channel,
     status: firing.length > 0 ? 'firing' : 'resolved',
     source: 'alertmanager',
     title: title.slice(0, 500),

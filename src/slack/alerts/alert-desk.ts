@@ -83,10 +83,11 @@ export type DeskResult =
  * another channel (a second Alertmanager receiver, say) gets a message of its own there, updated and resolved
  * by the alerts sent to that channel, while a change to the key shows on every one of its open messages.
  * Concurrent deliveries are serialised by store locks (the channel's, then the key's: every write of a key's
- * open incidents holds the key's), so they can't race into two messages, on one replica or several. The key→message map lives in the store and
- * survives restarts. Incidents are bounded in time: an open one nobody reports for `staleAfterMs` is closed
- * as stale (unless the watcher still sees its condition), and a closed one is forgotten `keepResolvedMs`
- * after it was last drawn.
+ * open incidents holds the key's), so they can't race into two messages, on one replica or several. The
+ * key→messages map lives in the store and survives restarts. Incidents are bounded in time, each channel's on
+ * its own: an open one nobody reports for `staleAfterMs` is closed as stale (unless the watcher still sees its
+ * condition and alerts into that channel), and a closed one is forgotten `keepResolvedMs` after it was last
+ * drawn.
  */
 export class AlertDesk {
   private lastSweep = 0;
@@ -120,10 +121,10 @@ export class AlertDesk {
   }
 
   /**
-   * Closes open incidents not seen for `staleAfterMs`: the message says it was closed as stale and the
-   * thread notes it; the next alert for the key opens a new message. Runs on the scheduler's replica; lists
-   * the open incidents at most every minute (or a quarter of the stale period when that is shorter).
-   * Returns how many it closed.
+   * Closes open incidents not seen for `staleAfterMs` (each channel's by the alerts sent to it; a roll-up row
+   * alike): the message says it was closed as stale and the thread notes it; the next alert for the key into
+   * that channel opens a new message. Runs on the scheduler's replica; lists the open incidents at most every
+   * minute (or a quarter of the stale period when that is shorter). Returns how many it closed.
    */
   async closeStale(): Promise<number> {
     const now = this.now();

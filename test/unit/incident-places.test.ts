@@ -88,4 +88,46 @@ describe('Alertmanager alerts of one key for several channels', () => {
     ]);
     expect(parsed.signals[0]?.title).toBe('2 alerts firing');
   });
+
+  it('every key and channel named gets one signal, firing while any of its alerts there fires', () => {
+    fc.assert(
+      fc.property(
+        fc.array(
+          fc.tuple(
+            fc.constantFrom('orders-eu', 'emails', 'sms'),
+            fc.constantFrom('CTEAM0001', 'CINC00001', undefined),
+            fc.constantFrom('firing' as const, 'resolved' as const),
+          ),
+          { maxLength: 20 },
+        ),
+        (alerts) => {
+          const parsed = parseAlertmanagerBody(
+            {
+              version: '4',
+              alerts: alerts.map(([key, channel, status]) => ({
+                status,
+                labels: {
+                  alertname: 'P',
+                  flow_control_key: key,
+                  ...(channel ? { slack_channel: channel } : {}),
+                },
+              })),
+            },
+            environments,
+            rules,
+            labels,
+          );
+          if (parsed.kind !== 'ok') throw new Error('refused');
+          const expected = new Map<string, 'firing' | 'resolved'>();
+          for (const [key, channel = 'CDEFAULT01', status] of alerts) {
+            const pair = `${channel}|${key}`;
+            expected.set(pair, expected.get(pair) === 'firing' ? 'firing' : status);
+          }
+          const got = new Map(parsed.signals.map((s) => [`${s.channel}|${s.target.key}`, s.status]));
+          expect(parsed.signals).toHaveLength(expected.size);
+          expect(got).toEqual(expected);
+        },
+      ),
+    );
+  });
 });

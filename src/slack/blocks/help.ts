@@ -1,3 +1,6 @@
+import type { Subcommand } from '../../core/commands/flow-command.js';
+import { formatDuration } from '../../core/durations.js';
+import { DEFAULT_RAMP_SECONDS, MAX_RAMP_SECONDS, MIN_RAMP_SECONDS } from '../../core/ramp/ramp-plan.js';
 import { fitted } from './fit.js';
 import { escapeMrkdwn } from './mrkdwn.js';
 import type { SlackMessage } from './types.js';
@@ -8,7 +11,14 @@ interface Topic {
   readonly details: string;
 }
 
-const TOPICS: Record<string, Topic> = {
+/**
+ * Topics beyond the subcommands: `/flow help patterns` (a pattern goes where a key goes in the change
+ * subcommands, so it has no subcommand of its own).
+ */
+const EXTRA_TOPICS = ['patterns'] as const;
+
+/** Every subcommand has a topic (the type makes a new subcommand without one an error), and so do the extras. */
+const TOPICS: { readonly [T in Subcommand | (typeof EXTRA_TOPICS)[number]]: Topic } = {
   status: {
     usage: '/flow status <key>',
     summary: 'waitlist, paused or delivering, limits and pins of one key',
@@ -49,6 +59,11 @@ const TOPICS: Record<string, Topic> = {
     summary: 'end the current rate period now (asks you to confirm)',
     details: 'Example: `/flow reset-rate orders-eu`',
   },
+  ramp: {
+    usage: '/flow ramp <key> [from rate=N|from parallelism=N] [over 10m]',
+    summary: 'resume gradually: start at a low limit and raise it step by step (asks you to confirm)',
+    details: `Shows the plan first. Without \`from\` it starts at 10% of the key’s limit; without \`over\` it reaches the limit in ${formatDuration(DEFAULT_RAMP_SECONDS)} (\`over\` from ${formatDuration(MIN_RAMP_SECONDS)} to ${formatDuration(MAX_RAMP_SECONDS)}). A progress message in the channel has Pause ramp, Continue, Finish now and Abort; at the end the key’s pinning is put back exactly as it was.\nExamples: \`/flow ramp orders-eu\`, \`/flow ramp orders-eu from rate=5 over 30m\``,
+  },
   global: {
     usage: '/flow global [environment]',
     summary: 'global parallelism: in use and maximum',
@@ -64,12 +79,21 @@ const TOPICS: Record<string, Topic> = {
     summary: 'may you do this? yes or no, and why',
     details: 'Example: `/flow can resume prod:payments-eu`',
   },
+  patterns: {
+    usage: '/flow pause|resume|ramp|pin|unpin|reset-rate <pattern> …',
+    summary: 'change many keys at once (shows you what matches first)',
+    details:
+      'A pattern goes where the key goes: `*` matches any run of characters, `?` one character; `staging:orders-*` looks in one environment, `*:orders-*` in every one. You first see privately which keys match and which you may change; on Confirm each key is changed as its own change, and one summary in the channel tells how it went.\nExamples: `/flow resume orders-*`, `/flow pin tenant-?? parallelism=5`',
+  },
   help: {
-    usage: '/flow help [subcommand]',
-    summary: 'this help, or more about one subcommand',
-    details: 'Example: `/flow help pin`',
+    usage: '/flow help [subcommand|patterns]',
+    summary: 'this help, or more about one subcommand or about patterns',
+    details: 'Examples: `/flow help pin`, `/flow help patterns`',
   },
 };
+
+/** The topics `/flow help <topic>` knows: every subcommand, and `patterns`. */
+export const HELP_TOPICS: readonly string[] = Object.keys(TOPICS);
 
 export function helpMessage(
   topic: string | undefined,
@@ -80,7 +104,7 @@ export function helpMessage(
   const lines: string[] = [];
   if (problem) lines.push(`:warning: ${problem}`);
   // Own properties only: a topic such as `__proto__` must not select something of Object.prototype.
-  const chosen = topic && Object.hasOwn(TOPICS, topic) ? TOPICS[topic] : undefined;
+  const chosen = topic && Object.hasOwn(TOPICS, topic) ? TOPICS[topic as keyof typeof TOPICS] : undefined;
   if (chosen) {
     lines.push(`*\`${escapeMrkdwn(chosen.usage)}\`*: ${chosen.summary}`, chosen.details);
   } else {

@@ -223,7 +223,9 @@ export async function build({ ifStale }) {
     // Someone else may have built while this one waited for the lock.
     const reason = staleness();
     if (ifStale && reason === undefined) return 0;
-    if (ifStale) process.stderr.write(`Building Flowbot: ${reason}…\n`);
+    // Compiling and bundling take a few seconds on an idle machine and half a minute on a busy one: say so, or
+    // the one line looks like a hang.
+    if (ifStale) process.stderr.write(`Building Flowbot: ${reason} (about 10–30 s)…\n`);
     return compile();
   });
 }

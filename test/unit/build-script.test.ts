@@ -133,6 +133,8 @@ describe('scripts/build.mjs --if-stale', () => {
     const rebuilt = build('--if-stale');
     expect(rebuilt.status).toBe(0);
     expect(rebuilt.stderr).toContain('the sources changed since the last build');
+    // One line, then silence while it compiles: it says how long that takes, so it doesn't look like a hang.
+    expect(rebuilt.stderr).toMatch(/the sources changed since the last build \(about \d+–\d+ s\)…/);
     expect(compilerRuns()).toBe(2);
     build('--if-stale');
     expect(compilerRuns()).toBe(2);

@@ -161,6 +161,21 @@ rules:
     expect(text(after)).toContain('_(Home tab)_');
   });
 
+  it('without ALERTS_CHANNEL, announces a Home tab change to the clicker only, in their messages with Flowbot', async () => {
+    const h = await harness({ env: { ALERTS_CHANNEL: undefined } });
+    await openHome(h, ALLOWED_USER, (v) => text(v).includes('orders-eu'));
+    const home = h.slack.homeView(ALLOWED_USER)!;
+    const ack = await surfaces(h).clickInView(home, 'flow_resume', 'orders-eu');
+    expect(ack.status).toBe(200);
+    const announced = await h.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.params.channel === ALLOWED_USER && allText(c.params as any).includes('resumed'),
+    );
+    expect(allText(announced.params as any)).toContain(`<@${ALLOWED_USER}> resumed`);
+    expect(h.qstash.getKey('orders-eu')?.isPaused).toBe(false);
+    expect(h.slack.callsTo('chat.postMessage').map((c) => c.params.channel)).not.toContain(ANNOUNCE);
+  });
+
   it('refuses a forged Home click from someone without access, privately, and changes nothing', async () => {
     const h = await harness();
     await openHome(h, STRANGER);

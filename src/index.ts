@@ -65,11 +65,17 @@ async function main(): Promise<void> {
       process.stderr.write(`${formatConfigProblems(error.problems)}\n`);
       process.exit(1);
     }
-    logger.fatal({ err: error }, 'Flowbot could not start');
     const slackErrors = await import('./slack/slack-errors.js');
-    process.stderr.write(
-      `Flowbot could not start: ${scrubSecrets(startupProblem(error, slackErrors), secretsOf(config))}\n`,
+    const problem = startupProblem(error, slackErrors);
+    // A failure Flowbot recognises is logged with its reason and the chain of causes, without the stacks (the
+    // Web API client's, fetch's, the socket's: about 3 kB that say nothing more); anything else whole.
+    logger.fatal(
+      problem.known ? { reason: problem.text, causes: causeChain(error) } : { err: error },
+      'Flowbot could not start',
     );
+    logger.flush();
+    // Written last, so that it is the last thing a person sees in the terminal (or `docker logs`).
+    process.stderr.write(`Flowbot could not start: ${scrubSecrets(problem.text, secretsOf(config))}\n`);
     process.exit(1);
   }
   if (stopRequested) {
@@ -81,17 +87,44 @@ async function main(): Promise<void> {
   }
 }
 
-function startupProblem(error: unknown, slackErrors: typeof SlackErrors): string {
+/** Why Flowbot could not start, in one line; `known` when it is a failure Flowbot recognises. */
+function startupProblem(
+  error: unknown,
+  slackErrors: typeof SlackErrors,
+): { readonly text: string; readonly known: boolean } {
   const slack = slackErrors.classifySlackError(error);
   if (slack.kind === 'platform' && slackErrors.isRejectedToken(slack)) {
-    return `Slack rejected SLACK_BOT_TOKEN (${slack.error}). Check the bot token on your app's OAuth & Permissions page.`;
+    return {
+      text: `Slack rejected SLACK_BOT_TOKEN (${slack.error}). Check the bot token on your app's OAuth & Permissions page.`,
+      known: true,
+    };
   }
   if (slack.kind === 'request') {
-    return 'could not reach Slack’s Web API (network error). Check the network, or SLACK_API_URL if you set it.';
+    return {
+      text: 'could not reach Slack’s Web API (network error). Check the network, or SLACK_API_URL if you set it.',
+      known: true,
+    };
   }
   if ((error as { code?: unknown })?.code === 'EADDRINUSE')
-    return 'the port is already in use; set PORT to a free port.';
-  return error instanceof Error ? error.message : 'unknown error';
+    return { text: 'the port is already in use; set PORT to a free port.', known: true };
+  return { text: error instanceof Error ? error.message : 'unknown error', known: false };
+}
+
+/**
+ * An error's message and code and those of what caused it (`original` in @slack/web-api's errors, `cause`
+ * elsewhere), outermost first: e.g. `A request error occurred: fetch failed`, `fetch failed`,
+ * `connect ECONNREFUSED 127.0.0.1:443 (ECONNREFUSED)`. At most five levels.
+ */
+function causeChain(error: unknown): string[] {
+  const chain: string[] = [];
+  let current: unknown = error;
+  for (let depth = 0; depth < 5 && current !== null && typeof current === 'object'; depth++) {
+    const { message, code, original, cause } = current as Record<string, unknown>;
+    const text = `${typeof message === 'string' ? message : ''}${typeof code === 'string' ? ` (${code})` : ''}`;
+    if (text && chain.at(-1) !== text) chain.push(text);
+    current = original ?? cause;
+  }
+  return chain;
 }
 
 void main();

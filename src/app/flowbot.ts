@@ -393,7 +393,18 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   bolt.markListening(true);
   const port = (await bolt.startRoutes(config.port)) ?? serverPort(started) ?? config.port;
   readiness = new ReadinessChecks(environments, bolt.connection, () => opened.health());
-  const checked = readiness.refreshAll();
+  // Flowbot serves without QStash (what needs it says QStash can't be reached, and all of it works again once
+  // QStash answers), so a QStash that doesn't answer at startup is a warning and a 503 from /readyz, not a
+  // refusal to start.
+  const checked = readiness.refreshAll().then(() => {
+    for (const [check, status] of Object.entries(readiness?.current().checks ?? {})) {
+      if (check.startsWith('qstash:') && status !== 'ok')
+        logger.warn(
+          { check, status },
+          'QStash did not answer the startup check: /readyz answers 503 until it does',
+        );
+    }
+  });
   background.start();
   homes.startRebuilding(() => background.leading);
   // Alerts left queued (a stopped process, another replica's, Slack's backoff) and roll-ups drawn behind.

@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { ALLOWED_USER, allText, CHANNEL, harnessPerTest } from '../support/flowbot-harness.js';
 
@@ -53,6 +55,33 @@ describe('GET /readyz', () => {
       status: 'not_ready',
       checks: { 'qstash:default': 'token rejected' },
     });
+    expect(h.logs.entries()).toContainEqual(
+      expect.objectContaining({ level: 40, check: 'qstash:default', status: 'token rejected' }),
+    );
+  });
+
+  it('starts without QStash: warns, is not ready, and what needs QStash says it can’t be reached', async () => {
+    // A port nothing listens on: every connection to "QStash" is refused.
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const { port } = closed.address() as AddressInfo;
+    await new Promise((resolve) => closed.close(resolve));
+    const h = await harness({ env: { QSTASH_URL: `http://127.0.0.1:${port}` } });
+    expect(h.logs.entries()).toContainEqual(
+      expect.objectContaining({
+        level: 40,
+        check: 'qstash:default',
+        status: 'unavailable',
+        msg: expect.stringContaining('/readyz answers 503 until it does'),
+      }),
+    );
+    expect((await fetch(`${h.url}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${h.url}/readyz`);
+    expect(ready.status).toBe(503);
+    expect(await ready.json()).toMatchObject({ checks: { slack: 'ok', 'qstash:default': 'unavailable' } });
+    const ack = await h.command('/flow', 'status orders');
+    const reply = await h.waitForResponse(ack.responseUrl);
+    expect(allText(reply)).toMatch(/QStash/);
   });
 });
 

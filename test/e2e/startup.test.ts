@@ -148,6 +148,18 @@ describe('starting Flowbot', () => {
         });
         expect(run.code).toBe(1);
         expect(run.stderr).toContain('could not reach Slack’s Web API');
+        // The log line gives the reason and what caused it, not three stacks of the HTTP client's internals.
+        const fatal = run.stdout
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => JSON.parse(line))
+          .find((entry) => entry.level === 60);
+        expect(fatal).toMatchObject({
+          msg: 'Flowbot could not start',
+          reason: expect.stringContaining('could not reach Slack’s Web API'),
+        });
+        expect(fatal.causes.length).toBeGreaterThan(0);
+        expect(JSON.stringify(fatal)).not.toMatch(/stack|\n\s+at /);
       } finally {
         silent.closeAllConnections();
         silent.close();

@@ -34,16 +34,46 @@ export interface LoggerOptions {
  * wherever they are: messages, fields, error messages and stacks, errors from got and @slack/web-api.
  */
 export function createLogger(options: LoggerOptions): Logger {
-  const scrub = secretScrubber(options.secrets.filter((secret) => secret.length >= 8));
+  const scrub = secretScrubber(options.secrets.filter((secret) => secret.length >= SHORT_SECRET));
+  const scrubShort = inStrings(options.secrets.filter((secret) => secret.length < SHORT_SECRET));
   const settings = {
     level: options.level,
     base: { service: 'flowbot' },
     redact: { paths: REDACTED_PATHS, censor: '[REDACTED]' },
     serializers: { err: serializeError },
     // Paths catch secrets in known places; this catches them anywhere else, e.g. inside an error message.
-    hooks: { streamWrite: (line: string) => stripUrlSecrets(scrub(line)) },
+    hooks: { streamWrite: (line: string) => scrubShort(stripUrlSecrets(scrub(line))) },
   };
   return options.destination ? pino(settings, options.destination) : pino(settings);
+}
+
+/** Secrets shorter than this are looked for in the line's strings only (see `inStrings`). */
+const SHORT_SECRET = 8;
+
+/**
+ * Scrubs short secrets (a Redis password of a few characters: REDIS_URL's isn't length-checked) from a JSON
+ * log line's strings, keys included. Their few characters also occur in numbers and in the line's own
+ * punctuation, and replacing them there would break the line (`"time":[REDACTED]7`) without hiding anything:
+ * a secret is logged as a string. Lines without any of them cost one scrubber pass.
+ */
+function inStrings(secrets: readonly string[]): (line: string) => string {
+  if (secrets.length === 0) return (line) => line;
+  const scrub = secretScrubber(secrets);
+  const clean = (value: unknown): unknown => {
+    if (typeof value === 'string') return scrub(value);
+    if (Array.isArray(value)) return value.map(clean);
+    if (value === null || typeof value !== 'object') return value;
+    return Object.fromEntries(Object.entries(value).map(([name, field]) => [scrub(name), clean(field)]));
+  };
+  return (line) => {
+    if (scrub(line) === line) return line;
+    const ending = line.endsWith('\n') ? '\n' : '';
+    try {
+      return `${JSON.stringify(clean(JSON.parse(line)))}${ending}`;
+    } catch {
+      return scrub(line);
+    }
+  };
 }
 
 /**

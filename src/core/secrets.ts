@@ -258,7 +258,10 @@ function escapedBytes(text: string, found: (byte: number) => boolean): boolean {
  * A function that replaces every spelling of every secret in a text with `[REDACTED]`. The forms searched
  * for are the secret itself (with `+` for its spaces, as forms write them) and its base64 cores. Decoded
  * views are built only when the text has an escape that decodes to a byte some form contains: ordinary
- * lines, and lines whose only escapes are `\n` or `%20`, cost one substring search per form.
+ * lines, and lines whose only escapes are `\n` or `%20`, cost one substring search per form. Every secret is
+ * searched for whatever its length (a short Redis password too), though one shorter than 8 characters not in
+ * base64; a secret such as `redis` hides that word in unrelated text too, which costs a word, never the
+ * secret. (The logger looks for short secrets in a line's strings only: see `createLogger`.)
  */
 export function secretScrubber(secrets: readonly string[]): (text: string) => string {
   const forms = new Set<string>();

@@ -6,7 +6,7 @@ import fc from 'fast-check';
 import got from 'got';
 import { describe, expect, it } from 'vitest';
 import { base64Cores, REDACTED, secretScrubber, stripUrlSecrets } from '../../src/core/secrets.js';
-import { createLogger, scrubSecrets } from '../../src/logger.js';
+import { createLogger, scrubSecrets, secretsOf } from '../../src/logger.js';
 import { ENCODINGS, revealed } from '../support/secret-encodings.js';
 
 const seedSetting = process.env.FUZZ_SEED ?? '20261128';
@@ -265,5 +265,87 @@ describe('errors from got and @slack/web-api in the log', () => {
     expect(lines).toHaveLength(1);
     expect(revealed(lines[0] ?? '', token), lines[0]).toBeUndefined();
     expect(lines[0]).toContain('slack_webapi_request_error');
+  });
+});
+
+/** Every string in a parsed JSON value, keys included. */
+function stringsIn(value: unknown): string[] {
+  if (typeof value === 'string') return [value];
+  if (Array.isArray(value)) return value.flatMap(stringsIn);
+  if (value === null || typeof value !== 'object') return [];
+  return Object.entries(value).flatMap(([name, field]) => [name, ...stringsIn(field)]);
+}
+
+/** A string as written and as a reader could decode it: percent-decoded (twice), `+` as space, `\uXXXX`. */
+function readingsOf(text: string): string[] {
+  const percent = (value: string) =>
+    value.replace(/(?:%[0-9a-fA-F]{2})+/g, (run) =>
+      Buffer.from(run.replace(/%/g, ''), 'hex').toString('utf8'),
+    );
+  const unicode = (value: string) =>
+    value.replace(/\\u([0-9a-fA-F]{4})/g, (_all, hex: string) =>
+      String.fromCharCode(Number.parseInt(hex, 16)),
+    );
+  const out = new Set<string>([text]);
+  for (let round = 0; round < 3; round += 1)
+    for (const value of [...out])
+      for (const next of [percent(value), unicode(value), value.replace(/\+/g, ' ')]) out.add(next);
+  return [...out];
+}
+
+describe('a short secret (REDIS_URL’s password is not length-checked) never appears in the log either', () => {
+  // Base64 is searched for only from 8 characters (shorter cores would match anywhere); every other spelling is.
+  const TEXT_ENCODINGS = Object.keys(ENCODINGS).filter((name) => !/base64|Basic/.test(name));
+  const password = fc.string({
+    unit: fc.constantFrom(...'abcdefghijkmnopqrstuvwxyzABCDEFGH0123456789-_.~!*:@&?#%$'),
+    minLength: 1,
+    maxLength: 7,
+  });
+
+  it('holds for passwords of 1 to 7 characters, in every text spelling, by message, field or error', () => {
+    fc.assert(
+      fc.property(
+        password,
+        fc.constantFrom(...TEXT_ENCODINGS),
+        fc.constantFrom('message', 'field', 'error'),
+        (secret, name, how) => {
+          const secrets = secretsOf({
+            slack: { botToken: 'xoxb-1-2-longbottoken' },
+            qstash: { environments: [{ token: 'qstash-token-0123456789' }] },
+            redisUrl: `redis://:${encodeURIComponent(secret)}@redis.internal:6379`,
+          });
+          expect(secrets).toContain(secret);
+          const lines: string[] = [];
+          const logger = createLogger({
+            level: 'trace',
+            secrets,
+            destination: { write: (line: string) => void lines.push(line) },
+          });
+          const text = `ReplyError: WRONGPASS for AUTH ${ENCODINGS[name]?.(secret, NOISE) ?? ''} at redis`;
+          if (how === 'message') logger.warn(text);
+          else if (how === 'field') logger.warn({ command: { name: 'auth', args: [text] } }, 'redis said no');
+          else logger.error({ err: new Error(text) }, 'redis failed');
+          const line = lines[0] ?? '';
+          // The line stays JSON; no string in it (keys included) holds the secret, read back however it was
+          // written. (Numbers may hold its digits: a secret is logged as a string, never as a number.)
+          const strings = stringsIn(JSON.parse(line));
+          // `[REDACTED]` itself holds letters a one-letter secret may be.
+          for (const text of strings)
+            for (const reading of readingsOf(text))
+              expect(
+                reading.replaceAll(REDACTED, '\u0000').includes(secret),
+                `${name} via ${how}: ${line}`,
+              ).toBe(false);
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('secretScrubber (QStash’s own words, stderr) hides a short secret wherever it occurs', () => {
+    const scrub = secretScrubber(['tok']);
+    expect(scrub('QStash said: token tok is invalid')).toBe(
+      `QStash said: ${REDACTED}en ${REDACTED} is invalid`,
+    );
   });
 });

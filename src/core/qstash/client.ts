@@ -68,7 +68,7 @@ export class QStashClient {
   readonly calls: CallLimit;
 
   constructor(private readonly options: QStashClientOptions) {
-    const scrub = secretScrubber(options.token.length >= 8 ? [options.token] : []);
+    const scrub = secretScrubber([options.token]);
     this.cleanDetail = (text) => stripUrlSecrets(scrub(text));
     this.baseUrl = new URL(options.baseUrl);
     this.calls = new CallLimit(options.limit ?? { maxConcurrent: 10_000, maxQueued: 100_000 });

@@ -8,7 +8,7 @@ import { parseDurationSeconds } from '../../src/core/durations.js';
 import { MAX_PATTERN_LENGTH, MAX_PATTERN_WILDCARDS } from '../../src/core/glob.js';
 import { MAX_KEY_LENGTH } from '../../src/core/keys.js';
 import { Confirmations } from '../../src/core/operations/confirmations.js';
-import { MAX_RAMP_SECONDS, MIN_RAMP_SECONDS } from '../../src/core/ramp/ramp-plan.js';
+import { DEFAULT_RAMP_SECONDS, MAX_RAMP_SECONDS, MIN_RAMP_SECONDS } from '../../src/core/ramp/ramp-plan.js';
 import { MAX_STEP_FAILURES } from '../../src/core/ramp/ramps.js';
 import type { StateStore } from '../../src/core/store/state-store.js';
 import { MAX_ALERT_BODY_BYTES } from '../../src/slack/alerts/alert-input.js';
@@ -86,9 +86,15 @@ const CLAIMS: readonly Claim[] = [
   },
   {
     what: 'a ramp stops after this many failed steps',
-    files: ['README.md'],
-    pattern: /after (\w+) failed steps/g,
+    files: ['README.md', 'docs/usage.md'],
+    pattern: /after (\w+) fail(?:ed steps|ures)/g,
     expected: MAX_STEP_FAILURES,
+  },
+  {
+    what: 'a ramp without `over` takes this many minutes',
+    files: ['README.md', 'docs/usage.md'],
+    pattern: /reach it in (\d+) minutes/g,
+    expected: DEFAULT_RAMP_SECONDS / 60,
   },
   {
     what: 'the shortest ramp',

@@ -10,6 +10,7 @@ import {
   MAX_PATTERN_WILDCARDS,
   matchesGlob,
 } from '../../src/core/glob.js';
+import { patternProblemText } from '../../src/core/pattern-problem-text.js';
 import { parsePolicy } from '../../src/core/policy/load-policy.js';
 import { describeKeyProblem } from '../../src/slack/blocks/input-problems.js';
 import { HOSTILE_VALID_KEYS } from './hostile.js';
@@ -203,7 +204,8 @@ describe('checkPattern', () => {
     ['a\u2028*', 'control_characters', 'control characters'],
     ['a *', 'spaces', 'spaces'],
     ['a\u00a0*', 'spaces', 'spaces'],
-    ['..', 'dot_segment', 'cannot be a flow-control'],
+    ['..', 'dot_segment', '`..` cannot be a flow-control pattern: no key is named `.` or `..`.'],
+    ['.', 'dot_segment', '`.` cannot be a flow-control pattern: no key is named'],
     ['a\ud800*', 'broken_unicode', 'broken Unicode'],
   ];
   for (const [glob, code, words] of refused) {
@@ -244,12 +246,23 @@ describe('every way a pattern enters applies the same bounds', () => {
   });
 
   it('FLOW_WATCH_KEYS over the bounds is a configuration problem at startup', () => {
-    for (const glob of [tooMany, tooLong, 'a b']) {
+    // Each refusal gives its own reason, not a list of every rule (which `..` would seem to satisfy).
+    const reasons: [string, string][] = [
+      [tooMany, `entry 2: a key pattern must have at most ${MAX_PATTERN_WILDCARDS} wildcards`],
+      [tooLong, `entry 2: a key pattern must be at most ${MAX_PATTERN_LENGTH} characters (this one has`],
+      ['a b', 'entry 2: a key pattern must not contain spaces or control characters: it contains a space'],
+      ['a\u0007b', 'it contains a control character'],
+      ['..', 'entry 2: a key pattern cannot be . or .. (no key is named so)'],
+      ['.', 'cannot be . or ..'],
+      ['\ud800*', 'must be valid text (broken Unicode)'],
+    ];
+    for (const [glob, reason] of reasons) {
       const loaded = loadConfig({ ...base, FLOW_WATCH_KEYS: `orders-*,${glob}` });
       expect(loaded.kind).toBe('invalid');
       if (loaded.kind === 'invalid') {
         const problem = loaded.problems.find((line) => line.startsWith('FLOW_WATCH_KEYS is invalid'));
-        expect(problem).toContain(`at most ${MAX_PATTERN_WILDCARDS} wildcards`);
+        expect(problem).toContain(reason);
+        if (glob === '..') expect(problem).not.toContain('wildcards');
       }
     }
     const loaded = loadConfig({ ...base, FLOW_WATCH_KEYS: `orders-*,${'?'.repeat(MAX_PATTERN_WILDCARDS)}` });
@@ -257,6 +270,28 @@ describe('every way a pattern enters applies the same bounds', () => {
       'orders-*',
       '?'.repeat(MAX_PATTERN_WILDCARDS),
     ]);
+  });
+
+  it('a refused pattern gets the same specific reason from FLOW_WATCH_KEYS and a policy file', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(fc.constantFrom('.', '..', '', ' ', tooMany, tooLong), fc.string({ maxLength: 300 })),
+        (glob) => {
+          const check = checkPattern(glob);
+          fc.pre(check.kind === 'invalid' && !glob.includes(',') && glob.trim() === glob && glob !== '');
+          if (check.kind !== 'invalid') return;
+          const reason = patternProblemText(check.problem);
+          const loaded = loadConfig({ ...base, FLOW_WATCH_KEYS: `orders-*,${glob}` });
+          expect(loaded.kind === 'invalid' && loaded.problems.join('\n')).toContain(
+            `entry 2: a key pattern ${reason}`,
+          );
+          const policy = parsePolicy(
+            `rules:\n  - subjects: [U0123ABCD]\n    actions: [status]\n    keys: [${JSON.stringify(glob)}]\n`,
+          );
+          expect(policy).toEqual({ kind: 'invalid', problems: [`rules[0].keys[0]: ${reason}`] });
+        },
+      ),
+    );
   });
 
   it('a policy file over the bounds is refused at load, pointing at the rule and field', () => {

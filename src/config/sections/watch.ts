@@ -1,5 +1,6 @@
 import { parseDurationSeconds } from '../../core/durations.js';
-import { checkPattern, MAX_PATTERN_LENGTH, MAX_PATTERN_WILDCARDS } from '../../core/glob.js';
+import { checkPattern } from '../../core/glob.js';
+import { patternProblemText } from '../../core/pattern-problem-text.js';
 import type { Config } from '../config.js';
 import { DEFAULTS, type Defaulted } from '../defaults.js';
 import { type EnvReader, splitList } from '../env-reader.js';
@@ -17,12 +18,18 @@ export function readWatch(
   const keys = splitList(env.read('FLOW_WATCH_KEYS'));
   if (keys.length === 0) return undefined;
   // Entries are counted, not quoted: a value is never repeated in a problem.
-  const bad = keys.findIndex((glob) => checkPattern(glob).kind === 'invalid');
-  if (bad >= 0)
-    env.invalid(
-      'FLOW_WATCH_KEYS',
-      `entry ${bad + 1}: key patterns are at most ${MAX_PATTERN_LENGTH} characters with at most ${MAX_PATTERN_WILDCARDS} wildcards (* and ? together), without spaces or control characters`,
-    );
+  // The first refused entry, with its own reason (a pattern can break only one rule at a time here).
+  for (const [index, glob] of keys.entries()) {
+    const check = checkPattern(glob);
+    if (check.kind === 'invalid') {
+      const hint = check.problem.code === 'spaces' ? ' (separate several patterns with commas)' : '';
+      env.invalid(
+        'FLOW_WATCH_KEYS',
+        `entry ${index + 1}: a key pattern ${patternProblemText(check.problem)}${hint}`,
+      );
+      break;
+    }
+  }
   const named = splitList(env.read('FLOW_WATCH_ENVIRONMENTS'));
   const unknown = named.filter((name) => !environments.includes(name));
   if (unknown.length > 0)

@@ -2,7 +2,8 @@ import { z } from 'zod';
 import { isGroupId, isUserId } from '../access/subjects.js';
 import { FLOW_ACTIONS } from '../access/types.js';
 import { parseDurationSeconds } from '../durations.js';
-import { checkPattern, MAX_PATTERN_LENGTH, MAX_PATTERN_WILDCARDS, type PatternProblem } from '../glob.js';
+import { checkPattern } from '../glob.js';
+import { patternProblemText } from '../pattern-problem-text.js';
 
 const subject = z.string().refine((value) => isUserId(value) || isGroupId(value), {
   message: 'must be a Slack user ID (U…/W…) or user-group ID (S…), not a name',
@@ -15,26 +16,9 @@ const action = z.union([z.enum(FLOW_ACTIONS), z.literal('*')], {
 /** Key and environment patterns: the bounds every pattern has wherever it enters (see checkPattern). */
 const pattern = z.string().superRefine((value, context) => {
   const check = checkPattern(value);
-  if (check.kind === 'invalid') context.addIssue({ code: 'custom', message: patternProblem(check.problem) });
+  if (check.kind === 'invalid')
+    context.addIssue({ code: 'custom', message: patternProblemText(check.problem) });
 });
-
-function patternProblem(problem: PatternProblem): string {
-  switch (problem.code) {
-    case 'empty':
-      return 'must not be empty';
-    case 'too_long':
-      return `must be at most ${MAX_PATTERN_LENGTH} characters`;
-    case 'too_many_wildcards':
-      return `must have at most ${MAX_PATTERN_WILDCARDS} wildcards (* and ? together)`;
-    case 'control_characters':
-    case 'spaces':
-      return 'must not contain spaces or control characters';
-    case 'dot_segment':
-      return 'cannot be . or .. (no key is named so)';
-    case 'broken_unicode':
-      return 'must be valid text (broken Unicode)';
-  }
-}
 
 const channel = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…), not a name');
 

@@ -23,7 +23,10 @@ function keyProblemWords(problem: KeyProblem | PatternProblem, noun: string, quo
     case 'spaces':
       return `The ${noun} contains spaces; give one key at a time.`;
     case 'dot_segment':
-      return `${quote(problem.key)} cannot be a flow-control ${noun}.`;
+      // As a pattern it has no wildcard, so it could only ever match a key of that name, which none has.
+      return noun === 'key'
+        ? `${quote(problem.key)} cannot be a flow-control key.`
+        : `${quote(problem.key)} cannot be a flow-control ${noun}: no key is named \`.\` or \`..\`.`;
     case 'broken_unicode':
       return `The ${noun} is not valid text (broken Unicode).`;
     case 'unknown_environment':

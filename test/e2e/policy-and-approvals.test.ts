@@ -300,6 +300,42 @@ describe('policy file problems at startup', () => {
   });
 });
 
+describe('an empty policy file', () => {
+  it('stops startup, naming the file and what it should hold', async () => {
+    for (const text of ['', '# the rules\n']) {
+      const path = join(mkdtempSync(join(tmpdir(), 'flowbot-policy-')), 'empty.yml');
+      writeFileSync(path, text);
+      const started = startHarness({ env: { FLOW_POLICY_FILE: path } });
+      await expect(started).rejects.toThrow(path);
+      await expect(started).rejects.toThrow(/holds nothing: expected `rules:`/);
+    }
+  });
+
+  it('on reload keeps the policy in force and logs why', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'flowbot-policy-')), 'policy.yml');
+    writeFileSync(path, POLICY);
+    const h = await startHarness({ env: { FLOW_POLICY_FILE: path, FLOW_ALLOWED_USERS: '' } });
+    try {
+      h.qstash.setKey({ flowControlKey: 'orders', isPaused: true });
+      writeFileSync(path, '');
+      expect(h.bot.reloadPolicy()).toMatchObject({ kind: 'invalid' });
+      const log = h.logs
+        .entries()
+        .find((entry) => String(entry.msg).includes('previous policy stays in force'));
+      expect(JSON.stringify(log?.problems)).toContain('holds nothing');
+      const ack = await h.command('/flow', 'resume orders', { user: ONCALL });
+      const answer = await h.waitForResponse(
+        ack.responseUrl,
+        (b) => !String(b.text ?? '').startsWith(':hourglass'),
+      );
+      expect(answer.response_type).toBe('in_channel');
+      expect(h.qstash.mutations.map((m) => [m.key, m.action])).toEqual([['orders', 'resume']]);
+    } finally {
+      await h.close();
+    }
+  });
+});
+
 describe('a valid policy that can never apply', () => {
   // The example policy's shape: rules for `prod`, while the only environment (no FLOW_ENVIRONMENTS) is `default`.
   const PROD_ONLY = `

@@ -4,11 +4,33 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { DirectoryUnavailable, type GroupDirectory } from '../../src/core/access/types.js';
-import { loadPolicyFile, type PolicyLoad, parsePolicy } from '../../src/core/policy/load-policy.js';
+import {
+  EMPTY_POLICY,
+  loadPolicyFile,
+  type PolicyLoad,
+  parsePolicy,
+} from '../../src/core/policy/load-policy.js';
 import { DEFAULT_APPROVAL_EXPIRY_MS, PolicyEngine } from '../../src/core/policy/policy-engine.js';
 import { policyWarnings } from '../../src/core/policy/policy-warnings.js';
 
 const EXAMPLE = fileURLToPath(new URL('../../policy.example.yml', import.meta.url));
+
+describe('a policy file that holds nothing', () => {
+  it.each([
+    ['0 bytes', ''],
+    ['blank lines', '\n  \n\t\n'],
+    ['comments only', '# policy for Flowbot\n# TODO\n'],
+    ['a bare document marker', '---\n# nothing\n'],
+    ['YAML null', '~\n'],
+  ])('%s is refused: an empty mount must not pass unnoticed', (_, text) => {
+    expect(parsePolicy(text)).toEqual({ kind: 'invalid', problems: [EMPTY_POLICY] });
+  });
+
+  it('`rules: []` written out is valid: an admin may grant nothing beyond FLOW_ALLOWED_USERS', () => {
+    expect(parsePolicy('rules: []\n')).toMatchObject({ kind: 'ok', policy: { rules: [] } });
+    expect(parsePolicy('# nobody\nversion: 1\nrules: []\n').kind).toBe('ok');
+  });
+});
 
 function problemsOf(load: PolicyLoad): string[] {
   if (load.kind === 'ok') throw new Error('expected the policy to be refused');
@@ -262,8 +284,7 @@ describe('parsePolicy: aliases', () => {
 
 describe('parsePolicy: good files', () => {
   it.each([
-    ['empty', ''],
-    ['only comments', '# nothing yet\n'],
+    // An empty or comments-only file is refused (see "a policy file that holds nothing").
     ['only the version', 'version: 1\n'],
     ['empty lists', 'rules: []\napprovals: []\n'],
   ])('an %s file is valid and grants nothing', async (_, text) => {

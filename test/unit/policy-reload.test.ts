@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { AccessRequest, GroupDirectory } from '../../src/core/access/types.js';
+import { EMPTY_POLICY } from '../../src/core/policy/load-policy.js';
 import { PolicyAccess } from '../../src/core/policy/policy-access.js';
 
 const directory: GroupDirectory = {
@@ -92,6 +93,28 @@ describe('PolicyAccess', () => {
     expect(await allowed(access, ask('U0ALICE', 'pause'))).toBe(true);
   });
 
+  it('an empty file (an empty mount, a truncated write) stops startup, naming the file', () => {
+    for (const text of ['', '\n\n', '# rules go here\n# (none yet)\n', '---\n', '~\n']) {
+      writeFileSync(file, text);
+      expect(PolicyAccess.create({ allowlist: ['U0ALICE'], file }, directory)).toEqual({
+        kind: 'invalid',
+        problems: [`${file}: ${EMPTY_POLICY}`],
+      });
+    }
+    expect(EMPTY_POLICY).toMatch(/^holds nothing: expected `rules:`/);
+  });
+
+  it('an empty file on reload keeps the old policy, like any bad edit; `rules: []` grants nothing on purpose', async () => {
+    writeFileSync(file, POLICY_V1);
+    const access = created(PolicyAccess.create({ allowlist: [], file }, directory));
+    writeFileSync(file, '');
+    expect(access.reload()).toEqual({ kind: 'invalid', problems: [`${file}: ${EMPTY_POLICY}`] });
+    expect(await allowed(access, ask('U0ALICE', 'pause'))).toBe(true);
+    writeFileSync(file, '# nobody but FLOW_ALLOWED_USERS\nrules: []\n');
+    expect(access.reload()).toEqual({ kind: 'reloaded', rules: 0 });
+    expect(await allowed(access, ask('U0ALICE', 'pause'))).toBe(false);
+  });
+
   it('a missing file at startup is a problem', () => {
     expect(PolicyAccess.create({ allowlist: ['U0ALICE'], file }, directory)).toEqual({
       kind: 'invalid',
@@ -119,7 +142,7 @@ describe('PolicyAccess', () => {
       kind: 'allowed',
       grantedBy: 'alice pauses',
     });
-    writeFileSync(file, '');
+    writeFileSync(file, 'rules: []\n');
     expect(access.reload()).toEqual({ kind: 'reloaded', rules: 1 });
     expect(await allowed(access, ask('U0ADMIN', 'pin'))).toBe(true);
     expect(await allowed(access, ask('U0ALICE', 'pause'))).toBe(false);

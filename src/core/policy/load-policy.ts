@@ -21,6 +21,14 @@ export function loadPolicyFile(path: string): PolicyLoad {
   return parsePolicy(text);
 }
 
+/** The problem with a policy file that holds no YAML at all (nothing, blank lines, comments). */
+export const EMPTY_POLICY =
+  'holds nothing: expected `rules:` with the rules (write `rules: []` to grant nothing beyond FLOW_ALLOWED_USERS)';
+
+/**
+ * Parses a policy file's text: YAML, then the schema. Never throws; problems point at the rule and field
+ * (`rules[2] (“on-call”).subjects[0]: …`), or are EMPTY_POLICY when the text holds no YAML document.
+ */
 export function parsePolicy(text: string): PolicyLoad {
   if (text.length > 1_000_000) return { kind: 'invalid', problems: ['the policy file is larger than 1 MB'] };
   const document = parseDocument(text, { prettyErrors: true, uniqueKeys: true });
@@ -33,10 +41,13 @@ export function parsePolicy(text: string): PolicyLoad {
   let raw: unknown;
   try {
     // Aliases are resolved here; a bad or exploding one (billion laughs) is a problem, not a crash.
-    raw = document.toJS({ maxAliasCount: 100 }) ?? {};
+    raw = document.toJS({ maxAliasCount: 100 });
   } catch (error) {
     return { kind: 'invalid', problems: [`YAML: ${(error as Error).message.split('\n')[0]}`] };
   }
+  // An empty file (blank, comments, a bare `---` or `~`) is far more often an empty mount or a truncated write
+  // than an admin granting nothing on purpose, which is said with `rules: []`.
+  if (raw === null || raw === undefined) return { kind: 'invalid', problems: [EMPTY_POLICY] };
   const parsed = policySchema.safeParse(raw, { reportInput: true });
   if (!parsed.success)
     return { kind: 'invalid', problems: parsed.error.issues.map((issue) => describeIssue(issue, raw)) };

@@ -202,6 +202,11 @@ export interface FakeSlack {
   payloadRefusals(): Array<{ where: string; refusal: SlackRefusal; payload: unknown }>;
 
   setUserGroup(id: string, users: string[]): void;
+  /**
+   * Disables (or, with `false`, enables again) a user group, as `usergroups.disable` does: it keeps its
+   * members, but `usergroups.users.list` answers `no_such_subteam` for it unless `include_disabled` is set.
+   */
+  disableUserGroup(id: string, disabled?: boolean): void;
   /** Configures a conversation: its kind, whether the bot is in it, archived, shared, its members. */
   setChannel(id: string, info?: ChannelSetup): void;
   channelInfo(id: string): ChannelInfo | undefined;
@@ -383,6 +388,7 @@ class Fake implements FakeSlack {
   private readonly bodies: string[] = [];
   private readonly posts: ResponsePost[] = [];
   private readonly userGroups = new Map<string, string[]>();
+  private readonly disabledUserGroups = new Set<string>();
   private readonly channels = new SlackChannels();
   private readonly channelMessages = new Map<string, SlackMessage[]>();
   private readonly ephemeralMessages: EphemeralMessage[] = [];
@@ -493,6 +499,11 @@ class Fake implements FakeSlack {
 
   setUserGroup(id: string, users: string[]): void {
     this.userGroups.set(id, [...users]);
+  }
+
+  disableUserGroup(id: string, disabled = true): void {
+    if (disabled) this.disabledUserGroups.add(id);
+    else this.disabledUserGroups.delete(id);
   }
 
   setChannel(id: string, info: ChannelSetup = {}): void {
@@ -699,8 +710,14 @@ class Fake implements FakeSlack {
       case 'usergroups.users.list': {
         const id = str(p.usergroup);
         if (id === undefined) return fail('invalid_arguments');
+        // https://api.slack.com/methods/usergroups.users.list: `no_such_subteam`, "no usergroup found with the
+        // given ID", for an unknown ID, and for a disabled group unless `include_disabled` allows it.
         const users = this.userGroups.get(id);
-        return users === undefined ? fail('no_such_subteam') : ok({ users: [...users] });
+        const disabledShown =
+          p.include_disabled === true || p.include_disabled === 'true' || p.include_disabled === '1';
+        if (users === undefined || (this.disabledUserGroups.has(id) && !disabledShown))
+          return fail('no_such_subteam');
+        return ok({ users: [...users] });
       }
       case 'chat.postMessage':
         return this.postMessage(p);

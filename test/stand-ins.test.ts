@@ -387,6 +387,19 @@ describe('fake Slack', () => {
       ok: false,
       error: 'no_such_subteam',
     });
+    // A disabled group is unknown to usergroups.users.list unless include_disabled asks for it.
+    slack.disableUserGroup('S1');
+    expect(await (await api('usergroups.users.list', { usergroup: 'S1' })).json()).toEqual({
+      ok: false,
+      error: 'no_such_subteam',
+    });
+    expect(
+      await (await api('usergroups.users.list', { usergroup: 'S1', include_disabled: 'true' })).json(),
+    ).toEqual({ ok: true, users: ['U1', 'W2'] });
+    slack.disableUserGroup('S1', false);
+    expect(await (await api('usergroups.users.list', { usergroup: 'S1' })).json()).toMatchObject({
+      ok: true,
+    });
     expect(await (await api('conversations.info', { channel: 'C1' })).json()).toMatchObject({
       ok: true,
       channel: { id: 'C1' },

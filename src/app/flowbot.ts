@@ -31,7 +31,11 @@ import { alertRoutes } from '../slack/alert-routes.js';
 import { AlertDesk } from '../slack/alerts/alert-desk.js';
 import { AlertQueue } from '../slack/alerts/alert-queue.js';
 import { PacedSender } from '../slack/alerts/paced-sender.js';
-import { configWarningLogText, policyWarningLogText } from '../slack/blocks/pattern-warnings.js';
+import {
+  configWarningLogText,
+  missingGroupLogText,
+  policyWarningLogText,
+} from '../slack/blocks/pattern-warnings.js';
 import { boltLogger } from '../slack/bolt-logger.js';
 import { SlackBulkReporter } from '../slack/bulk-reporter.js';
 import { createBoltApp, slackClientOptions } from '../slack/create-app.js';
@@ -97,6 +101,11 @@ export interface RunningFlowbot {
   readonly leading: boolean;
   /** Settles when the first readiness checks (QStash environments) have answered. */
   readonly checked: Promise<void>;
+  /**
+   * Settles when the latest check of the user groups the policy names (at startup, after each reload) has
+   * logged what it found.
+   */
+  readonly groupsChecked: Promise<void>;
   /** Re-reads the policy file; a bad file keeps the current policy. */
   reloadPolicy(): ReloadResult;
   /** Stops taking requests, lets in-flight work finish (at most `graceMs`), then closes. */
@@ -115,7 +124,21 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   });
   metrics.watchQStash(environments);
   const audit = countingAudit(new PinoAuditLog(logger), metrics);
-  const directory = new SlackGroupDirectory(lookupClient(config, logger), config.access.groupCacheTtlMs);
+  const directory = new SlackGroupDirectory(
+    lookupClient(config, logger),
+    config.access.groupCacheTtlMs,
+    undefined,
+    undefined,
+    {
+      notFound: (group) =>
+        logger.warn(
+          { warning: 'user_group_not_found', group },
+          `user group ${JSON.stringify(group)} does not exist (or is disabled): rules naming it apply to nobody through it`,
+        ),
+      unavailable: (group, detail) =>
+        logger.warn({ group, detail }, 'could not read a user group’s members: Slack did not answer'),
+    },
+  );
   const created = PolicyAccess.create(
     {
       allowlist: config.access.allowedSubjects,
@@ -375,12 +398,33 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
     if (result.kind === 'reloaded') {
       logger.info({ rules: result.rules }, 'access policy reloaded');
       logPolicyWarnings(logger, access.warnings);
+      checkPolicyGroups();
     } else
       logger.error(
         { problems: result.problems },
         'the new policy file is invalid; the previous policy stays in force',
       );
     return result;
+  };
+  let groupsChecked: Promise<void> = Promise.resolve();
+  const checkPolicyGroups = (): void => {
+    groupsChecked = work.run(async () => {
+      const { missing, unchecked } = await access.checkGroups();
+      for (const group of missing)
+        logger.warn(
+          {
+            warning: 'user_group_not_found',
+            group: group.group,
+            rule: group.rule ? `rules[${group.rule.index}]` : 'FLOW_ALLOWED_USERS',
+          },
+          missingGroupLogText(group),
+        );
+      if (unchecked.length > 0)
+        logger.warn(
+          { groups: unchecked },
+          'could not check whether the user groups the policy names exist: Slack did not answer',
+        );
+    }, 'background');
   };
   const policyFile = config.access.policyFile;
   if (policyFile) watchFile(policyFile, { interval: 1_000, persistent: false }, () => reloadPolicy());
@@ -454,6 +498,9 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
   for (const warning of watchWarnings(config.watch?.keys ?? []))
     logger.warn({ warning: warning.code, variable: warning.variable }, configWarningLogText(warning));
   logPolicyWarnings(logger, access.warnings);
+  // Slack answered auth.test above, so the groups the policy names can be looked up now (in the background:
+  // Slack's tier 2 limit makes many groups slow, and nothing waits on the answer).
+  checkPolicyGroups();
 
   return {
     mode,
@@ -463,6 +510,9 @@ export async function startFlowbot(config: Config, options: FlowbotOptions): Pro
       return background.leading;
     },
     checked,
+    get groupsChecked() {
+      return groupsChecked;
+    },
     reloadPolicy,
     async stop(graceMs = 10_000) {
       if (stopping) return;

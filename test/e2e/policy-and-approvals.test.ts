@@ -307,7 +307,7 @@ describe('an empty policy file', () => {
       writeFileSync(path, text);
       const started = startHarness({ env: { FLOW_POLICY_FILE: path } });
       await expect(started).rejects.toThrow(path);
-      await expect(started).rejects.toThrow(/holds nothing: expected `rules:`/);
+      await expect(started).rejects.toThrow(/holds nothing: expected "rules:"/);
     }
   });
 

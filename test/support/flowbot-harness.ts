@@ -184,6 +184,8 @@ export async function startHarness(options: HarnessOptions = {}): Promise<Harnes
   const url = `http://127.0.0.1:${bot.port}`;
   // The startup readiness check reads QStash once; tests count only what they cause themselves.
   await bot.checked;
+  // So does the check of the user groups the policy names (one usergroups.users.list call per group).
+  await bot.groupsChecked;
   if (!options.reuse) qstash.clearRequests();
 
   return {

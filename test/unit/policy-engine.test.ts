@@ -4,6 +4,7 @@ import {
   type AccessRequest,
   DirectoryUnavailable,
   type GroupDirectory,
+  UserGroupNotFound,
 } from '../../src/core/access/types.js';
 import { DEFAULT_APPROVAL_EXPIRY_MS, PolicyEngine } from '../../src/core/policy/policy-engine.js';
 import { type PolicyDocument, policySchema } from '../../src/core/policy/policy-schema.js';
@@ -509,7 +510,11 @@ describe('PolicyEngine.grantsFor', () => {
 
   it('is uncertain when a group could not be read, and lists nothing for a stranger', async () => {
     const engine = new PolicyEngine(policy([{ subjects: ['S0DOWN'], actions: ['pause'] }]), directory());
-    expect(await engine.grantsFor('U0STRANGER')).toEqual({ grants: [], uncertain: true });
+    expect(await engine.grantsFor('U0STRANGER')).toEqual({
+      grants: [],
+      uncertain: true,
+      missingGroupRules: [],
+    });
   });
 
   // BUG (src/core/policy/policy-engine.ts, PolicyEngine#grantsFor → #membership): membership() skips the
@@ -596,5 +601,75 @@ describe('PolicyEngine.allowlistDocument and combine', () => {
     });
     check(await engine.decide(request({ actor: { userId: OTHER }, action: 'status' })), yes('other'));
     expect(PolicyEngine.combine([])).toEqual({ version: 1, rules: [], approvals: [] });
+  });
+});
+
+describe('a user group Slack says does not exist names nobody', () => {
+  /** S0OPS has ME; S0GONE does not exist; S0DOWN can't be read. */
+  const groups = (): GroupDirectory => ({
+    members: async (group) => {
+      if (group === 'S0OPS') return new Set([ME]);
+      if (group === 'S0DOWN') throw new DirectoryUnavailable(group, 'fatal_error');
+      throw new UserGroupNotFound(group, 'not_found');
+    },
+  });
+
+  it('a deny rule naming it can’t apply: the allow decides, never "could not check"', async () => {
+    const engine = new PolicyEngine(
+      policy([allow('mine'), { ...deny('gone'), subjects: ['S0GONE'] }]),
+      groups(),
+    );
+    expect(await engine.decide(request())).toMatchObject({ kind: 'allowed', grantedBy: 'mine' });
+  });
+
+  it('an allow rule naming it grants nobody (and is not "could not check" either)', async () => {
+    const engine = new PolicyEngine(policy([{ ...allow('gone'), subjects: ['S0GONE'] }]), groups());
+    expect(await engine.decide(request())).toMatchObject({
+      kind: 'refused',
+      refusal: { code: 'not_granted', scope: 'not_listed' },
+    });
+  });
+
+  it('a group that can’t be read still refuses (the deny might apply)', async () => {
+    const engine = new PolicyEngine(
+      policy([allow('mine'), { ...deny('down'), subjects: ['S0DOWN'] }]),
+      groups(),
+    );
+    expect(await engine.decide(request())).toMatchObject({
+      kind: 'refused',
+      refusal: { code: 'directory_unavailable' },
+    });
+  });
+
+  const rules = [
+    { name: 'everything', subjects: ['U0ADMIN'], actions: ['*'] },
+    { name: 'ops', subjects: ['S0OPS', 'S0GONE'], actions: ['pause'] },
+    { name: 'others', subjects: ['S0GONE'], actions: ['resume'], effect: 'deny' },
+  ];
+
+  it('grantsFor: not uncertain; the missing groups of the asker’s own rules, all of them for an admin', async () => {
+    const engine = new PolicyEngine(policy(rules), groups());
+    const mine = await engine.grantsFor(ME);
+    expect(mine.uncertain).toBe(false);
+    expect(mine.missingGroupRules).toEqual([{ group: 'S0GONE', reason: 'not_found', index: 1 }]);
+    expect((await engine.grantsFor('U0ADMIN')).missingGroupRules).toEqual([
+      { group: 'S0GONE', reason: 'not_found', index: 1 },
+      { group: 'S0GONE', reason: 'not_found', index: 2 },
+    ]);
+    expect((await engine.grantsFor('U0NOBODY')).missingGroupRules).toEqual([]);
+  });
+
+  it('missingGroups: each rule naming a group that does not exist, and the groups that could not be read', async () => {
+    const engine = new PolicyEngine(
+      policy([...rules, { name: 'down', subjects: ['S0DOWN'], actions: ['list'] }]),
+      groups(),
+    );
+    expect(await engine.missingGroups()).toEqual({
+      missing: [
+        { group: 'S0GONE', reason: 'not_found', index: 1 },
+        { group: 'S0GONE', reason: 'not_found', index: 2 },
+      ],
+      unchecked: ['S0DOWN'],
+    });
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import type { AccessRequest, GroupDirectory } from '../../src/core/access/types.js';
+import { type AccessRequest, type GroupDirectory, UserGroupNotFound } from '../../src/core/access/types.js';
 import { EMPTY_POLICY } from '../../src/core/policy/load-policy.js';
 import { PolicyAccess } from '../../src/core/policy/policy-access.js';
 
@@ -101,7 +101,7 @@ describe('PolicyAccess', () => {
         problems: [`${file}: ${EMPTY_POLICY}`],
       });
     }
-    expect(EMPTY_POLICY).toMatch(/^holds nothing: expected `rules:`/);
+    expect(EMPTY_POLICY).toMatch(/^holds nothing: expected "rules:"/);
   });
 
   it('an empty file on reload keeps the old policy, like any bad edit; `rules: []` grants nothing on purpose', async () => {
@@ -169,5 +169,33 @@ describe('PolicyAccess', () => {
     const result = access.reload();
     expect(result.kind).toBe('invalid');
     expect(await allowed(access, ask('U0ALICE', 'pause'))).toBe(true);
+  });
+});
+
+describe('PolicyAccess.checkGroups', () => {
+  it('points at the file’s own rule index, or FLOW_ALLOWED_USERS, whether or not the allowlist is set', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'flowbot-policy-groups-'));
+    const file = join(dir, 'policy.yml');
+    writeFileSync(
+      file,
+      'rules:\n  - subjects: [U0ALICE]\n    actions: [pause]\n  - name: engineers\n    subjects: [S0GONE]\n    actions: [pin]\n    effect: deny\n',
+    );
+    const groups: GroupDirectory = {
+      members: async (group) => {
+        if (group === 'S0OPS') return new Set(['U0OPS']);
+        throw new UserGroupNotFound(group, 'not_found');
+      },
+    };
+    for (const allowlist of [[], ['U0ADMIN'], ['U0ADMIN', 'S0ALSOGONE']]) {
+      const access = created(PolicyAccess.create({ allowlist, file }, groups));
+      const expected = [
+        ...(allowlist.includes('S0ALSOGONE')
+          ? [{ group: 'S0ALSOGONE', reason: 'not_found', rule: undefined }]
+          : []),
+        { group: 'S0GONE', reason: 'not_found', rule: { list: 'rules', index: 1, name: 'engineers' } },
+      ];
+      expect(await access.checkGroups()).toEqual({ missing: expected, unchecked: [] });
+    }
+    rmSync(dir, { recursive: true, force: true });
   });
 });

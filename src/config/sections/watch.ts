@@ -22,7 +22,10 @@ export function readWatch(
   for (const [index, glob] of keys.entries()) {
     const check = checkPattern(glob);
     if (check.kind === 'invalid') {
-      const hint = check.problem.code === 'spaces' ? ' (separate several patterns with commas)' : '';
+      const hint =
+        check.problem.code === 'spaces'
+          ? ' (each pattern is without spaces: separate several with commas)'
+          : '';
       env.invalid(
         'FLOW_WATCH_KEYS',
         `entry ${index + 1}: a key pattern ${patternProblemText(check.problem)}${hint}`,

@@ -98,10 +98,19 @@ export interface Grant {
   readonly teams?: readonly string[] | undefined;
 }
 
+export interface GrantsOf {
+  readonly grants: Grant[];
+  readonly uncertain: boolean;
+  readonly missingGroups?: readonly MissingGroup[];
+}
+
 export interface AccessPolicy {
   authorize(request: AccessRequest): Promise<AccessDecision>;
-  /** What a person may do: the rules naming them; `uncertain` when a user group could not be read. */
-  grantsFor(userId: string, foreignTeam?: string): Promise<{ grants: Grant[]; uncertain: boolean }>;
+  /**
+   * What a person may do: the rules naming them; `uncertain` when a user group could not be read;
+   * `missingGroups`: groups that don't exist in the rules this person may see (see PolicyEngine.grantsFor).
+   */
+  grantsFor(userId: string, foreignTeam?: string): Promise<GrantsOf>;
   /** What in the policy in force can never match (see policy-warnings.ts); none when absent. */
   readonly warnings?: readonly PolicyWarning[];
   /** The policy's global limit on the keys of one bulk request (`bulk.maxKeys`); absent → Flowbot's default. */
@@ -110,9 +119,42 @@ export interface AccessPolicy {
   namesTeam?(team: string): boolean;
 }
 
-/** Who belongs to a Slack user group; implementations cache, and throw DirectoryUnavailable when they can't tell. */
+/**
+ * Who belongs to a Slack user group; implementations cache. Throws UserGroupNotFound when the directory says
+ * the group does not exist (it has no members, and that is worth saying), DirectoryUnavailable when it can't
+ * tell.
+ */
 export interface GroupDirectory {
   members(groupId: string): Promise<ReadonlySet<string>>;
+  /** Whether the group exists, asked afresh (no cache read or filled); throws as members does. */
+  check?(groupId: string): Promise<void>;
+}
+
+/**
+ * Why a user group named in the policy has no members: Slack knows no (enabled) group by that ID
+ * (`no_such_subteam`), or the workspace's plan has no user groups at all (`plan_upgrade_required`).
+ */
+export type MissingGroupReason = 'not_found' | 'no_user_groups';
+
+/** The directory answered: this group does not exist, so it names nobody. Not a failure to look it up. */
+export class UserGroupNotFound extends Error {
+  override readonly name = 'UserGroupNotFound';
+  constructor(
+    readonly groupId: string,
+    readonly reason: MissingGroupReason,
+  ) {
+    super(`User group ${groupId} does not exist (${reason})`);
+  }
+}
+
+/** A user group a policy rule names that does not exist (see UserGroupNotFound). */
+export interface MissingGroup {
+  readonly group: string;
+  readonly reason: MissingGroupReason;
+  /** Where: a rule of the policy file, or undefined for FLOW_ALLOWED_USERS. */
+  readonly rule:
+    | { readonly list: 'rules'; readonly index: number; readonly name: string | undefined }
+    | undefined;
 }
 
 export class DirectoryUnavailable extends Error {

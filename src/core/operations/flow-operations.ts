@@ -1,4 +1,4 @@
-import type { AccessPolicy, AccessRefusal, FlowAction, Grant } from '../access/types.js';
+import type { AccessPolicy, AccessRefusal, FlowAction, Grant, MissingGroup } from '../access/types.js';
 import { type AuditLog, auditRecorder, recordInvalidInput } from '../audit.js';
 import {
   BulkActions,
@@ -298,15 +298,21 @@ export class FlowOperations {
    * `/flow whoami`: the rules naming this person (each with its patterns that can never match), and the
    * approval rules' patterns that can never match (they say what needs a second person, not who).
    */
-  async grants(request: {
-    readonly actorId: string;
-    readonly foreignTeam?: string;
-  }): Promise<{ grants: Grant[]; uncertain: boolean; approvalWarnings: PolicyWarning[] }> {
-    const { grants, uncertain } = await this.parts.policy.grantsFor(request.actorId, request.foreignTeam);
+  async grants(request: { readonly actorId: string; readonly foreignTeam?: string }): Promise<{
+    grants: Grant[];
+    uncertain: boolean;
+    approvalWarnings: PolicyWarning[];
+    missingGroups: readonly MissingGroup[];
+  }> {
+    const {
+      grants,
+      uncertain,
+      missingGroups = [],
+    } = await this.parts.policy.grantsFor(request.actorId, request.foreignTeam);
     const approvalWarnings = (this.parts.policy.warnings ?? []).filter(
       (warning) => warning.rule.list === 'approvals',
     );
-    return { grants, uncertain, approvalWarnings };
+    return { grants, uncertain, approvalWarnings, missingGroups };
   }
 
   /**

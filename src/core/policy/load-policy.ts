@@ -23,7 +23,7 @@ export function loadPolicyFile(path: string): PolicyLoad {
 
 /** The problem with a policy file that holds no YAML at all (nothing, blank lines, comments). */
 export const EMPTY_POLICY =
-  'holds nothing: expected `rules:` with the rules (write `rules: []` to grant nothing beyond FLOW_ALLOWED_USERS)';
+  'holds nothing: expected "rules:" with the rules (write "rules: []" to grant nothing beyond FLOW_ALLOWED_USERS)';
 
 /**
  * Parses a policy file's text: YAML, then the schema. Never throws; problems point at the rule and field

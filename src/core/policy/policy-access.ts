@@ -1,6 +1,15 @@
-import type { AccessDecision, AccessPolicy, AccessRequest, Grant, GroupDirectory } from '../access/types.js';
+import type {
+  AccessDecision,
+  AccessPolicy,
+  AccessRequest,
+  GrantsOf,
+  GroupDirectory,
+  MissingGroup,
+  MissingGroupReason,
+} from '../access/types.js';
 import { loadPolicyFile } from './load-policy.js';
 import { PolicyEngine } from './policy-engine.js';
+import type { PolicyDocument } from './policy-schema.js';
 import { type PolicyWarning, policyWarnings } from './policy-warnings.js';
 
 export interface PolicySources {
@@ -25,6 +34,7 @@ export type ReloadResult =
 export class PolicyAccess implements AccessPolicy {
   private engine: PolicyEngine;
   private fileWarnings: readonly PolicyWarning[];
+  private fileRules: readonly { readonly name?: string | undefined }[];
 
   private constructor(
     private readonly sources: PolicySources,
@@ -33,6 +43,7 @@ export class PolicyAccess implements AccessPolicy {
   ) {
     this.engine = built.engine;
     this.fileWarnings = built.warnings;
+    this.fileRules = built.fileRules;
   }
 
   /** Builds the first policy; problems here stop startup. */
@@ -65,8 +76,31 @@ export class PolicyAccess implements AccessPolicy {
     return this.engine.decide(request);
   }
 
-  grantsFor(userId: string, foreignTeam?: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
-    return this.engine.grantsFor(userId, foreignTeam);
+  async grantsFor(userId: string, foreignTeam?: string): Promise<GrantsOf> {
+    const engine = this.engine;
+    const { grants, uncertain, missingGroupRules } = await engine.grantsFor(userId, foreignTeam);
+    return { grants, uncertain, missingGroups: missingGroupRules.map((found) => this.located(found)) };
+  }
+
+  /**
+   * The user groups the policy in force names that Slack says don't exist (each with the rule naming it),
+   * and those that could not be checked: for the warnings at startup and after a reload, once Slack answers.
+   */
+  async checkGroups(): Promise<{ missing: MissingGroup[]; unchecked: string[] }> {
+    const { missing, unchecked } = await this.engine.missingGroups();
+    return { missing: missing.map((found) => this.located(found)), unchecked };
+  }
+
+  /** A rule index of the combined document, as the admin finds it: in the file, or FLOW_ALLOWED_USERS. */
+  private located(found: { group: string; reason: MissingGroupReason; index: number }): MissingGroup {
+    // The allowlist, when set, is the combined document's first rule; the file's rules follow.
+    const offset = this.engine.ruleCount - this.fileRules.length;
+    const index = found.index - offset;
+    return {
+      group: found.group,
+      reason: found.reason,
+      rule: index < 0 ? undefined : { list: 'rules', index, name: this.fileRules[index]?.name },
+    };
   }
 
   namesTeam(team: string): boolean {
@@ -82,23 +116,27 @@ export class PolicyAccess implements AccessPolicy {
     if (built.kind === 'invalid') return built;
     this.engine = built.engine;
     this.fileWarnings = built.warnings;
+    this.fileRules = built.fileRules;
     return { kind: 'reloaded', rules: built.engine.ruleCount };
   }
 
   private static build(sources: PolicySources, directory: GroupDirectory): Built | Invalid {
     const documents = [PolicyEngine.allowlistDocument(sources.allowlist)];
     let warnings: PolicyWarning[] = [];
+    let fileRules: PolicyDocument['rules'] = [];
     if (sources.file !== undefined) {
       const loaded = loadPolicyFile(sources.file);
       if (loaded.kind === 'invalid')
         return { kind: 'invalid', problems: loaded.problems.map((problem) => `${sources.file}: ${problem}`) };
       documents.push(loaded.policy);
+      fileRules = loaded.policy.rules;
       warnings = policyWarnings(loaded.policy, sources.environments);
     }
     return {
       kind: 'ok',
       engine: new PolicyEngine(PolicyEngine.combine(documents), directory, sources.environments),
       warnings,
+      fileRules,
     };
   }
 }
@@ -107,4 +145,5 @@ interface Built {
   readonly kind: 'ok';
   readonly engine: PolicyEngine;
   readonly warnings: readonly PolicyWarning[];
+  readonly fileRules: readonly { readonly name?: string | undefined }[];
 }

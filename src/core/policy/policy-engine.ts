@@ -7,8 +7,10 @@ import type {
   FlowAction,
   Grant,
   GroupDirectory,
+  MissingGroupReason,
   NotGrantedScope,
 } from '../access/types.js';
+import { UserGroupNotFound } from '../access/types.js';
 import { parseDurationSeconds } from '../durations.js';
 import { matchesGlob } from '../glob.js';
 import type { ApprovalRule, PolicyDocument, PolicyRule } from './policy-schema.js';
@@ -17,6 +19,13 @@ import { ruleWarnings } from './policy-warnings.js';
 export const DEFAULT_APPROVAL_EXPIRY_MS = 30 * 60_000;
 
 export type PolicyDecision = AccessDecision;
+
+/** grantsFor's answer; `index` of a missing group's rule is in this engine's (combined) document. */
+export interface EngineGrants {
+  readonly grants: Grant[];
+  readonly uncertain: boolean;
+  readonly missingGroupRules: readonly { group: string; reason: MissingGroupReason; index: number }[];
+}
 
 /**
  * Who may do what. Deny by default; an explicit deny wins over any allow. Subjects are Slack user and
@@ -122,9 +131,26 @@ export class PolicyEngine {
    * What a person may do: the rules naming them, directly or through a group they are in (for a person of
    * another workspace, only the deny rules and the allow rules naming their team).
    */
-  async grantsFor(userId: string, foreignTeam?: string): Promise<{ grants: Grant[]; uncertain: boolean }> {
+  async grantsFor(userId: string, foreignTeam?: string): Promise<EngineGrants> {
     const actor: Actor = { userId, ...(foreignTeam !== undefined ? { foreignTeam } : {}) };
     const membership = await this.membership(userId, this.document.rules, true);
+    // Groups that don't exist, in the rules this person may see: their own, or all of them for someone the
+    // policy grants everything everywhere (FLOW_ALLOWED_USERS: whoever runs Flowbot, who can fix the file).
+    const admin = this.document.rules.some(
+      (rule) =>
+        rule.effect === 'allow' &&
+        grantsEverything(rule) &&
+        membership.matches(rule) &&
+        teamAdmits(rule, actor),
+    );
+    const missingGroupRules = this.document.rules.flatMap((rule, index) =>
+      admin || (membership.matches(rule) && teamAdmits(rule, actor))
+        ? rule.subjects.flatMap((subject) => {
+            const reason = membership.missing.get(subject);
+            return reason === undefined ? [] : [{ group: subject, reason, index }];
+          })
+        : [],
+    );
     const grants = this.document.rules
       .map((rule, index) => ({ rule, index }))
       .filter(({ rule }) => membership.matches(rule) && teamAdmits(rule, actor))
@@ -142,7 +168,41 @@ export class PolicyEngine {
           ...(rule.maxKeys !== undefined ? { maxKeys: rule.maxKeys } : {}),
         };
       });
-    return { grants, uncertain: this.document.rules.some((rule) => membership.unknown(rule)) };
+    return {
+      grants,
+      uncertain: this.document.rules.some((rule) => membership.unknown(rule)),
+      missingGroupRules,
+    };
+  }
+
+  /**
+   * Every user group the rules name that the directory says does not exist, with the index of each rule
+   * naming it (in this engine's combined document). One lookup per group, in turn (Slack's tier 2 limit);
+   * `unchecked`: the groups that could not be looked up (DirectoryUnavailable).
+   */
+  async missingGroups(): Promise<{
+    missing: { group: string; reason: MissingGroupReason; index: number }[];
+    unchecked: string[];
+  }> {
+    const groups = [...new Set(this.document.rules.flatMap((rule) => rule.subjects.filter(isGroupId)))];
+    const reasons = new Map<string, MissingGroupReason>();
+    const unchecked: string[] = [];
+    for (const group of groups) {
+      try {
+        if (this.directory.check) await this.directory.check(group);
+        else await this.directory.members(group);
+      } catch (error) {
+        if (error instanceof UserGroupNotFound) reasons.set(group, error.reason);
+        else unchecked.push(group);
+      }
+    }
+    const missing = this.document.rules.flatMap((rule, index) =>
+      rule.subjects.flatMap((subject) => {
+        const reason = reasons.get(subject);
+        return reason === undefined ? [] : [{ group: subject, reason, index }];
+      }),
+    );
+    return { missing, unchecked };
   }
 
   approvalFor(request: Pick<AccessRequest, 'action' | 'environment' | 'key'>): ApprovalNeed | undefined {
@@ -176,17 +236,20 @@ export class PolicyEngine {
     const directAllow = !complete && rules.some((rule) => rule.effect === 'allow' && direct(rule));
     const groups = new Set(
       rules
-        .filter((rule) => !direct(rule) && (rule.effect === 'deny' || !directAllow))
+        .filter((rule) => complete || (!direct(rule) && (rule.effect === 'deny' || !directAllow)))
         .flatMap((rule) => rule.subjects.filter(isGroupId)),
     );
     const memberOf = new Set<string>();
     const failed = new Set<string>();
+    // A group Slack says doesn't exist has no members: a rule naming it can't apply to anyone through it.
+    const missing = new Map<string, MissingGroupReason>();
     await Promise.all(
       [...groups].map(async (group) => {
         try {
           if ((await this.directory.members(group)).has(userId)) memberOf.add(group);
-        } catch {
-          failed.add(group);
+        } catch (error) {
+          if (error instanceof UserGroupNotFound) missing.set(group, error.reason);
+          else failed.add(group);
         }
       }),
     );
@@ -195,8 +258,19 @@ export class PolicyEngine {
     return {
       matches,
       unknown: (rule: PolicyRule) => !matches(rule) && rule.subjects.some((subject) => failed.has(subject)),
+      missing,
     };
   }
+}
+
+/** Every action on every key in every environment, from any channel: what FLOW_ALLOWED_USERS grants. */
+function grantsEverything(rule: PolicyRule): boolean {
+  return (
+    rule.actions.includes('*') &&
+    rule.keys.includes('*') &&
+    rule.environments.includes('*') &&
+    rule.channels === undefined
+  );
 }
 
 function covers(patterns: readonly string[], value: string | undefined): boolean {

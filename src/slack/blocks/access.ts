@@ -1,12 +1,12 @@
 import type { KnownBlock } from '@slack/types';
-import type { FlowAction, Grant } from '../../core/access/types.js';
+import type { FlowAction, Grant, MissingGroup } from '../../core/access/types.js';
 import type { KeyRef } from '../../core/keys.js';
 import type { Authorization } from '../../core/operations/authorize.js';
 import type { PolicyWarning } from '../../core/policy/policy-warnings.js';
 import { fitted } from './fit.js';
 import { code, escapeMrkdwn, truncate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
-import { patternWarningText } from './pattern-warnings.js';
+import { missingGroupText, patternWarningText } from './pattern-warnings.js';
 import { describeRefusal } from './refusal.js';
 import type { SlackMessage } from './types.js';
 
@@ -31,6 +31,7 @@ export function whoamiMessage(
   uncertain: boolean,
   approvalWarnings: readonly PolicyWarning[] = [],
   bulk?: BulkLimitsFacts,
+  missingGroups: readonly MissingGroup[] = [],
 ): SlackMessage {
   const lines: string[] = [];
   if (grants.length === 0) {
@@ -70,7 +71,8 @@ export function whoamiMessage(
       `:warning: Approval rule _${escapeMrkdwn(truncate(rule, 80))}_: ${patternWarningText(warning, code)}, so it never asks for a second person there.`,
     );
   }
-  if (grants.some((grant) => grant.warnings) || approvalWarnings.length > 0)
+  for (const missing of missingGroups) lines.push(`:warning: ${missingGroupText(missing, code)}.`);
+  if (grants.some((grant) => grant.warnings) || approvalWarnings.length > 0 || missingGroups.length > 0)
     lines.push('_Ask your Flowbot admin to correct the policy file._');
   if (uncertain)
     lines.push(

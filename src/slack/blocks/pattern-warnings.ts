@@ -1,3 +1,4 @@
+import type { MissingGroup, MissingGroupReason } from '../../core/access/types.js';
 import type { ConfigWarning } from '../../core/alerts/watch-warnings.js';
 import type { KeyPatternProblem } from '../../core/key-patterns.js';
 import { MAX_KEY_LENGTH } from '../../core/keys.js';
@@ -59,4 +60,42 @@ export function configWarningLogText(warning: ConfigWarning): string {
   const pattern = JSON.stringify(truncate(warning.pattern, SHOWN));
   const hint = warning.reason === 'whitespace' ? ' (separate several patterns with commas)' : '';
   return `${warning.variable}: pattern ${pattern} can never match: ${keyPatternReason(warning.reason)}${hint}; the watcher ignores it`;
+}
+
+/** Why a user group named in the policy names nobody. */
+function missingGroupReason(group: string, reason: MissingGroupReason, literal: Literal): string {
+  return reason === 'no_user_groups'
+    ? `user group ${literal(group)} can’t name anyone: this workspace’s Slack plan has no user groups`
+    : `user group ${literal(group)} does not exist`;
+}
+
+/** Where a missing group is named: `rules[2]` (with the rule's name in the log), or FLOW_ALLOWED_USERS. */
+function missingGroupWhere(missing: MissingGroup, literal: Literal, named: boolean): string {
+  if (missing.rule === undefined) return 'FLOW_ALLOWED_USERS';
+  return named ? ruleRefText(missing.rule, literal) : `${missing.rule.list}[${missing.rule.index}]`;
+}
+
+/**
+ * `/flow whoami`'s line: "user group `S0ENGINEER` does not exist (rules[2])", and what that means (Slack
+ * knows no enabled group by that ID, so the rule names nobody through it).
+ */
+export function missingGroupText(missing: MissingGroup, literal: Literal): string {
+  const meaning =
+    missing.reason === 'no_user_groups'
+      ? 'the rule names nobody through it'
+      : 'Slack knows no enabled group by that ID, so the rule names nobody through it';
+  return `${missingGroupReason(missing.group, missing.reason, literal)} (${missingGroupWhere(missing, literal, false)}): ${meaning}`;
+}
+
+/** A missing group as a line of the log, at startup and after a reload. */
+export function missingGroupLogText(missing: MissingGroup): string {
+  const where =
+    missing.rule === undefined
+      ? 'FLOW_ALLOWED_USERS'
+      : `policy file: ${missingGroupWhere(missing, JSON.stringify, true)}`;
+  const effect =
+    missing.rule === undefined
+      ? 'it grants nobody'
+      : 'the rule applies to nobody through it (a deny rule denies them nothing; an allow rule grants them nothing)';
+  return `${where}: ${missingGroupReason(missing.group, missing.reason, JSON.stringify)} (or is disabled), so ${effect}`;
 }

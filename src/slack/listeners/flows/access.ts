@@ -6,9 +6,11 @@ import type { Services } from '../../services.js';
 
 /** `/flow whoami`: only the asker's own grants, and what in the policy can never match. */
 export async function showWhoami(services: Services, request: SlackRequest): Promise<void> {
-  const { grants, uncertain, approvalWarnings } = await services.operations.grants(request.asking);
+  const { grants, uncertain, approvalWarnings, missingGroups } = await services.operations.grants(
+    request.asking,
+  );
   const bulk = await services.operations.bulkLimits(request.asking);
-  await request.tell(whoamiMessage(grants, uncertain, approvalWarnings, bulk));
+  await request.tell(whoamiMessage(grants, uncertain, approvalWarnings, bulk, missingGroups));
 }
 
 /** `/flow can <action> <key>`: core answers as the pipeline would; the words are the blocks'. */

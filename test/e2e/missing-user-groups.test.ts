@@ -1,18 +1,9 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { allText, type Harness, startHarness } from '../support/flowbot-harness.js';
-
-/** The policy the README shows under "A policy file", as a newcomer copies it. */
-function readmeExamplePolicy(): string {
-  const readme = readFileSync(fileURLToPath(new URL('../../README.md', import.meta.url)), 'utf8');
-  const section = readme.slice(readme.indexOf('### A policy file'));
-  const match = /```yaml\n([\s\S]*?)```/.exec(section);
-  if (!match?.[1]) throw new Error('README has no example policy');
-  return match[1];
-}
+import { readmeExamplePolicy } from '../support/readme-policy.js';
 
 const ADMIN = 'U0123ABCD';
 const NOBODY = 'UNOBODY01';

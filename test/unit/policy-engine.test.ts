@@ -673,3 +673,55 @@ describe('a user group Slack says does not exist names nobody', () => {
     });
   });
 });
+
+describe('a refusal whose rule misses in scope names the nearest miss', () => {
+  const groups = (): GroupDirectory => ({ members: async () => new Set([ME]) });
+  const refusalOf = async (
+    rules: readonly object[],
+    overrides: Partial<AccessRequest> = {},
+    envs?: string[],
+  ) => {
+    const decision = await new PolicyEngine(policy(rules), groups(), envs).decide(request(overrides));
+    if (decision.kind !== 'refused') throw new Error('expected a refusal');
+    return decision.refusal;
+  };
+
+  it('picks the rule missing on the fewest counts, and says an environment isn’t configured', async () => {
+    const refusal = await refusalOf(
+      [
+        allow('far', { keys: ['payments-*'], environments: ['staging'], channels: ['C0ELSE'] }),
+        allow('near', { environments: ['prod-eu'] }),
+        { ...allow('other action'), actions: ['status'] },
+      ],
+      {},
+      ['default'],
+    );
+    expect(refusal).toEqual({
+      code: 'not_granted',
+      action: 'pause',
+      scope: 'not_covered',
+      onKey: true,
+      nearest: {
+        rule: 'near',
+        misses: [{ scope: 'environment', patterns: ['prod-eu'], configured: ['default'] }],
+      },
+    });
+    expect(describeRefusal(refusal, 'pause')).toContain(
+      'The rule _near_ would allow it, but it names environment `prod-eu`, which is not configured (configured: `default`).',
+    );
+  });
+
+  it('a configured environment, a key and a channel each in words; none when no rule grants the action', async () => {
+    const refusal = await refusalOf([allow('eu', { keys: ['orders-us'], channels: ['C0OPS'] })], {}, [
+      'prod',
+    ]);
+    expect(describeRefusal(refusal, 'pause')).toContain(
+      'The rule _eu_ would allow it, but it covers only keys `orders-us`, and it applies only in <#C0OPS>.',
+    );
+    const other = await refusalOf([{ ...allow('look'), actions: ['status'] }]);
+    expect(other).not.toHaveProperty('nearest');
+    expect(describeRefusal(await refusalOf([allow('x', { environments: ['staging'] })]), 'pause')).toContain(
+      'it covers only environment `staging`',
+    );
+  });
+});

@@ -52,6 +52,26 @@ export type NotGrantedScope =
   /** Rules name this person, but none covers this action, key and environment. */
   | 'not_covered';
 
+/** Where an allow rule's scope leaves out a request (see NearMiss). */
+export type ScopeMiss =
+  | {
+      readonly scope: 'environment';
+      readonly patterns: readonly string[];
+      /** The configured environments, when none of them matches the patterns (the rule never applies). */
+      readonly configured?: readonly string[];
+    }
+  | { readonly scope: 'key'; readonly patterns: readonly string[] }
+  | { readonly scope: 'channel'; readonly channels: readonly string[] };
+
+/**
+ * The allow rule that names the person and grants the action, but whose environments, keys or channels leave
+ * this request out: the one missing it on the fewest counts (the first in the file on a tie).
+ */
+export interface NearMiss {
+  readonly rule: string;
+  readonly misses: readonly ScopeMiss[];
+}
+
 export type AccessRefusal =
   | {
       readonly code: 'not_granted';
@@ -59,6 +79,8 @@ export type AccessRefusal =
       readonly scope: NotGrantedScope;
       /** Whether the action was asked for one key (rather than a whole environment, as list is). */
       readonly onKey: boolean;
+      /** With `not_covered`: the rule that would have allowed it, and why it doesn't apply here. */
+      readonly nearest?: NearMiss;
     }
   /** A user group that could decide it could not be read (Slack did not answer): refused, never guessed. */
   | { readonly code: 'directory_unavailable' }

@@ -89,6 +89,9 @@ export type Proposal =
  * every implied action → rate limit → approval → once → QStash → audit → outcome. Reads, proposals,
  * approval decisions and ramp controls are decided here too; the adapter only asks and renders.
  */
+/** The actions an approval rule can gate (see approvalSchema). */
+const CHANGE_ACTIONS = ['pause', 'resume', 'pin', 'unpin', 'reset-rate', 'ramp'] as const;
+
 export class FlowOperations {
   /** Ramps in progress: their steps run through this pipeline as their starters. */
   readonly ramps: Ramps;
@@ -309,9 +312,18 @@ export class FlowOperations {
       uncertain,
       missingGroups = [],
     } = await this.parts.policy.grantsFor(request.actorId, request.foreignTeam);
-    const approvalWarnings = (this.parts.policy.warnings ?? []).filter(
-      (warning) => warning.rule.list === 'approvals',
+    // Approval rules gate changes: their warnings concern people who may make one (and who can then ask for
+    // the fix); someone with no access, or who may only look, has nothing to act on.
+    const mayChange = grants.some(
+      (grant) =>
+        grant.effect === 'allow' &&
+        grant.actions.some(
+          (action) => action === '*' || (CHANGE_ACTIONS as readonly string[]).includes(action),
+        ),
     );
+    const approvalWarnings = mayChange
+      ? (this.parts.policy.warnings ?? []).filter((warning) => warning.rule.list === 'approvals')
+      : [];
     return { grants, uncertain, approvalWarnings, missingGroups };
   }
 

@@ -8,7 +8,9 @@ import type {
   Grant,
   GroupDirectory,
   MissingGroupReason,
+  NearMiss,
   NotGrantedScope,
+  ScopeMiss,
 } from '../access/types.js';
 import { UserGroupNotFound } from '../access/types.js';
 import { parseDurationSeconds } from '../durations.js';
@@ -112,7 +114,8 @@ export class PolicyEngine {
         (rule) => rule.effect === 'allow' && rule.channels !== undefined && membership.matches(rule),
       );
       if (channelOnly) return notGranted(request, 'other_channels');
-      return notGranted(request, named ? 'not_covered' : 'not_listed');
+      if (!named) return notGranted(request, 'not_listed');
+      return notGranted(request, 'not_covered', await this.nearestMiss(request));
     }
     const approval = this.approvalFor(request);
     return {
@@ -215,6 +218,51 @@ export class PolicyEngine {
     };
   }
 
+  /**
+   * The allow rule naming this person that grants the action but whose scope misses the request on the
+   * fewest counts (environment, key, channel), to say why a refusal is one; undefined when there is none.
+   */
+  private async nearestMiss(request: AccessRequest): Promise<NearMiss | undefined> {
+    const granting = this.document.rules
+      .map((rule, index) => ({ rule, index }))
+      .filter(
+        ({ rule }) =>
+          rule.effect === 'allow' &&
+          teamAdmits(rule, request.actor) &&
+          actionCovered(rule.actions, request.action),
+      );
+    const membership = await this.membership(
+      request.actor.userId,
+      granting.map(({ rule }) => rule),
+      true,
+    );
+    let nearest: NearMiss | undefined;
+    for (const { rule, index } of granting) {
+      if (!membership.matches(rule)) continue;
+      const misses: ScopeMiss[] = [];
+      if (!covers(rule.environments, request.environment)) {
+        const unconfigured =
+          this.environments !== undefined &&
+          !this.environments.some((name) => covers(rule.environments, name));
+        misses.push({
+          scope: 'environment',
+          patterns: rule.environments,
+          ...(unconfigured && this.environments ? { configured: this.environments } : {}),
+        });
+      }
+      if (request.key !== undefined && !covers(rule.keys, request.key))
+        misses.push({ scope: 'key', patterns: rule.keys });
+      if (
+        rule.channels !== undefined &&
+        (request.channelId === undefined || !rule.channels.includes(request.channelId))
+      )
+        misses.push({ scope: 'channel', channels: rule.channels });
+      if (misses.length > 0 && (nearest === undefined || misses.length < nearest.misses.length))
+        nearest = { rule: rule.name ?? `rule ${index + 1}`, misses };
+    }
+    return nearest;
+  }
+
   /** Does any rule at all name this person? Only then is "your access doesn't cover it" the right words. */
   private async namesUser(
     userId: string,
@@ -315,10 +363,16 @@ function approvalCovers(
   );
 }
 
-function notGranted(request: AccessRequest, scope: NotGrantedScope): PolicyDecision {
+function notGranted(request: AccessRequest, scope: NotGrantedScope, nearest?: NearMiss): PolicyDecision {
   return {
     kind: 'refused',
-    refusal: { code: 'not_granted', action: request.action, scope, onKey: request.key !== undefined },
+    refusal: {
+      code: 'not_granted',
+      action: request.action,
+      scope,
+      onKey: request.key !== undefined,
+      ...(nearest ? { nearest } : {}),
+    },
   };
 }
 

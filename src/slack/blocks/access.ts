@@ -13,6 +13,31 @@ import type { SlackMessage } from './types.js';
 const list = (values: readonly string[]) =>
   values.map((value) => (value === '*' ? 'all' : code(value))).join(', ');
 
+/**
+ * "do everything" (or, denied, "do anything") or the actions; "on every key" or "on keys `a`"; "in every
+ * environment" or "in environment `prod`".
+ */
+function scopeWords(grant: Grant): string {
+  const all = grant.effect === 'allow' ? 'do everything' : 'do anything';
+  const actions = grant.actions.includes('*') ? all : list(grant.actions);
+  const keys = grant.keys.includes('*') ? 'on every key' : `on keys ${list(grant.keys)}`;
+  const environments = grant.environments.includes('*')
+    ? 'in every environment'
+    : `in environment${grant.environments.length > 1 ? 's' : ''} ${list(grant.environments)}`;
+  return `${actions}, ${keys} ${environments}`;
+}
+
+/** Granted every action on every key in every environment from anywhere: someone who runs Flowbot. */
+function grantsEverything(grant: Grant): boolean {
+  return (
+    grant.effect === 'allow' &&
+    grant.actions.includes('*') &&
+    grant.keys.includes('*') &&
+    grant.environments.includes('*') &&
+    grant.channels === undefined
+  );
+}
+
 /** What `/flow whoami` says about bulk actions (patterns). */
 export interface BulkLimitsFacts {
   readonly maxKeys: number;
@@ -24,7 +49,8 @@ export interface BulkLimitsFacts {
 /**
  * `/flow whoami`: only the asker's own grants; never who else has access. Patterns of those grants that can
  * never match are flagged under them, and so are approval rules' (`approvalWarnings`: they say what needs a
- * second person, not who).
+ * second person, not who) and the user groups that don't exist (`missingGroups`); the caller passes only the
+ * warnings that concern the asker. Someone granted everything is told to fix the file, anyone else to ask.
  */
 export function whoamiMessage(
   grants: readonly Grant[],
@@ -46,9 +72,7 @@ export function whoamiMessage(
         ? ` · only in ${grant.channels.map((channel) => `<#${channel}>`).join(', ')}`
         : '';
       const maxKeys = grant.maxKeys !== undefined ? ` · at most ${grant.maxKeys} keys per bulk request` : '';
-      lines.push(
-        `${verb} ${list(grant.actions)} on keys ${list(grant.keys)} · environments ${list(grant.environments)}${channels}${maxKeys} _(${escapeMrkdwn(grant.rule)})_`,
-      );
+      lines.push(`${verb} ${scopeWords(grant)}${channels}${maxKeys} _(${escapeMrkdwn(grant.rule)})_`);
       for (const warning of grant.warnings ?? [])
         lines.push(`        :warning: ${patternWarningText(warning, code)}.`);
     }
@@ -67,13 +91,18 @@ export function whoamiMessage(
   }
   for (const warning of approvalWarnings) {
     const rule = warning.rule.name === undefined ? `approvals[${warning.rule.index}]` : warning.rule.name;
+    const text = patternWarningText(warning, code, 'so it never asks for a second person there');
     lines.push(
-      `:warning: Approval rule _${escapeMrkdwn(truncate(rule, 80))}_: ${patternWarningText(warning, code)}, so it never asks for a second person there.`,
+      `:warning: Approval rule _${escapeMrkdwn(truncate(rule, 80))}_: ${text}${warning.code === 'environment_not_configured' ? '' : ', so it never asks for a second person there'}.`,
     );
   }
   for (const missing of missingGroups) lines.push(`:warning: ${missingGroupText(missing, code)}.`);
   if (grants.some((grant) => grant.warnings) || approvalWarnings.length > 0 || missingGroups.length > 0)
-    lines.push('_Ask your Flowbot admin to correct the policy file._');
+    lines.push(
+      grants.some(grantsEverything)
+        ? '_These are in the policy file (`FLOW_POLICY_FILE`): correct it there; Flowbot reloads it when it changes._'
+        : '_Ask your Flowbot admin to correct the policy file._',
+    );
   if (uncertain)
     lines.push(
       ':warning: Some of your user groups could not be checked (Slack did not answer); there may be more.',

@@ -31,13 +31,20 @@ export function keyPatternReason(reason: KeyPatternProblem): string {
   }
 }
 
-/** One sentence: what the pattern is and why it never matches. */
-export function patternWarningText(warning: PatternWarning, literal: Literal): string {
+/**
+ * One sentence: what the pattern is and why it never matches. An environment that isn't configured also says
+ * what follows (`consequence`: "so it never applies" for a rule; an approval rule says what it never does).
+ */
+export function patternWarningText(
+  warning: PatternWarning,
+  literal: Literal,
+  consequence = 'so it never applies',
+): string {
   const pattern = literal(truncate(warning.pattern, SHOWN));
   switch (warning.code) {
     case 'environment_not_configured': {
       const configured = warning.configured.map((name) => literal(name)).join(', ');
-      return `environment ${pattern} matches no configured QStash environment (configured: ${configured}), so it never applies`;
+      return `environment ${pattern} matches no configured QStash environment (configured: ${configured}), ${consequence}`;
     }
     case 'key_pattern_never_matches':
       return `key pattern ${pattern} can never match: ${keyPatternReason(warning.reason)}`;

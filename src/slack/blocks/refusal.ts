@@ -1,7 +1,13 @@
-import type { AccessRefusal, FlowAction, NotGrantedScope } from '../../core/access/types.js';
+import type {
+  AccessRefusal,
+  FlowAction,
+  NearMiss,
+  NotGrantedScope,
+  ScopeMiss,
+} from '../../core/access/types.js';
 import type { Refusal } from '../../core/operations/refusal.js';
 import { describeRampPlanProblem } from './input-problems.js';
-import { code, escapeMrkdwn, formatPeriod, mention, plural } from './mrkdwn.js';
+import { code, escapeMrkdwn, formatPeriod, mention, plural, truncate } from './mrkdwn.js';
 import type { SlackMessage } from './types.js';
 
 /**
@@ -50,10 +56,34 @@ function accessWords(refusal: AccessRefusal, asked: FlowAction, person: Person):
       ? 'You are not on Flowbot’s access list. Ask your Flowbot admin to add you or one of your user groups.'
       : 'They are not on Flowbot’s access list.';
   const what = refusal.onKey ? `${refusal.action} on this key` : refusal.action;
-  const policy = `Flowbot’s access policy does not let ${words.object} ${what}: ${why(refusal.scope, person)}.`;
+  const nearest = refusal.nearest ? ` ${nearMissWords(refusal.nearest)}` : '';
+  const policy = `Flowbot’s access policy does not let ${words.object} ${what}: ${why(refusal.scope, person)}.${nearest}`;
   const advice = person === 'you' ? ' Ask your Flowbot admin if you need it.' : '';
   if (refusal.action === asked || person === 'they') return `${policy}${advice}`;
   return `This needs ${code(refusal.action)} as well (${needs(asked, refusal.action)}). ${policy}${advice}`;
+}
+
+const patterns = (values: readonly string[]) => values.map((value) => code(value)).join(', ');
+
+function missWords(miss: ScopeMiss): string {
+  switch (miss.scope) {
+    case 'environment': {
+      const named = `environment${miss.patterns.length > 1 ? 's' : ''} ${patterns(miss.patterns)}`;
+      return miss.configured
+        ? `it names ${named}, which ${miss.patterns.length > 1 ? 'are' : 'is'} not configured (configured: ${patterns(miss.configured)})`
+        : `it covers only ${named}`;
+    }
+    case 'key':
+      return `it covers only keys ${patterns(miss.patterns)}`;
+    case 'channel':
+      return `it applies only in ${miss.channels.map((channel) => `<#${channel}>`).join(', ')}`;
+  }
+}
+
+/** Why the rule that would allow it doesn't apply here: the nearest miss, as `/flow whoami` shows its rules. */
+function nearMissWords(nearest: NearMiss): string {
+  const reasons = nearest.misses.map((miss) => missWords(miss));
+  return `The rule _${escapeMrkdwn(truncate(nearest.rule, 80))}_ would allow it, but ${reasons.join(', and ')}.`;
 }
 
 /**

@@ -77,9 +77,10 @@ export class PolicyAccess implements AccessPolicy {
   }
 
   async grantsFor(userId: string, foreignTeam?: string): Promise<GrantsOf> {
-    const engine = this.engine;
-    const { grants, uncertain, missingGroupRules } = await engine.grantsFor(userId, foreignTeam);
-    return { grants, uncertain, missingGroups: missingGroupRules.map((found) => this.located(found)) };
+    // A reload while Slack answers must not mix one policy's rule indexes with another's file.
+    const locate = this.locator();
+    const { grants, uncertain, missingGroupRules } = await locate.engine.grantsFor(userId, foreignTeam);
+    return { grants, uncertain, missingGroups: missingGroupRules.map(locate.at) };
   }
 
   /**
@@ -87,19 +88,32 @@ export class PolicyAccess implements AccessPolicy {
    * and those that could not be checked: for the warnings at startup and after a reload, once Slack answers.
    */
   async checkGroups(): Promise<{ missing: MissingGroup[]; unchecked: string[] }> {
-    const { missing, unchecked } = await this.engine.missingGroups();
-    return { missing: missing.map((found) => this.located(found)), unchecked };
+    const locate = this.locator();
+    const { missing, unchecked } = await locate.engine.missingGroups();
+    return { missing: missing.map(locate.at), unchecked };
   }
 
-  /** A rule index of the combined document, as the admin finds it: in the file, or FLOW_ALLOWED_USERS. */
-  private located(found: { group: string; reason: MissingGroupReason; index: number }): MissingGroup {
+  /**
+   * The policy in force now, and how to find one of its combined document's rules as the admin does: in the
+   * file (`rules[i]`), or FLOW_ALLOWED_USERS (undefined).
+   */
+  private locator(): {
+    engine: PolicyEngine;
+    at: (found: { group: string; reason: MissingGroupReason; index: number }) => MissingGroup;
+  } {
+    const { engine, fileRules } = this;
     // The allowlist, when set, is the combined document's first rule; the file's rules follow.
-    const offset = this.engine.ruleCount - this.fileRules.length;
-    const index = found.index - offset;
+    const offset = engine.ruleCount - fileRules.length;
     return {
-      group: found.group,
-      reason: found.reason,
-      rule: index < 0 ? undefined : { list: 'rules', index, name: this.fileRules[index]?.name },
+      engine,
+      at: (found) => {
+        const index = found.index - offset;
+        return {
+          group: found.group,
+          reason: found.reason,
+          rule: index < 0 ? undefined : { list: 'rules', index, name: fileRules[index]?.name },
+        };
+      },
     };
   }
 

@@ -60,8 +60,13 @@ export function alertRoutes(
           });
         }
         res.once('close', () => release?.());
-        const text = await readBody(req, limit);
-        if (text === undefined) return sendJson(res, 413, { error: `body larger than ${limit} bytes` });
+        const text = await readBody(req, limit, BODY_WITHIN_MS);
+        if (text === TOO_LARGE) return sendJson(res, 413, { error: `body larger than ${limit} bytes` });
+        if (text === TOO_SLOW) {
+          // A trickling body would hold its share of the bound for as long as it trickles.
+          res.setHeader('connection', 'close');
+          return sendJson(res, 408, { error: `body not received within ${BODY_WITHIN_MS / 1000} s` });
+        }
         let body: unknown;
         try {
           body = JSON.parse(text);
@@ -98,6 +103,10 @@ export function alertRoutes(
           );
         return answer(res, results, skipped, parsed.truncated, logger);
       } catch (error) {
+        if (error instanceof SenderGone) {
+          logger.info('an alert sender went away before its request was read; nothing was taken');
+          return;
+        }
         logger.error({ err: error }, 'alert intake failed');
         if (!res.headersSent)
           sendJson(res, 503, { error: 'Flowbot could not handle the alert right now; try again' });
@@ -253,35 +262,59 @@ function authorized(header: string | undefined, expected: Buffer): boolean {
   return timingSafeEqual(given, expected) && match !== null;
 }
 
+/** How long a sender has to send a body (ms): a whole 1 MiB body takes far less on any working network. */
+export const BODY_WITHIN_MS = 10_000;
+const TOO_LARGE = Symbol('too large');
+class SenderGone extends Error {
+  override readonly name = 'SenderGone';
+}
+const TOO_SLOW = Symbol('too slow');
+
 /**
- * The body, or undefined once it passes `limit` bytes. The rest is not read here: the server's connection
- * guard reads and drops it after the 413 (up to a bound), or closes the connection properly.
+ * The body; TOO_LARGE once it passes `limit` bytes; TOO_SLOW when it has not all arrived within `withinMs`.
+ * The rest is not read here: the server's connection guard reads and drops it after the answer (up to a
+ * bound), or closes the connection properly. Rejects when the connection fails or the client aborts.
  */
-function readBody(req: IncomingMessage, limit: number): Promise<string | undefined> {
+function readBody(
+  req: IncomingMessage,
+  limit: number,
+  withinMs: number,
+): Promise<string | typeof TOO_LARGE | typeof TOO_SLOW> {
   return new Promise((resolve, reject) => {
     const declared = Number(req.headers['content-length']);
     if (Number.isFinite(declared) && declared > limit) {
-      resolve(undefined);
+      resolve(TOO_LARGE);
       return;
     }
     const chunks: Buffer[] = [];
     let size = 0;
-    let done = false;
+    const finish = (result: string | typeof TOO_LARGE | typeof TOO_SLOW) => {
+      clearTimeout(timer);
+      req.off('data', onData);
+      resolve(result);
+    };
+    const timer = setTimeout(() => {
+      req.pause();
+      finish(TOO_SLOW);
+    }, withinMs);
     const onData = (chunk: Buffer) => {
       size += chunk.length;
       if (size > limit) {
-        done = true;
-        req.off('data', onData);
         req.pause();
-        resolve(undefined);
+        finish(TOO_LARGE);
         return;
       }
       chunks.push(chunk);
     };
     req.on('data', onData);
-    req.on('end', () => {
-      if (!done) resolve(Buffer.concat(chunks).toString('utf8'));
+    req.on('end', () => finish(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', (error: NodeJS.ErrnoException) => {
+      clearTimeout(timer);
+      reject(error.code === 'ECONNRESET' ? new SenderGone() : error);
     });
-    req.on('error', reject);
+    req.on('aborted', () => {
+      clearTimeout(timer);
+      reject(new SenderGone());
+    });
   });
 }

@@ -1,4 +1,5 @@
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type Harness, startHarness } from '../support/flowbot-harness.js';
 import { held, metric, untilMetric } from '../support/metrics.js';
@@ -136,5 +137,44 @@ describe('alert intake within the bound on work in flight', () => {
     expect(await metric(h, REFUSED)).toBe(1);
     // Every answered request gave its units back.
     await untilMetric(h, 'flowbot_alert_intake_in_flight', (n) => n === 0);
+  });
+
+  it('an upload the sender abandons gives its units back at once, whether it declared its length or not', {
+    timeout: 180_000,
+  }, async () => {
+    h = await startHarness({ env: { FLOW_MAX_IN_FLIGHT: '4', ALERTS_TOKEN: TOKEN, ALERTS_CHANNEL: ALERTS } });
+    h.slack.setChannel(ALERTS);
+    h.qstash.setKey({ flowControlKey: 'k-next', isPaused: true });
+    const port = Number(new URL(h.url).port);
+    for (const framing of ['content-length: 100000', 'transfer-encoding: chunked']) {
+      const socket = connect(port, '127.0.0.1');
+      await new Promise<void>((resolve) => socket.once('connect', () => resolve()));
+      const part = '{"version":"4",';
+      const start = framing.startsWith('transfer') ? `${part.length.toString(16)}\r\n${part}\r\n` : part;
+      socket.write(
+        `POST /alerts/alertmanager HTTP/1.1\r\nHost: flowbot\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+          `Content-Type: application/json\r\n${framing}\r\n\r\n${start}`,
+      );
+      // Taken (the whole bound: it is all that is in flight), then abandoned.
+      await untilMetric(h, 'flowbot_alert_intake_in_flight', (n) => n > 0);
+      socket.destroy();
+      await untilMetric(h, 'flowbot_alert_intake_in_flight', (n) => n === 0);
+    }
+    expect((await postAlert(h, 'k-next')).status).toBe(200);
+    expect(h.logs.text).toContain('an alert sender went away before its request was read');
+    expect(h.logs.text).not.toContain('alert intake failed');
+  });
+
+  it('a body that trickles is answered 408 and gives its units back, instead of holding them while it trickles', {
+    timeout: 180_000,
+  }, async () => {
+    h = await startHarness({ env: { FLOW_MAX_IN_FLIGHT: '4', ALERTS_TOKEN: TOKEN, ALERTS_CHANNEL: ALERTS } });
+    h.slack.setChannel(ALERTS);
+    const slow = slowAlert(h, 'k-slow', 10);
+    await untilMetric(h, 'flowbot_alert_intake_in_flight', (n) => n > 0);
+    // The rest never comes: the sender's time to send the body runs out.
+    expect((await slow.answered).status).toBe(408);
+    await untilMetric(h, 'flowbot_alert_intake_in_flight', (n) => n === 0);
+    expect(posted(h, 'k-slow')).toEqual([]);
   });
 });

@@ -88,9 +88,15 @@ function passOn(routePort: number, req: IncomingMessage, res: ServerResponse): v
       });
     },
   );
+  // The client gone before its answer (an aborted upload, a dropped connection): the app's side is ended too,
+  // or the route would hold what it took (its share of the bound) until the route server's own timeout.
+  res.once('close', () => {
+    if (!res.writableFinished) upstream.destroy();
+  });
   upstream.on('error', (error) => {
-    // After a whole answer, the app's side closing early is its refusal running its course, not a failure.
-    if (answered) return;
+    // After a whole answer, the app's side closing early is its refusal running its course, not a failure;
+    // with the client gone, there is nobody to answer.
+    if (answered || res.destroyed) return;
     logger.warn({ err: error, path: req.url }, 'the app did not answer a route');
     if (!res.headersSent) sendJson(res, 503, { error: 'unavailable' });
     else res.destroy();

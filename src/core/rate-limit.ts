@@ -1,8 +1,18 @@
-import type { StateStore } from './store/state-store.js';
+import { type StateStore, StoreUnavailable } from './store/state-store.js';
 
 export type RateDecision =
   | { readonly kind: 'allowed' }
-  | { readonly kind: 'limited'; readonly retryAfterMs: number; readonly limit: number };
+  /**
+   * Refused: `used` changes are counted in the window now and `wanted` more would pass `limit` (a `wanted`
+   * above `limit` can never fit). `retryAfterMs`: when the same request would fit, if nothing else is counted.
+   */
+  | {
+      readonly kind: 'limited';
+      readonly retryAfterMs: number;
+      readonly limit: number;
+      readonly used: number;
+      readonly wanted: number;
+    };
 
 const NAMESPACE = 'rate';
 
@@ -13,8 +23,12 @@ const NAMESPACE = 'rate';
  */
 const BUCKETS = 128;
 
-/** Writers of one person's record that lose a compare-and-set try again this many times before giving way. */
-const ATTEMPTS = 16;
+/**
+ * A writer of one person's record that loses a compare-and-set tries again this many times, after a short
+ * random wait. In one process a person's takes are queued, so only other replicas contend.
+ */
+const ATTEMPTS = 32;
+const MAX_BACKOFF_MS = 50;
 
 /** One bucket of a person's record: `changes` counted until `at` + windowMs (ms since the epoch). */
 interface Bucket {
@@ -31,6 +45,7 @@ interface Bucket {
  */
 export class MutationRateLimiter {
   private readonly bucketMs: number;
+  private readonly queues = new Map<string, Promise<void>>();
 
   constructor(
     private readonly store: StateStore,
@@ -45,11 +60,29 @@ export class MutationRateLimiter {
    * Counts `changes` changes (a ramp's start is two: its first pin and its resume; a bulk request one per 25
    * keys) for the person, all or none. `retryAfterMs` (ms) is how long until the same request would be
    * allowed, if nothing else is counted meanwhile; a request larger than the limit waits a whole window and
-   * is refused again. Throws `StoreUnavailable` when the store does.
+   * is refused again. Throws `StoreUnavailable` when the store does, or when other replicas keep winning the
+   * person's record.
    */
-  async take(actorId: string, changes = 1): Promise<RateDecision> {
+  take(actorId: string, changes = 1): Promise<RateDecision> {
+    // One person's takes in this process go one at a time: racing each other for their one record, a burst
+    // of them (a script, timed changes falling due together) would mostly lose compare-and-sets.
+    const previous = this.queues.get(actorId) ?? Promise.resolve();
+    const taken = previous.then(() => this.takeNow(actorId, changes));
+    const tail = taken.then(
+      () => undefined,
+      () => undefined,
+    );
+    this.queues.set(actorId, tail);
+    void tail.then(() => {
+      if (this.queues.get(actorId) === tail) this.queues.delete(actorId);
+    });
+    return taken;
+  }
+
+  private async takeNow(actorId: string, changes: number): Promise<RateDecision> {
     const wanted = Math.max(1, changes);
     for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
+      if (attempt > 0) await sleep(Math.random() * Math.min(MAX_BACKOFF_MS, 2 ** attempt));
       const now = this.now();
       const entry = await this.store.getEntry<Bucket[]>(NAMESPACE, actorId);
       // Sorted: a clock stepped back (NTP) may have stamped a bucket out of order.
@@ -58,7 +91,13 @@ export class MutationRateLimiter {
         .sort((a, b) => a.at - b.at);
       const used = live.reduce((sum, b) => sum + b.changes, 0);
       if (used + wanted > this.limit)
-        return { kind: 'limited', retryAfterMs: this.waitFor(live, used, wanted, now), limit: this.limit };
+        return {
+          kind: 'limited',
+          retryAfterMs: this.waitFor(live, used, wanted, now),
+          limit: this.limit,
+          used,
+          wanted,
+        };
       const at = Math.ceil(now / this.bucketMs) * this.bucketMs;
       const last = live.at(-1);
       const next =
@@ -70,9 +109,8 @@ export class MutationRateLimiter {
       });
       if (written) return { kind: 'allowed' };
     }
-    // Only the same person's own concurrent changes contend for their record; this many losses means a burst
-    // of them, which is what the limit exists to slow down.
-    return { kind: 'limited', retryAfterMs: this.bucketMs, limit: this.limit };
+    // Other replicas won every time: the count can't be told, which is not the person's doing.
+    throw new StoreUnavailable(`the rate limit of ${actorId} could not be counted: its record kept changing`);
   }
 
   /** When enough of `live` (oldest first) has left the window for `wanted` more changes to fit. */
@@ -85,4 +123,8 @@ export class MutationRateLimiter {
     }
     return this.windowMs;
   }
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

@@ -498,6 +498,19 @@ describe('policy limits', () => {
     ranOnce(h, keys);
   });
 
+  it('a pattern matching more keys than the whole rate limit covers is refused in the preview, saying how many it covers', async () => {
+    const h = await start({ FLOW_RATE_LIMIT: '1/1h' });
+    const keys = seed(h, 'orders-us', 30);
+    const body = await preview(h, 'resume orders-us-*');
+    expect(allText(body)).toContain('so one request of yours may change at most 25 keys');
+    expect(confirmButton(body)).toBeUndefined();
+    expect(mutationsOf(h, keys).every((n) => n === 0)).toBe(true);
+    // Fewer than 25 keys are one change: taken.
+    const id = confirmButton(await preview(h, 'resume orders-us-00*'))?.value ?? '';
+    await confirm(h, id);
+    await waitForSummary(h, await summaryTs(h), 'resumed 9 of 9 keys');
+  });
+
   it('a batch counts one change per 25 keys against the rate limit, taken whole when confirmed', async () => {
     const h = await start({ FLOW_RATE_LIMIT: '2/1h' });
     const keys = seed(h, 'orders-us', 30);

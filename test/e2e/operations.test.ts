@@ -98,7 +98,7 @@ describe('per-user rate limit of changes', () => {
     const reply = await h.waitForResponse(third.responseUrl, (b) => !String(b.text).startsWith(':hourglass'));
     expect(reply.response_type).toBe('ephemeral');
     const told =
-      /made 2 changes within 1h, which is as many as Flowbot allows one person\. Try again in (\d+) minutes\./.exec(
+      /made 2 changes within 1h, and Flowbot allows one person 2 changes within 1h \(FLOW_RATE_LIMIT\)\. Try again in (\d+) minutes\./.exec(
         allText(reply),
       );
     expect(told).not.toBeNull();

@@ -42,7 +42,13 @@ describe('MutationRateLimiter: at most `limit` changes in any span of the window
 
   it('a request larger than the limit is refused whole, with a whole window to wait', async () => {
     const { rate } = limiter(2, MINUTE);
-    expect(await rate.take('U1', 3)).toEqual({ kind: 'limited', retryAfterMs: MINUTE, limit: 2 });
+    expect(await rate.take('U1', 3)).toEqual({
+      kind: 'limited',
+      retryAfterMs: MINUTE,
+      limit: 2,
+      used: 0,
+      wanted: 3,
+    });
     expect((await rate.take('U1', 2)).kind).toBe('allowed');
   });
 
@@ -51,6 +57,20 @@ describe('MutationRateLimiter: at most `limit` changes in any span of the window
     const rate = new MutationRateLimiter(store, 100_000, 3_600_000);
     for (let i = 0; i < 500; i++) await rate.take('U1');
     expect(((await store.get<unknown[]>('rate', 'U1')) ?? []).length).toBeLessThanOrEqual(128);
+  });
+
+  it('a burst of one person’s changes under the limit is all allowed, on one replica or two sharing a store', async () => {
+    const store = new MemoryStateStore();
+    const replicas = [
+      new MutationRateLimiter(store, 100, MINUTE),
+      new MutationRateLimiter(store, 100, MINUTE),
+    ];
+    const decisions = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => replicas[i % 2]?.take('U1') ?? Promise.reject(new Error('none'))),
+    );
+    expect(decisions.filter((d) => d.kind === 'allowed').length).toBe(60);
+    const refused = await replicas[0]?.take('U1', 41);
+    expect(refused).toMatchObject({ kind: 'limited', used: 60, wanted: 41 });
   });
 
   it('concurrent changes by one person never exceed the limit together', async () => {
@@ -104,15 +124,27 @@ describe('MutationRateLimiter: at most `limit` changes in any span of the window
 });
 
 describe('the rate-limit refusal in words', () => {
-  const refusal = (retryAfterMs: number, windowMs = MINUTE, limit = 30) =>
-    describeRefusal({ code: 'rate_limited', limit, windowMs, retryAfterMs }, 'resume');
+  const refusal = (retryAfterMs: number, windowMs = MINUTE, limit = 30, used = limit, wanted = 1) =>
+    describeRefusal({ code: 'rate_limited', limit, windowMs, retryAfterMs, used, wanted }, 'resume');
 
-  it('names the limit, the window and a wait after which trying again works', () => {
+  it('names what was counted, the limit, the window and a wait after which trying again works', () => {
     expect(refusal(41_200)).toBe(
-      'You have made 30 changes within 1m, which is as many as Flowbot allows one person. Try again in 42 seconds.',
+      'You have made 30 changes within 1m, and Flowbot allows one person 30 changes within 1m (FLOW_RATE_LIMIT). Try again in 42 seconds.',
     );
-    expect(refusal(1, 3_600_000, 1)).toContain('made 1 change within 1h');
+    expect(refusal(1, 3_600_000, 1)).toContain(
+      'made 1 change within 1h, and Flowbot allows one person 1 change',
+    );
     expect(refusal(1, 3_600_000, 1)).toContain('Try again in 1 second.');
+    // Not the limit: what was counted (a bulk request of 2 units beside 29 changes).
+    expect(refusal(5_000, MINUTE, 30, 29, 2)).toContain('You have made 29 changes within 1m');
+  });
+
+  it('says a request larger than the whole limit can never go through, instead of a wait', () => {
+    const text = refusal(MINUTE, 3_600_000, 1, 0, 2);
+    expect(text).toContain('This counts as 2 changes at once');
+    expect(text).toContain('can never go through as it is');
+    expect(text).not.toContain('Try again in');
+    expect(text).not.toContain('You have made');
   });
 
   it('rounds waits up, in the unit a person reads best', () => {

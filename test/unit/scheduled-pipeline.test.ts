@@ -70,7 +70,14 @@ const failed = (request: Request): Outcome => ({
   target: request.target,
   error: new QStashError({ kind: 'unavailable', status: 503, attempts: 4 }),
 });
-const RATE_LIMITED: Refusal = { code: 'rate_limited', limit: 3, windowMs: 60_000, retryAfterMs: 20_000 };
+const RATE_LIMITED: Refusal = {
+  code: 'rate_limited',
+  limit: 3,
+  windowMs: 60_000,
+  retryAfterMs: 20_000,
+  used: 3,
+  wanted: 1,
+};
 const NO_PIN: Refusal = { code: 'not_granted', action: 'pin', scope: 'deny_rule', onKey: true };
 
 describe('what a change implies', () => {

@@ -72,6 +72,12 @@ export function rateUnits(keys: number, change: Change): number {
   return change.action === 'pause' && change.forMs ? 2 * units : units;
 }
 
+/** The most keys a bulk request of `change` may have for its rate units to stay within `units`. */
+export function keysWithin(units: number, change: Change): number {
+  const timed = change.action === 'pause' && change.forMs;
+  return KEYS_PER_RATE_UNIT * (timed ? Math.floor(units / 2) : units);
+}
+
 /** QStash calls one key's change makes through the pipeline: read, change, read again. */
 const CALLS_PER_KEY = 3;
 /** Attempts per key for QStash trouble that a later try can get past (the client retries within each). */
@@ -116,7 +122,8 @@ export type BulkPreview =
       readonly kind: 'too_many';
       readonly count: number;
       readonly max: number;
-      readonly limit: 'policy' | 'ramps';
+      /** Which bound: the policy's `maxKeys`, ramps per request, or what the person's whole rate limit covers. */
+      readonly limit: 'policy' | 'ramps' | 'rate';
     }
   | {
       readonly kind: 'proposed';
@@ -263,6 +270,13 @@ export class BulkActions {
       record('denied', 'bulk_too_many', {}, { matched, changeable: changeable.length, max });
       return { kind: 'too_many', count: changeable.length, max, limit };
     }
+    // A batch is taken whole against the rate limit: one larger than the whole limit could never be confirmed.
+    const rateLimit = this.parts.rateLimiter?.limit;
+    if (rateLimit !== undefined && rateUnits(changeable.length, change) > rateLimit) {
+      const covered = keysWithin(rateLimit, change);
+      record('denied', 'bulk_too_many', {}, { matched, changeable: changeable.length, max: covered });
+      return { kind: 'too_many', count: changeable.length, max: covered, limit: 'rate' };
+    }
     record('done', undefined, {}, { matched, visible: keys.length, changeable: changeable.length });
     const expiresInMs = this.parts.proposalTtlMs;
     if (changeable.length === 0)
@@ -320,6 +334,8 @@ export class BulkActions {
             limit: rate.limit,
             windowMs: rateLimiter.windowMs,
             retryAfterMs: rate.retryAfterMs,
+            used: rate.used,
+            wanted: rate.wanted,
           },
         };
       }

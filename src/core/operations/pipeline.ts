@@ -148,6 +148,8 @@ export class ChangePipeline {
             limit: rate.limit,
             windowMs: rateLimiter.windowMs,
             retryAfterMs: rate.retryAfterMs,
+            used: rate.used,
+            wanted: rate.wanted,
           },
         };
       }

@@ -7,12 +7,17 @@ import type { RampPlanProblem } from '../ramp/ramp-plan.js';
  */
 export type Refusal =
   | AccessRefusal
-  /** The person made `limit` changes within `windowMs`; they may change something again in `retryAfterMs`. */
+  /**
+   * The person made `used` changes within `windowMs` and `wanted` more would pass `limit` (a request whose
+   * `wanted` alone passes `limit` never fits); the same request would fit in `retryAfterMs`.
+   */
   | {
       readonly code: 'rate_limited';
       readonly limit: number;
       readonly windowMs: number;
       readonly retryAfterMs: number;
+      readonly used: number;
+      readonly wanted: number;
     }
   /**
    * Flowbot has as much QStash work waiting for this environment as it lets wait: nothing was done; trying

@@ -249,7 +249,9 @@ export function bulkNothingMessage(
       text =
         preview.limit === 'ramps'
           ? `:no_entry: ${label} matches ${plural(preview.count, 'key')} you may ramp; one request ramps at most ${formatCount(preview.max)} (each ramp has its own progress message). Narrow the pattern. Nothing was changed.`
-          : `:no_entry: ${label} matches ${plural(preview.count, 'key')} you may ${TITLE[change.action].toLowerCase()}; one bulk request of yours may change at most ${formatCount(preview.max)} (Flowbot’s access policy). Narrow the pattern. Nothing was changed.`;
+          : preview.limit === 'rate'
+            ? `:no_entry: ${label} matches ${plural(preview.count, 'key')} you may ${TITLE[change.action].toLowerCase()}; a change by pattern counts one change per 25 keys against your rate limit (FLOW_RATE_LIMIT), so one request of yours may change at most ${plural(preview.max, 'key')}. Narrow the pattern. Nothing was changed.`
+            : `:no_entry: ${label} matches ${plural(preview.count, 'key')} you may ${TITLE[change.action].toLowerCase()}; one bulk request of yours may change at most ${formatCount(preview.max)} (Flowbot’s access policy). Narrow the pattern. Nothing was changed.`;
       break;
   }
   for (const { environment, error } of 'unreadable' in preview ? preview.unreadable : [])

@@ -97,9 +97,12 @@ export function describeRefusal(refusal: Refusal, asked: FlowAction, person: Per
     case 'other_team':
       return accessWords(refusal, asked, person);
     case 'rate_limited': {
-      const who = person === 'you' ? 'You have' : 'They have';
       const window = formatPeriod(Math.max(1, Math.round(refusal.windowMs / 1000)));
-      return `${who} made ${plural(refusal.limit, 'change')} within ${window}, which is as many as Flowbot allows one person. Try again in ${waitWords(refusal.retryAfterMs)}.`;
+      const allowed = `Flowbot allows one person ${plural(refusal.limit, 'change')} within ${window} (FLOW_RATE_LIMIT)`;
+      if (refusal.wanted > refusal.limit)
+        return `This counts as ${plural(refusal.wanted, 'change')} at once, and ${allowed}, so it can never go through as it is. Ask for less at a time (by pattern, a change counts one per 25 keys).`;
+      const who = person === 'you' ? 'You have' : 'They have';
+      return `${who} made ${plural(refusal.used, 'change')} within ${window}, and ${allowed}. Try again in ${waitWords(refusal.retryAfterMs)}.`;
     }
     case 'approval_needs_channel':
       return 'This change needs approval, which only works in a channel.';

@@ -24,14 +24,17 @@ export class SlackBulkReporter implements BulkReporter {
    */
   async summary(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined> {
     const message = bulkSummaryMessage(batch, this.naming);
-    if (batch.message || !batch.channelId) return this.draw(batch, batch.message, message);
+    if (batch.message || !batch.channelId) {
+      const drawn = await this.draw(batch, batch.message, message);
+      return 'error' in drawn ? undefined : drawn;
+    }
     const posted = await this.followUps.post(batch.channelId, batch.actorId, message, { updatable: true });
     return posted.kind === 'posted' && posted.via !== 'response_url'
       ? { channel: posted.channel, ts: posted.ts }
       : undefined;
   }
 
-  approvalCard(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined> {
+  approvalCard(batch: BulkBatch): Promise<{ channel: string; ts: string } | { error: string }> {
     return this.draw(batch, batch.approval?.message, bulkApprovalCard(batch, this.naming));
   }
 
@@ -39,13 +42,13 @@ export class SlackBulkReporter implements BulkReporter {
     batch: BulkBatch,
     at: { channel: string; ts: string } | undefined,
     message: SlackMessage,
-  ): Promise<{ channel: string; ts: string } | undefined> {
+  ): Promise<{ channel: string; ts: string } | { error: string }> {
     if (at) {
       await this.notifier.update(at.channel, at.ts, message);
       return at;
     }
-    if (!batch.channelId) return undefined;
+    if (!batch.channelId) return { error: 'channel_not_found' };
     const posted = await this.notifier.post(batch.channelId, message);
-    return posted.kind === 'posted' ? { channel: posted.channel, ts: posted.ts } : undefined;
+    return posted.kind === 'posted' ? { channel: posted.channel, ts: posted.ts } : { error: posted.error };
   }
 }

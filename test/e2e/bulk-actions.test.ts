@@ -343,7 +343,7 @@ describe('approval cards Slack does not take', () => {
       .toContain('resumed 2 of 4 keys');
     const final = allText(h.slack.getMessage(dm, ts));
     expect(final).toContain('*Refused:* 2');
-    expect(final).toContain('Slack did not take the approval card here');
+    expect(final).toContain('Slack did not take the approval card here (Flowbot is not in that channel');
     expect(final).not.toContain('Awaiting approval');
     // The card was tried once, in the channel, and refused.
     const cards = h.slack
@@ -357,6 +357,35 @@ describe('approval cards Slack does not take', () => {
     const late = await h.click({ actionId: 'flow_bulk_approve', value: id, userId: APPROVER });
     expect(allText(await h.waitForResponse(late.responseUrl))).toContain('nothing left to decide');
     expect(mutationsOf(h, vip)).toEqual([0, 0]);
+  });
+});
+
+describe('approval cards Slack does not take, for another reason', () => {
+  it('in an archived channel: the summary says the channel is archived, not to invite Flowbot', async () => {
+    const h = await start();
+    const where = 'CARCHIVED1';
+    h.slack.setChannel(where, { is_archived: true });
+    seed(h, 'orders-vip', 2);
+    const ack = await h.command('/flow', 'resume orders-vip-*', { channel: where });
+    const body = await h.waitForResponse(ack.responseUrl, (b) => !String(b.text ?? '').startsWith(':mag:'));
+    await h.click({
+      actionId: 'flow_bulk_confirm',
+      value: confirmButton(body)?.value ?? '',
+      isEphemeral: true,
+      channelId: where,
+    });
+    const summary = await h.slack.waitForCall(
+      'chat.postMessage',
+      (c) => c.params.channel !== where && SUMMARY.test(String(c.params.text ?? '')),
+    );
+    const dm = String(summary.params.channel);
+    const ts = String((summary.response as { ts?: string }).ts);
+    await expect
+      .poll(() => allText(h.slack.getMessage(dm, ts)), { timeout: 30_000, interval: 100 })
+      .toContain('*Refused:* 2');
+    const final = allText(h.slack.getMessage(dm, ts));
+    expect(final).toContain('Slack did not take the approval card here (the channel is archived)');
+    expect(final).not.toContain('invite');
   });
 });
 

@@ -297,6 +297,7 @@ const refusalArb: fc.Arbitrary<Refusal> = fc.oneof(
   }),
   fc.constant({ code: 'approval_needs_channel' as const }),
   fc.constant({ code: 'approval_unposted' as const }),
+  fc.record({ code: fc.constant('approval_unposted' as const), error: hostileText(300) }),
   fc.record({ code: fc.constant('approval_required' as const), rule: hostileText(5000) }),
   fc.record({ code: fc.constant('ramp_in_progress' as const), startedBy: userArb }),
   fc.record({ code: fc.constant('ramp_unplannable' as const), problem: planProblemArb }),

@@ -24,10 +24,10 @@ export interface BulkReporter {
   /** Posts the summary (no `message` yet) or redraws it in place. */
   summary(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined>;
   /**
-   * Posts the approval card of the batch's keys that need one (no card yet), or redraws it. Undefined: Slack
-   * did not take the card (the adapter has logged why).
+   * Posts the approval card of the batch's keys that need one (no card yet), or redraws it: where it is, or
+   * Slack's error code when Slack did not take a new card (the adapter has logged why).
    */
-  approvalCard(batch: BulkBatch): Promise<{ channel: string; ts: string } | undefined>;
+  approvalCard(batch: BulkBatch): Promise<{ channel: string; ts: string } | { error: string }>;
 }
 
 /** How fast a batch goes. */
@@ -500,13 +500,16 @@ export class BulkActions {
     batch = (await this.record(id, results)) ?? batch;
     if (batch.keys.some((key) => key.result.kind === 'pending')) return batch;
     if (batch.keys.some((key) => key.result.kind === 'awaiting_approval') && !batch.approval?.message) {
-      const posted = await this.parts.reporter.approvalCard(batch).catch(() => undefined);
-      batch = posted
-        ? ((await this.update(id, (current) => ({
-            ...current,
-            approval: { ...current.approval, message: posted },
-          }))) ?? batch)
-        : await this.dropApprovals(batch);
+      const posted = await this.parts.reporter
+        .approvalCard(batch)
+        .catch((): { error: string } => ({ error: 'unreachable' }));
+      batch =
+        'error' in posted
+          ? await this.dropApprovals(batch, posted.error)
+          : ((await this.update(id, (current) => ({
+              ...current,
+              approval: { ...current.approval, message: posted },
+            }))) ?? batch);
     }
     if (batch.finishedAt === undefined) {
       const at = this.parts.now();
@@ -585,14 +588,14 @@ export class BulkActions {
    * the keys end refused, as a single key's request does. A key someone decided meanwhile (from the Home tab)
    * keeps that decision.
    */
-  private async dropApprovals(batch: BulkBatch): Promise<BulkBatch> {
+  private async dropApprovals(batch: BulkBatch, error: string): Promise<BulkBatch> {
     const dropped = new Set<number>();
     for (const [index, key] of batch.keys.entries()) {
       if (key.result.kind !== 'awaiting_approval') continue;
       if (await this.parts.dropApproval(key.result.approvalId, batch.actorId)) dropped.add(index);
     }
     if (dropped.size === 0) return batch;
-    const refused: BulkKeyResult = { kind: 'refused', refusal: { code: 'approval_unposted' } };
+    const refused: BulkKeyResult = { kind: 'refused', refusal: { code: 'approval_unposted', error } };
     return (
       (await this.update(batch.id, (current) => ({
         ...current,

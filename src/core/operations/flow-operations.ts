@@ -67,7 +67,8 @@ export interface BulkLimits {
 
 const NO_BULK_REPORTER: BulkReporter = {
   summary: async () => undefined,
-  approvalCard: async () => undefined,
+  // Nobody draws cards: nobody could approve, as when Slack refuses one.
+  approvalCard: async () => ({ error: 'no_reporter' }),
 };
 
 /** A change shown to the person first (Confirm / Cancel), or why it can't even be asked for. */

@@ -30,7 +30,11 @@ export type Refusal =
    * A second person must approve, and Slack refused the approval card in the channel: nobody could approve it,
    * so the request was dropped.
    */
-  | { readonly code: 'approval_unposted' }
+  | {
+      readonly code: 'approval_unposted';
+      /** Slack's error code for the refused card (`not_in_channel`, `is_archived`…), when it said one. */
+      readonly error?: string;
+    }
   /**
    * Needs a second person's approval, which this request can't ask for: scheduled work (nobody is there to
    * ask) and ramp controls (use the command, which asks).

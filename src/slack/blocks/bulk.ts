@@ -18,6 +18,7 @@ import { code, escapeMrkdwn, formatCount, mention, plural, slackDate } from './m
 import { type KeyNaming, keyLabel } from './outcome.js';
 import { describeQStashError } from './qstash-error.js';
 import { describeRefusal } from './refusal.js';
+import { explainSlackError } from './slack-error.js';
 import type { SlackMessage } from './types.js';
 
 /** Keys listed by name in a preview or a summary section; the rest are counted. */
@@ -128,7 +129,7 @@ function shortRefusal(refusal: Refusal): string {
     case 'approval_needs_channel':
       return 'needs approval, which needs a channel';
     case 'approval_unposted':
-      return 'needs approval, but Slack did not take the approval card here (invite Flowbot to the channel)';
+      return `needs approval, but Slack did not take the approval card here (${escapeMrkdwn(explainSlackError(refusal.error ?? 'unknown'))})`;
     case 'ramp_in_progress':
       return 'a ramp is already running';
     case 'rate_limited':

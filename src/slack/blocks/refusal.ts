@@ -8,6 +8,7 @@ import type {
 import type { Refusal } from '../../core/operations/refusal.js';
 import { describeRampPlanProblem } from './input-problems.js';
 import { code, escapeMrkdwn, formatPeriod, mention, plural, truncate } from './mrkdwn.js';
+import { explainSlackError } from './slack-error.js';
 import type { SlackMessage } from './types.js';
 
 /**
@@ -107,7 +108,7 @@ export function describeRefusal(refusal: Refusal, asked: FlowAction, person: Per
     case 'approval_needs_channel':
       return 'This change needs approval, which only works in a channel.';
     case 'approval_unposted':
-      return 'It needs a second person’s approval, but Slack did not take the approval card in this channel, so nobody could approve it. Invite Flowbot to the channel (`/invite @Flowbot`) and ask again.';
+      return `It needs a second person’s approval, but Slack did not take the approval card in this channel (${escapeMrkdwn(explainSlackError(refusal.error ?? 'unknown'))}), so nobody could approve it.`;
     case 'approval_required':
       return person === 'you'
         ? `It needs a second person’s approval (${escapeMrkdwn(refusal.rule)}), which Flowbot can’t ask for from here. Ask with the command (\`/flow pause\`, \`/flow resume\`…), which posts an approval card.`

@@ -177,4 +177,19 @@ describe('alert intake within the bound on work in flight', () => {
     await untilMetric(h, 'flowbot_alert_intake_in_flight', (n) => n === 0);
     expect(posted(h, 'k-slow')).toEqual([]);
   });
+
+  it('a declared length over the limit is answered 413 before any of the body is sent, behind the front door too', {
+    timeout: 120_000,
+  }, async () => {
+    h = await startHarness({ env: { ALERTS_TOKEN: TOKEN, ALERTS_CHANNEL: ALERTS } });
+    const socket = connect(Number(new URL(h.url).port), '127.0.0.1');
+    const answer = new Promise<string>((resolve) => socket.once('data', (data) => resolve(String(data))));
+    socket.write(
+      `POST /alerts HTTP/1.1\r\nHost: flowbot\r\nAuthorization: Bearer ${TOKEN}\r\n` +
+        'Content-Type: application/json\r\nContent-Length: 2000000\r\n\r\n',
+    );
+    expect(await answer).toMatch(/^HTTP\/1\.1 413 /);
+    socket.destroy();
+    await untilMetric(h, 'flowbot_alert_intake_in_flight', (n) => n === 0);
+  });
 });

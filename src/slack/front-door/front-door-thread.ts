@@ -101,6 +101,9 @@ function passOn(routePort: number, req: IncomingMessage, res: ServerResponse): v
     if (!res.headersSent) sendJson(res, 503, { error: 'unavailable' });
     else res.destroy();
   });
+  // The headers go at once, not with the body's first bytes: the app can answer from them alone (a declared
+  // length over the route's limit, a missing token) before the sender sends any body.
+  upstream.flushHeaders();
   req.pipe(upstream);
 }
 

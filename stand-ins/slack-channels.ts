@@ -8,7 +8,14 @@
  * - a Slack Connect channel (`is_ext_shared`) follows the same rules: the bot must have been added to it.
  * Channels nobody configured: `C…` is a public channel and `G…` a private one, both with the bot in them; a `D…`
  * is somebody else's DM until `conversations.open` (or `setChannel` with `is_im`) makes it the bot's own.
+ * Something that isn't shaped like a Slack conversation ID (`C`/`G`/`D` + uppercase letters and digits, at most
+ * 20 characters: a `#name`, lowercase, spaces, an endless string) is `channel_not_found`, as on Slack, even when
+ * a test set it up.
  */
+
+/** Slack's conversation IDs: about 9–12 characters today, so 20 leaves room to grow. */
+// The lower bound is loose so short IDs in tests (`C1`) stay usable; the shape and the upper bound are Slack's.
+const SLACK_CONVERSATION_ID = /^[CGD][A-Z0-9]{1,19}$/;
 
 export interface ChannelInfo {
   id: string;
@@ -44,6 +51,7 @@ export class SlackChannels {
 
   /** The channel as conversations.info would show it, or undefined when the bot cannot see it at all. */
   info(id: string): ChannelInfo | undefined {
+    if (!SLACK_CONVERSATION_ID.test(id)) return undefined;
     const setup = this.setups.get(id);
     if (setup === undefined && !/^[CG]/.test(id)) return undefined;
     const isIm = setup?.is_im ?? id.startsWith('D');

@@ -91,7 +91,10 @@ export function alertRoutes(
             'Alertmanager left alerts out of a notification (max_alerts); they never reached Flowbot',
           );
         }
-        const results = settled.filter((result): result is DeskResult => result.kind !== 'queued');
+        // Each result with the signal it answers (same order), so every entry names its channel and key.
+        const results = settled.flatMap((result, index): Answered[] =>
+          result.kind === 'queued' ? [] : [{ signal: acted[index] as AlertSignal, result }],
+        );
         if (results.length < settled.length)
           return queuedAnswer(
             res,
@@ -171,17 +174,28 @@ function withinKeyLimit(
   return { acted, over };
 }
 
-/** A result as the sender reads it (the shape is public: senders read `ok`, `ts`, `ignored`…). */
-function resultBody(result: DeskResult) {
+/** One signal's result, with the signal it answers. */
+interface Answered {
+  readonly signal: AlertSignal;
+  readonly result: DeskResult;
+}
+
+/**
+ * A result as the sender reads it (the shape is public: senders read `ok`, `ts`, `ignored`…). Every entry names
+ * its `channel`, `key` and `environment`, failures too: a `not_in_channel` must say which channel needs
+ * Flowbot invited.
+ */
+function resultBody({ signal, result }: Answered) {
+  const where = { channel: signal.channel, key: signal.target.key, environment: signal.target.environment };
   switch (result.kind) {
     case 'delivered': {
       const { kind: _kind, ...delivered } = result;
-      return { ok: true, ...delivered };
+      return { ok: true, ...where, ...delivered };
     }
     case 'ignored':
-      return { ok: true, ignored: result.reason };
+      return { ok: true, ...where, ignored: result.reason };
     case 'failed':
-      return { error: result.error, message: result.explanation };
+      return { ok: false, ...where, error: result.error, message: result.explanation };
   }
 }
 
@@ -199,7 +213,7 @@ function listedSkipped(skipped: string[]): string[] {
  */
 function queuedAnswer(
   res: ServerResponse,
-  results: DeskResult[],
+  results: Answered[],
   queued: number,
   channels: string[],
   skipped: string[],
@@ -218,36 +232,53 @@ function queuedAnswer(
   });
 }
 
+/**
+ * The answer once every signal has its result. Only refusals for good reach here (alerts Slack could not take
+ * for now stay queued, 202). 422 when Slack refused every one of them: nothing reached Slack, and Alertmanager
+ * does not send a 4xx again (it retries 5xx only), which is right since sending again would be refused again.
+ * When some were delivered it is 200 with `failed` counting the others and each failed result naming its
+ * channel: the notification did reach Slack, and a 422 would read as "nothing happened".
+ */
 function answer(
   res: ServerResponse,
-  results: DeskResult[],
+  results: Answered[],
   skipped: string[],
   truncated: number | undefined,
   logger: Logger,
 ): void {
   const failures = results.filter(
-    (result): result is Extract<DeskResult, { kind: 'failed' }> => result.kind === 'failed',
+    (entry): entry is Answered & { result: Extract<DeskResult, { kind: 'failed' }> } =>
+      entry.result.kind === 'failed',
   );
-  for (const failure of failures)
-    logger.warn({ error: failure.error }, `alert not delivered to Slack: ${failure.explanation}`);
+  for (const { signal, result } of failures)
+    logger.warn(
+      { error: result.error, channel: signal.channel, key: signal.target.key },
+      `alert not delivered to Slack: ${result.explanation}`,
+    );
   // `truncatedAlerts` keeps Alertmanager's meaning: alerts it left out, which Flowbot never saw.
   const counts = { skippedAlerts: skipped.length, ...(truncated ? { truncatedAlerts: truncated } : {}) };
   const listed = listedSkipped(skipped);
-  const body = resultBody;
-  // Only refusals for good reach here: alerts Slack could not take for now stay queued (202).
-  if (failures.length > 0) {
+  if (failures.length > 0 && failures.length === results.length) {
     const first = failures[0];
     sendJson(res, 422, {
-      error: first?.error,
-      message: first?.explanation,
-      results: results.map(body),
+      error: first?.result.error,
+      message: first?.result.explanation,
+      channel: first?.signal.channel,
+      results: results.map(resultBody),
+      skipped: listed,
+      ...counts,
+    });
+  } else if (failures.length > 0) {
+    sendJson(res, 200, {
+      failed: failures.length,
+      results: results.map(resultBody),
       skipped: listed,
       ...counts,
     });
   } else if (results.length === 1 && skipped.length === 0 && !truncated) {
-    sendJson(res, 200, body(results[0] as DeskResult));
+    sendJson(res, 200, resultBody(results[0] as Answered));
   } else {
-    sendJson(res, 200, { results: results.map(body), skipped: listed, ...counts });
+    sendJson(res, 200, { results: results.map(resultBody), skipped: listed, ...counts });
   }
 }
 

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { WebClient } from '@slack/web-api';
 import type { Config } from '../config/config.js';
+import { isChannelId } from '../core/channel-id.js';
 import { parseKeyRef } from '../core/keys.js';
 import { QStashEnvironments } from '../core/qstash/environments.js';
 import type { FlowKeyState } from '../core/qstash/types.js';
@@ -38,7 +39,7 @@ export async function postAlert(argv: readonly string[], config: Config): Promis
   } catch (error) {
     return { kind: 'failed', problem: `${(error as Error).message}\n\n${POST_ALERT_USAGE}` };
   }
-  if (!values.channel || !/^[CGD][A-Z0-9]{2,}$/.test(values.channel)) {
+  if (!values.channel || !isChannelId(values.channel)) {
     return { kind: 'failed', problem: `--channel must be a Slack channel ID (C…).\n\n${POST_ALERT_USAGE}` };
   }
   if (!values.key) return { kind: 'failed', problem: `--key is required.\n\n${POST_ALERT_USAGE}` };

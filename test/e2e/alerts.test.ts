@@ -191,6 +191,8 @@ describe('POST /alerts', () => {
     expect(result.body).toMatchObject({
       error: 'not_in_channel',
       message: expect.stringContaining('/invite @Flowbot'),
+      channel: ALERTS,
+      results: [{ ok: false, channel: ALERTS, key: 'orders-eu', error: 'not_in_channel' }],
     });
     expect(h.logs.text).toContain('not_in_channel');
     // Still alive and well.
@@ -357,6 +359,87 @@ describe('alert senders choose where and how much', () => {
       expect.stringMatching(/^B: channel: CSECRET01 .*ALERTS_ALLOWED_CHANNELS/),
     ]);
     expect(h.slack.messages('CSECRET01')).toHaveLength(0);
+  });
+
+  it('Alertmanager: unusable slack_channel labels are skipped quoting the label, every result names its channel and key, and a partly delivered notification is 200', async () => {
+    const h = await harness();
+    h.qstash.setKey({ flowControlKey: 'emails', isPaused: true });
+    h.slack.setChannel('CTEAMORD01');
+    h.slack.setChannel('CNOTMEMBER', { is_member: false });
+    const long = `C${'A'.repeat(5000)}`;
+    const channels = [
+      'CTEAMORD01',
+      'CNOTMEMBER',
+      '#general',
+      'cteamord01',
+      'C<!here>',
+      ' CTEAMORD01',
+      'D0DIRECT1',
+      long,
+    ];
+    const group = await post(
+      h,
+      '/alerts/alertmanager',
+      alertmanager([
+        ...channels.map((channel, index) => ({
+          status: 'firing' as const,
+          labels: { alertname: `A${index}`, flow_control_key: 'emails', slack_channel: channel },
+        })),
+        { status: 'firing', labels: { alertname: 'Default', flow_control_key: 'emails' } },
+      ]),
+    );
+    expect(group.status).toBe(200);
+    expect(group.body.failed).toBe(1);
+    expect(group.body.results).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ ok: true, channel: 'CTEAMORD01', key: 'emails', environment: 'default' }),
+        expect.objectContaining({ ok: true, channel: ALERTS, key: 'emails' }),
+        expect.objectContaining({ ok: false, channel: 'CNOTMEMBER', key: 'emails', error: 'not_in_channel' }),
+      ]),
+    );
+    expect(group.body.results).toHaveLength(3);
+    expect(group.body.skipped).toEqual([
+      'A2: slack_channel "#general" is not a channel ID (C…)',
+      'A3: slack_channel "cteamord01" is not a channel ID (C…)',
+      'A4: slack_channel "C<!here>" is not a channel ID (C…)',
+      'A5: slack_channel " CTEAMORD01" is not a channel ID (C…)',
+      expect.stringMatching(/^A6: channel: D0DIRECT1 is a direct message/),
+      `A7: slack_channel "${long.slice(0, 40)}…" is not a channel ID: 5001 characters, Slack's are at most 20`,
+    ]);
+    expect(JSON.stringify(group.body)).not.toContain('A'.repeat(100));
+    expect(JSON.stringify(group.body)).not.toContain('no ALERTS_CHANNEL default');
+    // Nothing reached a channel the labels did not name, and only the two usable ones got messages.
+    const posted = h.slack.callsTo('chat.postMessage').map((call) => call.params.channel);
+    expect(new Set(posted)).toEqual(new Set(['CTEAMORD01', 'CNOTMEMBER', ALERTS]));
+    expect(h.slack.messages('CTEAMORD01')).toHaveLength(1);
+
+    // Nothing delivered: 422, naming the channel.
+    const none = await post(
+      h,
+      '/alerts/alertmanager',
+      alertmanager([
+        {
+          status: 'firing',
+          labels: { alertname: 'N', flow_control_key: 'emails', slack_channel: 'CNOTMEMBER' },
+        },
+      ]),
+    );
+    expect(none.status).toBe(422);
+    expect(none.body).toMatchObject({
+      error: 'not_in_channel',
+      channel: 'CNOTMEMBER',
+      results: [{ ok: false, channel: 'CNOTMEMBER', key: 'emails', error: 'not_in_channel' }],
+    });
+  });
+
+  it('POST /alerts refuses a channel that is not an ID with 400, quoting it short', async () => {
+    const h = await harness();
+    for (const channel of ['#general', 'cteamord01', 'C<!here>', ' CALERTS01', `C${'A'.repeat(5000)}`]) {
+      const refused = await post(h, '/alerts', { key: 'orders-eu', channel });
+      expect(refused.status, channel.slice(0, 20)).toBe(400);
+      expect(refused.body.error).toMatch(/^channel: ".{1,41}" is not a channel ID/);
+    }
+    expect(h.slack.callsTo('chat.postMessage')).toHaveLength(0);
   });
 
   it('refuses direct messages (D…) by default', async () => {

@@ -302,7 +302,7 @@ describe('policy file problems at startup', () => {
 
 describe('an empty policy file', () => {
   it('stops startup, naming the file and what it should hold', async () => {
-    for (const text of ['', '# the rules\n']) {
+    for (const text of ['', '# the rules\n', 'version: 1\n']) {
       const path = join(mkdtempSync(join(tmpdir(), 'flowbot-policy-')), 'empty.yml');
       writeFileSync(path, text);
       const started = startHarness({ env: { FLOW_POLICY_FILE: path } });

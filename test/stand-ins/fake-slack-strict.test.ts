@@ -252,6 +252,21 @@ describe('fake Slack: channels where the bot cannot post', () => {
     expect((await api(slack, 'chat.postMessage', { channel: 'GOURS', text: 'x' })).body.ok).toBe(true);
   });
 
+  it('refuses what is not shaped like a Slack conversation ID with channel_not_found, even when set up', async () => {
+    const slack = await fake();
+    const tooLong = `C${'A'.repeat(5000)}`;
+    slack.setChannel(tooLong);
+    for (const channel of ['cteamord01', ' CTEAMORD01', 'C<!here>', tooLong, `C${'A'.repeat(20)}`]) {
+      expect((await api(slack, 'chat.postMessage', { channel, text: 'x' })).body.error, channel).toBe(
+        'channel_not_found',
+      );
+      expect((await api(slack, 'conversations.info', { channel })).body.error).toBe('channel_not_found');
+    }
+    expect((await api(slack, 'chat.postMessage', { channel: `C${'A'.repeat(19)}`, text: 'x' })).body.ok).toBe(
+      true,
+    );
+  });
+
   it('refuses public and Slack Connect channels the bot is not in with not_in_channel, archived ones with is_archived', async () => {
     const slack = await fake();
     slack.setChannel('CPUBLIC', { is_member: false });

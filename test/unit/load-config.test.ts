@@ -613,6 +613,24 @@ describe('loadConfig: where alert senders may post, and how long incidents live'
     );
   });
 
+  it('takes channel IDs in settings only as long as Slack’s can be (20 characters)', () => {
+    const long = `C${'A'.repeat(5000)}`;
+    const ok = `C${'A'.repeat(19)}`;
+    expect(configOf({ ...http, ALERTS_CHANNEL: ok }).alerts.defaultChannel).toBe(ok);
+    expect(problemsOf({ ...http, ALERTS_CHANNEL: `${ok}A` })[0]).toMatch(
+      /^ALERTS_CHANNEL is invalid: .*at most 20/,
+    );
+    expect(problemsOf({ ...http, ALERTS_CHANNEL: long })[0]).toMatch(/^ALERTS_CHANNEL is invalid/);
+    expect(problemsOf({ ...http, FLOW_WATCH_KEYS: 'orders-*', FLOW_WATCH_CHANNEL: long })[0]).toMatch(
+      /^FLOW_WATCH_CHANNEL is invalid/,
+    );
+    expect(problemsOf({ ...http, ALERTS_ALLOWED_CHANNELS: `C0AAA,${long}` })[0]).toMatch(
+      /^ALERTS_ALLOWED_CHANNELS is invalid/,
+    );
+    for (const problem of problemsOf({ ...http, ALERTS_CHANNEL: long }))
+      expect(problem).not.toContain('AAAAAAAA');
+  });
+
   it('bounds keys per request and incident lifetimes, with clear problems', () => {
     const alerts = configOf(http).alerts;
     expect(alerts).toMatchObject({

@@ -7,6 +7,7 @@ import { DirectoryUnavailable, type GroupDirectory } from '../../src/core/access
 import {
   EMPTY_POLICY,
   loadPolicyFile,
+  NO_RULES,
   type PolicyLoad,
   parsePolicy,
 } from '../../src/core/policy/load-policy.js';
@@ -22,8 +23,24 @@ describe('a policy file that holds nothing', () => {
     ['comments only', '# policy for Flowbot\n# TODO\n'],
     ['a bare document marker', '---\n# nothing\n'],
     ['YAML null', '~\n'],
+    ['only the version', 'version: 1\n'],
+    ['only the version, commented', '# Flowbot policy\nversion: 1\n# rules: to come\n'],
   ])('%s is refused: an empty mount must not pass unnoticed', (_, text) => {
     expect(parsePolicy(text)).toEqual({ kind: 'invalid', problems: [EMPTY_POLICY] });
+  });
+
+  it('other sections without `rules:` are refused the same way, after any problem of their own', () => {
+    const approvals = 'approvals:\n  - actions: [pause]\n';
+    expect(parsePolicy(approvals)).toEqual({ kind: 'invalid', problems: [NO_RULES] });
+    expect(parsePolicy('version: 1\nbulk: { maxKeys: 10 }\n')).toEqual({
+      kind: 'invalid',
+      problems: [NO_RULES],
+    });
+    expect(parsePolicy('version: 1\nrule: []\n')).toEqual({
+      kind: 'invalid',
+      problems: ['policy: unknown field rule'],
+    });
+    expect(NO_RULES).toContain('write "rules: []"');
   });
 
   it('`rules: []` written out is valid: an admin may grant nothing beyond FLOW_ALLOWED_USERS', () => {
@@ -95,6 +112,11 @@ describe('parsePolicy: bad files', () => {
       'channel as a bare name',
       rule('channels', '[incidents]'),
       'rules[0] (“x”).channels[0]: must be a Slack channel ID (C…), not a name',
+    ],
+    [
+      'channel longer than Slack’s IDs',
+      rule('channels', `[C${'A'.repeat(5000)}]`),
+      'rules[0] (“x”).channels[0]: is longer than a Slack channel ID (at most 20 characters)',
     ],
     [
       'key with a space',
@@ -284,8 +306,8 @@ describe('parsePolicy: aliases', () => {
 
 describe('parsePolicy: good files', () => {
   it.each([
-    // An empty or comments-only file is refused (see "a policy file that holds nothing").
-    ['only the version', 'version: 1\n'],
+    // An empty, comments-only or version-only file is refused (see "a policy file that holds nothing").
+    ['explicitly empty', 'version: 1\nrules: []\n'],
     ['empty lists', 'rules: []\napprovals: []\n'],
   ])('an %s file is valid and grants nothing', async (_, text) => {
     const result = parsePolicy(text);

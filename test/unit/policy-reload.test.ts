@@ -94,7 +94,7 @@ describe('PolicyAccess', () => {
   });
 
   it('an empty file (an empty mount, a truncated write) stops startup, naming the file', () => {
-    for (const text of ['', '\n\n', '# rules go here\n# (none yet)\n', '---\n', '~\n']) {
+    for (const text of ['', '\n\n', '# rules go here\n# (none yet)\n', '---\n', '~\n', 'version: 1\n']) {
       writeFileSync(file, text);
       expect(PolicyAccess.create({ allowlist: ['U0ALICE'], file }, directory)).toEqual({
         kind: 'invalid',
@@ -108,6 +108,9 @@ describe('PolicyAccess', () => {
     writeFileSync(file, POLICY_V1);
     const access = created(PolicyAccess.create({ allowlist: [], file }, directory));
     writeFileSync(file, '');
+    expect(access.reload()).toEqual({ kind: 'invalid', problems: [`${file}: ${EMPTY_POLICY}`] });
+    expect(await allowed(access, ask('U0ALICE', 'pause'))).toBe(true);
+    writeFileSync(file, 'version: 1\n');
     expect(access.reload()).toEqual({ kind: 'invalid', problems: [`${file}: ${EMPTY_POLICY}`] });
     expect(await allowed(access, ask('U0ALICE', 'pause'))).toBe(true);
     writeFileSync(file, '# nobody but FLOW_ALLOWED_USERS\nrules: []\n');

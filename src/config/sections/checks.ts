@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { CHANNEL_ID_PATTERN, MAX_CHANNEL_ID_LENGTH } from '../../core/channel-id.js';
 
 /** An http(s) URL without credentials (a token in a URL would end up in logs). */
 export const httpUrl = z.string().refine((value) => {
@@ -12,9 +13,9 @@ export const httpUrl = z.string().refine((value) => {
   }
 }, 'must be an http(s) URL without credentials');
 
-export const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/);
+export const channelId = z.string().regex(CHANNEL_ID_PATTERN);
 
-export const CHANNEL_ID = 'a Slack channel ID (C…), not a name';
+export const CHANNEL_ID = `a Slack channel ID (C…, at most ${MAX_CHANNEL_ID_LENGTH} characters), not a name`;
 
 /**
  * A whole number written in decimal digits, from `min` to `max`: what every numeric setting takes. Stricter

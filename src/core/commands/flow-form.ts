@@ -1,3 +1,4 @@
+import { isChannelId } from '../channel-id.js';
 import { parseDurationSeconds } from '../durations.js';
 import type { KeyRef } from '../keys.js';
 import {
@@ -64,7 +65,6 @@ export type FlowFormParse =
   | { readonly kind: 'invalid'; readonly problems: FormProblems };
 
 export const MAX_FORM_REASON_LENGTH = 500;
-const CHANNEL_ID = /^[CGD][A-Z0-9]{2,40}$/;
 
 /**
  * Reads the Flow control form the way `/flow` reads its words, with the same limits and parsers, so both
@@ -77,7 +77,7 @@ export function parseFlowForm(values: FormValues): FlowFormParse {
   const action = isFormAction(values.action) ? values.action : undefined;
   if (!action) problems.action = { code: 'no_action' };
   const channelId = values.channel;
-  if (channelId === undefined || !CHANNEL_ID.test(channelId)) problems.channel = { code: 'no_channel' };
+  if (channelId === undefined || !isChannelId(channelId)) problems.channel = { code: 'no_channel' };
 
   let build: ((target: KeyRef) => Exclude<FlowCommand, { kind: 'help' }>) | undefined;
   switch (action) {

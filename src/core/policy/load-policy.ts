@@ -21,13 +21,21 @@ export function loadPolicyFile(path: string): PolicyLoad {
   return parsePolicy(text);
 }
 
-/** The problem with a policy file that holds no YAML at all (nothing, blank lines, comments). */
+/**
+ * The problem with a policy file that holds no YAML at all (nothing, blank lines, comments) or nothing but
+ * `version:`.
+ */
 export const EMPTY_POLICY =
   'holds nothing: expected "rules:" with the rules (write "rules: []" to grant nothing beyond FLOW_ALLOWED_USERS)';
 
+/** The problem with a policy file that has other sections (`approvals:`, `bulk:`) but no `rules:`. */
+export const NO_RULES =
+  'has no "rules:": expected "rules:" with the rules (write "rules: []" to grant nothing beyond FLOW_ALLOWED_USERS)';
+
 /**
  * Parses a policy file's text: YAML, then the schema. Never throws; problems point at the rule and field
- * (`rules[2] (“on-call”).subjects[0]: …`), or are EMPTY_POLICY when the text holds no YAML document.
+ * (`rules[2] (“on-call”).subjects[0]: …`), or are EMPTY_POLICY when the text holds no YAML document or only
+ * `version:`, NO_RULES when it has other sections but no `rules:`.
  */
 export function parsePolicy(text: string): PolicyLoad {
   if (text.length > 1_000_000) return { kind: 'invalid', problems: ['the policy file is larger than 1 MB'] };
@@ -48,6 +56,16 @@ export function parsePolicy(text: string): PolicyLoad {
   // An empty file (blank, comments, a bare `---` or `~`) is far more often an empty mount or a truncated write
   // than an admin granting nothing on purpose, which is said with `rules: []`.
   if (raw === null || raw === undefined) return { kind: 'invalid', problems: [EMPTY_POLICY] };
+  // The same goes for a file without `rules:` (a template cut short after `version: 1`, say): granting nothing
+  // through the policy must be written out.
+  if (typeof raw === 'object' && !Array.isArray(raw) && !Object.hasOwn(raw, 'rules')) {
+    const others = Object.keys(raw).filter((name) => name !== 'version');
+    const parsed = policySchema.safeParse(raw, { reportInput: true });
+    // Other problems (an unknown field, a bad approval) are said first: they are what the admin must fix.
+    if (!parsed.success)
+      return { kind: 'invalid', problems: parsed.error.issues.map((issue) => describeIssue(issue, raw)) };
+    return { kind: 'invalid', problems: [others.length === 0 ? EMPTY_POLICY : NO_RULES] };
+  }
   const parsed = policySchema.safeParse(raw, { reportInput: true });
   if (!parsed.success)
     return { kind: 'invalid', problems: parsed.error.issues.map((issue) => describeIssue(issue, raw)) };

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { isGroupId, isUserId } from '../access/subjects.js';
 import { FLOW_ACTIONS } from '../access/types.js';
+import { isChannelId, MAX_CHANNEL_ID_LENGTH } from '../channel-id.js';
 import { parseDurationSeconds } from '../durations.js';
 import { checkPattern } from '../glob.js';
 import { patternProblemText } from '../pattern-problem-text.js';
@@ -20,7 +21,16 @@ const pattern = z.string().superRefine((value, context) => {
     context.addIssue({ code: 'custom', message: patternProblemText(check.problem) });
 });
 
-const channel = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…), not a name');
+const channel = z.string().superRefine((value, context) => {
+  if (isChannelId(value)) return;
+  const tooLong = value.length > MAX_CHANNEL_ID_LENGTH && /^[CGD][A-Z0-9]+$/.test(value);
+  context.addIssue({
+    code: 'custom',
+    message: tooLong
+      ? `is longer than a Slack channel ID (at most ${MAX_CHANNEL_ID_LENGTH} characters)`
+      : 'must be a Slack channel ID (C…), not a name',
+  });
+});
 
 const team = z
   .string()

@@ -1,12 +1,12 @@
 import { z } from 'zod';
 import type { AlertSignal, Severity } from '../../core/alerts/alert-signal.js';
+import { channelIdProblem } from '../../core/channel-id.js';
 import { type KeyRef, parseKeyRef } from '../../core/keys.js';
 import { describeKeyProblemPlain } from '../blocks/input-problems.js';
 
 export const MAX_ALERT_BODY_BYTES = 64 * 1024;
 export const MAX_ALERTMANAGER_BODY_BYTES = 1024 * 1024;
 
-const channelId = z.string().regex(/^[CGD][A-Z0-9]{2,}$/, 'must be a Slack channel ID (C…)');
 const httpUrl = z
   .string()
   .max(2000)
@@ -24,7 +24,8 @@ const alertBody = z
   .object({
     key: z.string().min(1, 'is required').max(1000),
     environment: z.string().max(64).optional(),
-    channel: channelId.optional(),
+    // Checked after the shape, so the answer can quote the value (see channelIdProblem).
+    channel: z.string().optional(),
     status: z.enum(['firing', 'resolved']).default('firing'),
     title: z.string().max(500).optional(),
     text: z.string().max(5000).optional(),
@@ -82,6 +83,8 @@ export function parseAlertBody(body: unknown, environments: Environments, rules:
   const input = parsed.data;
   const target = resolveTarget(input.key, input.environment, environments);
   if (typeof target === 'string') return { kind: 'invalid', problem: target, status: 400 };
+  const problem = input.channel === undefined ? undefined : channelIdProblem('channel:', input.channel);
+  if (problem) return { kind: 'invalid', problem, status: 400 };
   const channel = input.channel ?? rules.defaultChannel;
   if (!channel)
     return {
@@ -155,8 +158,8 @@ interface KeyedAlert {
  * `POST /alerts/alertmanager`: Prometheus Alertmanager's webhook payload (version 4) as it is sent. One
  * notification groups many alerts, firing and resolved mixed: they are combined per key and channel (one
  * signal each), and a key's incident in a channel is open while any of its alerts there fires (its message
- * lists them). Alerts without a usable key label, channel
- * or shape are skipped and listed, never a reason to refuse the others. `truncated` is Alertmanager's own
+ * lists them). Alerts without a usable key label, channel (a `slack_channel` label that isn't a channel ID is
+ * skipped, never sent to the default channel) or shape are skipped and listed, never a reason to refuse the others. `truncated` is Alertmanager's own
  * `truncatedAlerts`: alerts of the group it did not send.
  */
 export function parseAlertmanagerBody(
@@ -194,9 +197,17 @@ export function parseAlertmanagerBody(
       skipped.push(`${name}: ${target}`);
       return;
     }
-    const channel = label(alert.labels, labels.channel) ?? rules.defaultChannel;
-    if (!channel || !channelId.safeParse(channel).success) {
-      skipped.push(`${name}: no usable ${labels.channel} label and no ALERTS_CHANNEL default`);
+    // A label naming a channel that can't be one is skipped, not sent to the default channel: the sender
+    // asked for a specific channel, and the alert reaching another one would look handled when it isn't.
+    const named = label(alert.labels, labels.channel);
+    const problem = named === undefined ? undefined : channelIdProblem(labels.channel, named);
+    if (problem) {
+      skipped.push(`${name}: ${problem}`);
+      return;
+    }
+    const channel = named ?? rules.defaultChannel;
+    if (!channel) {
+      skipped.push(`${name}: no ${labels.channel} label and no ALERTS_CHANNEL default`);
       return;
     }
     const refusal = channelRefusal(channel, rules);

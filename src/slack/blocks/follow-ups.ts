@@ -1,10 +1,11 @@
+import { isChannelId } from '../../core/channel-id.js';
 import { noteMessage } from './confirmation.js';
 import { fitted } from './fit.js';
 import type { SlackMessage } from './types.js';
 
 /** A channel ID as a link Slack draws; anything else (it came from a stored record) as plain words. */
 function channelLink(channel: string): string {
-  return /^[CG][A-Z0-9]{2,30}$/.test(channel) ? `<#${channel}>` : 'the channel';
+  return isChannelId(channel) && !channel.startsWith('D') ? `<#${channel}>` : 'the channel';
 }
 
 /** Above a follow-up that came by DM: where it should have gone, and why it came here. */

@@ -1,4 +1,5 @@
 import type { InputBlock, KnownBlock, ModalView, PlainTextOption } from '@slack/types';
+import { isChannelId } from '../../core/channel-id.js';
 import {
   FORM_ACTIONS,
   type FormAction,
@@ -333,7 +334,7 @@ export function readModalMetadata(raw: unknown): ModalMetadata {
           typeof origin === 'string' && origins.includes(origin)
             ? (origin as ModalMetadata['origin'])
             : 'shortcut',
-        ...(typeof channelId === 'string' && /^[CGD][A-Z0-9]{2,40}$/.test(channelId) ? { channelId } : {}),
+        ...(typeof channelId === 'string' && isChannelId(channelId) ? { channelId } : {}),
       };
     }
   } catch {

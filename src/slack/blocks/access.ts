@@ -4,7 +4,7 @@ import type { KeyRef } from '../../core/keys.js';
 import type { Authorization } from '../../core/operations/authorize.js';
 import type { PolicyWarning } from '../../core/policy/policy-warnings.js';
 import { fitted } from './fit.js';
-import { code, escapeMrkdwn, truncate } from './mrkdwn.js';
+import { code, escapeMrkdwn, rateLimitWords, truncate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import { missingGroupText, patternWarningText } from './pattern-warnings.js';
 import { describeRefusal } from './refusal.js';
@@ -82,7 +82,7 @@ export function whoamiMessage(
     );
     if (bulk && mayBulk)
       lines.push(
-        `*Patterns* (\`*\`, \`?\`): one bulk request may change at most ${bulk.maxKeys} keys (each key still needs its own action granted), and counts as one change per ${bulk.keysPerRateUnit} keys against your rate limit${bulk.rateLimit ? ` (${bulk.rateLimit.limit} changes per ${Math.round(bulk.rateLimit.windowMs / 1000)}s)` : ''}.`,
+        `*Patterns* (\`*\`, \`?\`): one bulk request may change at most ${bulk.maxKeys} keys (each key still needs its own action granted), and counts as one change per ${bulk.keysPerRateUnit} keys against your rate limit${bulk.rateLimit ? ` (at most ${rateLimitWords(bulk.rateLimit.limit, bulk.rateLimit.windowMs)})` : ''}.`,
       );
     else if (bulk)
       lines.push(

@@ -9,7 +9,7 @@ import { summarizeState } from './key-state.js';
 import { escapeMrkdwn, mention, slackDate } from './mrkdwn.js';
 import { actionVerb, type KeyNaming, keyLabel } from './outcome.js';
 import { describeQStashError } from './qstash-error.js';
-import { describeRefusal } from './refusal.js';
+import { describeRefusal, waitWords } from './refusal.js';
 import { explainSlackError } from './slack-error.js';
 import type { SlackMessage } from './types.js';
 
@@ -123,8 +123,7 @@ export function approvalUnpostedNote(error: string): SlackMessage {
 
 /** Told to an approver whose approval could not run yet: the requester is over the rate limit. */
 export function approvalPostponedNote(request: ApprovalRequest, retryAfterMs: number): SlackMessage {
-  const seconds = Math.max(1, Math.ceil(retryAfterMs / 1000));
   return noteMessage(
-    `:hourglass_flowing_sand: Not carried out yet: ${mention(request.requesterId)} has made as many changes as Flowbot allows one person in a short time. The request stays open; approve it again in ${seconds} seconds.`,
+    `:hourglass_flowing_sand: Not carried out yet: ${mention(request.requesterId)} has made as many changes as Flowbot allows one person in a short time. The request stays open; approve it again in ${waitWords(retryAfterMs)}.`,
   );
 }

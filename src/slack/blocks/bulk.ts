@@ -14,7 +14,7 @@ import type { Refusal } from '../../core/operations/refusal.js';
 import { ACTION_IDS } from './action-ids.js';
 import { fitted } from './fit.js';
 import { summarizeState } from './key-state.js';
-import { code, escapeMrkdwn, formatCount, mention, plural, slackDate } from './mrkdwn.js';
+import { code, escapeMrkdwn, formatCount, formatPeriod, mention, plural, slackDate } from './mrkdwn.js';
 import { type KeyNaming, keyLabel } from './outcome.js';
 import { describeQStashError } from './qstash-error.js';
 import { describeRefusal } from './refusal.js';
@@ -98,7 +98,7 @@ function changeDetail(change: Change): string {
       const parts = [
         parallelism !== undefined ? `parallelism=${parallelism}` : '',
         rate !== undefined ? `rate=${rate}` : '',
-        period !== undefined ? `period=${period}s` : '',
+        period !== undefined ? `period=${formatPeriod(period)}` : '',
       ].filter(Boolean);
       return ` (${parts.join(' ')})`;
     }

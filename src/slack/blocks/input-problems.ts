@@ -3,7 +3,7 @@ import { formatDuration } from '../../core/durations.js';
 import type { PatternProblem } from '../../core/glob.js';
 import type { KeyProblem } from '../../core/keys.js';
 import type { RampPlanProblem } from '../../core/ramp/ramp-plan.js';
-import { code, formatCount } from './mrkdwn.js';
+import { code, formatCount, formatPeriod } from './mrkdwn.js';
 
 /**
  * Input Flowbot could not use, in words. Every function here returns mrkdwn: whatever the person typed is
@@ -128,9 +128,7 @@ export function describeLimit(
 ): string {
   if (mode === 'parallelism') return `${formatCount(value)} in parallel`;
   if (period === undefined || period === 1) return `${formatCount(value)}/s`;
-  const unit =
-    period % 3600 === 0 ? `${period / 3600}h` : period % 60 === 0 ? `${period / 60}m` : `${period}s`;
-  return `${formatCount(value)} per ${unit}`;
+  return `${formatCount(value)} per ${formatPeriod(period)}`;
 }
 
 /** Why no ramp can be planned for the key as it is. */

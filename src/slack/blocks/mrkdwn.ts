@@ -65,9 +65,18 @@ export function plural(count: number, one: string, many = `${one}s`): string {
   return `${formatCount(count)} ${count === 1 ? one : many}`;
 }
 
+/**
+ * A period or window in seconds as people write it and as Flowbot reads it back (`30s`, `1m`, `2h`, `1d`): the
+ * one wording for every period a person sees (a key's rate period, the rate limit's window, a pinned period).
+ */
 export function formatPeriod(seconds: number): string {
   if (seconds % 86_400 === 0) return `${seconds / 86_400}d`;
   if (seconds % 3600 === 0) return `${seconds / 3600}h`;
   if (seconds % 60 === 0) return `${seconds / 60}m`;
   return `${seconds}s`;
+}
+
+/** The rate limit as a person reads it, "30 changes within 1m" (the window in ms, shown to the second). */
+export function rateLimitWords(limit: number, windowMs: number): string {
+  return `${plural(limit, 'change')} within ${formatPeriod(Math.max(1, Math.round(windowMs / 1000)))}`;
 }

@@ -7,7 +7,7 @@ import type {
 } from '../../core/access/types.js';
 import type { Refusal } from '../../core/operations/refusal.js';
 import { describeRampPlanProblem } from './input-problems.js';
-import { code, escapeMrkdwn, formatPeriod, mention, plural, truncate } from './mrkdwn.js';
+import { code, escapeMrkdwn, mention, plural, rateLimitWords, truncate } from './mrkdwn.js';
 import { explainSlackError } from './slack-error.js';
 import type { SlackMessage } from './types.js';
 
@@ -98,12 +98,11 @@ export function describeRefusal(refusal: Refusal, asked: FlowAction, person: Per
     case 'other_team':
       return accessWords(refusal, asked, person);
     case 'rate_limited': {
-      const window = formatPeriod(Math.max(1, Math.round(refusal.windowMs / 1000)));
-      const allowed = `Flowbot allows one person ${plural(refusal.limit, 'change')} within ${window} (FLOW_RATE_LIMIT)`;
+      const allowed = `Flowbot allows one person ${rateLimitWords(refusal.limit, refusal.windowMs)} (FLOW_RATE_LIMIT)`;
       if (refusal.wanted > refusal.limit)
         return `This counts as ${plural(refusal.wanted, 'change')} at once, and ${allowed}, so it can never go through as it is. Ask for less at a time (by pattern, a change counts one per 25 keys).`;
       const who = person === 'you' ? 'You have' : 'They have';
-      return `${who} made ${plural(refusal.used, 'change')} within ${window}, and ${allowed}. Try again in ${waitWords(refusal.retryAfterMs)}.`;
+      return `${who} made ${rateLimitWords(refusal.used, refusal.windowMs)}, and ${allowed}. Try again in ${waitWords(refusal.retryAfterMs)}.`;
     }
     case 'approval_needs_channel':
       return 'This change needs approval, which only works in a channel.';

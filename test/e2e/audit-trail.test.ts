@@ -51,7 +51,7 @@ describe('the audit trail', () => {
 
   it('every QStash change leaves exactly one audit event naming it, on every path', async () => {
     const policy = join(mkdtempSync(join(tmpdir(), 'flowbot-policy-')), 'policy.yml');
-    writeFileSync(policy, 'approvals:\n  - actions: [pause]\n    keys: ["appr-*"]\n');
+    writeFileSync(policy, 'rules: []\napprovals:\n  - actions: [pause]\n    keys: ["appr-*"]\n');
     const h = await harness({ env: { FLOW_POLICY_FILE: policy } });
     const ramped = { isPaused: true, waitListSize: 1000, rateMax: 50, ratePeriod: 1 };
     for (const key of ['cmd', 'btn']) h.qstash.setKey({ flowControlKey: key, isPaused: true });

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { MemoryStateStore } from '../../src/core/store/memory-store.js';
+import { alertmanagerNotification } from '../support/alertmanager.js';
 import { ALLOWED_USER, allText, type Harness, harnessPerTest } from '../support/flowbot-harness.js';
 
 const TOKEN = 'alerts-token-0123456789abcdef';
@@ -24,27 +25,14 @@ async function post(h: Harness, path: string, body: unknown) {
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
 }
 
-/** A notification as Alertmanager's webhook sends it (version 4): one receiver's view of the group. */
+/** A notification as Alertmanager's webhook sends it, each alert summarised as its key being paused. */
 function notification(alerts: { status: 'firing' | 'resolved'; labels: Record<string, string> }[]) {
-  return {
-    version: '4',
-    groupKey: '{}:{alertname="FlowKeyPaused"}',
-    truncatedAlerts: 0,
-    status: alerts.some((alert) => alert.status === 'firing') ? 'firing' : 'resolved',
-    receiver: 'flowbot',
-    groupLabels: { alertname: 'FlowKeyPaused' },
-    commonLabels: {},
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager.example.com',
-    alerts: alerts.map((alert, index) => ({
+  return alertmanagerNotification(
+    alerts.map((alert) => ({
       ...alert,
       annotations: { summary: `${alert.labels.flow_control_key} paused` },
-      startsAt: '2026-11-28T03:00:00Z',
-      endsAt: '0001-01-01T00:00:00Z',
-      generatorURL: 'http://prometheus.example.com/graph?g0.expr=x',
-      fingerprint: `f${index}`,
     })),
-  };
+  );
 }
 
 function topLevel(h: Harness, channel: string) {

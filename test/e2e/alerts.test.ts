@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { alertmanagerNotification } from '../support/alertmanager.js';
 import { ALLOWED_USER, type Harness, harnessPerTest } from '../support/flowbot-harness.js';
 
 const TOKEN = 'alerts-token-0123456789abcdef';
@@ -19,34 +20,6 @@ async function post(h: Harness, path: string, body: unknown, token: string | nul
   });
   const text = await response.text();
   return { status: response.status, body: text ? JSON.parse(text) : undefined };
-}
-
-function alertmanager(
-  alerts: {
-    status: 'firing' | 'resolved';
-    labels: Record<string, string>;
-    annotations?: Record<string, string>;
-  }[],
-) {
-  return {
-    version: '4',
-    groupKey: '{}:{alertname="FlowKeyPaused"}',
-    truncatedAlerts: 0,
-    status: alerts.some((alert) => alert.status === 'firing') ? 'firing' : 'resolved',
-    receiver: 'flowbot',
-    groupLabels: { alertname: 'FlowKeyPaused' },
-    commonLabels: {},
-    commonAnnotations: {},
-    externalURL: 'http://alertmanager.example.com',
-    alerts: alerts.map((alert, index) => ({
-      ...alert,
-      annotations: alert.annotations ?? {},
-      startsAt: '2026-11-28T03:00:00Z',
-      endsAt: '0001-01-01T00:00:00Z',
-      generatorURL: 'http://prometheus.example.com/graph?g0.expr=x',
-      fingerprint: `f${index}`,
-    })),
-  };
 }
 
 describe('POST /alerts', () => {
@@ -221,7 +194,7 @@ describe('POST /alerts/alertmanager', () => {
     const firing = await post(
       h,
       '/alerts/alertmanager',
-      alertmanager([
+      alertmanagerNotification([
         {
           status: 'firing',
           labels: { alertname: 'FlowKeyPaused', flow_control_key: 'orders-eu', severity: 'critical' },
@@ -245,7 +218,7 @@ describe('POST /alerts/alertmanager', () => {
     const resolved = await post(
       h,
       '/alerts/alertmanager',
-      alertmanager([
+      alertmanagerNotification([
         { status: 'resolved', labels: { alertname: 'FlowKeyPaused', flow_control_key: 'orders-eu' } },
       ]),
     );
@@ -255,12 +228,16 @@ describe('POST /alerts/alertmanager', () => {
 
   it('needs the same bearer token', async () => {
     const h = await harness();
-    expect((await post(h, '/alerts/alertmanager', alertmanager([]), 'nope-nope-nope-nope')).status).toBe(401);
+    expect(
+      (await post(h, '/alerts/alertmanager', alertmanagerNotification([]), 'nope-nope-nope-nope')).status,
+    ).toBe(401);
   });
 
   it('refuses other payload versions and shapes', async () => {
     const h = await harness();
-    expect((await post(h, '/alerts/alertmanager', { ...alertmanager([]), version: '3' })).status).toBe(400);
+    expect(
+      (await post(h, '/alerts/alertmanager', { ...alertmanagerNotification([]), version: '3' })).status,
+    ).toBe(400);
     expect((await post(h, '/alerts/alertmanager', { alerts: 'many' })).status).toBe(400);
   });
 });
@@ -348,7 +325,7 @@ describe('alert senders choose where and how much', () => {
     const group = await post(
       h,
       '/alerts/alertmanager',
-      alertmanager([
+      alertmanagerNotification([
         { status: 'firing', labels: { alertname: 'A', flow_control_key: 'emails' } },
         { status: 'firing', labels: { alertname: 'B', flow_control_key: 'sms', slack_channel: 'CSECRET01' } },
       ]),
@@ -380,7 +357,7 @@ describe('alert senders choose where and how much', () => {
     const group = await post(
       h,
       '/alerts/alertmanager',
-      alertmanager([
+      alertmanagerNotification([
         ...channels.map((channel, index) => ({
           status: 'firing' as const,
           labels: { alertname: `A${index}`, flow_control_key: 'emails', slack_channel: channel },
@@ -417,7 +394,7 @@ describe('alert senders choose where and how much', () => {
     const none = await post(
       h,
       '/alerts/alertmanager',
-      alertmanager([
+      alertmanagerNotification([
         {
           status: 'firing',
           labels: { alertname: 'N', flow_control_key: 'emails', slack_channel: 'CNOTMEMBER' },
@@ -464,7 +441,7 @@ describe('alert senders choose where and how much', () => {
     const group = await post(
       h,
       '/alerts/alertmanager',
-      alertmanager([
+      alertmanagerNotification([
         ...keys.map((key) => ({
           status: 'firing' as const,
           labels: { alertname: 'P', flow_control_key: key },
